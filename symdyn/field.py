@@ -1,0 +1,214 @@
+"""VectorField: an autonomous ODE  ẋ = f(x; p)  written once in SymPy.
+
+``states`` x = (x_1, ..., x_D) and ``params`` p are SymPy Symbols; ``rhs`` is the D×1 SymPy
+Matrix f.  Everything else is derived: the Jacobian ``J_ij = ∂f_i/∂x_j`` (D×D), its antisymmetric
+part (the "curl" ``(J − Jᵀ)/2``, which vanishes identically iff f is locally a gradient field,
+by Schwarz's theorem on mixed partials), LaTeX, and the compiled :class:`~symdyn.kernels.Kernel`.
+
+An optional ``matrix_form`` keeps the closed matrix expression (``{MatrixSymbol: MatrixExpr}``),
+which is what :meth:`VectorField.latex` shows; the entry-wise ``rhs`` is what is compiled.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+import numpy as np
+import sympy as sp
+
+__all__ = ["VectorField", "GradientCheck"]
+
+
+@dataclass
+class GradientCheck:
+    """Result of :meth:`VectorField.is_gradient`.
+
+    Attributes
+    ----------
+    is_gradient : bool
+        True iff the curl (J − Jᵀ)/2 vanishes identically.
+    curl : sympy.Matrix
+        The antisymmetric part of the Jacobian, D×D, simplified entry-wise.
+    method : str
+        ``"symbolic"`` (every entry simplified to 0, or a non-zero polynomial entry was found) or
+        ``"numeric"`` (simplification could not decide; evaluated at random points).
+    witness : dict or None
+        For a non-gradient field, a point (states and params) where a curl entry is non-zero,
+        together with ``entry=(i, j)`` and ``value``.
+    """
+
+    is_gradient: bool
+    curl: sp.Matrix
+    method: str
+    witness: dict | None = None
+
+    def __bool__(self) -> bool:
+        return self.is_gradient
+
+    def __repr__(self) -> str:
+        nz = sum(1 for e in self.curl if e != 0)
+        return (f"GradientCheck(is_gradient={self.is_gradient}, method={self.method!r}, "
+                f"nonzero_curl_entries={nz})")
+
+
+def _check_symbols(name: str, syms) -> tuple:
+    syms = tuple(syms)
+    for s in syms:
+        if not isinstance(s, sp.Symbol):
+            raise TypeError(f"{name}: expected sympy Symbols, got {type(s).__name__} {s!r}")
+    if len(set(syms)) != len(syms):
+        raise ValueError(f"{name}: symbols must be distinct")
+    return syms
+
+
+class VectorField:
+    """The autonomous field ẋ = f(x; p).
+
+    Parameters
+    ----------
+    states : sequence of sympy.Symbol, length D
+    rhs : sympy Matrix or sequence of expressions, length D — f(x; p)
+    params : sequence of sympy.Symbol — symbols that stay free (values given at evaluation)
+    name : str — used in LaTeX and reprs
+    matrix_form : mapping MatrixSymbol -> matrix expression, optional — the closed form of the
+        same field (e.g. ``{A: -B.T*(B*A*Σx - C*Σyx) - λ*A}``), for display and checks.
+    latex_names : mapping Symbol -> LaTeX string, optional (e.g. ``{lam: r"\lambda"}``).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x, y, a = sp.symbols("x y a")
+    >>> vf = VectorField([x, y], [-x + a * y, -y], params=[a])
+    >>> vf.jacobian()
+    Matrix([
+    [-1,  a],
+    [ 0, -1]])
+    >>> bool(vf.is_gradient())
+    False
+    """
+
+    def __init__(self, states: Sequence[sp.Symbol], rhs, params: Sequence[sp.Symbol] = (),
+                 name: str = "f", matrix_form: Mapping | None = None, latex_names: Mapping | None = None):
+        self.states = _check_symbols("states", states)
+        self.params = _check_symbols("params", params)
+        if set(self.states) & set(self.params):
+            raise ValueError("params: a symbol cannot be both a state and a parameter")
+        rhs = sp.Matrix(rhs).reshape(len(rhs) if not isinstance(rhs, sp.MatrixBase) else rhs.rows * rhs.cols, 1)
+        if rhs.rows != len(self.states):
+            raise ValueError(f"rhs: expected {len(self.states)} components (one per state), got {rhs.rows}")
+        free = set().union(*[e.free_symbols for e in rhs]) if rhs.rows else set()
+        unknown = free - set(self.states) - set(self.params)
+        if unknown:
+            raise ValueError(f"rhs: symbols {sorted(map(str, unknown))} are neither states nor params")
+        self.rhs = rhs
+        self.name = name
+        self.matrix_form = dict(matrix_form) if matrix_form else None
+        self.latex_names = dict(latex_names or {})
+        self._jacobian = None
+        self._kernel = None
+
+    @property
+    def dimension(self) -> int:
+        """D, the number of states."""
+        return len(self.states)
+
+    def __repr__(self) -> str:
+        return f"VectorField({self.name!r}, D={self.dimension}, params={[str(p) for p in self.params]})"
+
+    def jacobian(self) -> sp.Matrix:
+        """J = ∂f/∂x, a D×D SymPy Matrix (computed once, cached)."""
+        if self._jacobian is None:
+            self._jacobian = self.rhs.jacobian(self.states)
+        return self._jacobian
+
+    def curl(self) -> sp.Matrix:
+        """The antisymmetric part (J − Jᵀ)/2 of the Jacobian, D×D."""
+        J = self.jacobian()
+        return (J - J.T) / 2
+
+    def is_gradient(self, samples: int = 8, seed: int = 0, tol: float = 1e-9) -> GradientCheck:
+        """Decide whether f = −∇V for some smooth V (Schwarz: iff the curl vanishes identically).
+
+        Each curl entry is expanded and, if needed, simplified.  A polynomial entry that expands to a
+        non-zero polynomial is a symbolic proof of non-integrability; a non-polynomial entry that
+        ``simplify`` cannot decide is evaluated at ``samples`` random points (states and params
+        drawn from N(0, 1), seed ``seed``) and judged non-zero if |entry| > tol there.
+        """
+        curl = self.curl()
+        simplified = sp.zeros(*curl.shape)
+        undecided = []
+        witness_entry = None
+        variables = list(self.states) + list(self.params)
+        for i in range(curl.rows):
+            for j in range(i + 1, curl.cols):
+                e = sp.expand(curl[i, j])
+                if e != 0 and not e.is_polynomial(*variables):
+                    e = sp.simplify(e)
+                    if e != 0:
+                        undecided.append((i, j))
+                elif e != 0 and witness_entry is None:
+                    witness_entry = (i, j)
+                simplified[i, j], simplified[j, i] = e, -e
+        if witness_entry is not None:
+            return GradientCheck(False, simplified, "symbolic",
+                                 self._witness(simplified, witness_entry, seed, variables))
+        if not undecided:
+            return GradientCheck(True, simplified, "symbolic")
+        rng = np.random.default_rng(seed)
+        for _ in range(samples):
+            point = {v: float(rng.standard_normal()) for v in variables}
+            for (i, j) in undecided:
+                val = complex(simplified[i, j].evalf(subs=point))
+                if abs(val) > tol:
+                    return GradientCheck(False, simplified, "numeric",
+                                         {"point": point, "entry": (i, j), "value": val})
+        return GradientCheck(True, simplified, "numeric")
+
+    @staticmethod
+    def _witness(curl, entry, seed, variables):
+        rng = np.random.default_rng(seed)
+        e = curl[entry]
+        for _ in range(20):
+            point = {v: float(rng.standard_normal()) for v in variables}
+            val = complex(e.evalf(subs=point))
+            if abs(val) > 1e-9:
+                return {"point": point, "entry": entry, "value": val}
+        return {"point": None, "entry": entry, "value": None}
+
+    def subs(self, values: Mapping) -> "VectorField":
+        """A new field with some parameters replaced by values (symbols or numbers)."""
+        values = {(sp.Symbol(k) if isinstance(k, str) else k): v for k, v in values.items()}
+        bad = [str(k) for k in values if k not in self.params]
+        if bad:
+            raise ValueError(f"values: {bad} are not parameters of {self.name}; parameters are "
+                             f"{[str(p) for p in self.params]}")
+        rest = [p for p in self.params if p not in values]
+        return VectorField(self.states, self.rhs.xreplace(values), rest, self.name, self.matrix_form,
+                           self.latex_names)
+
+    def latex(self) -> str:
+        """LaTeX of the field: the closed matrix form when present, else ẋ_i = f_i entry-wise
+        (an ``aligned`` environment, ready for a ``\\begin{equation}``)."""
+        def tex(e):
+            return sp.latex(e, symbol_names=self.latex_names)
+
+        lines = []
+        if self.matrix_form:
+            for X, expr in self.matrix_form.items():
+                lines.append(rf"\dot{{{tex(X)}}} &= {tex(expr)}")
+        else:
+            for x, fx in zip(self.states, self.rhs):
+                lines.append(rf"\dot{{{tex(x)}}} &= {tex(fx)}")
+        return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
+
+    def lambdify(self, **param_values) -> "Kernel":
+        """Compile f and J into a batched NumPy :class:`~symdyn.kernels.Kernel` (CSE on).
+
+        The compiled functions are cached on the field; parameter values given here are bound
+        (without recompiling) and may be scalars or arrays broadcasting against the batch shape.
+        """
+        from .kernels import Kernel
+
+        if self._kernel is None:
+            self._kernel = Kernel(self)
+        return self._kernel.bind(**param_values) if param_values else self._kernel

@@ -1,0 +1,553 @@
+"""Linear non-contrastive SSL (BYOL/SimSiam-style): encoder A, predictor B, target C.
+
+Reference: ``shared/papers/ssl_linear.md`` (Ponce, Terver, Hebert, Arbel), §1–§7.
+
+Shapes: x, y ∈ R^m (two views), A, C ∈ R^{n×m}, B ∈ R^{n×n}, n ≥ m.  Second moments
+Σx = E[xxᵀ] (m×m, symmetric positive definite), Σyx = E[yxᵀ] (m×m, any), Σy = E[yyᵀ].
+
+The objective is written once (§2):
+
+    F(A, B, C) = ½ E‖BAx − Cy‖² + λ/2 (‖A‖² + ‖B‖²)
+               = ½ tr(B A Σx Aᵀ Bᵀ) − tr(B A Σyxᵀ Cᵀ) + ½ tr(C Σy Cᵀ) + λ/2 (tr AAᵀ + tr BBᵀ),
+
+and every field is *derived* from it by SymPy differentiation:
+
+* ``"sg"``  (stop-gradient):  (Ȧ, Ḃ) = −∇_{A,B} F(A, B, C) |_{C = A}   (differentiate, then substitute)
+* ``"ema"`` (target network): (Ȧ, Ḃ) = −∇_{A,B} F(A, B, C),  Ċ = κ (A − C)
+* ``"gf"``  (plain gradient flow of E(A, B) = F(A, B, A)): (Ȧ, Ḃ) = −∇_{A,B} E
+
+both in closed matrix form (MatrixSymbol, for LaTeX) and entry-wise for concrete m, n (what is
+compiled and what the Gröbner/stability work uses).  The flat state is
+``x = (vec_r(A), vec_r(B)[, vec_r(C)])`` (row-major), see :meth:`LinearSSL.pack`.
+
+Full-rank equilibria of SG and EMA (§6): with S = AᵀA ≻ 0,
+
+    (E1)  (Σx S + λI)(S Σx + λI) = Σyxᵀ S Σyx          (m(m+1)/2 quadratics in S)
+    (E2)  B = A Σyx Aᵀ W⁻¹,   W = A Σx Aᵀ + λ I_n          (and C = A for EMA)
+
+and each positive-definite root S_k gives the variety {(U√S_k, B(U)) : UᵀU = I_m}, an O(n)-orbit
+of dimension nm − m(m+1)/2.
+"""
+from __future__ import annotations
+
+import itertools
+from typing import Sequence
+
+import numpy as np
+import scipy.linalg
+import sympy as sp
+
+from ..field import VectorField
+from ..kernels import as_float_array
+from ..polysolve import solve_groebner, solve_homotopy
+from ..variety import EquilibriumVariety
+
+__all__ = ["LinearSSL", "KINDS", "matrix_gradient"]
+
+KINDS = ("gf", "sg", "ema")
+MAX_SYMBOLIC_SIZE = 30  # m·n above which entry-wise symbolic derivation is refused (minutes of SymPy)
+
+
+def matrix_gradient(objective: sp.Expr, X: sp.MatrixSymbol, symmetric: Sequence[sp.MatrixSymbol] = ()) -> sp.MatrixExpr:
+    """∂objective/∂X for a scalar matrix-trace expression, term by term.
+
+    (SymPy's ``Add.diff`` on sums of traces returns 0 in SymPy 1.14, so each additive term is
+    differentiated separately.)  Matrices listed in ``symmetric`` have Mᵀ replaced by M.
+    """
+    terms = sp.Add.make_args(sp.expand(objective))
+    grad = sp.Add(*[t.diff(X) for t in terms])
+    grad = grad.xreplace({M.T: M for M in symmetric})
+    return grad.doit()
+
+
+def _symmetric_symbol_matrix(prefix: str, m: int) -> sp.Matrix:
+    M = sp.zeros(m, m)
+    for i in range(m):
+        for j in range(i, m):
+            M[i, j] = M[j, i] = sp.Symbol(f"{prefix}_{i + 1}{j + 1}", real=True)
+    return M
+
+
+def _general_symbol_matrix(prefix: str, m: int) -> sp.Matrix:
+    return sp.Matrix(m, m, lambda i, j: sp.Symbol(f"{prefix}_{i + 1}{j + 1}", real=True))
+
+
+def _exact(M: np.ndarray) -> sp.Matrix:
+    """Exact rational copy of a float matrix (every binary float is a dyadic rational)."""
+    return sp.Matrix(M.shape[0], M.shape[1], lambda i, j: sp.Rational(float(M[i, j])))
+
+
+def _check_square(value, name: str, m: int, symmetric: bool) -> np.ndarray:
+    arr = as_float_array(value, name)
+    if arr.shape != (m, m):
+        raise ValueError(f"{name}: expected shape ({m}, {m}), got {arr.shape}")
+    if symmetric and not np.allclose(arr, arr.T, rtol=0, atol=1e-12 * max(1.0, np.abs(arr).max())):
+        raise ValueError(f"{name}: must be symmetric (max |M - M^T| = {np.abs(arr - arr.T).max():.3g})")
+    return arr
+
+
+class LinearSSL:
+    """The linear SSL model of ``ssl_linear.md`` §1–2.
+
+    Parameters
+    ----------
+    m : int — input dimension (x, y ∈ R^m)
+    n : int — embedding dimension, n ≥ m
+    sigma_x : (m, m) symmetric positive-definite array, or None for symbolic entries ``sx_ij``
+    sigma_yx : (m, m) array, or None for symbolic entries ``syx_ij``
+    sigma_y : (m, m) symmetric PSD array, or None (symbolic ``sy_ij``; only the "gf" field uses it).
+        When all three are numeric, the joint second moment [[Σx, Σxy], [Σyx, Σy]] must be PSD.
+    lam : float ≥ 0, or None for the symbol ``lam`` (λ, the weight decay)
+    kappa : float > 0, or None for the symbol ``kappa`` (κ, the EMA rate)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> model = LinearSSL(1, 2, sigma_x=[[2.0]], sigma_yx=[[1.0]], lam=0.1)
+    >>> [round(float(np.sqrt(v.info["S"][0, 0])), 6) for v in model.equilibria("sg")]
+    [0.112702, 0.387298]
+    """
+
+    def __init__(self, m: int, n: int, sigma_x=None, sigma_yx=None, sigma_y=None, lam=None, kappa=None):
+        for name, v in (("m", m), ("n", n)):
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+                raise ValueError(f"{name}: expected a positive integer, got {v!r}")
+        if m > n:
+            raise ValueError(f"m: the input dimension m={m} must not exceed the embedding dimension n={n}")
+        self.m, self.n = int(m), int(n)
+        self.lam_symbol = sp.Symbol("lam", nonnegative=True)
+        self.kappa_symbol = sp.Symbol("kappa", positive=True)
+        self.latex_names = {self.lam_symbol: r"\lambda", self.kappa_symbol: r"\kappa"}
+
+        self.sigma_x = None if sigma_x is None else _check_square(sigma_x, "sigma_x", m, True)
+        if self.sigma_x is not None and np.linalg.eigvalsh(self.sigma_x).min() <= 0:
+            raise ValueError("sigma_x: must be positive definite (smallest eigenvalue "
+                             f"{np.linalg.eigvalsh(self.sigma_x).min():.3g})")
+        self.sigma_yx = None if sigma_yx is None else _check_square(sigma_yx, "sigma_yx", m, False)
+        self.sigma_y = None if sigma_y is None else _check_square(sigma_y, "sigma_y", m, True)
+        if self.sigma_y is not None and np.linalg.eigvalsh(self.sigma_y).min() < -1e-12:
+            raise ValueError("sigma_y: must be positive semi-definite")
+        if self.sigma_x is not None and self.sigma_yx is not None and self.sigma_y is not None:
+            joint = np.block([[self.sigma_x, self.sigma_yx.T], [self.sigma_yx, self.sigma_y]])
+            if np.linalg.eigvalsh(joint).min() < -1e-10 * np.abs(joint).max():
+                raise ValueError("sigma_yx: the joint second moment [[sigma_x, sigma_yx^T], [sigma_yx, sigma_y]] "
+                                 "is not positive semi-definite, so no data distribution has these moments")
+        self.lam = self._scalar(lam, "lam", strict=False)
+        self.kappa = self._scalar(kappa, "kappa", strict=True)
+
+        # symbols of the closed form
+        self.A = sp.MatrixSymbol("A", n, m)
+        self.B = sp.MatrixSymbol("B", n, n)
+        self.C = sp.MatrixSymbol("C", n, m)
+        self.Sx = sp.MatrixSymbol(r"\Sigma_{x}", m, m)
+        self.Syx = sp.MatrixSymbol(r"\Sigma_{yx}", m, m)
+        self.Sy = sp.MatrixSymbol(r"\Sigma_{y}", m, m)
+        # entry-wise state symbols
+        self.a = sp.Matrix(n, m, lambda i, j: sp.Symbol(f"a_{i + 1}{j + 1}" if max(n, m) < 10 else f"a_{i + 1}_{j + 1}", real=True))
+        self.b = sp.Matrix(n, n, lambda i, j: sp.Symbol(f"b_{i + 1}{j + 1}" if n < 10 else f"b_{i + 1}_{j + 1}", real=True))
+        self.c = sp.Matrix(n, m, lambda i, j: sp.Symbol(f"c_{i + 1}{j + 1}" if max(n, m) < 10 else f"c_{i + 1}_{j + 1}", real=True))
+        self._fields: dict = {}
+
+    # ---- validation helpers --------------------------------------------------------------------
+    @staticmethod
+    def _scalar(value, name: str, strict: bool):
+        if value is None:
+            return None
+        v = as_float_array(value, name)
+        if v.ndim != 0:
+            raise ValueError(f"{name}: expected a scalar, got shape {v.shape}")
+        v = float(v)
+        if strict and v <= 0:
+            raise ValueError(f"{name}: must be > 0, got {v}")
+        if not strict and v < 0:
+            raise ValueError(f"{name}: must be >= 0, got {v}")
+        return v
+
+    @staticmethod
+    def _kind(kind: str) -> str:
+        if kind not in KINDS:
+            raise ValueError(f"kind: unknown kind {kind!r}; expected one of {KINDS}")
+        return kind
+
+    def __repr__(self) -> str:
+        num = "numeric" if self.is_numeric else "symbolic"
+        return f"LinearSSL(m={self.m}, n={self.n}, {num} moments, lam={self.lam}, kappa={self.kappa})"
+
+    @property
+    def is_numeric(self) -> bool:
+        """True when sigma_x, sigma_yx and lam are all numbers (needed for equilibria)."""
+        return self.sigma_x is not None and self.sigma_yx is not None and self.lam is not None
+
+    # ---- objective -----------------------------------------------------------------------------
+    def objective(self) -> sp.Expr:
+        """F(A, B, C) in closed matrix form (MatrixSymbols; Σxy = Σyxᵀ)."""
+        A, B, C, Sx, Syx, Sy, lam = self.A, self.B, self.C, self.Sx, self.Syx, self.Sy, self.lam_symbol
+        half = sp.Rational(1, 2)
+        return (half * sp.Trace(B * A * Sx * A.T * B.T) - sp.Trace(B * A * Syx.T * C.T)
+                + half * sp.Trace(C * Sy * C.T) + lam * half * (sp.Trace(A * A.T) + sp.Trace(B * B.T)))
+
+    def gradients(self, kind: str = "sg") -> dict:
+        """The closed-form gradients used by ``kind``: {A: ∇_A, B: ∇_B} (after C = A for sg/gf)."""
+        kind = self._kind(kind)
+        F = self.objective()
+        sym = (self.Sx, self.Sy)
+        if kind == "gf":
+            E = F.xreplace({self.C: self.A})
+            return {X: matrix_gradient(E, X, sym) for X in (self.A, self.B)}
+        grads = {X: matrix_gradient(F, X, sym) for X in (self.A, self.B)}
+        if kind == "sg":
+            grads = {X: g.xreplace({self.C: self.A}) for X, g in grads.items()}
+        return grads
+
+    def matrix_field(self, kind: str = "sg") -> dict:
+        """Closed matrix form {A: Ȧ, B: Ḃ[, C: Ċ]} derived from the objective (see module docstring)."""
+        kind = self._kind(kind)
+        out = {X: -g for X, g in self.gradients(kind).items()}
+        if kind == "ema":
+            out[self.C] = self.kappa_symbol * (self.A - self.C)
+        return out
+
+    # ---- entry-wise ----------------------------------------------------------------------------
+    def _moment_matrices(self, exact: bool = True):
+        """(Σx, Σyx, Σy) as explicit SymPy matrices: exact rationals when numeric, symbols otherwise."""
+        m = self.m
+        Sx = _exact(self.sigma_x) if self.sigma_x is not None else _symmetric_symbol_matrix("sx", m)
+        Syx = _exact(self.sigma_yx) if self.sigma_yx is not None else _general_symbol_matrix("syx", m)
+        Sy = _exact(self.sigma_y) if self.sigma_y is not None else _symmetric_symbol_matrix("sy", m)
+        return Sx, Syx, Sy
+
+    def _lam_expr(self):
+        return sp.Rational(self.lam) if self.lam is not None else self.lam_symbol
+
+    def _kappa_expr(self):
+        return sp.Rational(self.kappa) if self.kappa is not None else self.kappa_symbol
+
+    def objective_entrywise(self, C=None) -> sp.Expr:
+        """F(a, b, c) as a polynomial in the entries (C defaults to the target entries ``c``)."""
+        Sx, Syx, Sy = self._moment_matrices()
+        a, b = self.a, self.b
+        c = self.c if C is None else C
+        lam = self._lam_expr()
+        BA = b * a
+        half = sp.Rational(1, 2)
+        return sp.expand(half * (BA * Sx * BA.T).trace() - (BA * Syx.T * c.T).trace()
+                         + half * (c * Sy * c.T).trace()
+                         + lam * half * (sum(v ** 2 for v in a) + sum(v ** 2 for v in b)))
+
+    def _check_symbolic_size(self, allow_large: bool):
+        if self.m * self.n > MAX_SYMBOLIC_SIZE and not allow_large:
+            raise ValueError(f"m, n: entry-wise symbolic derivation for m*n = {self.m * self.n} > "
+                             f"{MAX_SYMBOLIC_SIZE} would take minutes of SymPy time and produce "
+                             f"O((nm + n^2)^2) Jacobian terms; pass allow_large=True to proceed anyway")
+
+    def field(self, kind: str = "sg", allow_large: bool = False) -> VectorField:
+        """The entry-wise VectorField of ``kind`` ∈ {"gf", "sg", "ema"}, derived by differentiating F.
+
+        States: vec_r(A), vec_r(B) (and vec_r(C) for "ema").  Parameters: the symbols left free
+        (``lam``, ``kappa``, and ``sx_ij``/``syx_ij``/``sy_ij`` for symbolic moments).
+        """
+        kind = self._kind(kind)
+        if kind in self._fields:
+            return self._fields[kind]
+        self._check_symbolic_size(allow_large)
+        a_syms, b_syms, c_syms = list(self.a), list(self.b), list(self.c)
+        if kind == "gf":
+            E = self.objective_entrywise(C=self.a)
+            rhs = [-sp.diff(E, v) for v in a_syms + b_syms]
+            states = a_syms + b_syms
+        else:
+            F = self.objective_entrywise()
+            grad = [sp.diff(F, v) for v in a_syms + b_syms]
+            if kind == "sg":  # stop-gradient: differentiate first, then substitute C = A
+                sub = dict(zip(c_syms, a_syms))
+                rhs = [-sp.expand(g.xreplace(sub)) for g in grad]
+                states = a_syms + b_syms
+            else:
+                kap = self._kappa_expr()
+                rhs = [-g for g in grad] + [sp.expand(kap * (av - cv)) for av, cv in zip(a_syms, c_syms)]
+                states = a_syms + b_syms + c_syms
+        free = set().union(*[sp.sympify(e).free_symbols for e in rhs]) - set(states)
+        order = [self.lam_symbol, self.kappa_symbol]
+        params = [p for p in order if p in free] + sorted((p for p in free if p not in order), key=str)
+        vf = VectorField(states, rhs, params, name=f"linear SSL ({kind}, m={self.m}, n={self.n})",
+                         matrix_form=self.matrix_field(kind), latex_names=self.latex_names)
+        self._fields[kind] = vf
+        return vf
+
+    def closed_form_entrywise(self, kind: str = "sg") -> sp.Matrix:
+        """The closed matrix form with the explicit entry matrices substituted, flattened like the state.
+
+        This is an independent route to the entry-wise field (matrix calculus, then substitution);
+        tests check it equals :meth:`field`.
+        """
+        Sx, Syx, Sy = self._moment_matrices()
+        subs = {self.A: self.a, self.B: self.b, self.C: self.c, self.Sx: Sx, self.Syx: Syx, self.Sy: Sy,
+                self.lam_symbol: self._lam_expr(), self.kappa_symbol: self._kappa_expr()}
+        parts = []
+        for X, expr in self.matrix_field(kind).items():
+            M = sp.Matrix(expr.xreplace(subs).doit())
+            parts.extend(sp.expand(v) for v in M)
+        return sp.Matrix(parts)
+
+    # ---- state packing ----------------------------------------------------------------------------
+    def state_dimension(self, kind: str = "sg") -> int:
+        """D = nm + n² (+ nm for EMA)."""
+        kind = self._kind(kind)
+        return self.n * self.m * (2 if kind == "ema" else 1) + self.n ** 2
+
+    def pack(self, A, B, C=None) -> np.ndarray:
+        """Flat state(s) (..., D) from A (..., n, m), B (..., n, n) and optionally C (..., n, m)."""
+        n, m = self.n, self.m
+        A = as_float_array(A, "A")
+        B = as_float_array(B, "B")
+        if A.shape[-2:] != (n, m):
+            raise ValueError(f"A: expected trailing shape ({n}, {m}), got {A.shape}")
+        if B.shape[-2:] != (n, n):
+            raise ValueError(f"B: expected trailing shape ({n}, {n}), got {B.shape}")
+        parts = [A.reshape(A.shape[:-2] + (n * m,)), B.reshape(B.shape[:-2] + (n * n,))]
+        if C is not None:
+            C = as_float_array(C, "C")
+            if C.shape[-2:] != (n, m):
+                raise ValueError(f"C: expected trailing shape ({n}, {m}), got {C.shape}")
+            parts.append(C.reshape(C.shape[:-2] + (n * m,)))
+        batch = np.broadcast_shapes(*[p.shape[:-1] for p in parts])
+        return np.concatenate([np.broadcast_to(p, batch + p.shape[-1:]) for p in parts], axis=-1)
+
+    def unpack(self, x) -> tuple:
+        """(A, B) or (A, B, C) from flat state(s) (..., D) with D = nm + n² or 2nm + n²."""
+        n, m = self.n, self.m
+        x = as_float_array(x, "x")
+        D = x.shape[-1] if x.ndim else 0
+        if D not in (n * m + n * n, 2 * n * m + n * n):
+            raise ValueError(f"x: expected trailing dimension {n * m + n * n} (sg, gf) or "
+                             f"{2 * n * m + n * n} (ema), got shape {x.shape}")
+        b = x.shape[:-1]
+        A = x[..., : n * m].reshape(b + (n, m))
+        B = x[..., n * m: n * m + n * n].reshape(b + (n, n))
+        if D == n * m + n * n:
+            return A, B
+        return A, B, x[..., n * m + n * n:].reshape(b + (n, m))
+
+    # ---- equilibria ------------------------------------------------------------------------------
+    def _require_numeric(self, what: str):
+        if not self.is_numeric:
+            raise ValueError(f"{what} needs numeric sigma_x, sigma_yx and lam (got symbolic ones)")
+        if self.lam == 0:
+            raise ValueError(f"lam: {what} assumes lam > 0 (with lam = 0, (E1)/(E2) do not characterise "
+                             "the equilibria: B^T B - A A^T is conserved instead of decaying)")
+
+    def e1_equations(self, exact: bool = True) -> tuple[list, list, sp.Matrix]:
+        """(E1) as polynomial equations in the m(m+1)/2 entries s_ij (i ≤ j) of S.
+
+        Returns (equations, unknowns, S) with S the symmetric m×m matrix of unknowns.
+        """
+        m = self.m
+        S = _symmetric_symbol_matrix("s", m)
+        unknowns = [S[i, j] for i in range(m) for j in range(i, m)]
+        Sx, Syx, _ = self._moment_matrices()
+        lam = self._lam_expr()
+        I = sp.eye(m)
+        E1 = (Sx * S + lam * I) * (S * Sx + lam * I) - Syx.T * S * Syx
+        return [sp.expand(E1[i, j]) for i in range(m) for j in range(i, m)], unknowns, S
+
+    def e1_roots(self, method: str = "auto", seed: int = 0) -> dict:
+        """All real symmetric roots S of (E1), positive-definite or not.
+
+        method: "groebner" (exact; default for m ≤ 2), "homotopy" (numeric; default for m ≥ 3).
+        Returns {"roots": [S (m×m)], "complex_count", "method", "residuals" (relative), "diverged"}.
+        """
+        self._require_numeric("e1_roots")
+        if method == "auto":
+            method = "groebner" if self.m <= 2 else "homotopy"
+        if method not in ("groebner", "homotopy"):
+            raise ValueError(f"method: expected 'auto', 'groebner' or 'homotopy', got {method!r}")
+        eqs, unknowns, S = self.e1_equations()
+        sol = solve_groebner(eqs, unknowns, seed=seed) if method == "groebner" else \
+            solve_homotopy(eqs, unknowns, seed=seed)
+        roots, res = [], []
+        for s in sol.real:
+            Sm = np.zeros((self.m, self.m))
+            k = 0
+            for i in range(self.m):
+                for j in range(i, self.m):
+                    Sm[i, j] = Sm[j, i] = s[k]
+                    k += 1
+            roots.append(Sm)
+            res.append(self.e1_residual(Sm))
+        return {"roots": roots, "complex_count": sol.complex_count, "method": sol.method,
+                "residuals": res, "diverged": sol.diverged}
+
+    def e1_residual(self, S) -> float:
+        """‖(ΣxS+λI)(SΣx+λI) − ΣyxᵀSΣyx‖_F / (‖(ΣxS+λI)‖² + ‖Σyx‖²‖S‖), relative."""
+        Sx, Syx, lam = self.sigma_x, self.sigma_yx, self.lam
+        I = np.eye(self.m)
+        L = Sx @ S + lam * I
+        R = Syx.T @ S @ Syx
+        return float(np.linalg.norm(L @ L.T - R) / max(np.linalg.norm(L) ** 2 + np.linalg.norm(R), 1e-300))
+
+    def e2_predictor(self, A) -> np.ndarray:
+        """(E2): B = A Σyx Aᵀ W⁻¹ with W = A Σx Aᵀ + λ I_n.  A: (..., n, m) -> (..., n, n)."""
+        A = np.asarray(A, dtype=float)
+        W = A @ self.sigma_x @ np.swapaxes(A, -1, -2) + self.lam * np.eye(self.n)
+        rhs = A @ self.sigma_yx @ np.swapaxes(A, -1, -2)
+        # B W = rhs  <=>  W B^T = rhs^T  (W symmetric)
+        return np.swapaxes(np.linalg.solve(W, np.swapaxes(rhs, -1, -2)), -1, -2)
+
+    def equilibria(self, kind: str = "sg", method: str = "auto", seed: int = 0,
+                   include_rank_deficient: bool = False) -> list[EquilibriumVariety]:
+        """Full-rank equilibrium varieties of ``kind`` ∈ {"sg", "ema"} (§6.1–6.2).
+
+        One variety per positive-definite real root S_k of (E1), sorted by trace(S_k) (the last is the
+        "outer" branch).  Each has ``info["S"]``, ``info["e1_residual"]``, ``info["method"]``,
+        ``dimension = nm − m(m+1)/2``, ``equations`` (AᵀA − S = 0, B W − AΣyxAᵀ = 0, C − A = 0),
+        ``sample(seed)``, ``residual(x)``, ``tangent_basis(x)``.
+
+        ``include_rank_deficient`` adds the closed-form rank-deficient components (commuting data
+        only, :meth:`commuting_equilibria`).
+        """
+        kind = self._kind(kind)
+        if kind == "gf":
+            raise ValueError("kind: the gradient flow has the single equilibrium (0, 0) for lam > 0 "
+                             "(ssl_linear.md §5); equilibria() is for 'sg' and 'ema'")
+        self._require_numeric("equilibria")
+        found = self.e1_roots(method=method, seed=seed)
+        pd = []
+        for S, r in zip(found["roots"], found["residuals"]):
+            ev = np.linalg.eigvalsh(S)
+            if ev.min() > 1e-12 * max(1.0, ev.max()):
+                pd.append((S, r))
+        pd.sort(key=lambda t: np.trace(t[0]))
+        out = [self.variety_from_S(S, kind, name=f"{kind} full-rank branch {i + 1}/{len(pd)}",
+                                   extra={"e1_residual": r, "method": found["method"],
+                                          "complex_count": found["complex_count"]})
+               for i, (S, r) in enumerate(pd)]
+        if include_rank_deficient:
+            out += [v for v in self.commuting_equilibria(kind) if v.info["rank"] < self.m]
+        return out
+
+    def variety_from_S(self, S, kind: str = "sg", name: str | None = None, extra: dict | None = None) -> EquilibriumVariety:
+        """The variety {(U√S, B(U√S)[, U√S]) : UᵀU = I_m} for a PSD root S (rank r ≤ m).
+
+        Dimension: nr − r(r+1)/2 (the O(n)-orbit of one point; = nm − m(m+1)/2 at full rank).
+        """
+        kind = self._kind(kind)
+        n, m = self.n, self.m
+        S = np.asarray(S, dtype=float)
+        ev, V = np.linalg.eigh(S)
+        ev = np.clip(ev, 0.0, None)
+        rank = int(np.sum(ev > 1e-12 * max(1.0, ev.max())))
+        sqrtS = (V * np.sqrt(ev)) @ V.T
+        dim = n * rank - rank * (rank + 1) // 2
+        kernel = self.kernel(kind)
+
+        def point(U):
+            A = U @ sqrtS
+            B = self.e2_predictor(A)
+            return self.pack(A, B, A if kind == "ema" else None)
+
+        def sampler(rng):
+            U, _ = np.linalg.qr(rng.standard_normal((n, m)))
+            return point(U)
+
+        def tangent(x):
+            A, B = self.unpack(x)[:2]
+            rows = []
+            for i, j in itertools.combinations(range(n), 2):
+                Om = np.zeros((n, n))
+                Om[i, j], Om[j, i] = 1.0, -1.0
+                dA = Om @ A
+                rows.append(self.pack(dA, Om @ B - B @ Om, dA if kind == "ema" else None))
+            return np.array(rows) if rows else np.zeros((0, self.state_dimension(kind)))
+
+        a, b, c = self.a, self.b, self.c
+        Sx, Syx, _ = self._moment_matrices()
+        Sq = _exact(S)
+        W = a * Sx * a.T + self._lam_expr() * sp.eye(n)
+        eqs = [sp.expand(e) for e in (a.T * a - Sq)] + [sp.expand(e) for e in (b * W - a * Syx * a.T)]
+        if kind == "ema":
+            eqs += [ci - ai for ci, ai in zip(c, a)]
+        param = (r"\{(U\sqrt{S},\; U\sqrt{S}\,\Sigma_{yx}\sqrt{S}U^\top W^{-1}"
+                 + (r",\; U\sqrt{S}" if kind == "ema" else "") + r") : U^\top U = I_m\}")
+        info = {"S": S, "rank": rank, "kind": kind, "sqrtS": sqrtS}
+        info.update(extra or {})
+        return EquilibriumVariety(name or f"{kind} rank-{rank} component", dim, eqs, kernel, sampler,
+                                  tangent, param, info)
+
+    def kernel(self, kind: str = "sg"):
+        """The compiled entry-wise kernel of ``kind``, with kappa bound when it is numeric."""
+        vf = self.field(kind)
+        bind = {"kappa": self.kappa} if self.kappa_symbol in vf.params and self.kappa is not None else {}
+        return vf.lambdify(**bind)
+
+    # ---- closed forms --------------------------------------------------------------------------
+    def commuting_spectra(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(V, rho, tau) with Σx = V diag(rho) Vᵀ, Σyx = V diag(tau) Vᵀ (commuting case, §6.3).
+
+        Raises ValueError unless Σyx is symmetric and commutes with Σx.
+        """
+        self._require_numeric("commuting_spectra")
+        Sx, Syx = self.sigma_x, self.sigma_yx
+        tol = 1e-10 * max(1.0, np.abs(Sx).max(), np.abs(Syx).max()) ** 2
+        if not np.allclose(Syx, Syx.T, atol=tol) or np.abs(Sx @ Syx - Syx @ Sx).max() > tol:
+            raise ValueError("sigma_yx: the commuting closed form needs a symmetric sigma_yx commuting with sigma_x")
+        # diagonalise a generic combination to get a common eigenbasis
+        rng = np.random.default_rng(0)
+        w = rng.uniform(1.0, 2.0)
+        _, V = np.linalg.eigh(Sx + w * Syx)
+        rho = np.einsum("ji,jk,ki->i", V, Sx, V)
+        tau = np.einsum("ji,jk,ki->i", V, Syx, V)
+        return V, rho, tau
+
+    def commuting_equilibria(self, kind: str = "sg") -> list[EquilibriumVariety]:
+        """All 3^m closed-form components in the commuting case (§6.3), including rank-deficient ones.
+
+        Per mode i: √s_i ∈ {0, r_i1, r_i2}, r_i1,2 = (|τ_i| ∓ √Δ_i)/(2ρ_i), Δ_i = τ_i² − 4ρ_iλ
+        (the non-zero options only when Δ_i ≥ 0).  S = V diag(s) Vᵀ.
+        """
+        V, rho, tau = self.commuting_spectra()
+        options = []
+        for r_, t_ in zip(rho, tau):
+            delta = t_ ** 2 - 4 * r_ * self.lam
+            opts = [("0", 0.0)]
+            if delta >= 0:
+                opts += [("inner", ((abs(t_) - np.sqrt(delta)) / (2 * r_)) ** 2),
+                         ("outer", ((abs(t_) + np.sqrt(delta)) / (2 * r_)) ** 2)]
+            options.append(opts)
+        out = []
+        for combo in itertools.product(*options):
+            s = np.array([c[1] for c in combo])
+            labels = tuple(c[0] for c in combo)
+            S = (V * s) @ V.T
+            out.append(self.variety_from_S(S, kind, name=f"{kind} commuting {labels}",
+                                           extra={"modes": labels, "s": s}))
+        return out
+
+    def m1_spheres(self) -> dict:
+        """m = 1 (§6.4): Δ = τ² − 4ρλ; if Δ ≥ 0 the non-zero equilibria lie on the spheres ‖a‖ = r_1,2 with
+        r_1,2 = (|τ| ∓ √Δ)/(2ρ), the roots of ρ r² − |τ| r + λ = 0.  Returns {"delta", "radii", "exists"}."""
+        if self.m != 1:
+            raise ValueError(f"m: m1_spheres needs m = 1, got m = {self.m}")
+        self._require_numeric("m1_spheres")
+        rho, tau, lam = float(self.sigma_x[0, 0]), float(self.sigma_yx[0, 0]), self.lam
+        return m1_radii(rho, tau, lam)
+
+    @staticmethod
+    def m1_radii_symbolic():
+        """SymPy expressions (Δ, r_1, r_2) in the symbols ρ, τ, λ (for LaTeX)."""
+        rho, tau, lam = sp.symbols("rho tau lambda", positive=True)
+        delta = tau ** 2 - 4 * rho * lam
+        return delta, (sp.Abs(tau) - sp.sqrt(delta)) / (2 * rho), (sp.Abs(tau) + sp.sqrt(delta)) / (2 * rho)
+
+
+def m1_radii(rho, tau, lam) -> dict:
+    """Vectorised m = 1 radii: arrays rho, tau, lam -> {"delta", "radii": (r1, r2), "exists"} (NaN-free:
+    radii are 0 where Δ < 0 and ``exists`` is False there)."""
+    rho, tau, lam = (np.asarray(v, dtype=float) for v in (rho, tau, lam))
+    delta = tau ** 2 - 4 * rho * lam
+    exists = delta >= 0
+    sq = np.sqrt(np.where(exists, delta, 0.0))
+    r1 = np.where(exists, (np.abs(tau) - sq) / (2 * rho), 0.0)
+    r2 = np.where(exists, (np.abs(tau) + sq) / (2 * rho), 0.0)
+    if r1.ndim == 0:
+        return {"delta": float(delta), "radii": (float(r1), float(r2)), "exists": bool(exists)}
+    return {"delta": delta, "radii": (r1, r2), "exists": exists}
