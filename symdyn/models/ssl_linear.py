@@ -37,6 +37,9 @@ import numpy as np
 import scipy.linalg
 import sympy as sp
 
+from sympy import QQ
+from sympy.polys.rings import ring
+
 from ..field import VectorField
 from ..kernels import as_float_array
 from ..polysolve import solve_groebner, solve_homotopy
@@ -75,6 +78,19 @@ def _general_symbol_matrix(prefix: str, m: int) -> sp.Matrix:
 def _exact(M: np.ndarray) -> sp.Matrix:
     """Exact rational copy of a float matrix (every binary float is a dyadic rational)."""
     return sp.Matrix(M.shape[0], M.shape[1], lambda i, j: sp.Rational(float(M[i, j])))
+
+
+def _mat_mul(X: list, Y: list) -> list:
+    """Product of matrices stored as lists of lists of ring elements."""
+    zero = X[0][0].ring.zero if X and X[0] else 0
+    return [[sum((X[i][k] * Y[k][j] for k in range(len(Y))), zero) for j in range(len(Y[0]))]
+            for i in range(len(X))]
+
+
+def _frobenius(X: list, Y: list):
+    """⟨X, Y⟩_F = Σ_ij X_ij Y_ij = tr(X Yᵀ) for lists of lists of ring elements."""
+    zero = X[0][0].ring.zero
+    return sum((x * y for rx, ry in zip(X, Y) for x, y in zip(rx, ry)), zero)
 
 
 def _check_square(value, name: str, m: int, symmetric: bool) -> np.ndarray:
@@ -222,17 +238,45 @@ class LinearSSL:
     def _kappa_expr(self):
         return sp.Rational(self.kappa) if self.kappa is not None else self.kappa_symbol
 
-    def objective_entrywise(self, C=None) -> sp.Expr:
-        """F(a, b, c) as a polynomial in the entries (C defaults to the target entries ``c``)."""
-        Sx, Syx, Sy = self._moment_matrices()
-        a, b = self.a, self.b
-        c = self.c if C is None else C
-        lam = self._lam_expr()
-        BA = b * a
-        half = sp.Rational(1, 2)
-        return sp.expand(half * (BA * Sx * BA.T).trace() - (BA * Syx.T * c.T).trace()
-                         + half * (c * Sy * c.T).trace()
-                         + lam * half * (sum(v ** 2 for v in a) + sum(v ** 2 for v in b)))
+    def _entrywise_ring(self):
+        """SymPy sparse polynomial ring over the entries of A, B, C and the free parameters, with the
+        moment matrices, λ and κ as ring elements.  Returns (R, a, b, c, Sx, Syx, Sy, lam, kappa) with
+        a, b, c, Σ… as lists of lists of ring elements."""
+        if getattr(self, "_ring", None) is None:
+            Sx, Syx, Sy = self._moment_matrices()
+            lam, kap = self._lam_expr(), self._kappa_expr()
+            free = set().union(Sx.free_symbols, Syx.free_symbols, Sy.free_symbols,
+                               sp.sympify(lam).free_symbols, sp.sympify(kap).free_symbols)
+            order = [self.lam_symbol, self.kappa_symbol]
+            params = [q for q in order if q in free] + sorted((q for q in free if q not in order), key=str)
+            states = list(self.a) + list(self.b) + list(self.c)
+            R, *G = ring(states + params, QQ)
+
+            def conv(M):
+                return [[R.from_expr(M[i, j]) if M[i, j] != 0 else R.zero for j in range(M.cols)]
+                        for i in range(M.rows)]
+
+            n, m = self.n, self.m
+            a = [[G[i * m + j] for j in range(m)] for i in range(n)]
+            b = [[G[n * m + i * n + j] for j in range(n)] for i in range(n)]
+            c = [[G[n * m + n * n + i * m + j] for j in range(m)] for i in range(n)]
+            self._ring = (R, a, b, c, conv(Sx), conv(Syx), conv(Sy), R.from_expr(sp.sympify(lam)),
+                          R.from_expr(sp.sympify(kap)), params)
+        return self._ring
+
+    def objective_entrywise(self, target: str = "c"):
+        """F(a, b, c) as an element of the sparse polynomial ring of :meth:`_entrywise_ring`
+        (``target="a"`` gives E(a, b) = F(a, b, a)).  ``.as_expr()`` gives the SymPy expression."""
+        R, a, b, c, Sx, Syx, Sy, lam, _, _ = self._entrywise_ring()
+        if target not in ("a", "c"):
+            raise ValueError(f"target: expected 'a' or 'c', got {target!r}")
+        C = a if target == "a" else c
+        BA = _mat_mul(b, a)
+        BAS, CSyx, CSy = _mat_mul(BA, Sx), _mat_mul(C, Syx), _mat_mul(C, Sy)
+        half = QQ(1, 2)
+        F = (half * _frobenius(BAS, BA) - _frobenius(BA, CSyx) + half * _frobenius(CSy, C)
+             + half * lam * (_frobenius(a, a) + _frobenius(b, b)))
+        return F
 
     def _check_symbolic_size(self, allow_large: bool):
         if self.m * self.n > MAX_SYMBOLIC_SIZE and not allow_large:
@@ -243,6 +287,8 @@ class LinearSSL:
     def field(self, kind: str = "sg", allow_large: bool = False) -> VectorField:
         """The entry-wise VectorField of ``kind`` ∈ {"gf", "sg", "ema"}, derived by differentiating F.
 
+        The differentiation is done in SymPy's sparse polynomial ring (exact, rational coefficients):
+        SG differentiates F(a, b, c) and then substitutes c = a; GF differentiates E = F(a, b, a).
         States: vec_r(A), vec_r(B) (and vec_r(C) for "ema").  Parameters: the symbols left free
         (``lam``, ``kappa``, and ``sx_ij``/``syx_ij``/``sy_ij`` for symbolic moments).
         """
@@ -250,26 +296,28 @@ class LinearSSL:
         if kind in self._fields:
             return self._fields[kind]
         self._check_symbolic_size(allow_large)
-        a_syms, b_syms, c_syms = list(self.a), list(self.b), list(self.c)
+        R, a, b, c, _, _, _, _, kap, params = self._entrywise_ring()
+        av = [v for row in a for v in row]
+        bv = [v for row in b for v in row]
+        cv = [v for row in c for v in row]
         if kind == "gf":
-            E = self.objective_entrywise(C=self.a)
-            rhs = [-sp.diff(E, v) for v in a_syms + b_syms]
-            states = a_syms + b_syms
+            E = self.objective_entrywise(target="a")
+            rhs = [-E.diff(v) for v in av + bv]
+            states = list(self.a) + list(self.b)
         else:
-            F = self.objective_entrywise()
-            grad = [sp.diff(F, v) for v in a_syms + b_syms]
+            F = self.objective_entrywise(target="c")
+            grad = [F.diff(v) for v in av + bv]
             if kind == "sg":  # stop-gradient: differentiate first, then substitute C = A
-                sub = dict(zip(c_syms, a_syms))
-                rhs = [-sp.expand(g.xreplace(sub)) for g in grad]
-                states = a_syms + b_syms
+                sub = list(zip(cv, av))
+                rhs = [-g.compose(sub) for g in grad]
+                states = list(self.a) + list(self.b)
             else:
-                kap = self._kappa_expr()
-                rhs = [-g for g in grad] + [sp.expand(kap * (av - cv)) for av, cv in zip(a_syms, c_syms)]
-                states = a_syms + b_syms + c_syms
-        free = set().union(*[sp.sympify(e).free_symbols for e in rhs]) - set(states)
-        order = [self.lam_symbol, self.kappa_symbol]
-        params = [p for p in order if p in free] + sorted((p for p in free if p not in order), key=str)
-        vf = VectorField(states, rhs, params, name=f"linear SSL ({kind}, m={self.m}, n={self.n})",
+                rhs = [-g for g in grad] + [kap * (x - y) for x, y in zip(av, cv)]
+                states = list(self.a) + list(self.b) + list(self.c)
+        rhs = [e.as_expr() for e in rhs]
+        free = set().union(*[e.free_symbols for e in rhs]) - set(states)
+        vf = VectorField(states, rhs, [q for q in params if q in free],
+                         name=f"linear SSL ({kind}, m={self.m}, n={self.n})",
                          matrix_form=self.matrix_field(kind), latex_names=self.latex_names)
         self._fields[kind] = vf
         return vf
