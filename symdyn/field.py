@@ -166,7 +166,7 @@ class VectorField:
         if self.is_polynomial:  # exact: a polynomial is identically zero iff all its coefficients vanish
             RJ = self._ring_jacobian()
             D = self.dimension
-            curl = sp.Matrix(D, D, lambda i, j: ((RJ[i][j] - RJ[j][i]) / 2).as_expr() if i != j else 0)
+            curl = sp.Matrix(D, D, lambda i, j: (RJ[i][j] - RJ[j][i]).as_expr() / 2 if i != j else 0)
             nonzero = [(i, j) for i in range(D) for j in range(i + 1, D) if curl[i, j] != 0]
             if not nonzero:
                 return GradientCheck(True, curl, "symbolic")

@@ -150,6 +150,20 @@ def _shape_position(exprs, unknowns, t):
     return g, univariate[0]
 
 
+def _safe_solve(M: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Batched solve of M x = v, (P, N, N) and (P, N); rows with a singular M give NaN."""
+    try:
+        return np.linalg.solve(M, v[..., None])[..., 0]
+    except np.linalg.LinAlgError:
+        out = np.full(v.shape, np.nan, dtype=complex)
+        for i in range(M.shape[0]):
+            try:
+                out[i] = np.linalg.solve(M[i], v[i])
+            except np.linalg.LinAlgError:
+                pass
+        return out
+
+
 def _compile_system(eqs, unknowns):
     polys = _as_polys(eqs, unknowns)
     exprs = [p.as_expr() for p in polys]
@@ -216,7 +230,7 @@ def solve_homotopy(eqs, unknowns, *, seed: int = 0, max_steps: int = 20000, dive
         return F(X) - gamma * G(X)
 
     def velocity(X, t):
-        return -np.linalg.solve(Hx(X, t), Ht(X)[..., None])[..., 0]
+        return -_safe_solve(Hx(X, t), Ht(X))
 
     t = np.zeros(P)
     h = np.full(P, 0.01)
@@ -237,11 +251,11 @@ def solve_homotopy(eqs, unknowns, *, seed: int = 0, max_steps: int = 20000, dive
             t1 = t0 + hh
             ok = np.ones(idx.size, dtype=bool)
             for _ in range(3):  # Newton corrector at fixed t1
-                dx = np.linalg.solve(Hx(x1, t1), H(x1, t1)[..., None])[..., 0]
+                dx = _safe_solve(Hx(x1, t1), H(x1, t1))
                 x1 = x1 - dx
                 ok &= np.isfinite(x1).all(axis=1)
             scale = 1.0 + np.linalg.norm(x1, axis=1)
-            ok &= np.linalg.norm(dx, axis=1) <= 1e-8 * scale
+            ok &= np.linalg.norm(dx, axis=1) <= 1e-8 * scale  # NaN compares False
         X[idx[ok]] = x1[ok]
         t[idx[ok]] = t1[ok]
         h[idx[ok]] = np.minimum(h[idx[ok]] * 1.5, 0.1)
@@ -257,8 +271,9 @@ def solve_homotopy(eqs, unknowns, *, seed: int = 0, max_steps: int = 20000, dive
         for _ in range(5):
             if len(ends) == 0:
                 break
-            ends = ends - np.linalg.solve(JF(ends), F(ends)[..., None])[..., 0]
-    ends = ends[np.isfinite(ends).all(axis=1)] if len(ends) else ends
+            new = ends - _safe_solve(JF(ends), F(ends))
+            keep = np.isfinite(new).all(axis=1)  # a singular end point keeps its tracked value
+            ends = np.where(keep[:, None], new, ends)
     distinct: list[np.ndarray] = []
     for e in ends:
         if not any(np.linalg.norm(e - d) <= dedupe_tol * (1 + np.linalg.norm(d)) for d in distinct):

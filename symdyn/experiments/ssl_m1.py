@@ -53,7 +53,7 @@ def _fractions(labels, mask):
 
 def run(trials: int = 4000, steps: int = 40000, n: int = 2, eta: float = 0.05, alpha: float = 0.99,
         seed: int = 0, rtol: float = 1e-3, origin_tol: float = 1e-4, methods=("sg", "ema"),
-        out: str | Path | None = "results/ssl_m1.json", progress: bool = True) -> dict:
+        out: str | Path | None = "results/ssl_m1.json", progress: bool = True, per_trial: bool = False) -> dict:
     """Run the experiment; returns (and writes to ``out``) a dict with fractions per method.
 
     Parameters
@@ -63,6 +63,7 @@ def run(trials: int = 4000, steps: int = 40000, n: int = 2, eta: float = 0.05, a
     eta, alpha : learning rate and EMA coefficient (α = 0 would be SG)
     seed : seed of the parameter and initialisation draws (the same draws for SG and EMA)
     rtol, origin_tol : classification tolerances (module docstring)
+    per_trial : also return (not write) ``trials`` with per-trial arrays rho, tau, lam, delta, labels
     """
     for name, v, lo in (("trials", trials, 1), ("steps", steps, 1), ("n", n, 1)):
         if int(v) != v or v < lo:
@@ -128,10 +129,14 @@ def run(trials: int = 4000, steps: int = 40000, n: int = 2, eta: float = 0.05, a
             "diverged": int(diverged.sum()),
             "seconds": round(time.perf_counter() - t0, 2),
         }
+        if per_trial:
+            results.setdefault("trials", {"rho": rho, "tau": tau, "lam": lam, "delta": tau ** 2 - 4 * rho * lam})
+            results["trials"][f"labels_{mth}"] = labels
+            results["trials"][f"norm_a_{mth}"] = np.linalg.norm(A, axis=-1)
     if out is not None:
         path = Path(out)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(results, indent=2))
+        path.write_text(json.dumps({k: v for k, v in results.items() if k != "trials"}, indent=2))
         results["written_to"] = str(path)
     return results
 

@@ -322,6 +322,43 @@ class LinearSSL:
         self._fields[kind] = vf
         return vf
 
+    # ---- identities checked by computation ----------------------------------------------------------
+    def _ring_field(self, kind: str):
+        """(R, Ȧ, Ḃ, A, B, lam) with the derived field's components re-read into the model's ring."""
+        R, a, b, _, _, _, _, lam, _, _ = self._entrywise_ring()
+        rhs = [R.from_expr(e) for e in self.field(kind).rhs]
+        n, m = self.n, self.m
+        dA = [[rhs[i * m + j] for j in range(m)] for i in range(n)]
+        dB = [[rhs[n * m + i * n + j] for j in range(n)] for i in range(n)]
+        return R, dA, dB, a, b, lam
+
+    def balancedness_defect(self, kind: str = "sg") -> sp.Matrix:
+        """d/dt(AAᵀ − BᵀB) + 2λ(AAᵀ − BᵀB) along the derived field, expanded exactly (n×n).
+
+        The balancedness lemma (§4) says this is identically zero for "sg" and "ema" (for EMA with any
+        C(t)); a zero matrix returned here is a symbolic proof for these m, n and moments.
+        """
+        kind = self._kind(kind)
+        R, dA, dB, a, b, lam = self._ring_field(kind)
+        aT, bT, dAT, dBT = (list(map(list, zip(*M))) for M in (a, b, dA, dB))
+        G = [[x - y for x, y in zip(r1, r2)] for r1, r2 in zip(_mat_mul(a, aT), _mat_mul(bT, b))]
+        dG = [[w + x - y - z for w, x, y, z in zip(r1, r2, r3, r4)]
+              for r1, r2, r3, r4 in zip(_mat_mul(dA, aT), _mat_mul(a, dAT), _mat_mul(dBT, b), _mat_mul(bT, dB))]
+        return sp.Matrix([[(d + 2 * lam * g).as_expr() for d, g in zip(r1, r2)] for r1, r2 in zip(dG, G)])
+
+    def gf_euler_defect(self) -> sp.Expr:
+        """⟨A, ∇_A E⟩ − (E‖BAx − Ay‖² + λ‖A‖²), with ∇_A E = −Ȧ read off the derived GF field (§5).
+
+        E‖BAx − Ay‖² = 2E − λ(‖A‖² + ‖B‖²).  Zero identically (Euler's identity: the data term is
+        homogeneous of degree 2 in A), so ⟨A, ∇_A E⟩ ≥ λ‖A‖²: ‖A(t)‖ ≤ e^{−λt}‖A(0)‖, and (0, 0) is the
+        only critical point of E whenever the joint second moment is PSD and λ > 0.
+        """
+        R, dA, _, a, b, lam = self._ring_field("gf")
+        E = self.objective_entrywise(target="a")
+        inner = -_frobenius(a, dA)
+        data2 = 2 * E - lam * (_frobenius(a, a) + _frobenius(b, b))
+        return (inner - (data2 + lam * _frobenius(a, a))).as_expr()
+
     def closed_form_entrywise(self, kind: str = "sg") -> sp.Matrix:
         """The closed matrix form with the explicit entry matrices substituted, flattened like the state.
 
@@ -473,10 +510,13 @@ class LinearSSL:
             out += [v for v in self.commuting_equilibria(kind) if v.info["rank"] < self.m]
         return out
 
-    def variety_from_S(self, S, kind: str = "sg", name: str | None = None, extra: dict | None = None) -> EquilibriumVariety:
+    def variety_from_S(self, S, kind: str = "sg", name: str | None = None, extra: dict | None = None,
+                       sqrtS=None) -> EquilibriumVariety:
         """The variety {(U√S, B(U√S)[, U√S]) : UᵀU = I_m} for a PSD root S (rank r ≤ m).
 
         Dimension: nr − r(r+1)/2 (the O(n)-orbit of one point; = nm − m(m+1)/2 at full rank).
+        ``sqrtS`` (the PSD square root) may be given when known in closed form (more accurate than
+        re-diagonalising S when S has tiny eigenvalues).
         """
         kind = self._kind(kind)
         n, m = self.n, self.m
@@ -484,7 +524,7 @@ class LinearSSL:
         ev, V = np.linalg.eigh(S)
         ev = np.clip(ev, 0.0, None)
         rank = int(np.sum(ev > 1e-12 * max(1.0, ev.max())))
-        sqrtS = (V * np.sqrt(ev)) @ V.T
+        sqrtS = (V * np.sqrt(ev)) @ V.T if sqrtS is None else np.asarray(sqrtS, dtype=float)
         dim = n * rank - rank * (rank + 1) // 2
         kernel = self.kernel(kind)
 
@@ -567,7 +607,7 @@ class LinearSSL:
             labels = tuple(c[0] for c in combo)
             S = (V * s) @ V.T
             out.append(self.variety_from_S(S, kind, name=f"{kind} commuting {labels}",
-                                           extra={"modes": labels, "s": s}))
+                                           extra={"modes": labels, "s": s}, sqrtS=(V * np.sqrt(s)) @ V.T))
         return out
 
     def m1_spheres(self) -> dict:
@@ -599,3 +639,26 @@ def m1_radii(rho, tau, lam) -> dict:
     if r1.ndim == 0:
         return {"delta": float(delta), "radii": (float(r1), float(r2)), "exists": bool(exists)}
     return {"delta": delta, "radii": (r1, r2), "exists": exists}
+
+
+def random_moments(m: int, seed: int | np.random.Generator = 0, coupling: float = 0.3, noise: float = 0.3,
+                   commuting: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Second moments (Σx, Σyx, Σy) of a random two-view model, jointly PSD by construction.
+
+    Generic: z ~ N(0, I_m), x = P z + noise·ε₁, y = Q z + noise·ε₂ with P, Q = I + coupling·N(0,1):
+    Σx = PPᵀ + noise² I, Σyx = QPᵀ, Σy = QQᵀ + noise² I.
+    Commuting (§6.3): x = z + ε₁, y = z + ε₂ with z ~ N(0, V diag(d) Vᵀ) and isotropic noise, so that
+    Σx = V diag(d + noise²) Vᵀ and Σyx = V diag(d) Vᵀ share eigenvectors.
+    """
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    if commuting:
+        V, _ = np.linalg.qr(rng.standard_normal((m, m)))
+        d = rng.uniform(0.5, 2.0, m)
+        Sxz = (V * d) @ V.T
+        Sx = Sxz + noise ** 2 * np.eye(m)
+        return (Sx + Sx.T) / 2, (Sxz + Sxz.T) / 2, (Sx + Sx.T) / 2
+    P = np.eye(m) + coupling * rng.standard_normal((m, m))
+    Q = np.eye(m) + coupling * rng.standard_normal((m, m))
+    Sx = P @ P.T + noise ** 2 * np.eye(m)
+    Sy = Q @ Q.T + noise ** 2 * np.eye(m)
+    return (Sx + Sx.T) / 2, Q @ P.T, (Sy + Sy.T) / 2

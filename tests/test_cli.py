@@ -1,0 +1,60 @@
+"""The CLI: `symdyn reproduce ssl-m1` at a small size, and its errors."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+
+from symdyn.cli import main
+from symdyn.experiments.ssl_m1 import LABELS, run
+
+
+def test_reproduce_ssl_m1_small(tmp_path, capsys):
+    out = tmp_path / "ssl_m1.json"
+    code = main(["reproduce", "ssl-m1", "--trials", "200", "--steps", "20000", "--seed", "3",
+                 "--out", str(out), "--no-progress"])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "| SG |" in text and "| EMA |" in text and "82.0% / 18.0%" in text
+    res = json.loads(out.read_text())
+    assert res["config"]["seed"] == 3
+    for mth in ("sg", "ema"):
+        for subset in ("all", "delta_nonneg"):
+            fr = res["methods"][mth][subset]
+            assert abs(sum(fr[k] for k in LABELS) - 1.0) < 1e-12
+        # the inner sphere is a saddle: never reached from random starts
+        assert res["methods"][mth]["all"]["inner"] == 0.0
+
+
+def test_trials_without_nonzero_equilibria_collapse():
+    """Δ < 0: the only equilibrium is 0, so the trials must end at the origin (or diverge)."""
+    res = run(trials=300, steps=30000, seed=5, out=None, progress=False, per_trial=True)
+    tr = res["trials"]
+    neg = tr["delta"] < 0
+    assert neg.sum() > 50
+    for mth in ("sg", "ema"):
+        assert np.all(tr[f"norm_a_{mth}"][neg & (tr[f"labels_{mth}"] != "elsewhere")] <= 1e-4)
+        assert np.mean(tr[f"labels_{mth}"][neg] == "origin") >= 0.95
+        # and trials labelled "outer" really sit at the outer radius (|τ| + √Δ)/2ρ
+        outer = tr[f"labels_{mth}"] == "outer"
+        r2 = (np.abs(tr["tau"]) + np.sqrt(np.clip(tr["delta"], 0, None))) / (2 * tr["rho"])
+        assert np.allclose(tr[f"norm_a_{mth}"][outer], r2[outer], rtol=1e-3)
+
+
+def test_seed_reproducibility():
+    a = run(trials=50, steps=2000, seed=11, out=None, progress=False)
+    b = run(trials=50, steps=2000, seed=11, out=None, progress=False)
+    for m in ("sg", "ema"):
+        assert a["methods"][m]["all"] == b["methods"][m]["all"]
+
+
+def test_unknown_experiment_and_bad_values(capsys):
+    assert main(["reproduce", "no-such-thing"]) == 2
+    assert "valid names: ssl-m1" in capsys.readouterr().err
+    assert main(["reproduce", "ssl-m1", "--eta", "2", "--no-progress", "--out", ""]) == 2
+    assert "eta" in capsys.readouterr().err
+
+
+def test_module_entry_point_runs():
+    proc = subprocess.run([sys.executable, "-m", "symdyn", "--help"], capture_output=True, text=True)
+    assert proc.returncode == 0 and "reproduce" in proc.stdout
