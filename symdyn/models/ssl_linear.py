@@ -120,8 +120,9 @@ class LinearSSL:
     --------
     >>> import numpy as np
     >>> model = LinearSSL(1, 2, sigma_x=[[2.0]], sigma_yx=[[1.0]], lam=0.1)
-    >>> [round(float(np.sqrt(v.info["S"][0, 0])), 6) for v in model.equilibria("sg")]
-    [0.112702, 0.387298]
+    >>> radii = [float(np.sqrt(v.info["S"][0, 0])) for v in model.equilibria("sg")]  # Gröbner on (E1)
+    >>> bool(np.allclose(radii, model.m1_spheres()["radii"]))  # (|τ| ∓ √Δ)/2ρ, Δ = τ² − 4ρλ
+    True
     """
 
     def __init__(self, m: int, n: int, sigma_x=None, sigma_yx=None, sigma_y=None, lam=None, kappa=None):
