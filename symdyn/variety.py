@@ -58,6 +58,13 @@ class EquilibriumVariety:
         self.parametrization = parametrization
         self.info = dict(info or {})
 
+    def __getattr__(self, key):
+        """Model-specific data in ``info`` read as attributes (e.g. ``variety.S`` for the SSL model)."""
+        info = self.__dict__.get("info", {})
+        if key in info:
+            return info[key]
+        raise AttributeError(f"{type(self).__name__!s} has no attribute {key!r}")
+
     def __repr__(self) -> str:
         return f"EquilibriumVariety({self.name!r}, dimension={self.dimension})"
 
