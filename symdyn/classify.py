@@ -1,0 +1,305 @@
+"""Classify an equilibrium of self-attention dynamics (``shared/papers/attention.md`` §3, §8).
+
+Classes of a configuration X (n, d) with distinct token positions y_1..y_k (multiplicities n_a):
+
+* ``consensus``   — k = 1 (then f = 0 forces V y = λ y);
+* ``bipartite``   — k = 2 and y_2 = −y_1;
+* ``polygonal``   — k ≥ 3 cluster points at the vertices of a regular k-gon on one circle of the sphere;
+* ``clustering``  — every other k ≥ 2.
+
+Clusters are the connected components of the proximity graph (edge iff chordal distance
+< ``merge``), built with networkx; the cluster point is the normalised mean.  When the model
+(V, β; M defaults to I) is given, the classifier also
+
+1. checks the equilibrium: residual r = max_i ‖P_{x_i} Σ_j a_ij V x_j‖ ≤ ``equilibrium``·max(1, ‖V‖₂),
+   else the label is ``"not an equilibrium"`` (never a guessed class);
+2. runs the *snap test*: each cluster point is replaced by its signed nearest real unit eigenvector
+   of V and the residual recomputed; consensus/bipartite are reported only if it passes (residual
+   < ``snap``·max(1, ‖V‖₂)), else the label is ``clustering`` with the note "near-consensus" /
+   "near-bipartite".  Exception: a balanced bipartite pair on the null cone yᵀMy = 0 (§3, §7.4) is an
+   exact equilibrium without eigen-alignment; it is labelled bipartite with ``null_cone_bipartite``;
+3. computes the stability verdict from the tangent Jacobian (symdyn.stability), discounting the
+   zero eigenvalues of continuous symmetries: the orbit dimension of the group of rotations that
+   commute with V and M through X is passed as ``manifold_dim``.
+
+Labels depend only on distances between tokens and on V, M through orthogonally invariant
+quantities, so they are invariant to token permutations, to X → XRᵀ with (V, M) → (RVRᵀ, RMRᵀ),
+and to X → −X.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field, fields
+
+import networkx as nx
+import numpy as np
+
+from .kernels import as_float_array
+from .models.attention import SelfAttention
+from .stability import StabilityReport, classify_spectrum
+
+__all__ = ["Tolerances", "ClassificationResult", "classify", "clusters_of", "symmetry_orbit_dimension", "LABELS"]
+
+LABELS = ("consensus", "bipartite", "clustering", "polygonal")
+
+
+@dataclass(frozen=True)
+class Tolerances:
+    """Classifier tolerances (defaults: attention.md §8, for double precision and ‖V‖ = O(1)).
+
+    merge       chordal distance below which two tokens are one cluster (1e-3)
+    antipodal   ‖y_1 + y_2‖ below which two clusters are an antipodal pair (1e-3)
+    plane       affine coplanarity: 3rd singular value of centred cluster points < plane·√k (1e-3);
+                radii equal within 10·plane
+    angle       consecutive angular gaps within this of 2π/k, radians (1e-2)
+    eigen       1 − |cos| below which a cluster point is aligned with an eigenvector (1e-6)
+    equilibrium residual ≤ equilibrium·max(1, ‖V‖₂) to count as an equilibrium (1e-8)
+    snap        snapped residual < snap·max(1, ‖V‖₂) for an exact eigen-equilibrium (1e-10)
+    null_cone   |yᵀMy| ≤ null_cone·‖M‖₂ for the null-cone bipartite exception (1e-8)
+    spectrum    relative tolerance of the stability verdict (neutral and axis) (1e-7)
+    """
+
+    merge: float = 1e-3
+    antipodal: float = 1e-3
+    plane: float = 1e-3
+    angle: float = 1e-2
+    eigen: float = 1e-6
+    equilibrium: float = 1e-8
+    snap: float = 1e-10
+    null_cone: float = 1e-8
+    spectrum: float = 1e-7
+
+
+@dataclass
+class ClassificationResult:
+    """What :func:`classify` found.
+
+    label               one of LABELS, or "not an equilibrium"
+    clusters            token indices per cluster (each sorted; clusters ordered by first index)
+    cluster_points      (k, d) normalised cluster means; sizes: tokens per cluster
+    residual            max_i ‖f_i(X)‖ (None without V, β)
+    alignment           per cluster: {"rank" (0 = principal), "eigenvalue", "one_minus_cos", "sign"} (None without V)
+    eigen_aligned       every cluster point within ``eigen`` of an eigenvector (None without V)
+    exact_eigen_equilibrium  the snap test (None without V, β)
+    stability           StabilityReport on the tangent space (None without V, β, or if not an equilibrium)
+    symmetry_dim        dimension of the continuous-symmetry orbit through X (neutral directions)
+    ambiguous           clusters closer than 10·merge, or a cluster wider than merge
+    great_circle        polygonal only: the polygon lies on a great circle
+    null_cone_bipartite balanced bipartite on the null cone of M
+    notes               free-text remarks
+    """
+
+    label: str
+    clusters: list
+    cluster_points: np.ndarray
+    sizes: list
+    residual: float | None = None
+    alignment: list | None = None
+    eigen_aligned: bool | None = None
+    exact_eigen_equilibrium: bool | None = None
+    stability: StabilityReport | None = None
+    symmetry_dim: int | None = None
+    ambiguous: bool = False
+    great_circle: bool | None = None
+    null_cone_bipartite: bool = False
+    notes: list = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        st = self.stability.verdict if self.stability is not None else None
+        return (f"ClassificationResult(label={self.label!r}, k={len(self.clusters)}, sizes={self.sizes}, "
+                f"residual={self.residual}, stability={st!r}, eigen_aligned={self.eigen_aligned})")
+
+
+def clusters_of(X: np.ndarray, merge: float = 1e-3) -> list[list[int]]:
+    """Connected components of the graph on tokens with an edge iff ‖x_i − x_j‖ < merge (networkx)."""
+    n = X.shape[0]
+    G = nx.Graph()
+    G.add_nodes_from(range(n))
+    D = np.linalg.norm(X[:, None, :] - X[None, :, :], axis=-1)
+    G.add_edges_from((i, j) for i, j in zip(*np.nonzero(np.triu(D < merge, k=1))))
+    comps = [sorted(c) for c in nx.connected_components(G)]
+    return sorted(comps, key=lambda c: c[0])
+
+
+def _is_regular_polygon(Y: np.ndarray, tol: Tolerances) -> tuple[bool, bool]:
+    """(regular k-gon on one circle, on a great circle) for cluster points Y (k, d), k ≥ 3."""
+    k = Y.shape[0]
+    c = Y.mean(axis=0)
+    Z = Y - c
+    _, s, vt = np.linalg.svd(Z, full_matrices=False)
+    if s.size > 2 and s[2] >= tol.plane * np.sqrt(k):
+        return False, False
+    radii = np.linalg.norm(Z, axis=1)
+    if radii.max() - radii.min() > 10 * tol.plane or radii.min() < 10 * tol.plane:
+        return False, False
+    coords = Z @ vt[:2].T
+    ang = np.sort(np.arctan2(coords[:, 1], coords[:, 0]))
+    gaps = np.diff(np.concatenate([ang, ang[:1] + 2 * np.pi]))
+    regular = bool(np.all(np.abs(gaps - 2 * np.pi / k) < tol.angle))
+    return regular, bool(np.linalg.norm(c) < 1e-2)
+
+
+def _eigenvectors(V: np.ndarray):
+    """Real unit eigenvectors of V with ranks in the spectrum sorted by decreasing real part."""
+    if np.allclose(V, V.T, atol=1e-14 * max(1.0, np.abs(V).max())):
+        w, U = np.linalg.eigh(V)
+        w, U = w.astype(complex), U.astype(complex)
+    else:
+        w, U = np.linalg.eig(V)
+    order = np.argsort(-w.real, kind="stable")
+    w, U = w[order], U[:, order]
+    out = []
+    for rank, (lam, u) in enumerate(zip(w, U.T)):
+        if abs(lam.imag) <= 1e-12 * max(1.0, abs(lam)):
+            u = u * np.exp(-1j * np.angle(u[np.argmax(np.abs(u))]))
+            if np.linalg.norm(u.imag) <= 1e-10:
+                v = u.real / np.linalg.norm(u.real)
+                out.append((rank, float(lam.real), v))
+    return out
+
+
+def symmetry_orbit_dimension(X: np.ndarray, V: np.ndarray, M: np.ndarray, tol: float = 1e-9) -> int:
+    """Dimension of {R X : R ∈ SO(d), R V Rᵀ = V, R M Rᵀ = M} at X, i.e. the rank of the tangent vectors
+    (Ω x_1, …, Ω x_n) over the antisymmetric Ω with [Ω, V] = [Ω, M] = 0 (a nullspace computation)."""
+    d = V.shape[0]
+    basis = []
+    for p, q in itertools.combinations(range(d), 2):
+        E = np.zeros((d, d))
+        E[p, q], E[q, p] = 1.0, -1.0
+        basis.append(E)
+    if not basis:
+        return 0
+    cons = np.array([np.concatenate([(E @ V - V @ E).ravel(), (E @ M - M @ E).ravel()]) for E in basis]).T
+    _, s, vt = np.linalg.svd(cons, full_matrices=True)
+    scale = max(1.0, s.max(initial=0.0))
+    null = vt[np.sum(s > tol * scale):]
+    if null.shape[0] == 0:
+        return 0
+    T = np.array([np.einsum("pq,iq->ip", sum(w * E for w, E in zip(vec, basis)), X).ravel() for vec in null])
+    sv = np.linalg.svd(T, compute_uv=False)
+    return int(np.sum(sv > 1e-8 * max(1.0, sv.max(initial=0.0))))
+
+
+def classify(X, V=None, M=None, beta=None, tol: Tolerances | dict | None = None, *,
+             normalization: str = "softmax", normalize: bool = False) -> ClassificationResult:
+    """Classify the configuration X (n, d) (module docstring).
+
+    Parameters
+    ----------
+    X : (n, d) array with unit rows (``normalize=True`` projects rows onto the sphere first)
+    V, M : (d, d) arrays, optional — value matrix and M = QᵀK (M defaults to I when V and β are given)
+    beta : float ≥ 0, optional — needed (with V) for the equilibrium check, snap test and stability
+    tol : Tolerances or dict of overrides (see :class:`Tolerances` for the defaults)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 0, 0]] * 3 + [[-1.0, 0, 0]] * 2)
+    >>> classify(X, V=np.diag([1.0, 0.5, 0.2]), beta=2.0).label
+    'bipartite'
+    """
+    if tol is None:
+        tol = Tolerances()
+    elif isinstance(tol, dict):
+        known = {f.name for f in fields(Tolerances)}
+        bad = sorted(set(tol) - known)
+        if bad:
+            raise ValueError(f"tol: unknown tolerance(s) {bad}; known: {sorted(known)}")
+        tol = Tolerances(**tol)
+    elif not isinstance(tol, Tolerances):
+        raise TypeError(f"tol: expected Tolerances or dict, got {type(tol).__name__}")
+    X = as_float_array(X, "X")
+    if X.ndim != 2 or X.shape[1] < 2:
+        raise ValueError(f"X: expected shape (n, d) with d >= 2, got {X.shape}")
+    n, d = X.shape
+    norms = np.linalg.norm(X, axis=1)
+    if normalize:
+        if np.any(norms == 0):
+            raise ValueError("X: a token is zero and cannot be normalised")
+        X = X / norms[:, None]
+    elif np.any(np.abs(norms - 1) > 1e-8):
+        raise ValueError("X: rows must have unit norm; pass normalize=True to project them")
+    model = None
+    if V is not None:
+        V = as_float_array(V, "V")
+        if V.shape != (d, d):
+            raise ValueError(f"V: expected shape ({d}, {d}), got {V.shape}")
+    if M is not None:
+        M = as_float_array(M, "M")
+        if M.shape != (d, d):
+            raise ValueError(f"M: expected shape ({d}, {d}), got {M.shape}")
+    if beta is not None:
+        if V is None:
+            raise ValueError("beta: the equilibrium check needs V as well")
+        model = SelfAttention(n, d, V=V, M=M, beta=beta, normalization=normalization)
+        M = model.M
+
+    clusters = clusters_of(X, tol.merge)
+    Y = np.array([X[c].mean(axis=0) for c in clusters])
+    Y /= np.linalg.norm(Y, axis=1, keepdims=True)
+    sizes = [len(c) for c in clusters]
+    k = len(clusters)
+    res = ClassificationResult("clustering", clusters, Y, sizes)
+    diam = max((np.linalg.norm(X[c][:, None] - X[c][None], axis=-1).max() for c in clusters), default=0.0)
+    sep = min((np.linalg.norm(Y[a] - Y[b]) for a, b in itertools.combinations(range(k), 2)), default=np.inf)
+    res.ambiguous = bool(diam > tol.merge or sep < 10 * tol.merge)
+
+    vscale = max(1.0, float(np.linalg.norm(V, 2))) if V is not None else 1.0
+    if model is not None:
+        res.residual = float(model.residual(X))
+        if res.residual > tol.equilibrium * vscale:
+            res.label = "not an equilibrium"
+            res.notes.append(f"residual {res.residual:.3g} > {tol.equilibrium * vscale:.3g}")
+            return res
+
+    if k == 1:
+        label = "consensus"
+    elif k == 2 and np.linalg.norm(Y[0] + Y[1]) < tol.antipodal:
+        label = "bipartite"
+    elif k >= 3:
+        regular, great = _is_regular_polygon(Y, tol)
+        label = "polygonal" if regular else "clustering"
+        res.great_circle = great if regular else None
+    else:
+        label = "clustering"
+
+    if V is not None:
+        eig = _eigenvectors(V)
+        res.alignment = []
+        for y in Y:
+            if not eig:
+                res.alignment.append({"rank": None, "eigenvalue": None, "one_minus_cos": 1.0, "sign": 0})
+                continue
+            cos = [abs(float(v @ y)) for _, _, v in eig]
+            j = int(np.argmax(cos))
+            rank, lam, v = eig[j]
+            res.alignment.append({"rank": rank, "eigenvalue": lam, "one_minus_cos": 1.0 - cos[j],
+                                  "sign": int(np.sign(v @ y)) or 1})
+        res.eigen_aligned = all(a["one_minus_cos"] < tol.eigen for a in res.alignment)
+
+    if model is not None:
+        eig = _eigenvectors(V)
+        if eig:
+            snapped = np.empty_like(X)
+            for c, al in zip(clusters, res.alignment):
+                v = next(vv for r, _, vv in eig if r == al["rank"])
+                snapped[c] = al["sign"] * v
+            res.exact_eigen_equilibrium = bool(model.residual(snapped) < tol.snap * vscale)
+        else:
+            res.exact_eigen_equilibrium = False
+        if label == "bipartite":
+            y = Y[0]
+            mscale = max(float(np.linalg.norm(M, 2)), 1e-300)
+            if (sizes[0] == sizes[1] and abs(float(y @ M @ y)) <= tol.null_cone * mscale
+                    and np.linalg.norm(Y[0] + Y[1]) < 1e-8):
+                res.null_cone_bipartite = True
+        if label in ("consensus", "bipartite") and not res.exact_eigen_equilibrium and not res.null_cone_bipartite:
+            res.notes.append(f"near-{label}: the snap test failed (not an exact eigen-equilibrium)")
+            label = "clustering"
+        JT = model.tangent_jacobian(X)
+        res.symmetry_dim = symmetry_orbit_dimension(X, V, M)
+        scale = float(np.linalg.norm(JT, 2)) if JT.size else 0.0
+        res.stability = classify_spectrum(np.linalg.eigvals(JT), res.symmetry_dim, scale,
+                                          tol.spectrum, tol.spectrum)
+    res.label = label
+    return res

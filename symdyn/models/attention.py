@@ -1,0 +1,361 @@
+"""Self-attention dynamics of n tokens on the sphere S^{d-1} (``shared/papers/attention.md`` §1, §5).
+
+    (SA)   ẋ_i = P_{x_i} m_i,   m_i = Σ_j a_ij(X) V x_j,   P_x = I_d − x xᵀ,
+           a_ij = exp(ℓ_ij) / Z_i,   ℓ_ij = β x_iᵀ M x_j,   Z_i = Σ_k exp(ℓ_ik)     (normalization="softmax")
+    (USA)  the same with a_ij = exp(ℓ_ij) / n                                           (normalization="uniform")
+
+Only M = QᵀK enters.  Shapes: a configuration X is (..., n, d) with unit rows; the flat state is
+vec_r(X), D = n·d.  The tangent space of (S^{d−1})^n at X is ⊕_i x_i^⊥ (dimension n(d−1)); Jacobians
+are restricted to it with orthonormal bases of each x_i^⊥ so that normal directions do not appear as
+spurious eigenvalues (§5).
+
+Ambient derivative (§5; c_ij = V x_j − m_i for softmax, c_ij = V x_j for uniform):
+
+    ∂f_i/∂x_k = P_i [a_ik V + β a_ik c_ik (Mᵀx_i)ᵀ] + δ_ik ( P_i β Σ_j a_ij c_ij (M x_j)ᵀ − (x_iᵀm_i) I − x_i m_iᵀ ).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from ..field import VectorField
+from ..kernels import as_float_array
+
+__all__ = ["SelfAttention", "SimulationResult", "RefineResult", "tangent_bases", "NORMALIZATIONS",
+           "consensus_spectrum", "bipartite_spectrum", "bipartite_quantities",
+           "consensus_spectrum_symbolic", "bipartite_spectrum_symbolic"]
+
+NORMALIZATIONS = ("softmax", "uniform")
+
+
+def _square(value, name: str, d: int) -> np.ndarray:
+    arr = as_float_array(value, name)
+    if arr.shape != (d, d):
+        raise ValueError(f"{name}: expected a square matrix of shape ({d}, {d}), got {arr.shape}")
+    return arr
+
+
+def tangent_bases(X: np.ndarray) -> np.ndarray:
+    """Orthonormal bases of x_i^⊥: X (..., n, d) unit rows -> (..., n, d, d−1) (Householder columns)."""
+    X = np.asarray(X, dtype=float)
+    d = X.shape[-1]
+    s = np.where(X[..., 0] >= 0, 1.0, -1.0)
+    v = X.copy()
+    v[..., 0] += s
+    H = np.eye(d) - 2.0 * v[..., :, None] * v[..., None, :] / np.sum(v * v, axis=-1)[..., None, None]
+    return H[..., :, 1:]  # H e_1 = −s x, so the remaining columns span x^⊥
+
+
+@dataclass
+class SimulationResult:
+    """X: (B, n, d) end points; converged: (B,) residual ≤ tol reached; t: (B,) time reached;
+    residual: (B,) max_i ‖f_i‖ at the end point."""
+
+    X: np.ndarray
+    converged: np.ndarray
+    t: np.ndarray
+    residual: np.ndarray
+
+    def __repr__(self) -> str:
+        return (f"SimulationResult(batch={len(self.X)}, converged={int(self.converged.sum())}, "
+                f"max_residual={float(self.residual.max()):.3g})")
+
+
+@dataclass
+class RefineResult:
+    """X: (n, d) refined point; residual: max_i ‖f_i‖; converged: residual ≤ tol; iterations."""
+
+    X: np.ndarray
+    residual: float
+    converged: bool
+    iterations: int
+
+
+class SelfAttention:
+    """Self-attention dynamics (SA)/(USA) on (S^{d−1})^n.
+
+    Parameters
+    ----------
+    n, d : int — number of tokens and their dimension
+    Q, K : (d, d) arrays, optional — M = QᵀK (give both, or M, or neither for M = I)
+    V : (d, d) array, optional — the value matrix (default I)
+    beta : float ≥ 0 — inverse temperature (β < 0 only with ``allow_negative_beta=True``)
+    normalization : "softmax" (SA) or "uniform" (USA)
+    M : (d, d) array, optional — the bilinear form QᵀK given directly
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> model = SelfAttention(3, 2, V=np.diag([1.0, 0.5]), beta=1.0)
+    >>> X = np.tile([1.0, 0.0], (3, 1))           # consensus on the principal eigenvector
+    >>> float(model.residual(X))
+    0.0
+    """
+
+    def __init__(self, n: int, d: int, Q=None, K=None, V=None, beta: float = 1.0,
+                 normalization: str = "softmax", M=None, allow_negative_beta: bool = False):
+        for name, v in (("n", n), ("d", d)):
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+                raise ValueError(f"{name}: expected a positive integer, got {v!r}")
+        if d < 2:
+            raise ValueError(f"d: tokens live on S^(d-1); need d >= 2, got {d}")
+        self.n, self.d = int(n), int(d)
+        if normalization not in NORMALIZATIONS:
+            raise ValueError(f"normalization: unknown {normalization!r}; expected one of {NORMALIZATIONS}")
+        self.normalization = normalization
+        b = as_float_array(beta, "beta")
+        if b.ndim != 0:
+            raise ValueError(f"beta: expected a scalar, got shape {b.shape}")
+        if b < 0 and not allow_negative_beta:
+            raise ValueError(f"beta: must be >= 0 (the papers take beta >= 0), got {float(b)}; "
+                             "pass allow_negative_beta=True to study beta < 0")
+        self.beta = float(b)
+        self.V = np.eye(d) if V is None else _square(V, "V", d)
+        if M is not None:
+            if Q is not None or K is not None:
+                raise ValueError("M: give either M or (Q, K), not both")
+            self.M = _square(M, "M", d)
+        elif Q is not None or K is not None:
+            if Q is None or K is None:
+                raise ValueError("Q, K: give both Q and K (M = Q^T K), or M directly")
+            self.M = _square(Q, "Q", d).T @ _square(K, "K", d)
+        else:
+            self.M = np.eye(d)
+
+    def __repr__(self) -> str:
+        return f"SelfAttention(n={self.n}, d={self.d}, beta={self.beta}, normalization={self.normalization!r})"
+
+    # ---- validation -----------------------------------------------------------------------------
+    def _config(self, X, normalize: bool = False, name: str = "X") -> np.ndarray:
+        X = as_float_array(X, name)
+        if X.ndim < 2 or X.shape[-2:] != (self.n, self.d):
+            raise ValueError(f"{name}: expected shape (..., {self.n}, {self.d}), got {X.shape}")
+        norms = np.linalg.norm(X, axis=-1)
+        if normalize:
+            if np.any(norms == 0):
+                raise ValueError(f"{name}: a token is zero and cannot be normalised")
+            return X / norms[..., None]
+        if np.any(np.abs(norms - 1.0) > 1e-8):
+            raise ValueError(f"{name}: rows must have unit norm (max |‖x_i‖ − 1| = {np.abs(norms - 1).max():.2g}); "
+                             "pass normalize=True to project them onto the sphere")
+        return X
+
+    # ---- field ----------------------------------------------------------------------------------
+    def attention(self, X) -> np.ndarray:
+        """A(X) = [a_ij]: (..., n, n); row-stochastic for softmax, exp(ℓ_ij)/n for uniform."""
+        L = self.beta * np.einsum("...ik,kl,...jl->...ij", X, self.M, X)
+        if self.normalization == "softmax":
+            L = L - L.max(axis=-1, keepdims=True)
+            E = np.exp(L)
+            return E / E.sum(axis=-1, keepdims=True)
+        return np.exp(L) / self.n
+
+    def _parts(self, X):
+        A = self.attention(X)
+        VX = X @ self.V.T                        # rows V x_j
+        m = A @ VX                               # rows m_i
+        return A, VX, m
+
+    def f(self, X, normalize: bool = False) -> np.ndarray:
+        """The field f(X): (..., n, d) -> (..., n, d) (tangent to the sphere at unit X)."""
+        X = self._config(X, normalize)
+        _, _, m = self._parts(X)
+        return m - np.sum(X * m, axis=-1, keepdims=True) * X
+
+    def residual(self, X, normalize: bool = False) -> np.ndarray:
+        """max_i ‖f_i(X)‖: (..., n, d) -> (...)."""
+        return np.linalg.norm(self.f(X, normalize), axis=-1).max(axis=-1)
+
+    def jacobian(self, X, normalize: bool = False) -> np.ndarray:
+        """Ambient derivative DF(X) on R^{nd}: X (n, d) -> (n·d, n·d) (module docstring)."""
+        X = self._config(X, normalize)
+        if X.ndim != 2:
+            raise ValueError(f"X: jacobian takes one configuration of shape ({self.n}, {self.d}), got {X.shape}")
+        n, d, beta = self.n, self.d, self.beta
+        A, VX, m = self._parts(X)
+        C = VX[None, :, :] - (m[:, None, :] if self.normalization == "softmax" else 0.0)  # c_ij: (n, n, d)
+        MTx = X @ self.M                          # rows Mᵀ x_i
+        Mx = X @ self.M.T                         # rows M x_j
+        P = np.eye(d) - X[:, :, None] * X[:, None, :]
+        G = A[:, :, None, None] * (self.V[None, None] + beta * C[:, :, :, None] * MTx[:, None, None, :])
+        G[np.arange(n), np.arange(n)] += beta * np.einsum("ij,ijp,jq->ipq", A, C, Mx)
+        DF = np.einsum("ipq,ikqr->ipkr", P, G)
+        xm = np.sum(X * m, axis=-1)
+        DF[np.arange(n), :, np.arange(n), :] -= xm[:, None, None] * np.eye(d) + X[:, :, None] * m[:, None, :]
+        return DF.reshape(n * d, n * d)
+
+    def tangent_jacobian(self, X, normalize: bool = False) -> np.ndarray:
+        """J_T = Bᵀ DF(X) B on ⊕ x_i^⊥: (n(d−1), n(d−1)), B block-diagonal orthonormal bases (§5)."""
+        X = self._config(X, normalize)
+        DF = self.jacobian(X).reshape(self.n, self.d, self.n, self.d)
+        Bs = tangent_bases(X)
+        JT = np.einsum("ipa,ipkq,kqb->iakb", Bs, DF, Bs)
+        k = self.n * (self.d - 1)
+        return JT.reshape(k, k)
+
+    def field(self) -> VectorField:
+        """The entry-wise symbolic VectorField (states x_i_k, i < n, k < d) of the same (SA)/(USA) —
+        for small n, d (n·d ≤ 30); V, M, β enter as exact rationals of their float values."""
+        if self.n * self.d > 30:
+            raise ValueError(f"n, d: the entry-wise symbolic field for n*d = {self.n * self.d} > 30 is too large "
+                             "for SymPy work; use the matrix-form kernel model.f")
+        n, d = self.n, self.d
+        X = sp.Matrix(n, d, lambda i, k: sp.Symbol(f"x_{i + 1}_{k + 1}", real=True))
+        V = sp.Matrix(d, d, lambda p, q: sp.Rational(float(self.V[p, q])))
+        M = sp.Matrix(d, d, lambda p, q: sp.Rational(float(self.M[p, q])))
+        beta = sp.Rational(self.beta)
+        rows = [X[i, :].T for i in range(n)]
+        rhs = []
+        for i in range(n):
+            w = [sp.exp(beta * (rows[i].T * M * rows[j])[0, 0]) for j in range(n)]
+            Z = sum(w) if self.normalization == "softmax" else sp.Integer(n)
+            m = sum((w[j] * (V * rows[j]) for j in range(n)), sp.zeros(d, 1)) / Z
+            f = m - (rows[i].T * m)[0, 0] * rows[i]
+            rhs.extend(list(f))
+        return VectorField(list(X), rhs, name=f"self-attention ({self.normalization}, n={n}, d={d})")
+
+    # ---- finding equilibria -----------------------------------------------------------------------
+    def random_configurations(self, count: int, seed: int = 0) -> np.ndarray:
+        """``count`` configurations with i.i.d. uniform tokens on the sphere: (count, n, d)."""
+        rng = np.random.default_rng(seed)
+        X = rng.standard_normal((int(count), self.n, self.d))
+        return X / np.linalg.norm(X, axis=-1, keepdims=True)
+
+    def simulate(self, X0, t_max: float = 1500.0, dt: float = 0.05, tol: float = 1e-9,
+                 normalize: bool = False, callback=None) -> SimulationResult:
+        """Projected RK4 on (S^{d−1})^n, batched over initial conditions X0 (B, n, d) or (n, d).
+
+        Each stage and step is renormalised onto the sphere; a trajectory stops when
+        max_i ‖f_i‖ < tol.  Trajectories that never reach tol by t_max (e.g. rotating tokens for a
+        non-symmetric V with complex dominant eigenvalues) are reported with ``converged=False``.
+        ``callback(t, active_count)`` is called every 100 steps (e.g. a progress bar).
+        """
+        X = self._config(X0, normalize, name="X0")
+        single = X.ndim == 2
+        X = np.array(X[None] if single else X, copy=True)
+        if not (np.isfinite(t_max) and t_max > 0 and dt > 0):
+            raise ValueError(f"t_max, dt: expected positive finite values, got t_max={t_max}, dt={dt}")
+
+        def unit(Y):
+            return Y / np.linalg.norm(Y, axis=-1, keepdims=True)
+
+        def rhs(Y):
+            _, _, m = self._parts(Y)
+            return m - np.sum(Y * m, axis=-1, keepdims=True) * Y
+
+        t = np.zeros(len(X))
+        res = np.linalg.norm(rhs(X), axis=-1).max(axis=-1)
+        active = np.flatnonzero(res >= tol)
+        steps = int(np.ceil(t_max / dt))
+        for s in range(steps):
+            if active.size == 0:
+                break
+            Y = X[active]
+            k1 = rhs(Y)
+            k2 = rhs(unit(Y + 0.5 * dt * k1))
+            k3 = rhs(unit(Y + 0.5 * dt * k2))
+            k4 = rhs(unit(Y + dt * k3))
+            Y = unit(Y + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4))
+            X[active] = Y
+            t[active] += dt
+            if s % 10 == 9:
+                r = np.linalg.norm(rhs(Y), axis=-1).max(axis=-1)
+                res[active] = r
+                active = active[r >= tol]
+            if callback is not None and s % 100 == 99:
+                callback(float((s + 1) * dt), int(active.size))
+        res = np.linalg.norm(rhs(X), axis=-1).max(axis=-1)
+        out = SimulationResult(X, res < tol, t, res)
+        if single:
+            out = SimulationResult(X[0], out.converged[:1], t[:1], res[:1])
+        return out
+
+    def refine(self, X, tol: float = 1e-12, max_iter: int = 30, normalize: bool = False) -> RefineResult:
+        """Gauss–Newton on the sphere: solve J_T δ = −Bᵀ f in least squares (zero modes of continuous
+        symmetries make J_T singular), retract x_i ← (x_i + B_i δ_i)/‖·‖; stop at max_i ‖f_i‖ ≤ tol."""
+        X = np.array(self._config(X, normalize), copy=True)
+        if X.ndim != 2:
+            raise ValueError(f"X: refine takes one configuration of shape ({self.n}, {self.d})")
+        r = float(self.residual(X))
+        it = 0
+        for it in range(1, max_iter + 1):
+            if r <= tol:
+                it -= 1
+                break
+            Bs = tangent_bases(X)
+            g = np.einsum("ipa,ip->ia", Bs, self.f(X)).ravel()
+            JT = self.tangent_jacobian(X)
+            delta = np.linalg.lstsq(JT, -g, rcond=1e-12)[0].reshape(self.n, self.d - 1)
+            step = np.einsum("ipa,ia->ip", Bs, delta)
+            # damped: halve the step until the residual does not grow
+            for _ in range(20):
+                Y = X + step
+                Y /= np.linalg.norm(Y, axis=-1, keepdims=True)
+                r_new = float(self.residual(Y))
+                if r_new <= r or r_new <= tol:
+                    break
+                step *= 0.5
+            X, r = Y, r_new
+        return RefineResult(X, r, r <= tol, it)
+
+
+# ---- closed forms: Theorems A and B (attention.md §4) --------------------------------------------
+def consensus_spectrum(lam: float, other_eigenvalues, n: int) -> np.ndarray:
+    """Theorem A: spectrum of J_T at consensus on the eigenvector v (V v = λ v).
+
+    Eigenvalues: λ_k − λ for each other eigenvalue λ_k (synchronous modes) and −λ with multiplicity
+    (n − 1)(d − 1) (disagreement modes).  Returns a (n(d−1),) array.
+    """
+    other = np.asarray(other_eigenvalues, dtype=complex).ravel()
+    return np.concatenate([other - lam, np.full((n - 1) * other.size, -lam, dtype=complex)])
+
+
+def bipartite_quantities(gamma: float, n_plus: int, n_minus: int) -> dict:
+    """p_±, d_± of Theorem B for γ = β vᵀMv and group sizes n_± (softmax attention)."""
+    ep, em = np.exp(gamma), np.exp(-gamma)
+    p_plus = n_plus * ep / (n_plus * ep + n_minus * em)
+    p_minus = n_minus * ep / (n_minus * ep + n_plus * em)
+    return {"p_plus": p_plus, "p_minus": p_minus, "d_plus": 2 * p_plus - 1, "d_minus": 2 * p_minus - 1}
+
+
+def bipartite_spectrum(lam: float, other_eigenvalues, gamma: float, n_plus: int, n_minus: int) -> dict:
+    """Theorem B: spectrum of J_T at x_i = s_i v (n_+ tokens at v, n_− at −v; softmax attention).
+
+    Eigenvalues: −λ d_+ ((n_+ − 1)(d − 1) times), −λ d_− ((n_− − 1)(d − 1) times), and the two
+    eigenvalues of B_k = λ_k [[p_+, 1−p_+], [1−p_−, p_−]] − λ diag(d_+, d_−) for every other λ_k.
+    Returns {"eigenvalues", "stable" (the four conditions of Theorem B), "conditions"}.
+    """
+    q = bipartite_quantities(gamma, n_plus, n_minus)
+    pp, pm, dp, dm = q["p_plus"], q["p_minus"], q["d_plus"], q["d_minus"]
+    other = np.asarray(other_eigenvalues, dtype=float).ravel()
+    k = other.size  # d − 1
+    eig = [np.full((n_plus - 1) * k, -lam * dp), np.full((n_minus - 1) * k, -lam * dm)]
+    for lk in other:
+        Bk = lk * np.array([[pp, 1 - pp], [1 - pm, pm]]) - lam * np.diag([dp, dm])
+        eig.append(np.linalg.eigvals(Bk))
+    tr = other * (pp + pm) - lam * (dp + dm)
+    det = other ** 2 * (pp + pm - 1) - lam * other * (pp * dm + pm * dp) + lam ** 2 * dp * dm
+    cond = {"within_plus": bool(n_plus < 2 or lam * dp > 0), "within_minus": bool(n_minus < 2 or lam * dm > 0),
+            "trace": bool(np.all(tr < 0)), "det": bool(np.all(det > 0))}
+    return {"eigenvalues": np.concatenate([np.asarray(e, dtype=complex) for e in eig]),
+            "stable": all(cond.values()), "conditions": cond, **q}
+
+
+def consensus_spectrum_symbolic():
+    """SymPy form of Theorem A: (eigenvalue expressions, multiplicities) in symbols λ, λ_k, n, d."""
+    lam, lk, n, d = sp.symbols("lambda lambda_k n d")
+    return {"synchronous": (lk - lam, 1), "disagreement": (-lam, (n - 1) * (d - 1))}
+
+
+def bipartite_spectrum_symbolic():
+    """SymPy form of Theorem B: p_±, d_±, B_k, tr B_k, det B_k in symbols γ, n_±, λ, λ_k."""
+    g, npl, nmi, lam, lk = sp.symbols("gamma n_+ n_- lambda lambda_k", real=True)
+    pp = npl * sp.exp(g) / (npl * sp.exp(g) + nmi * sp.exp(-g))
+    pm = nmi * sp.exp(g) / (nmi * sp.exp(g) + npl * sp.exp(-g))
+    dp, dm = 2 * pp - 1, 2 * pm - 1
+    Bk = lk * sp.Matrix([[pp, 1 - pp], [1 - pm, pm]]) - lam * sp.diag(dp, dm)
+    return {"p_plus": pp, "p_minus": pm, "d_plus": dp, "d_minus": dm, "B_k": Bk,
+            "trace": sp.simplify(Bk.trace()), "det": sp.simplify(Bk.det()),
+            "within": (-lam * dp, -lam * dm)}
