@@ -19,6 +19,7 @@ test: install
 
 reproduce: install
 	$(VENV)/bin/symdyn reproduce ssl-m1
+	$(VENV)/bin/symdyn reproduce attention-multistability
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -1,7 +1,7 @@
 """Command line: ``symdyn reproduce NAME [options]`` (also ``python -m symdyn``).
 
-Experiments are registered in :data:`EXPERIMENTS`; each takes its options from the command line and
-prints its table.  Every random experiment takes ``--seed``.
+Experiments are registered in :data:`EXPERIMENTS`; each reads its own options (the others are
+ignored) and prints its table.  Every random experiment takes ``--seed``.
 """
 from __future__ import annotations
 
@@ -9,28 +9,48 @@ import argparse
 import sys
 import time
 
-__all__ = ["main"]
+__all__ = ["main", "EXPERIMENTS"]
 
 
 def _reproduce_ssl_m1(args) -> int:
     from .experiments.ssl_m1 import format_table, run
 
-    print(f"ssl-m1: trials={args.trials} steps={args.steps} n={args.n} eta={args.eta} alpha={args.alpha} "
+    n = 2 if args.n is None else args.n
+    out = "results/ssl_m1.json" if args.out is None else args.out
+    print(f"ssl-m1: trials={args.trials} steps={args.steps} n={n} eta={args.eta} alpha={args.alpha} "
           f"seed={args.seed}", flush=True)
     t0 = time.perf_counter()
-    res = run(trials=args.trials, steps=args.steps, n=args.n, eta=args.eta, alpha=args.alpha, seed=args.seed,
-              out=args.out, progress=not args.no_progress)
+    res = run(trials=args.trials, steps=args.steps, n=n, eta=args.eta, alpha=args.alpha, seed=args.seed,
+              out=out or None, progress=not args.no_progress)
     print()
     print(format_table(res))
     print()
     print("Paper: 10^4 trials, the subset (all or Δ ≥ 0) is not stated; its n, η, α, initialisation are not known "
           "(shared/papers/ssl_linear.md §9, §11.4).")
-    print(f"diverged: " + ", ".join(f"{k.upper()} {v['diverged']}" for k, v in res["methods"].items())
+    print("diverged: " + ", ".join(f"{k.upper()} {v['diverged']}" for k, v in res["methods"].items())
           + f"; total {time.perf_counter() - t0:.1f} s; written to {res.get('written_to', '(not written)')}")
     return 0
 
 
-EXPERIMENTS = {"ssl-m1": _reproduce_ssl_m1}
+def _reproduce_attention(args) -> int:
+    from .experiments.attention_multistability import format_table, run
+
+    n = 8 if args.n is None else args.n
+    out = "results/attention_multistability.json" if args.out is None else args.out
+    print(f"attention-multistability: d={args.d} n={n} beta={args.beta} V={args.v_type} M={args.m_type} "
+          f"systems={args.systems} inits={args.inits} seed={args.seed}", flush=True)
+    res = run(d=args.d, n=n, beta=args.beta, v_type=args.v_type, m_type=args.m_type, systems=args.systems,
+              inits=args.inits, seed=args.seed, t_max=args.t_max, out=out or None, progress=not args.no_progress)
+    print()
+    print(format_table(res))
+    print()
+    print("The paper's experimental settings and numbers were not recovered (shared/papers/attention.md §6); "
+          "it states that stable consensus, bipartite and clustering equilibria often coexist.")
+    print(f"total {res['seconds']:.1f} s; written to {res.get('written_to', '(not written)')}")
+    return 0
+
+
+EXPERIMENTS = {"ssl-m1": _reproduce_ssl_m1, "attention-multistability": _reproduce_attention}
 
 
 def _positive_int(text: str) -> int:
@@ -43,16 +63,27 @@ def _positive_int(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="symdyn", description="Symbolic-numeric analysis of learning dynamics.")
     sub = p.add_subparsers(dest="command", required=True)
-    r = sub.add_parser("reproduce", help="run a reproduced experiment of the papers")
+    r = sub.add_parser("reproduce", help="run a reproduced experiment of the papers",
+                       description=f"Experiments: {', '.join(EXPERIMENTS)}.")
     r.add_argument("name", help=f"experiment name, one of: {', '.join(EXPERIMENTS)}")
     r.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    r.add_argument("--trials", type=_positive_int, default=4000, help="number of random trials (default 4000)")
-    r.add_argument("--steps", type=_positive_int, default=40000, help="discrete updates per trial (default 40000)")
-    r.add_argument("--n", type=_positive_int, default=2, help="embedding dimension n (default 2)")
-    r.add_argument("--eta", type=float, default=0.05, help="learning rate (default 0.05)")
-    r.add_argument("--alpha", type=float, default=0.99, help="EMA coefficient (default 0.99)")
-    r.add_argument("--out", default="results/ssl_m1.json", help="JSON output path")
+    r.add_argument("--out", default=None, help="JSON output path (default results/NAME.json; '' for none)")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    r.add_argument("--n", type=_positive_int, default=None,
+                   help="ssl-m1: embedding dimension (default 2); attention: number of tokens (default 8)")
+    g = r.add_argument_group("ssl-m1")
+    g.add_argument("--trials", type=_positive_int, default=4000, help="number of random trials (default 4000)")
+    g.add_argument("--steps", type=_positive_int, default=40000, help="discrete updates per trial (default 40000)")
+    g.add_argument("--eta", type=float, default=0.05, help="learning rate (default 0.05)")
+    g.add_argument("--alpha", type=float, default=0.99, help="EMA coefficient (default 0.99)")
+    a = r.add_argument_group("attention-multistability")
+    a.add_argument("--d", type=_positive_int, default=3, help="token dimension (default 3)")
+    a.add_argument("--beta", type=float, default=4.0, help="inverse temperature (default 4)")
+    a.add_argument("--v-type", default="sym", help="V type: sym | spd | nonsym (default sym)")
+    a.add_argument("--m-type", default="QK", help="M type: I | QK | V (default QK)")
+    a.add_argument("--systems", type=_positive_int, default=10, help="random systems (default 10)")
+    a.add_argument("--inits", type=_positive_int, default=100, help="initial conditions per system (default 100)")
+    a.add_argument("--t-max", type=float, default=1500.0, help="integration horizon (default 1500)")
     return p
 
 

@@ -50,7 +50,7 @@ def test_seed_reproducibility():
 
 def test_unknown_experiment_and_bad_values(capsys):
     assert main(["reproduce", "no-such-thing"]) == 2
-    assert "valid names: ssl-m1" in capsys.readouterr().err
+    assert "valid names: ssl-m1, attention-multistability" in capsys.readouterr().err
     assert main(["reproduce", "ssl-m1", "--eta", "2", "--no-progress", "--out", ""]) == 2
     assert "eta" in capsys.readouterr().err
 
@@ -58,3 +58,19 @@ def test_unknown_experiment_and_bad_values(capsys):
 def test_module_entry_point_runs():
     proc = subprocess.run([sys.executable, "-m", "symdyn", "--help"], capture_output=True, text=True)
     assert proc.returncode == 0 and "reproduce" in proc.stdout
+
+
+def test_reproduce_attention_multistability_small(tmp_path, capsys):
+    out = tmp_path / "att.json"
+    code = main(["reproduce", "attention-multistability", "--systems", "2", "--inits", "30", "--n", "6",
+                 "--seed", "1", "--out", str(out), "--no-progress"])
+    assert code == 0
+    assert "| consensus |" in capsys.readouterr().out
+    res = json.loads(out.read_text())
+    assert abs(sum(res["fractions"].values()) - 1.0) < 1e-12
+    # Theorems A/B (B3, n ≥ 3): stable consensus only on the principal eigenvector; stable bipartite
+    # only on the principal or the most negative one
+    for key in res["alignment_of_stable"]:
+        label, where = key.split(": ")
+        assert where == "principal" if label == "consensus" else where in ("principal", "most negative")
+    assert main(["reproduce", "attention-multistability", "--v-type", "weird", "--no-progress", "--out", ""]) == 2

@@ -1,0 +1,144 @@
+"""Multistability of self-attention equilibria (``shared/papers/attention.md`` §6–7).
+
+For each of ``systems`` random systems (V, M) of the given types: sample ``inits`` random initial
+configurations (uniform on (S^{d−1})^n), integrate with the projected RK4 integrator, refine converged
+end points by Gauss–Newton, classify them (symdyn.classify) and judge their stability on the tangent
+space.  Reported: the fraction of runs reaching each class (and not converging), the number of
+distinct asymptotically stable equilibria per class (unlabelled: a configuration is the multiset of
+(cluster point, size), compared after rounding), and the eigenvector alignment of consensus and
+bipartite end points (principal / most negative / other).
+
+System types (§7.1): V ∈ {"sym": (G + Gᵀ)/2, "spd": GGᵀ/d + 0.1 I, "nonsym": G/√d};
+M ∈ {"I", "QK": QᵀK with Q, K ~ N(0, 1/d), "V": M = V}.  The paper's own settings are not known (§6).
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from ..classify import LABELS, classify
+from ..models.attention import SelfAttention
+
+__all__ = ["run", "sample_system", "V_TYPES", "M_TYPES", "format_table"]
+
+V_TYPES = ("sym", "spd", "nonsym")
+M_TYPES = ("I", "QK", "V")
+
+
+def sample_system(d: int, v_type: str, m_type: str, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(V, M) of the given types (module docstring)."""
+    if v_type not in V_TYPES:
+        raise ValueError(f"v_type: unknown {v_type!r}; expected one of {V_TYPES}")
+    if m_type not in M_TYPES:
+        raise ValueError(f"m_type: unknown {m_type!r}; expected one of {M_TYPES}")
+    G = rng.standard_normal((d, d))
+    V = {"sym": (G + G.T) / 2, "spd": G @ G.T / d + 0.1 * np.eye(d), "nonsym": G / np.sqrt(d)}[v_type]
+    if m_type == "I":
+        M = np.eye(d)
+    elif m_type == "V":
+        M = V.copy()
+    else:
+        Q, K = rng.standard_normal((2, d, d)) / np.sqrt(d)
+        M = Q.T @ K
+    return V, M
+
+
+def _key(res) -> tuple:
+    return tuple(sorted((s, *np.round(y, 5)) for s, y in zip(res.sizes, res.cluster_points)))
+
+
+def _alignment_class(res, d: int) -> str:
+    ranks = {a["rank"] for a in res.alignment}
+    if ranks == {0}:
+        return "principal"
+    if ranks == {d - 1}:
+        return "most negative"
+    return "other"
+
+
+def run(d: int = 3, n: int = 8, beta: float = 4.0, v_type: str = "sym", m_type: str = "QK", systems: int = 10,
+        inits: int = 100, seed: int = 0, t_max: float = 1500.0, out: str | Path | None = "results/attention_multistability.json",
+        progress: bool = True) -> dict:
+    """Run the experiment (module docstring); returns and writes a JSON-able dict."""
+    for name, v in (("d", d), ("n", n), ("systems", systems), ("inits", inits)):
+        if int(v) != v or v < 1:
+            raise ValueError(f"{name}: expected a positive integer, got {v!r}")
+    if d < 2:
+        raise ValueError(f"d: need d >= 2, got {d}")
+    if beta < 0:
+        raise ValueError(f"beta: must be >= 0, got {beta}")
+    rng = np.random.default_rng(seed)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=systems * inits, desc="attention-multistability", unit="run", mininterval=0.5)
+    per_system = []
+    totals = Counter()
+    stable_totals = Counter()
+    alignment = Counter()
+    t0 = time.perf_counter()
+    for s in range(systems):
+        V, M = sample_system(d, v_type, m_type, rng)
+        model = SelfAttention(n, d, V=V, M=M, beta=beta)
+        X0 = model.random_configurations(inits, seed=int(rng.integers(2 ** 31)))
+        sim = model.simulate(X0, t_max=t_max)
+        counts = Counter()
+        stable = {label: set() for label in LABELS}
+        for X, ok in zip(sim.X, sim.converged):
+            if bar is not None:
+                bar.update(1)
+            if not ok:
+                counts["not converged"] += 1
+                continue
+            ref = model.refine(X)
+            if not ref.converged:
+                counts["not converged"] += 1
+                continue
+            res = classify(ref.X, V=V, M=M, beta=beta)
+            counts[res.label] += 1
+            if res.stability is not None and res.stability.verdict == "asymptotically stable":
+                stable.setdefault(res.label, set()).add(_key(res))
+                if res.label in ("consensus", "bipartite"):
+                    alignment[(res.label, _alignment_class(res, d))] += 1
+            else:
+                counts[f"{res.label} (not stable)"] += 1
+        per_system.append({"system": s, "V_eigenvalues": sorted(np.linalg.eigvals(V).real.tolist(), reverse=True),
+                           "counts": dict(counts), "distinct_stable": {k: len(v) for k, v in stable.items()}})
+        totals.update(counts)
+        stable_totals.update({k: len(v) for k, v in stable.items()})
+    if bar is not None:
+        bar.close()
+    runs = systems * inits
+    result = {
+        "config": {"d": d, "n": n, "beta": beta, "v_type": v_type, "m_type": m_type, "systems": systems,
+                   "inits": inits, "seed": seed, "t_max": t_max},
+        "fractions": {k: totals.get(k, 0) / runs for k in (*LABELS, "not an equilibrium", "not converged")},
+        "not_stable_counts": {k: totals.get(f"{k} (not stable)", 0) for k in LABELS},
+        "distinct_stable_per_class": dict(stable_totals),
+        "alignment_of_stable": {f"{k[0]}: {k[1]}": v for k, v in sorted(alignment.items())},
+        "systems": per_system,
+        "seconds": round(time.perf_counter() - t0, 2),
+    }
+    if out:
+        path = Path(out)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(result, indent=2))
+        result["written_to"] = str(path)
+    return result
+
+
+def format_table(res: dict) -> str:
+    """Markdown table: class · fraction of runs · distinct stable equilibria (summed over systems)."""
+    rows = ["| class | fraction of runs | distinct stable equilibria (sum over systems) | end points not stable |",
+            "|---|---|---|---|"]
+    for k in LABELS:
+        rows.append(f"| {k} | {res['fractions'][k]:.1%} | {res['distinct_stable_per_class'].get(k, 0)} | "
+                    f"{res['not_stable_counts'][k]} |")
+    rows.append(f"| not converged | {res['fractions']['not converged']:.1%} | — | — |")
+    al = ", ".join(f"{k}: {v}" for k, v in res["alignment_of_stable"].items()) or "none"
+    return "\n".join(rows) + f"\n\nEigenvector alignment of stable consensus/bipartite end points: {al}"

@@ -1,0 +1,228 @@
+"""Self-attention dynamics: Jacobians against finite differences and SymPy, Theorems A and B on
+random instances, the Oja reductions, simulation/refinement, bad input."""
+import numpy as np
+import pytest
+import sympy as sp
+
+from symdyn.models.attention import (SelfAttention, bipartite_spectrum, bipartite_spectrum_symbolic,
+                                     consensus_spectrum, consensus_spectrum_symbolic, tangent_bases)
+from symdyn.models.oja import MultiAgentOja, OjaFlow
+from symdyn.stability import classify_spectrum
+from tests.helpers import finite_difference_jacobian
+
+
+def _random_system(rng, d, symmetric=True):
+    G = rng.standard_normal((d, d))
+    V = (G + G.T) / 2 if symmetric else G / np.sqrt(d)
+    M = rng.standard_normal((d, d))
+    return V, M
+
+
+def _raw_field(model):
+    """The ambient field on R^{nd} without the unit-norm check (for finite differences)."""
+    def f(x):
+        Y = x.reshape(model.n, model.d)
+        _, _, m = model._parts(Y)
+        return (m - np.sum(Y * m, axis=-1, keepdims=True) * Y).ravel()
+    return f
+
+
+def _sorted(ev):
+    ev = np.asarray(ev, dtype=complex)
+    return ev[np.lexsort((ev.imag, ev.real))]
+
+
+@pytest.mark.parametrize("normalization", ["softmax", "uniform"])
+@pytest.mark.parametrize("seed", range(4))
+def test_jacobian_matches_central_differences(normalization, seed):
+    rng = np.random.default_rng(seed)
+    n, d = int(rng.integers(2, 6)), int(rng.integers(2, 5))
+    V, M = _random_system(rng, d, symmetric=bool(seed % 2))
+    model = SelfAttention(n, d, V=V, M=M, beta=float(rng.uniform(0, 3)), normalization=normalization)
+    X = model.random_configurations(1, seed=seed)[0]
+    J = model.jacobian(X)
+    Jfd = finite_difference_jacobian(_raw_field(model), X.ravel(), h=1e-5)
+    assert np.abs(J - Jfd).max() <= 1e-7 * np.abs(J).max()
+
+
+@pytest.mark.parametrize("normalization", ["softmax", "uniform"])
+def test_symbolic_field_and_jacobian_agree_with_the_matrix_kernel(normalization):
+    rng = np.random.default_rng(7)
+    n, d = 3, 3
+    V, M = _random_system(rng, d)
+    model = SelfAttention(n, d, V=V, M=M, beta=0.8, normalization=normalization)
+    vf = model.field()
+    k = vf.lambdify()
+    X = model.random_configurations(4, seed=1)
+    assert np.allclose(k.f(X.reshape(4, -1)), model.f(X).reshape(4, -1), rtol=1e-12, atol=1e-13)
+    # SymPy's Jacobian of the entry-wise field is an independent derivation of the analytic one
+    for x in X:
+        assert np.allclose(k.jacobian(x.ravel()), model.jacobian(x), rtol=1e-10, atol=1e-12)
+
+
+def test_tangent_bases_are_orthonormal_complements():
+    X = SelfAttention(5, 4).random_configurations(3, seed=0)
+    B = tangent_bases(X)
+    assert np.allclose(np.einsum("...pa,...pb->...ab", B, B), np.eye(3), atol=1e-14)
+    assert np.allclose(np.einsum("...pa,...p->...a", B, X), 0, atol=1e-14)
+
+
+THEOREM_SEEDS = range(60)
+
+
+@pytest.mark.parametrize("seed", THEOREM_SEEDS)
+def test_theorem_A_consensus_spectrum(seed):
+    rng = np.random.default_rng(100 + seed)
+    n, d = int(rng.integers(2, 7)), int(rng.integers(2, 6))
+    V, M = _random_system(rng, d)
+    model = SelfAttention(n, d, V=V, M=M, beta=float(rng.uniform(0, 6)))
+    lam, U = np.linalg.eigh(V)
+    j = int(rng.integers(d))
+    X = np.tile(U[:, j], (n, 1))
+    assert model.residual(X) < 1e-13
+    JT = model.tangent_jacobian(X)
+    predicted = consensus_spectrum(lam[j], np.delete(lam, j), n)
+    assert np.allclose(_sorted(np.linalg.eigvals(JT)), _sorted(predicted), atol=1e-9 * max(1, np.abs(lam).max()))
+
+
+@pytest.mark.parametrize("seed", THEOREM_SEEDS)
+def test_theorem_B_bipartite_spectrum_and_stability(seed):
+    rng = np.random.default_rng(200 + seed)
+    n, d = int(rng.integers(2, 9)), int(rng.integers(2, 6))
+    V, M = _random_system(rng, d)
+    beta = float(rng.uniform(0, 4))
+    model = SelfAttention(n, d, V=V, M=M, beta=beta)
+    lam, U = np.linalg.eigh(V)
+    j = int(rng.integers(d))
+    v = U[:, j]
+    n_plus = int(rng.integers(1, n)) if n > 1 else 1
+    signs = np.array([1] * n_plus + [-1] * (n - n_plus))
+    rng.shuffle(signs)
+    X = signs[:, None] * v
+    assert model.residual(X) < 1e-12
+    JT = model.tangent_jacobian(X)
+    pred = bipartite_spectrum(lam[j], np.delete(lam, j), beta * v @ M @ v, n_plus, n - n_plus)
+    ev = np.linalg.eigvals(JT)
+    assert np.allclose(_sorted(ev), _sorted(pred["eigenvalues"]), atol=1e-9 * max(1, np.abs(lam).max()))
+    verdict = classify_spectrum(ev, 0, np.linalg.norm(JT, 2)).verdict
+    if verdict != "inconclusive":
+        assert (verdict == "asymptotically stable") == pred["stable"]
+
+
+def test_symbolic_closed_forms_match_the_numeric_ones():
+    S = bipartite_spectrum_symbolic()
+    g, npl, nmi, lam, lk = sp.symbols("gamma n_+ n_- lambda lambda_k", real=True)
+    rng = np.random.default_rng(3)
+    for _ in range(10):
+        vals = {g: rng.uniform(-2, 2), npl: int(rng.integers(1, 6)), nmi: int(rng.integers(1, 6)),
+                lam: rng.uniform(-2, 2), lk: rng.uniform(-2, 2)}
+        num = bipartite_spectrum(vals[lam], [vals[lk]], vals[g], vals[npl], vals[nmi])
+        Bk = np.array(S["B_k"].subs(vals).evalf(), dtype=float)
+        assert np.isclose(float(S["trace"].subs(vals)), np.trace(Bk))
+        assert np.isclose(float(S["det"].subs(vals)), np.linalg.det(Bk))
+        assert np.isclose(float(S["d_plus"].subs(vals)), num["d_plus"])
+    A = consensus_spectrum_symbolic()
+    assert A["disagreement"][0] == -sp.Symbol("lambda")
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_consensus_manifold_is_the_oja_flow(seed):
+    rng = np.random.default_rng(seed)
+    n, d = 5, 4
+    V, M = _random_system(rng, d, symmetric=False)
+    model = SelfAttention(n, d, V=V, M=M, beta=2.0)
+    x = rng.standard_normal(d)
+    x /= np.linalg.norm(x)
+    oja = OjaFlow(V).field().lambdify()
+    assert np.allclose(model.f(np.tile(x, (n, 1))), oja.f(x), atol=1e-13)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_balanced_bipartite_manifold_is_a_tanh_rescaled_oja_flow(seed):
+    rng = np.random.default_rng(50 + seed)
+    n, d = 6, 3
+    V, M = _random_system(rng, d)
+    beta = float(rng.uniform(0.2, 3))
+    model = SelfAttention(n, d, V=V, M=M, beta=beta)
+    x = rng.standard_normal(d)
+    x /= np.linalg.norm(x)
+    s = np.array([1, -1, 1, 1, -1, -1])
+    F = model.f(s[:, None] * x)
+    oja = OjaFlow(V).field().lambdify().f(x)
+    # d/dt (s_i x) = s_i ẋ  with  ẋ = tanh(β xᵀMx) P_x V x
+    assert np.allclose(F, s[:, None] * np.tanh(beta * x @ M @ x) * oja, atol=1e-13)
+
+
+def test_multi_agent_oja_with_frozen_attention_equals_self_attention():
+    rng = np.random.default_rng(9)
+    n, d = 4, 3
+    V, M = _random_system(rng, d)
+    model = SelfAttention(n, d, V=V, M=M, beta=1.5)
+    X = model.random_configurations(1, seed=2)[0]
+    mo = MultiAgentOja(V, model.attention(X)).field().lambdify()
+    assert np.allclose(mo.f(X.ravel()), model.f(X).ravel(), atol=1e-13)
+    with pytest.raises(ValueError, match="weights: must be non-negative"):
+        MultiAgentOja(V, np.full((n, n), 0.3))
+
+
+def test_oja_flow_linearisation_at_eigenvectors():
+    rng = np.random.default_rng(4)
+    G = rng.standard_normal((4, 4))
+    V = (G + G.T) / 2
+    lam, U = np.linalg.eigh(V)
+    k = OjaFlow(V).field().lambdify()
+    for j in range(4):
+        v = U[:, j]
+        assert np.linalg.norm(k.f(v)) < 1e-13
+        B = tangent_bases(v[None])[0]
+        ev = np.linalg.eigvals(B.T @ k.jacobian(v) @ B)
+        assert np.allclose(np.sort(ev.real), np.sort(np.delete(lam, j) - lam[j]), atol=1e-12)
+
+
+def test_simulate_and_refine_reach_equilibria():
+    rng = np.random.default_rng(1)
+    V, M = _random_system(rng, 3)
+    model = SelfAttention(6, 3, V=V, M=M, beta=2.0)
+    sim = model.simulate(model.random_configurations(20, seed=0), t_max=1500)
+    assert sim.converged.mean() > 0.5
+    for X in sim.X[sim.converged][:5]:
+        ref = model.refine(X)
+        assert ref.converged and ref.residual <= 1e-12
+        assert np.allclose(np.linalg.norm(ref.X, axis=1), 1, atol=1e-14)
+
+
+def test_rotating_tokens_are_not_reported_as_equilibria():
+    from symdyn.classify import classify
+
+    V = np.array([[0.2, -1.0, 0.0], [1.0, 0.2, 0.0], [0.0, 0.0, -0.5]])  # dominant eigenvalues 0.2 ± i
+    model = SelfAttention(4, 3, V=V, beta=1.0)
+    sim = model.simulate(model.random_configurations(5, seed=3), t_max=200)
+    assert not sim.converged.any()
+    assert np.all(sim.residual > 1e-3)
+    res = classify(sim.X[0], V=V, beta=1.0)
+    assert res.label == "not an equilibrium"
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="X: rows must have unit norm"):
+        SelfAttention(2, 3).f(np.ones((2, 3)))
+    assert np.allclose(np.linalg.norm(SelfAttention(2, 3).f(np.ones((2, 3)), normalize=True)), 0)
+    with pytest.raises(ValueError, match=r"X: expected shape \(\.\.\., 2, 3\)"):
+        SelfAttention(2, 3).f(np.ones((3, 3)) / np.sqrt(3))
+    with pytest.raises(ValueError, match="X: contains NaN"):
+        SelfAttention(1, 2).f(np.array([[np.nan, 1.0]]))
+    with pytest.raises(ValueError, match="V: expected a square matrix"):
+        SelfAttention(2, 3, V=np.ones((3, 2)))
+    with pytest.raises(ValueError, match="M: expected a square matrix"):
+        SelfAttention(2, 3, M=np.ones((2, 2)))
+    with pytest.raises(ValueError, match="beta: must be >= 0"):
+        SelfAttention(2, 3, beta=-1.0)
+    assert SelfAttention(2, 3, beta=-1.0, allow_negative_beta=True).beta == -1.0
+    with pytest.raises(ValueError, match="normalization: unknown 'sparsemax'"):
+        SelfAttention(2, 3, normalization="sparsemax")
+    with pytest.raises(ValueError, match="M: give either M or"):
+        SelfAttention(2, 3, Q=np.eye(3), K=np.eye(3), M=np.eye(3))
+    with pytest.raises(ValueError, match="Q, K: give both"):
+        SelfAttention(2, 3, Q=np.eye(3))
+    with pytest.raises(ValueError, match="n, d: the entry-wise symbolic field"):
+        SelfAttention(8, 4).field()
