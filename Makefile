@@ -3,13 +3,14 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+DERIVATIONS := derivations/ssl_sg.tex derivations/ssl_ema.tex derivations/ssl_gf.tex derivations/attention.tex
 
-.PHONY: install test reproduce clean
+.PHONY: install test verify derivations tex pdf pdf-one reproduce bench clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -e ".[dev,plot]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -17,9 +18,37 @@ install: $(STAMP)
 test: install
 	$(PY) -m pytest symdyn tests
 
+verify: install
+	$(VENV)/bin/symdyn verify
+
+derivations: install
+	$(VENV)/bin/symdyn derive ssl --kind sg
+	$(VENV)/bin/symdyn derive ssl --kind ema
+	$(VENV)/bin/symdyn derive ssl --kind gf
+	$(VENV)/bin/symdyn derive attention
+
+# LaTeX: installs Debian's texlive-latex-base when no pdflatex is present (needs root and apt)
+tex:
+	@command -v pdflatex >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends texlive-latex-base >/dev/null)
+
+pdf: derivations tex
+	mkdir -p results/pdf
+	for f in $(DERIVATIONS); do pdflatex -interaction=nonstopmode -halt-on-error -output-directory results/pdf $$f >/dev/null || exit 1; done
+	@echo "PDFs in results/pdf"
+
+pdf-one: tex
+	mkdir -p results/pdf
+	pdflatex -interaction=nonstopmode -halt-on-error -output-directory results/pdf derivations/ssl_sg.tex >/dev/null
+	@echo "derivations/ssl_sg.tex compiled to results/pdf/ssl_sg.pdf"
+
 reproduce: install
 	$(VENV)/bin/symdyn reproduce ssl-m1
+	$(VENV)/bin/symdyn reproduce ssl-branches
 	$(VENV)/bin/symdyn reproduce attention-multistability
+	$(VENV)/bin/symdyn reproduce figures
+
+bench: install
+	$(PY) -m benchmarks.run
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -50,7 +50,81 @@ def _reproduce_attention(args) -> int:
     return 0
 
 
-EXPERIMENTS = {"ssl-m1": _reproduce_ssl_m1, "attention-multistability": _reproduce_attention}
+def _reproduce_branches(args) -> int:
+    from .experiments.ssl_branches import format_table, run
+
+    n = 3 if args.n is None else args.n
+    out = "results/ssl_branches.json" if args.out is None else args.out
+    print(f"ssl-branches: m={args.m} n={n} instances={args.instances} inits={args.inits} steps={args.branch_steps} "
+          f"eta={args.eta} alpha={args.alpha} seed={args.seed}", flush=True)
+    res = run(m=args.m, n=n, instances=args.instances, inits=args.inits, steps=args.branch_steps, eta=args.eta,
+              alpha=args.alpha, seed=args.seed, out=out or None, progress=not args.no_progress)
+    print()
+    print(format_table(res))
+    print()
+    print("The note (shared/papers/ssl_linear.md §7.3) predicts: exactly one attracting full-rank branch, the others "
+          "saddles (never reached); the origin and some partially collapsed equilibria are attracting too.")
+    print(f"total {res['seconds']:.1f} s; written to {res.get('written_to', '(not written)')}")
+    return 0
+
+
+def _reproduce_figures(args) -> int:
+    from .experiments.figures import make_figures
+
+    paths = make_figures(seed=args.seed)
+    print("figures: " + (", ".join(paths) if paths else "matplotlib not installed (pip install symdyn[plot])"))
+    return 0
+
+
+EXPERIMENTS = {"ssl-m1": _reproduce_ssl_m1, "ssl-branches": _reproduce_branches,
+               "attention-multistability": _reproduce_attention, "figures": _reproduce_figures}
+MODELS = ("ssl", "attention")
+
+
+def _verify(args) -> int:
+    import json
+    from pathlib import Path
+
+    from .theorems import THEOREMS, format_report, verify
+
+    if args.list:
+        for tid, th in THEOREMS.items():
+            print(f"{tid:32s} {th.kind:9s} {th.source}")
+        return 0
+    print(f"verify: instances={args.instances} seed={args.seed} theorems={len(args.only or THEOREMS)}", flush=True)
+    reports = verify(args.only, instances=args.instances, seed=args.seed, progress=not args.no_progress,
+                     counterexample_dir=str(Path(args.out).parent / "counterexamples") if args.out else None)
+    print()
+    print(format_report(reports))
+    for r in reports:
+        if r.first_error:
+            print(f"{r.id}: first error: {r.first_error}")
+        if r.counterexample:
+            print(f"{r.id}: counterexample saved to {r.counterexample}")
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps({"instances": args.instances, "seed": args.seed, "theorems": [
+            {k: v for k, v in vars(r).items() if k != "details"} for r in reports]}, indent=2))
+        print(f"written to {args.out}")
+    return 0
+
+
+def _derive(args) -> int:
+    from pathlib import Path
+
+    from .latex import attention_document, ssl_document
+
+    if args.model == "ssl":
+        text = ssl_document(args.kind, m=args.m, n=args.n, seed=args.seed)
+        default = f"derivations/ssl_{args.kind}.tex"
+    else:
+        text = attention_document(d=args.d)
+        default = "derivations/attention.tex"
+    out = Path(args.out or default)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
+    print(f"written {out} ({len(text)} characters)")
+    return 0
 
 
 def _positive_int(text: str) -> int:
@@ -63,6 +137,21 @@ def _positive_int(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="symdyn", description="Symbolic-numeric analysis of learning dynamics.")
     sub = p.add_subparsers(dest="command", required=True)
+    v = sub.add_parser("verify", help="check the theorems of the papers on random instances")
+    v.add_argument("--instances", type=_positive_int, default=30, help="random instances per theorem (default 30)")
+    v.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    v.add_argument("--only", nargs="+", metavar="ID", help="theorem ids to run (default: all; see --list)")
+    v.add_argument("--list", action="store_true", help="list the theorem ids and exit")
+    v.add_argument("--out", default="results/verify.json", help="JSON report path ('' for none)")
+    v.add_argument("--no-progress", action="store_true", help="no progress bar")
+    dv = sub.add_parser("derive", help="write a LaTeX derivation document")
+    dv.add_argument("model", help=f"model name, one of: {', '.join(MODELS)}")
+    dv.add_argument("--kind", default="sg", help="ssl: sg | ema | gf (default sg)")
+    dv.add_argument("--m", type=_positive_int, default=2, help="ssl: input dimension of the numeric instance (default 2)")
+    dv.add_argument("--n", type=_positive_int, default=3, help="ssl: embedding dimension of the numeric instance (default 3)")
+    dv.add_argument("--d", type=_positive_int, default=3, help="attention: token dimension (default 3)")
+    dv.add_argument("--seed", type=int, default=0, help="seed of the numeric instance (default 0)")
+    dv.add_argument("--out", default=None, help="output .tex path (default derivations/<model>[_<kind>].tex)")
     r = sub.add_parser("reproduce", help="run a reproduced experiment of the papers",
                        description=f"Experiments: {', '.join(EXPERIMENTS)}.")
     r.add_argument("name", help=f"experiment name, one of: {', '.join(EXPERIMENTS)}")
@@ -71,6 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
     r.add_argument("--n", type=_positive_int, default=None,
                    help="ssl-m1: embedding dimension (default 2); attention: number of tokens (default 8)")
+    r.add_argument("--m", type=_positive_int, default=2, help="ssl-branches: input dimension m (default 2)")
+    r.add_argument("--instances", type=_positive_int, default=8, help="ssl-branches: random data sets (default 8)")
+    r.add_argument("--branch-steps", type=_positive_int, default=20000, help="ssl-branches: updates (default 20000)")
     g = r.add_argument_group("ssl-m1")
     g.add_argument("--trials", type=_positive_int, default=4000, help="number of random trials (default 4000)")
     g.add_argument("--steps", type=_positive_int, default=40000, help="discrete updates per trial (default 40000)")
@@ -82,13 +174,23 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--v-type", default="sym", help="V type: sym | spd | nonsym (default sym)")
     a.add_argument("--m-type", default="QK", help="M type: I | QK | V (default QK)")
     a.add_argument("--systems", type=_positive_int, default=10, help="random systems (default 10)")
-    a.add_argument("--inits", type=_positive_int, default=100, help="initial conditions per system (default 100)")
+    a.add_argument("--inits", type=_positive_int, default=100,
+                   help="initial conditions per system / per data set (default 100)")
     a.add_argument("--t-max", type=float, default=1500.0, help="integration horizon (default 1500)")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command in ("verify", "derive"):
+        if args.command == "derive" and args.model not in MODELS:
+            print(f"symdyn: unknown model {args.model!r}; valid names: {', '.join(MODELS)}", file=sys.stderr)
+            return 2
+        try:
+            return _verify(args) if args.command == "verify" else _derive(args)
+        except ValueError as exc:
+            print(f"symdyn: {exc}", file=sys.stderr)
+            return 2
     if args.command == "reproduce":
         if args.name not in EXPERIMENTS:
             print(f"symdyn: unknown experiment {args.name!r}; valid names: {', '.join(EXPERIMENTS)}", file=sys.stderr)

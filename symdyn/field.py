@@ -73,6 +73,10 @@ class VectorField:
     matrix_form : mapping MatrixSymbol -> matrix expression, optional — the closed form of the
         same field (e.g. ``{A: -B.T*(B*A*Σx - C*Σyx) - λ*A}``), for display and checks.
     latex_names : mapping Symbol -> LaTeX string, optional (e.g. ``{lam: r"\lambda"}``).
+    matrix_values : mapping (name or symbol) -> number or array, optional — numeric values of the
+        non-state symbols of ``matrix_form`` (e.g. Σx, λ), which makes the matrix-form kernel available.
+    entrywise_refusal : str, optional — with ``rhs=None``: the reason to refuse deriving the entry-wise
+        components (too large for symbolic work); everything matrix-form still works.
 
     Examples
     --------
@@ -88,11 +92,27 @@ class VectorField:
     """
 
     def __init__(self, states: Sequence[sp.Symbol], rhs, params: Sequence[sp.Symbol] = (),
-                 name: str = "f", matrix_form: Mapping | None = None, latex_names: Mapping | None = None):
+                 name: str = "f", matrix_form: Mapping | None = None, latex_names: Mapping | None = None,
+                 matrix_values: Mapping | None = None, entrywise_refusal: str | None = None):
         self.states = _check_symbols("states", states)
         self.params = _check_symbols("params", params)
         if set(self.states) & set(self.params):
             raise ValueError("params: a symbol cannot be both a state and a parameter")
+        self.name = name
+        self.matrix_form = dict(matrix_form) if matrix_form else None
+        self.matrix_values = {str(k): v for k, v in (matrix_values or {}).items()}
+        self._refusal = entrywise_refusal
+        if rhs is None:  # entry-wise components derived from the matrix form on first use
+            if not self.matrix_form:
+                raise ValueError("rhs: give the components, or a matrix_form to derive them from")
+            self._rhs = None
+        else:
+            self._rhs = self._checked_rhs(rhs)
+        self.latex_names = dict(latex_names or {})
+        self._jacobian = None
+        self._kernel = None
+
+    def _checked_rhs(self, rhs) -> sp.Matrix:
         rhs = sp.Matrix(rhs).reshape(len(rhs) if not isinstance(rhs, sp.MatrixBase) else rhs.rows * rhs.cols, 1)
         if rhs.rows != len(self.states):
             raise ValueError(f"rhs: expected {len(self.states)} components (one per state), got {rhs.rows}")
@@ -100,12 +120,36 @@ class VectorField:
         unknown = free - set(self.states) - set(self.params)
         if unknown:
             raise ValueError(f"rhs: symbols {sorted(map(str, unknown))} are neither states nor params")
-        self.rhs = rhs
-        self.name = name
-        self.matrix_form = dict(matrix_form) if matrix_form else None
-        self.latex_names = dict(latex_names or {})
-        self._jacobian = None
-        self._kernel = None
+        return rhs
+
+    @property
+    def rhs(self) -> sp.Matrix:
+        """f as a D×1 SymPy Matrix (derived from the matrix form by substitution when not given)."""
+        if self._rhs is None:
+            if self._refusal:
+                raise ValueError(self._refusal)
+            subs, off = {}, 0
+            for S in self.matrix_form:
+                k = S.rows * S.cols
+                subs[S] = sp.Matrix(S.rows, S.cols, list(self.states[off:off + k]))
+                off += k
+            scalars = {}
+            for expr in self.matrix_form.values():
+                for sym in expr.free_symbols:
+                    v = self.matrix_values.get(str(sym))
+                    if v is None or sym in subs:
+                        continue
+                    if isinstance(sym, sp.MatrixSymbol):
+                        arr = np.asarray(v, dtype=float)
+                        subs[sym] = sp.Matrix(sym.rows, sym.cols, lambda i, j: sp.Rational(float(arr[i, j])))
+                    else:
+                        scalars[sym] = sp.Rational(float(v))
+            comps = []
+            for expr in self.matrix_form.values():
+                M = sp.Matrix(expr.xreplace(subs).doit()).xreplace(scalars)
+                comps.extend(sp.expand(e) for e in M)
+            self._rhs = self._checked_rhs(comps)
+        return self._rhs
 
     @property
     def dimension(self) -> int:
@@ -237,14 +281,32 @@ class VectorField:
                 lines.append(rf"\dot{{{tex(x)}}} &= {tex(fx)}")
         return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
 
-    def lambdify(self, **param_values) -> "Kernel":
-        """Compile f and J into a batched NumPy :class:`~symdyn.kernels.Kernel` (CSE on).
+    def lambdify(self, form: str = "auto", **param_values) -> "Kernel":
+        """Compile f and J into a batched NumPy :class:`~symdyn.kernels.Kernel`.
+
+        form : "entrywise" (sympy.lambdify of the D components and the non-zero Jacobian entries, CSE
+            on), "matrix" (:class:`~symdyn.matrix_kernels.MatrixKernel`: batched matmuls from the
+            matrix form, Jacobian as Kronecker blocks) or "auto" (matrix when the field has a matrix form
+            with all its matrix values, else entry-wise).
 
         The compiled functions are cached on the field; parameter values given here are bound
         (without recompiling) and may be scalars or arrays broadcasting against the batch shape.
         """
         from .kernels import Kernel
+        from .matrix_kernels import MatrixKernel, supports_matrix_form
 
-        if self._kernel is None:
-            self._kernel = Kernel(self)
-        return self._kernel.bind(**param_values) if param_values else self._kernel
+        if form not in ("auto", "matrix", "entrywise"):
+            raise ValueError(f"form: expected 'auto', 'matrix' or 'entrywise', got {form!r}")
+        if form == "auto":
+            form = "matrix" if supports_matrix_form(self) else "entrywise"
+        if form == "matrix":
+            if not supports_matrix_form(self):
+                raise ValueError(f"form: {self.name} has no matrix form with values for all its matrix symbols")
+            if getattr(self, "_matrix_kernel", None) is None:
+                self._matrix_kernel = MatrixKernel(self)
+            k = self._matrix_kernel
+        else:
+            if self._kernel is None:
+                self._kernel = Kernel(self)
+            k = self._kernel
+        return k.bind(**param_values) if param_values else k

@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from symdyn.cli import main
 from symdyn.experiments.ssl_m1 import LABELS, run
@@ -50,7 +51,7 @@ def test_seed_reproducibility():
 
 def test_unknown_experiment_and_bad_values(capsys):
     assert main(["reproduce", "no-such-thing"]) == 2
-    assert "valid names: ssl-m1, attention-multistability" in capsys.readouterr().err
+    assert "valid names: ssl-m1, ssl-branches, attention-multistability, figures" in capsys.readouterr().err
     assert main(["reproduce", "ssl-m1", "--eta", "2", "--no-progress", "--out", ""]) == 2
     assert "eta" in capsys.readouterr().err
 
@@ -74,3 +75,25 @@ def test_reproduce_attention_multistability_small(tmp_path, capsys):
         label, where = key.split(": ")
         assert where == "principal" if label == "consensus" else where in ("principal", "most negative")
     assert main(["reproduce", "attention-multistability", "--v-type", "weird", "--no-progress", "--out", ""]) == 2
+
+
+def test_reproduce_ssl_branches_small(tmp_path, capsys):
+    out = tmp_path / "br.json"
+    assert main(["reproduce", "ssl-branches", "--instances", "1", "--inits", "40", "--branch-steps", "20000",
+                 "--seed", "2", "--out", str(out), "--no-progress"]) == 0
+    assert "| SG |" in capsys.readouterr().out
+    res = json.loads(out.read_text())
+    for kind in ("sg", "ema"):
+        fr = res["fractions"][kind]
+        assert abs(sum(fr.values()) - 1) < 1e-12
+        assert fr["saddle branch"] == 0.0  # saddles have measure-zero basins
+        # exactly one attracting full-rank branch, when any exists
+        br = res["instances"][0][kind]["branches"]
+        assert not br or br.count("asymptotically stable") == 1
+
+
+def test_reproduce_figures(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("matplotlib")
+    monkeypatch.chdir(tmp_path)
+    assert main(["reproduce", "figures"]) == 0
+    assert (tmp_path / "results" / "figures" / "ssl_m1_spheres.png").stat().st_size > 1000

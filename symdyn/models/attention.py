@@ -145,12 +145,15 @@ class SelfAttention:
     # ---- field ----------------------------------------------------------------------------------
     def attention(self, X) -> np.ndarray:
         """A(X) = [a_ij]: (..., n, n); row-stochastic for softmax, exp(ℓ_ij)/n for uniform."""
-        L = self.beta * np.einsum("...ik,kl,...jl->...ij", X, self.M, X)
-        if self.normalization == "softmax":
-            L = L - L.max(axis=-1, keepdims=True)
-            E = np.exp(L)
-            return E / E.sum(axis=-1, keepdims=True)
-        return np.exp(L) / self.n
+        L = (X @ (self.beta * self.M)) @ np.swapaxes(X, -1, -2)   # ℓ_ij = β x_iᵀ M x_j
+        if self.normalization == "softmax":  # in place: L is a fresh array
+            L -= L.max(axis=-1, keepdims=True)
+            np.exp(L, out=L)
+            L /= L.sum(axis=-1, keepdims=True)
+            return L
+        np.exp(L, out=L)
+        L /= self.n
+        return L
 
     def _parts(self, X):
         A = self.attention(X)

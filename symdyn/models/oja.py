@@ -48,11 +48,13 @@ class OjaFlow:
     def field(self) -> VectorField:
         """The VectorField of ẋ = Vx − (xᵀVx)x, with its matrix form for display."""
         x = sp.Matrix(self.d, 1, lambda p, _: sp.Symbol(f"x_{p + 1}", real=True))
-        rhs = self.Vsym * x - (x.T * self.Vsym * x)[0, 0] * x
         params = sorted(self.Vsym.free_symbols, key=str)
+        # numeric V: the entry-wise components are derived from the matrix form only when needed
+        rhs = None if self.V is not None else [sp.expand(e) for e in self.Vsym * x - (x.T * self.Vsym * x)[0, 0] * x]
         xs, Vs = sp.MatrixSymbol("x", self.d, 1), sp.MatrixSymbol("V", self.d, self.d)
-        return VectorField(list(x), [sp.expand(e) for e in rhs], params, name=f"Oja flow (d={self.d})",
-                           matrix_form={xs: Vs * xs - xs * (xs.T * Vs * xs)})
+        return VectorField(list(x), rhs, params, name=f"Oja flow (d={self.d})",
+                           matrix_form={xs: Vs * xs - xs * (xs.T * Vs * xs)},
+                           matrix_values={"V": self.V} if self.V is not None else None)
 
 
 class MultiAgentOja:

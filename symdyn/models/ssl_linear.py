@@ -296,7 +296,29 @@ class LinearSSL:
         kind = self._kind(kind)
         if kind in self._fields:
             return self._fields[kind]
-        self._check_symbolic_size(allow_large)
+        values = {}
+        for M, v in ((self.Sx, self.sigma_x), (self.Syx, self.sigma_yx), (self.Sy, self.sigma_y)):
+            if v is not None:
+                values[M.name] = v
+        for sym, v in ((self.lam_symbol, self.lam), (self.kappa_symbol, self.kappa)):
+            if v is not None:
+                values[str(sym)] = v
+        name = f"linear SSL ({kind}, m={self.m}, n={self.n})"
+        states = list(self.a) + list(self.b) + (list(self.c) if kind == "ema" else [])
+        if self.m * self.n > MAX_SYMBOLIC_SIZE and not allow_large:
+            needed = [self.Sx.name, self.Syx.name] + ([self.Sy.name] if kind == "gf" else [])
+            try:
+                self._check_symbolic_size(False)
+            except ValueError as exc:
+                reason = str(exc)
+            if any(k not in values for k in needed):
+                raise ValueError(reason + " (with numeric moments the matrix-form field needs no entry-wise work)")
+            params = [p for p, v in ((self.lam_symbol, self.lam), (self.kappa_symbol, self.kappa if kind == "ema" else 0))
+                      if v is None]
+            vf = VectorField(states, None, params, name=name, matrix_form=self.matrix_field(kind),
+                             latex_names=self.latex_names, matrix_values=values, entrywise_refusal=reason)
+            self._fields[kind] = vf
+            return vf
         R, a, b, c, _, _, _, _, kap, params = self._entrywise_ring()
         av = [v for row in a for v in row]
         bv = [v for row in b for v in row]
@@ -304,22 +326,18 @@ class LinearSSL:
         if kind == "gf":
             E = self.objective_entrywise(target="a")
             rhs = [-E.diff(v) for v in av + bv]
-            states = list(self.a) + list(self.b)
         else:
             F = self.objective_entrywise(target="c")
             grad = [F.diff(v) for v in av + bv]
             if kind == "sg":  # stop-gradient: differentiate first, then substitute C = A
                 sub = list(zip(cv, av))
                 rhs = [-g.compose(sub) for g in grad]
-                states = list(self.a) + list(self.b)
             else:
                 rhs = [-g for g in grad] + [kap * (x - y) for x, y in zip(av, cv)]
-                states = list(self.a) + list(self.b) + list(self.c)
         rhs = [e.as_expr() for e in rhs]
         free = set().union(*[e.free_symbols for e in rhs]) - set(states)
-        vf = VectorField(states, rhs, [q for q in params if q in free],
-                         name=f"linear SSL ({kind}, m={self.m}, n={self.n})",
-                         matrix_form=self.matrix_field(kind), latex_names=self.latex_names)
+        vf = VectorField(states, rhs, [q for q in params if q in free], name=name,
+                         matrix_form=self.matrix_field(kind), latex_names=self.latex_names, matrix_values=values)
         self._fields[kind] = vf
         return vf
 
@@ -623,7 +641,8 @@ class LinearSSL:
     @staticmethod
     def m1_radii_symbolic():
         """SymPy expressions (Δ, r_1, r_2) in the symbols ρ, τ, λ (for LaTeX)."""
-        rho, tau, lam = sp.symbols("rho tau lambda", positive=True)
+        rho, lam = sp.symbols("rho lambda", positive=True)
+        tau = sp.Symbol("tau", real=True)
         delta = tau ** 2 - 4 * rho * lam
         return delta, (sp.Abs(tau) - sp.sqrt(delta)) / (2 * rho), (sp.Abs(tau) + sp.sqrt(delta)) / (2 * rho)
 

@@ -300,6 +300,11 @@ def test_bad_kind_and_size():
         model.equilibria("gf")
     with pytest.raises(ValueError, match="m, n: entry-wise symbolic derivation"):
         LinearSSL(4, 8).field("sg")
+    big = LinearSSL(4, 8, sigma_x=np.eye(4), sigma_yx=0.5 * np.eye(4), lam=0.1)
+    vf = big.field("sg")  # numeric moments: a matrix-form field, no entry-wise work
+    assert vf.lambdify().f(np.zeros(vf.dimension)).shape == (vf.dimension,)
+    with pytest.raises(ValueError, match="m, n: entry-wise symbolic derivation"):
+        vf.rhs
     with pytest.raises(ValueError, match="needs numeric"):
         LinearSSL(1, 2).equilibria("sg")
     with pytest.raises(ValueError, match="method"):

@@ -1,0 +1,398 @@
+"""Matrix-form kernels: evaluate a field written with MatrixSymbols by batched matmul, not D² scalars.
+
+A field in matrix form is {S_j: F_j(S, P)} with matrix states S_j (MatrixSymbol, a_j×b_j), matrix
+parameters P (MatrixSymbol with numeric values) and scalar parameters.  After expansion every F_j is
+a sum of terms  c · L_1 L_2 … L_r  (c a scalar expression, each L a matrix symbol, its transpose, or
+an identity).  From that one representation:
+
+* ``f``: the terms are *factored* (a leaf that starts, or ends, several terms is pulled out:
+  Bᵀ(BAΣx − AΣyx) instead of BᵀBAΣx − BᵀAΣyx), identical sub-products and sub-sums are computed once
+  per call, and each product is evaluated in the cheapest order (matrix-chain DP).  Products with a
+  constant matrix are single BLAS GEMMs over the whole batch; 1×1 factors are scalars (broadcast).
+* ``jacobian``: the directional derivative of c·L_1…L_r in S_j is Σ_positions c·(L_<)·H^{(T)}·(L_>),
+  so the (p·q)×(a·b) block is  c·L_< ⊗ L_>ᵀ  (vec_r convention):
+      ∂(L H R)_{ij}/∂H_{kl} = L_{ik} R_{lj},     ∂(L Hᵀ R)_{ij}/∂H_{kl} = L_{il} R_{kj}.
+  Terms with the same (L_<, transposition) are summed in R first, so one einsum per distinct left
+  factor writes straight into the output block; identity factors become diagonal updates.
+  Building this takes milliseconds for any D (no D² symbolic entries are ever formed).
+
+State layout: x = (vec_r(S_1), vec_r(S_2), …), the same as the entry-wise fields.
+"""
+from __future__ import annotations
+
+import itertools
+from typing import Mapping
+
+import numpy as np
+import sympy as sp
+
+from .kernels import Kernel
+
+__all__ = ["MatrixKernel", "matrix_terms", "supports_matrix_form"]
+
+
+class _Leaf(tuple):
+    """(name, transposed, rows, cols); name None for an identity."""
+
+    __slots__ = ()
+
+    @property
+    def name(self):
+        return self[0]
+
+    @property
+    def T(self):
+        return self[1]
+
+    @property
+    def shape(self):
+        return self[2], self[3]
+
+
+def _leaf(e) -> _Leaf:
+    if isinstance(e, sp.MatrixSymbol):
+        return _Leaf((e.name, False, e.rows, e.cols))
+    if isinstance(e, sp.Transpose) and isinstance(e.arg, sp.MatrixSymbol):
+        return _Leaf((e.arg.name, True, e.arg.cols, e.arg.rows))
+    if isinstance(e, sp.Identity):
+        return _Leaf((None, False, e.rows, e.cols))
+    raise TypeError(f"unsupported matrix factor {e!r} ({type(e).__name__})")
+
+
+def matrix_terms(expr) -> list[tuple[sp.Expr, tuple]]:
+    """Expand a matrix expression into [(scalar coefficient, (leaf, leaf, …))], transposes at the leaves."""
+    expr = sp.expand(sp.expand(expr).doit())
+    out = []
+    for t in sp.Add.make_args(expr):
+        if isinstance(t, sp.MatMul):
+            coef, mats = t.as_coeff_matrices()
+        elif isinstance(t, sp.MatrixExpr):
+            coef, mats = sp.Integer(1), [t]
+        else:
+            raise TypeError(f"not a matrix term: {t!r}")
+        leaves = []
+        for mtx in mats:
+            if isinstance(mtx, sp.MatMul):
+                c2, inner = mtx.as_coeff_matrices()
+                coef *= c2
+                leaves.extend(_leaf(x) for x in inner)
+            else:
+                leaves.append(_leaf(mtx))
+        leaves = [lf for lf in leaves if lf.name is not None or len(leaves) == 1]  # drop identities inside products
+        out.append((sp.sympify(coef), tuple(leaves)))
+    return out
+
+
+def supports_matrix_form(field) -> bool:
+    """True when ``field`` carries a matrix form whose non-state matrix symbols all have values."""
+    mf = getattr(field, "matrix_form", None)
+    if not mf:
+        return False
+    values = getattr(field, "matrix_values", None) or {}
+    states = {S.name for S in mf}
+    scalar_params = {str(p) for p in field.params}
+    try:
+        for expr in mf.values():
+            for coef, leaves in matrix_terms(expr):
+                for lf in leaves:
+                    if lf.name is not None and lf.name not in states and lf.name not in values:
+                        return False
+                for s in coef.free_symbols:
+                    if str(s) not in scalar_params and str(s) not in values:
+                        return False
+    except TypeError:
+        return False
+    return True
+
+
+def _mul(P: np.ndarray, Q: np.ndarray, p_batched: bool, q_batched: bool) -> np.ndarray:
+    """Batched P @ Q choosing the cheap NumPy route (scalars, outer products, single GEMMs)."""
+    if P.shape[-1] == 1 and P.shape[-2] == 1:
+        return P * Q
+    if Q.shape[-1] == 1 and Q.shape[-2] == 1:
+        return P * Q
+    if P.shape[-1] == 1:                       # outer product
+        return P * Q
+    if not p_batched and q_batched:            # constant @ batch: one GEMM over batch·cols rows
+        Qt = np.swapaxes(Q, -1, -2)
+        out = Qt.reshape(-1, Qt.shape[-1]) @ P.T
+        return np.swapaxes(out.reshape(Qt.shape[:-1] + (P.shape[0],)), -1, -2)
+    if p_batched and not q_batched:            # (..., p, a) @ (a, q): one GEMM
+        P = np.ascontiguousarray(P)
+        return (P.reshape(-1, P.shape[-1]) @ Q).reshape(P.shape[:-1] + (Q.shape[-1],))
+    if Q.shape[-1] == 1 and P.shape[-2] == 1:  # row · column: a batched dot product
+        return np.sum(P[..., 0, :] * Q[..., :, 0], axis=-1)[..., None, None]
+    return P @ Q
+
+
+class _Evaluator:
+    """Per-call memoised evaluation of products and factored sums of leaves."""
+
+    def __init__(self, mats: dict, batched: set, scalars: dict):
+        self.mats, self.batched, self.scalars = mats, batched, scalars
+        self.memo: dict = {}
+
+    def leaf(self, lf: _Leaf):
+        if lf.name is None:
+            return np.eye(lf.shape[0]), False
+        M = self.mats[lf.name]
+        return (np.swapaxes(M, -1, -2) if lf.T else M), lf.name in self.batched
+
+    def product(self, leaves: tuple):
+        """(value, batched) of L_1 … L_r, optimal association by matrix-chain DP, memoised."""
+        if leaves in self.memo:
+            return self.memo[leaves]
+        if len(leaves) == 1:
+            out = self.leaf(leaves[0])
+        elif len(leaves) == 2:
+            (P, pb), (Q, qb) = self.product(leaves[:1]), self.product(leaves[1:])
+            out = (_mul(P, Q, pb, qb), pb or qb)
+        else:
+            dims = [leaves[0].shape[0]] + [lf.shape[1] for lf in leaves]
+            best, split = None, 1
+            for k in range(1, len(leaves)):
+                cost = dims[0] * dims[k] * dims[-1] + _chain_cost(dims[: k + 1]) + _chain_cost(dims[k:])
+                if best is None or cost < best:
+                    best, split = cost, k
+            (P, pb), (Q, qb) = self.product(leaves[:split]), self.product(leaves[split:])
+            out = (_mul(P, Q, pb, qb), pb or qb)
+        self.memo[leaves] = out
+        return out
+
+    def coef(self, c):
+        return c if not callable(c) else c(self.scalars)
+
+
+def _chain_cost(dims: list) -> int:
+    n = len(dims) - 1
+    if n <= 1:
+        return 0
+    cost = [[0] * n for _ in range(n)]
+    for length in range(2, n + 1):
+        for i in range(n - length + 1):
+            j = i + length - 1
+            cost[i][j] = min(cost[i][k] + cost[k + 1][j] + dims[i] * dims[k + 1] * dims[j + 1] for k in range(i, j))
+    return cost[0][n - 1]
+
+
+def _factor(terms: list) -> tuple:
+    """A factored plan for a sum of (coef, leaves) terms: ("sum", [...]) / ("left", leaf, plan) /
+    ("right", plan, leaf) / ("term", coef, leaves)."""
+    if len(terms) == 1:
+        return ("term",) + terms[0]
+    left = {}
+    right = {}
+    for idx, (c, lv) in enumerate(terms):
+        if len(lv) >= 2:
+            # factor a leaf out only if the remaining sum is no larger than the result
+            # (pulling x out of V x − x xᵀ V x would form the d×d matrix V − x xᵀV)
+            if lv[0].shape[1] <= lv[0].shape[0]:
+                left.setdefault(lv[0], []).append(idx)
+            if lv[-1].shape[0] <= lv[-1].shape[1]:
+                right.setdefault(lv[-1], []).append(idx)
+    bl = max(left.items(), key=lambda kv: len(kv[1]), default=(None, []))
+    br = max(right.items(), key=lambda kv: len(kv[1]), default=(None, []))
+    if max(len(bl[1]), len(br[1])) < 2:
+        return ("sum", [("term", c, lv) for c, lv in terms])
+    if len(bl[1]) >= len(br[1]):
+        group = bl[1]
+        node = ("left", bl[0], _factor([(terms[i][0], terms[i][1][1:]) for i in group]))
+    else:
+        group = br[1]
+        node = ("right", _factor([(terms[i][0], terms[i][1][:-1]) for i in group]), br[0])
+    rest = [t for i, t in enumerate(terms) if i not in set(group)]
+    return node if not rest else ("sum", [node, _factor(rest)])
+
+
+def _plan_key(plan) -> str:
+    """Structural key of a plan node, computed once at build time (memo keys on the hot path are ids)."""
+    return repr(plan)
+
+
+def _intern(plan, table: dict):
+    """Replace each node by ("id", key, node) with identical sub-plans sharing one key (CSE across blocks)."""
+    kind = plan[0]
+    if kind == "term":
+        node = plan
+    elif kind == "left":
+        node = ("left", plan[1], _intern(plan[2], table))
+    elif kind == "right":
+        node = ("right", _intern(plan[1], table), plan[2])
+    else:
+        node = ("sum", [_intern(p, table) for p in plan[1]])
+    key = table.setdefault(_plan_key(plan), len(table))
+    return node + (key,)
+
+
+class MatrixKernel(Kernel):
+    """A :class:`~symdyn.kernels.Kernel` evaluated from the field's matrix form (module docstring).
+
+    Same interface as Kernel (``f``, ``jacobian``, ``bind``, ``jacobian_mp`` — the last falls back to
+    the entry-wise field).  Requires ``field.matrix_form`` and ``field.matrix_values`` (numeric values of
+    every non-state matrix symbol); scalar parameters are the field's parameters.
+    """
+
+    def __init__(self, field, _shared: dict | None = None, _bound: dict | None = None):
+        super().__init__(field, _shared, _bound)
+        if "plan" not in self._shared:
+            self._shared["plan"] = self._build()
+
+    def _build(self):
+        field = self.field
+        states = list(field.matrix_form)
+        values = {k: np.asarray(v, dtype=float) for k, v in (field.matrix_values or {}).items()}
+        offsets, off = {}, 0
+        for S in states:
+            offsets[S.name] = (off, S.rows, S.cols)
+            off += S.rows * S.cols
+        if off != field.dimension:
+            raise ValueError(f"matrix_form: states have {off} entries, the field has D={field.dimension}")
+        params = list(field.params)
+        scalar_vals = {k: float(v) for k, v in values.items() if v.ndim == 0}
+        mat_vals = {k: v for k, v in values.items() if v.ndim == 2}
+
+        def compile_coef(c):
+            c = c.subs({s: scalar_vals[str(s)] for s in c.free_symbols if str(s) in scalar_vals})
+            c = c.xreplace({s: sp.Symbol(str(s)) for s in c.free_symbols})
+            if not c.free_symbols:
+                return float(c)
+            fn = sp.lambdify([sp.Symbol(str(p)) for p in params], c, modules="numpy")
+            return lambda sc, fn=fn: fn(*[sc[str(p)] for p in params])
+
+        blocks, jac = [], []
+        for S, expr in field.matrix_form.items():
+            terms = [(compile_coef(c), lv) for c, lv in matrix_terms(expr)]
+            blocks.append((S.name, _factor(terms)))
+            row = []
+            for T in states:
+                groups: dict = {}
+                for c, lv in terms:
+                    for pos, lf in enumerate(lv):
+                        if lf.name == T.name:
+                            groups.setdefault((lv[:pos], lf.T), []).append((c, lv[pos + 1:]))
+                row.append((T.name, [(L, tr, rs) for (L, tr), rs in groups.items()]))
+            jac.append((S.name, row))
+        table: dict = {}
+        blocks = [(name, _intern(p, table)) for name, p in blocks]
+        return {"offsets": offsets, "mats": mat_vals, "blocks": blocks, "jac": jac, "states": [S.name for S in states]}
+
+    def bind(self, **params) -> "MatrixKernel":
+        base = super().bind(**params)
+        return MatrixKernel(self.field, self._shared, base._bound)
+
+    def _setup(self, x, params):
+        x = self._state(x)
+        p = self._param_arrays(params)
+        plan = self._shared["plan"]
+        batch = np.broadcast_shapes(x.shape[:-1], *[np.shape(v) for v in p])
+        if x.shape[:-1] != batch:
+            x = np.broadcast_to(x, batch + x.shape[-1:])
+        mats = dict(plan["mats"])
+        for name, (o, r, c) in plan["offsets"].items():
+            mats[name] = x[..., o:o + r * c].reshape(batch + (r, c))
+        scalars = {str(s): (np.asarray(v)[..., None, None] if np.ndim(v) else float(v))
+                   for s, v in zip(self.field.params, p)}
+        return batch, _Evaluator(mats, set(plan["offsets"]), scalars), plan
+
+    def _eval_plan(self, ev: _Evaluator, plan):
+        key = ("plan", plan[-1])
+        if key in ev.memo:
+            return ev.memo[key]
+        kind = plan[0]
+        if kind == "term":
+            val, b = ev.product(plan[2])
+            c = ev.coef(plan[1])
+            out = (val if (not callable(plan[1]) and c == 1.0) else c * val, b or callable(plan[1]))
+        elif kind == "sum":
+            total, batched, owned = None, False, False
+            for sub in plan[1]:
+                if sub[0] == "term" and not callable(sub[1]) and sub[1] in (1.0, -1.0):
+                    val, b = ev.product(sub[2])
+                    sign = sub[1]
+                else:
+                    (val, b), sign = self._eval_plan(ev, sub), 1.0
+                batched = batched or b
+                if total is None:
+                    total, owned = (val, False) if sign == 1.0 else (-val, True)
+                elif owned and total.shape == np.broadcast_shapes(total.shape, val.shape):
+                    (np.add if sign == 1.0 else np.subtract)(total, val, out=total)   # in place: no temporary
+                else:
+                    total, owned = (total + val if sign == 1.0 else total - val), True
+            out = (total, batched)
+        elif kind == "left":
+            (L, lb), (R, rb) = ev.leaf(plan[1]), self._eval_plan(ev, plan[2])
+            out = (_mul(L, R, lb, rb), lb or rb)
+        elif kind == "right":
+            (L, lb), (R, rb) = self._eval_plan(ev, plan[1]), ev.leaf(plan[2])
+            out = (_mul(L, R, lb, rb), lb or rb)
+        ev.memo[key] = out
+        return out
+
+    def f(self, x, **params) -> np.ndarray:
+        """f(x): (..., D) -> (..., D), by batched matrix products."""
+        batch, ev, plan = self._setup(x, params)
+        if len(plan["blocks"]) == 1:  # one matrix state: return the block itself when it is a fresh array
+            name, p = plan["blocks"][0]
+            val = self._eval_plan(ev, p)[0]
+            if val.shape == batch + plan["offsets"][name][1:] and val.flags.c_contiguous \
+                    and not np.shares_memory(val, ev.mats[name]):
+                return val.reshape(batch + (self.dimension,))
+        out = np.empty(batch + (self.dimension,))
+        for name, p in plan["blocks"]:
+            o, r, c = plan["offsets"][name]
+            out[..., o:o + r * c] = np.broadcast_to(self._eval_plan(ev, p)[0], batch + (r, c)).reshape(batch + (r * c,))
+        return out
+
+    def jacobian(self, x, **params) -> np.ndarray:
+        """J(x): (..., D) -> (..., D, D) from Kronecker blocks L ⊗ Rᵀ (module docstring)."""
+        batch, ev, plan = self._setup(x, params)
+        D = self.dimension
+        out = np.zeros(batch + (D, D))
+        for out_name, row in plan["jac"]:
+            o, p, q = plan["offsets"][out_name]
+            for in_name, groups in row:
+                i0, a, b = plan["offsets"][in_name]
+                target = out[..., o:o + p * q, i0:i0 + a * b].view()
+                target.shape = batch + (p, q, a, b)  # splitting axes of a strided view never copies
+                for L, tr, rs in groups:
+                    R = None
+                    for c, rest in rs:
+                        val = ev.product(rest)[0] if rest else None
+                        cv = ev.coef(c)
+                        term = cv * (val if val is not None else np.eye(b if not tr else a))
+                        R = term if R is None else R + term
+                    Lv = ev.product(L)[0] if L else None
+                    _add_kron(target, Lv, R, tr)
+        return out
+
+
+def _add_kron(target: np.ndarray, L, R, transposed: bool) -> None:
+    """target[..., i, j, k, l] += L[i, k] R[l, j] (or L[i, l] R[k, j] if transposed); L None = identity."""
+    R = np.asarray(R)
+    if R.ndim < 2:
+        R = R[..., None, None]
+    p, q, a, b = target.shape[-4:]
+    if L is not None and R.shape[-2:] == (1, 1):   # rank-one in the trailing 1×1: no einsum temporary
+        view = None
+        if not transposed and q == 1 and b == 1:
+            view = target[..., :, 0, :, 0]
+        elif transposed and q == 1 and a == 1:
+            view = target[..., :, 0, 0, :]
+        if view is not None:
+            if R.ndim == 2 and R[0, 0] in (1.0, -1.0):   # ±L: no temporary at all
+                (np.add if R[0, 0] == 1.0 else np.subtract)(view, L, out=view)
+            else:
+                view += L * R[..., 0, 0][..., None, None]
+            return
+    if L is None:
+        if not transposed:  # δ_ik R[l, j]
+            for i in range(p):
+                target[..., i, :, i, :] += np.swapaxes(R, -1, -2)
+        else:               # δ_il R[k, j]
+            for i in range(p):
+                target[..., i, :, :, i] += np.swapaxes(R, -1, -2)
+        return
+    if transposed:
+        target += np.einsum("...il,...kj->...ijkl", L, R)
+    else:
+        target += np.einsum("...ik,...lj->...ijkl", L, R)
