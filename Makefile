@@ -19,7 +19,7 @@ test: install
 	$(PY) -m pytest symdyn tests
 
 verify: install
-	$(VENV)/bin/symdyn verify
+	$(VENV)/bin/symdyn verify --readme README.md
 
 derivations: install
 	$(VENV)/bin/symdyn derive ssl --kind sg
@@ -42,9 +42,9 @@ pdf-one: tex
 	@echo "derivations/ssl_sg.tex compiled to results/pdf/ssl_sg.pdf"
 
 reproduce: install
-	$(VENV)/bin/symdyn reproduce ssl-m1
-	$(VENV)/bin/symdyn reproduce ssl-branches
-	$(VENV)/bin/symdyn reproduce attention-multistability
+	$(VENV)/bin/symdyn reproduce ssl-m1 --readme README.md
+	$(VENV)/bin/symdyn reproduce ssl-branches --readme README.md
+	$(VENV)/bin/symdyn reproduce attention-multistability --readme README.md
 	$(VENV)/bin/symdyn reproduce figures
 
 bench: install

@@ -12,6 +12,21 @@ import time
 __all__ = ["main", "EXPERIMENTS"]
 
 
+def update_readme(path: str | None, key: str, text: str) -> None:
+    """Replace the text between ``<!-- key:start -->`` and ``<!-- key:end -->`` in ``path`` (if both exist)."""
+    if not path:
+        return
+    from pathlib import Path
+
+    p = Path(path)
+    start, end = f"<!-- {key}:start -->", f"<!-- {key}:end -->"
+    body = p.read_text() if p.exists() else ""
+    if start in body and end in body:
+        head, rest = body.split(start, 1)
+        _, tail = rest.split(end, 1)
+        p.write_text(head + start + "\n" + text.rstrip() + "\n" + end + tail)
+
+
 def _reproduce_ssl_m1(args) -> int:
     from .experiments.ssl_m1 import format_table, run
 
@@ -23,7 +38,10 @@ def _reproduce_ssl_m1(args) -> int:
     res = run(trials=args.trials, steps=args.steps, n=n, eta=args.eta, alpha=args.alpha, seed=args.seed,
               out=out or None, progress=not args.no_progress)
     print()
-    print(format_table(res))
+    table = format_table(res)
+    print(table)
+    update_readme(args.readme, "reproduce:ssl-m1", f"`symdyn reproduce ssl-m1` (trials={args.trials}, steps={args.steps}, "
+                  f"n={n}, eta={args.eta}, alpha={args.alpha}, seed={args.seed}):\n\n" + table)
     print()
     print("Paper: 10^4 trials, the subset (all or Δ ≥ 0) is not stated; its n, η, α, initialisation are not known "
           "(shared/papers/ssl_linear.md §9, §11.4).")
@@ -42,7 +60,11 @@ def _reproduce_attention(args) -> int:
     res = run(d=args.d, n=n, beta=args.beta, v_type=args.v_type, m_type=args.m_type, systems=args.systems,
               inits=args.inits, seed=args.seed, t_max=args.t_max, out=out or None, progress=not args.no_progress)
     print()
-    print(format_table(res))
+    table = format_table(res)
+    print(table)
+    update_readme(args.readme, "reproduce:attention", f"`symdyn reproduce attention-multistability` (d={args.d}, n={n}, "
+                  f"beta={args.beta}, V={args.v_type}, M={args.m_type}, systems={args.systems}, inits={args.inits}, "
+                  f"seed={args.seed}):\n\n" + table)
     print()
     print("The paper's experimental settings and numbers were not recovered (shared/papers/attention.md §6); "
           "it states that stable consensus, bipartite and clustering equilibria often coexist.")
@@ -60,7 +82,10 @@ def _reproduce_branches(args) -> int:
     res = run(m=args.m, n=n, instances=args.instances, inits=args.inits, steps=args.branch_steps, eta=args.eta,
               alpha=args.alpha, seed=args.seed, out=out or None, progress=not args.no_progress)
     print()
-    print(format_table(res))
+    table = format_table(res)
+    print(table)
+    update_readme(args.readme, "reproduce:ssl-branches", f"`symdyn reproduce ssl-branches` (m={args.m}, n={n}, "
+                  f"instances={args.instances}, inits={args.inits}, steps={args.branch_steps}, seed={args.seed}):\n\n" + table)
     print()
     print("The note (shared/papers/ssl_linear.md §7.3) predicts: exactly one attracting full-rank branch, the others "
           "saddles (never reached); the origin and some partially collapsed equilibria are attracting too.")
@@ -95,7 +120,9 @@ def _verify(args) -> int:
     reports = verify(args.only, instances=args.instances, seed=args.seed, progress=not args.no_progress,
                      counterexample_dir=str(Path(args.out).parent / "counterexamples") if args.out else None)
     print()
-    print(format_report(reports))
+    table = format_report(reports)
+    print(table)
+    update_readme(args.readme, "verify", f"`symdyn verify --instances {args.instances} --seed {args.seed}`:\n\n" + table)
     for r in reports:
         if r.first_error:
             print(f"{r.id}: first error: {r.first_error}")
@@ -144,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--list", action="store_true", help="list the theorem ids and exit")
     v.add_argument("--out", default="results/verify.json", help="JSON report path ('' for none)")
     v.add_argument("--no-progress", action="store_true", help="no progress bar")
+    v.add_argument("--readme", default=None, help="also write the table into this README's verify section")
     dv = sub.add_parser("derive", help="write a LaTeX derivation document")
     dv.add_argument("model", help=f"model name, one of: {', '.join(MODELS)}")
     dv.add_argument("--kind", default="sg", help="ssl: sg | ema | gf (default sg)")
@@ -158,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     r.add_argument("--out", default=None, help="JSON output path (default results/NAME.json; '' for none)")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    r.add_argument("--readme", default=None, help="also write the table into this README's section")
     r.add_argument("--n", type=_positive_int, default=None,
                    help="ssl-m1: embedding dimension (default 2); attention: number of tokens (default 8)")
     r.add_argument("--m", type=_positive_int, default=2, help="ssl-branches: input dimension m (default 2)")

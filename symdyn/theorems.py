@@ -470,7 +470,7 @@ def verify(ids=None, instances: int = 20, seed: int = 0, progress: bool = True,
 
 def format_report(reports) -> str:
     """Markdown table: id · kind · instances · passed · n/a · status · max residual · time."""
-    rows = ["| id | kind | instances | passed | n/a | status | max residual | time s |",
+    rows = ["| id | kind | instances | passed | n/a | status | max residual (margin for verdicts) | time s |",
             "|---|---|---|---|---|---|---|---|"]
     for r in reports:
         rows.append(f"| {r.id} | {r.kind} | {r.instances} | {r.passed} | {r.not_applicable} | {r.status} | "
