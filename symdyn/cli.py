@@ -27,6 +27,15 @@ def update_readme(path: str | None, key: str, text: str) -> None:
         p.write_text(head + start + "\n" + text.rstrip() + "\n" + end + tail)
 
 
+def _report(args, key: str, settings: str, table: str, remark: str) -> None:
+    """Print an experiment's table and remark, and write the table into the README section ``key``."""
+    print()
+    print(table)
+    update_readme(args.readme, key, f"{settings}:\n\n{table}")
+    print()
+    print(remark)
+
+
 def _reproduce_ssl_m1(args) -> int:
     from .experiments.ssl_m1 import format_table, run
 
@@ -37,14 +46,10 @@ def _reproduce_ssl_m1(args) -> int:
     t0 = time.perf_counter()
     res = run(trials=args.trials, steps=args.steps, n=n, eta=args.eta, alpha=args.alpha, seed=args.seed,
               out=out or None, progress=not args.no_progress)
-    print()
-    table = format_table(res)
-    print(table)
-    update_readme(args.readme, "reproduce:ssl-m1", f"`symdyn reproduce ssl-m1` (trials={args.trials}, steps={args.steps}, "
-                  f"n={n}, eta={args.eta}, alpha={args.alpha}, seed={args.seed}):\n\n" + table)
-    print()
-    print("Paper: 10^4 trials, the subset (all or Δ ≥ 0) is not stated; its n, η, α, initialisation are not known "
-          "(shared/papers/ssl_linear.md §9, §11.4).")
+    _report(args, "reproduce:ssl-m1", f"`symdyn reproduce ssl-m1` (trials={args.trials}, steps={args.steps}, n={n}, "
+            f"eta={args.eta}, alpha={args.alpha}, seed={args.seed})", format_table(res),
+            "Paper: 10^4 trials, the subset (all or Δ ≥ 0) is not stated; its n, η, α, initialisation are not known "
+            "(shared/papers/ssl_linear.md §9, §11.4).")
     print("diverged: " + ", ".join(f"{k.upper()} {v['diverged']}" for k, v in res["methods"].items())
           + f"; total {time.perf_counter() - t0:.1f} s; written to {res.get('written_to', '(not written)')}")
     return 0
@@ -59,15 +64,11 @@ def _reproduce_attention(args) -> int:
           f"systems={args.systems} inits={args.inits} seed={args.seed}", flush=True)
     res = run(d=args.d, n=n, beta=args.beta, v_type=args.v_type, m_type=args.m_type, systems=args.systems,
               inits=args.inits, seed=args.seed, t_max=args.t_max, out=out or None, progress=not args.no_progress)
-    print()
-    table = format_table(res)
-    print(table)
-    update_readme(args.readme, "reproduce:attention", f"`symdyn reproduce attention-multistability` (d={args.d}, n={n}, "
-                  f"beta={args.beta}, V={args.v_type}, M={args.m_type}, systems={args.systems}, inits={args.inits}, "
-                  f"seed={args.seed}):\n\n" + table)
-    print()
-    print("The paper's experimental settings and numbers were not recovered (shared/papers/attention.md §6); "
-          "it states that stable consensus, bipartite and clustering equilibria often coexist.")
+    _report(args, "reproduce:attention", f"`symdyn reproduce attention-multistability` (d={args.d}, n={n}, "
+            f"beta={args.beta}, V={args.v_type}, M={args.m_type}, systems={args.systems}, inits={args.inits}, "
+            f"seed={args.seed})", format_table(res),
+            "The paper's experimental settings and numbers were not recovered (shared/papers/attention.md §6); "
+            "it states that stable consensus, bipartite and clustering equilibria often coexist.")
     print(f"total {res['seconds']:.1f} s; written to {res.get('written_to', '(not written)')}")
     return 0
 
@@ -81,14 +82,11 @@ def _reproduce_branches(args) -> int:
           f"eta={args.eta} alpha={args.alpha} seed={args.seed}", flush=True)
     res = run(m=args.m, n=n, instances=args.instances, inits=args.inits, steps=args.branch_steps, eta=args.eta,
               alpha=args.alpha, seed=args.seed, out=out or None, progress=not args.no_progress)
-    print()
-    table = format_table(res)
-    print(table)
-    update_readme(args.readme, "reproduce:ssl-branches", f"`symdyn reproduce ssl-branches` (m={args.m}, n={n}, "
-                  f"instances={args.instances}, inits={args.inits}, steps={args.branch_steps}, seed={args.seed}):\n\n" + table)
-    print()
-    print("The note (shared/papers/ssl_linear.md §7.3) predicts: exactly one attracting full-rank branch, the others "
-          "saddles (never reached); the origin and some partially collapsed equilibria are attracting too.")
+    _report(args, "reproduce:ssl-branches", f"`symdyn reproduce ssl-branches` (m={args.m}, n={n}, "
+            f"instances={args.instances}, inits={args.inits}, steps={args.branch_steps}, seed={args.seed})",
+            format_table(res), "The note (shared/papers/ssl_linear.md §7.3) predicts: exactly one attracting full-rank "
+            "branch, the others saddles (never reached); the origin and some partially collapsed equilibria are "
+            "attracting too.")
     print(f"total {res['seconds']:.1f} s; written to {res.get('written_to', '(not written)')}")
     return 0
 

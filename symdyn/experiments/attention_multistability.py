@@ -13,13 +13,13 @@ M ∈ {"I", "QK": QᵀK with Q, K ~ N(0, 1/d), "V": M = V}.  The paper's own set
 """
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
+from . import write_json
 from ..classify import LABELS, classify
 from ..models.attention import SelfAttention
 
@@ -124,12 +124,7 @@ def run(d: int = 3, n: int = 8, beta: float = 4.0, v_type: str = "sym", m_type: 
         "systems": per_system,
         "seconds": round(time.perf_counter() - t0, 2),
     }
-    if out:
-        path = Path(out)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(result, indent=2))
-        result["written_to"] = str(path)
-    return result
+    return write_json(result, out)
 
 
 def format_table(res: dict) -> str:

@@ -13,13 +13,13 @@ converged, or diverged).
 """
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
+from . import write_json
 from ..flows import euler_map
 from ..models.ssl_linear import LinearSSL, random_moments
 
@@ -106,12 +106,7 @@ def run(m: int = 2, n: int = 3, instances: int = 8, inits: int = 200, steps: int
                          "alpha": alpha, "seed": seed, "rtol": rtol},
               "fractions": {k: {o: totals[k].get(o, 0) / runs for o in OUTCOMES} for k in ("sg", "ema")},
               "instances": per_instance, "seconds": round(time.perf_counter() - t0, 2)}
-    if out:
-        path = Path(out)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(result, indent=2))
-        result["written_to"] = str(path)
-    return result
+    return write_json(result, out)
 
 
 def format_table(res: dict) -> str:

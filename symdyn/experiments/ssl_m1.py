@@ -14,12 +14,12 @@ value per trial.  End points are classified against the closed-form radii r_1,2 
 """
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 
+from . import write_json
 from ..flows import euler_map
 from ..models.ssl_linear import LinearSSL, m1_radii
 
@@ -133,12 +133,7 @@ def run(trials: int = 4000, steps: int = 40000, n: int = 2, eta: float = 0.05, a
             results.setdefault("trials", {"rho": rho, "tau": tau, "lam": lam, "delta": tau ** 2 - 4 * rho * lam})
             results["trials"][f"labels_{mth}"] = labels
             results["trials"][f"norm_a_{mth}"] = np.linalg.norm(A, axis=-1)
-    if out is not None:
-        path = Path(out)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({k: v for k, v in results.items() if k != "trials"}, indent=2))
-        results["written_to"] = str(path)
-    return results
+    return write_json(results, out, exclude=("trials",))
 
 
 def format_table(results: dict) -> str:
