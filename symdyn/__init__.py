@@ -1,5 +1,6 @@
 """symdyn — symbolic-numeric analysis of learning dynamics (public API)."""
 from .classify import ClassificationResult, Tolerances, classify
+from .equilibria import EquilibriumComponent, equilibrium_components
 from .field import GradientCheck, VectorField
 from .kernels import Kernel
 from .models import LinearSSL, MultiAgentOja, OjaFlow, SelfAttention
@@ -7,5 +8,6 @@ from .stability import StabilityReport, stability
 from .variety import EquilibriumVariety
 
 __all__ = ["VectorField", "GradientCheck", "Kernel", "LinearSSL", "SelfAttention", "OjaFlow", "MultiAgentOja",
-           "EquilibriumVariety", "StabilityReport", "stability", "classify", "ClassificationResult", "Tolerances"]
+           "EquilibriumVariety", "StabilityReport", "stability", "classify", "ClassificationResult", "Tolerances",
+           "equilibrium_components", "EquilibriumComponent"]
 __version__ = "0.1.0"

@@ -151,6 +151,34 @@ class VectorField:
             self._rhs = self._checked_rhs(comps)
         return self._rhs
 
+    @classmethod
+    def from_objective(cls, objective, states, params=(), stop_gradient=None, name: str = "gradient flow",
+                       **kwargs) -> "VectorField":
+        """The flow ẋ = −∂objective/∂x, with optional stop-gradients.
+
+        ``stop_gradient`` maps target symbols (frozen copies, not states) to the states they copy:
+        the objective is differentiated with the targets held fixed, *then* each target is replaced by
+        its state (the SG construction of BYOL/SimSiam).  Remaining free symbols must be in ``params``.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> a, b, c, lam = sp.symbols("a b c lam")
+        >>> F = (b * a - c) ** 2 / 2 + lam * (a ** 2 + b ** 2) / 2        # c: the target branch
+        >>> vf = VectorField.from_objective(F, [a, b], [lam], stop_gradient={c: a})
+        >>> bool(vf.is_gradient())
+        False
+        """
+        states = _check_symbols("states", states)
+        sg = dict(stop_gradient or {})
+        for t, src in sg.items():
+            if t in states:
+                raise ValueError(f"stop_gradient: the target {t} must not be a state")
+            if src not in states:
+                raise ValueError(f"stop_gradient: {src} (copied by {t}) is not a state")
+        rhs = [sp.expand(-sp.diff(objective, x).xreplace(sg)) for x in states]
+        return cls(states, rhs, params, name=name, **kwargs)
+
     @property
     def dimension(self) -> int:
         """D, the number of states."""

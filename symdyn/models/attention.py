@@ -23,7 +23,7 @@ import sympy as sp
 from ..field import VectorField
 from ..kernels import as_float_array
 
-__all__ = ["SelfAttention", "SimulationResult", "RefineResult", "tangent_bases", "NORMALIZATIONS",
+__all__ = ["qk_modes", "SelfAttention", "SimulationResult", "RefineResult", "tangent_bases", "NORMALIZATIONS",
            "consensus_spectrum", "bipartite_spectrum", "bipartite_quantities",
            "consensus_spectrum_symbolic", "bipartite_spectrum_symbolic"]
 
@@ -362,3 +362,22 @@ def bipartite_spectrum_symbolic():
     return {"p_plus": pp, "p_minus": pm, "d_plus": dp, "d_minus": dm, "B_k": Bk,
             "trace": sp.simplify(Bk.trace()), "det": sp.simplify(Bk.det()),
             "within": (-lam * dp, -lam * dm)}
+
+
+def qk_modes(Wq, Wk) -> dict:
+    """Query–key modes (Pan et al. 2024; ``neighbours.md`` §4): SVD W_qᵀW_k = U Σ Vᵀ.
+
+    Returns {"sigma", "U", "V", "cos" (u_n·v_n per mode), "cos_avg" (σ-weighted mean), "symmetric_fraction"
+    (‖A_s‖/‖A‖ with A_s = (A + Aᵀ)/2)}.  Invariant to the gauge W_q → GᵀW_q, W_k → G⁻¹W_k.
+    """
+    Wq = as_float_array(Wq, "Wq")
+    Wk = as_float_array(Wk, "Wk")
+    if Wq.ndim != 2 or Wq.shape != Wk.shape:
+        raise ValueError(f"Wq, Wk: expected two matrices of one shape (d_k, d), got {Wq.shape} and {Wk.shape}")
+    A = Wq.T @ Wk
+    U, sig, Vt = np.linalg.svd(A)
+    r = min(Wq.shape)
+    U, sig, V = U[:, :r], sig[:r], Vt[:r].T
+    cos = np.einsum("in,in->n", U, V)
+    return {"sigma": sig, "U": U, "V": V, "cos": cos, "cos_avg": float(sig @ cos / sig.sum()) if sig.sum() else 0.0,
+            "symmetric_fraction": float(np.linalg.norm((A + A.T) / 2) / max(np.linalg.norm(A), 1e-300))}

@@ -1,0 +1,74 @@
+"""Deep linear networks (Saxe, McClelland & Ganguli 2014; ``shared/papers/neighbours.md`` §2).
+
+* ``mode_field(depth)``: one connectivity mode of a depth-N network (N − 1 scalar weights a_1..a_{N−1}),
+  the gradient flow of E = (s − ∏ a_i)² / (2τ), derived with ``VectorField.from_objective``.
+  Equilibria: the variety ∏ a_i = s (dimension N − 2) and, for N ≥ 3, the origin's neighbourhood of
+  saddles; conserved quantities a_i² − a_j².
+* ``symmetric_closed_form()``: u(t) = s e^{2st/τ} / (e^{2st/τ} − 1 + s/u₀), the solution of τ u̇ = 2u(s − u)
+  on the balanced manifold a = b, u = ab (two-layer case).
+* ``full_field(sigma11, sigma31, hidden)``: τ Ẇ²¹ = W³²ᵀ(Σ³¹ − W³²W²¹Σ¹¹), τ Ẇ³² = (Σ³¹ − W³²W²¹Σ¹¹)W²¹ᵀ,
+  derived from E = ½ tr(W³²W²¹Σ¹¹W²¹ᵀW³²ᵀ) − tr(W³²W²¹Σ³¹ᵀ) (matrix form, compiled to a MatrixKernel).
+"""
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from ..field import VectorField
+from ..kernels import as_float_array
+from .ssl_linear import matrix_gradient
+
+__all__ = ["mode_field", "conserved_quantities", "symmetric_closed_form", "full_field"]
+
+
+def mode_field(depth: int = 2, s=None, tau=1) -> VectorField:
+    """Per-mode field of a depth-``depth`` network (depth ≥ 2 weight matrices → depth scalars).
+
+    ``s`` (mode strength) and ``tau`` are numbers or None for symbols.
+    """
+    if int(depth) != depth or depth < 2:
+        raise ValueError(f"depth: expected an integer >= 2 (number of weight matrices), got {depth!r}")
+    a = sp.symbols(f"a_1:{depth + 1}", real=True)
+    s_ = sp.Symbol("s", positive=True) if s is None else sp.nsimplify(s)
+    t_ = sp.Symbol("tau", positive=True) if tau is None else sp.nsimplify(tau)
+    E = (s_ - sp.Mul(*a)) ** 2 / (2 * t_)
+    params = [p for p in (s_, t_) if isinstance(p, sp.Symbol)]
+    return VectorField.from_objective(E, list(a), params, name=f"deep linear mode (depth {depth})")
+
+
+def conserved_quantities(field: VectorField) -> list:
+    """a_i² − a_{i+1}², each with its time derivative ∇I·f expanded (zero for the mode field)."""
+    out = []
+    for x, y in zip(field.states, field.states[1:]):
+        I = x ** 2 - y ** 2
+        dI = sp.expand(sum(sp.diff(I, v) * f for v, f in zip(field.states, field.rhs)))
+        out.append((I, dI))
+    return out
+
+
+def symmetric_closed_form():
+    """(u(t), ODE residual τu̇ − 2u(s − u) simplified) in symbols t, s, τ, u₀."""
+    t, s, tau, u0 = sp.symbols("t s tau u_0", positive=True)
+    u = s * sp.exp(2 * s * t / tau) / (sp.exp(2 * s * t / tau) - 1 + s / u0)
+    return u, sp.simplify(tau * sp.diff(u, t) - 2 * u * (s - u)), (t, s, tau, u0)
+
+
+def full_field(sigma11, sigma31, hidden: int, tau: float = 1.0) -> VectorField:
+    """The two-layer matrix field (module docstring) with numeric Σ¹¹ (N1×N1) and Σ³¹ (N3×N1)."""
+    S11 = as_float_array(sigma11, "sigma11")
+    S31 = as_float_array(sigma31, "sigma31")
+    if S11.ndim != 2 or S11.shape[0] != S11.shape[1]:
+        raise ValueError(f"sigma11: expected a square matrix, got shape {S11.shape}")
+    if S31.ndim != 2 or S31.shape[1] != S11.shape[0]:
+        raise ValueError(f"sigma31: expected shape (N3, {S11.shape[0]}), got {S31.shape}")
+    n1, n3 = S11.shape[0], S31.shape[0]
+    W21, W32 = sp.MatrixSymbol("W21", hidden, n1), sp.MatrixSymbol("W32", n3, hidden)
+    X11, X31 = sp.MatrixSymbol("Sigma11", n1, n1), sp.MatrixSymbol("Sigma31", n3, n1)
+    half = sp.Rational(1, 2)
+    E = half * sp.Trace(W32 * W21 * X11 * W21.T * W32.T) - sp.Trace(W32 * W21 * X31.T)
+    inv_tau = sp.Symbol("inv_tau")
+    form = {W: -inv_tau * matrix_gradient(E, W, (X11,)) for W in (W21, W32)}
+    states = [sp.Symbol(f"w21_{i}_{j}") for i in range(hidden) for j in range(n1)] + \
+             [sp.Symbol(f"w32_{i}_{j}") for i in range(n3) for j in range(hidden)]
+    return VectorField(states, None, name="deep linear network (two layers)", matrix_form=form,
+                       matrix_values={"Sigma11": S11, "Sigma31": S31, "inv_tau": 1.0 / tau})

@@ -1,0 +1,83 @@
+"""Beyond the two papers (neighbours.md): deep linear modes, QK modes, user objectives, equilibrium components."""
+import numpy as np
+import pytest
+import sympy as sp
+from scipy.integrate import solve_ivp
+
+from symdyn import OjaFlow, VectorField, stability
+from symdyn.equilibria import equilibrium_components
+from symdyn.models.attention import qk_modes
+from symdyn.models.deep_linear import conserved_quantities, full_field, mode_field, symmetric_closed_form
+from tests.helpers import finite_difference_jacobian
+
+
+def test_deep_linear_mode_equilibria_and_conservation():
+    vf = mode_field(2, s=2, tau=1)
+    k = vf.lambdify()
+    rep = stability(k, np.array([1.0, 2.0]), manifold_dim=1)   # on the hyperbola ab = 2
+    assert rep.verdict == "asymptotically stable" and rep.normally_hyperbolic
+    assert np.isclose(min(rep.eigenvalues.real), -5.0)          # −(a² + b²)/τ
+    origin = stability(k, np.zeros(2))
+    assert origin.verdict == "saddle" and np.allclose(sorted(origin.eigenvalues.real), [-2, 2])
+    for _, dI in conserved_quantities(mode_field(4)):
+        assert dI == 0
+
+
+def test_symmetric_closed_form_solves_the_ode_and_matches_integration():
+    u, residual, (t, s, tau, u0) = symmetric_closed_form()
+    assert residual == 0 and sp.simplify(u.subs(t, 0) - u0) == 0
+    f = sp.lambdify(t, u.subs({s: 1, tau: 1, u0: 1e-4}))
+    ts = np.linspace(0, 20, 81)
+    sol = solve_ivp(lambda _, y: 2 * y * (1 - y), (0, 20), [1e-4], t_eval=ts, rtol=1e-12, atol=1e-14)
+    assert np.abs(sol.y[0] - f(ts)).max() < 1e-8
+
+
+def test_full_two_layer_field_matrix_kernel():
+    rng = np.random.default_rng(0)
+    S31 = rng.standard_normal((3, 4))
+    vf = full_field(np.eye(4), S31, hidden=2)
+    k = vf.lambdify()
+    x = rng.standard_normal(vf.dimension)
+    W21, W32 = x[:8].reshape(2, 4), x[8:].reshape(3, 2)
+    R = S31 - W32 @ W21
+    assert np.allclose(k.f(x), np.concatenate([(W32.T @ R).ravel(), (R @ W21.T).ravel()]))
+    assert np.allclose(k.jacobian(x), finite_difference_jacobian(k.f, x), atol=1e-7)
+
+
+def test_qk_modes_table_and_gauge_invariance():
+    m = qk_modes(np.diag([3.0, -1.0]), np.eye(2))   # A = diag(3, −1)
+    assert np.allclose(m["sigma"], [3, 1]) and np.allclose(m["cos"], [1, -1]) and np.isclose(m["cos_avg"], 0.5)
+    th = np.pi / 3
+    R = np.array([[np.cos(th), -np.sin(th)], [np.sin(th), np.cos(th)]])
+    assert np.isclose(qk_modes(np.eye(2), R)["cos_avg"], 0.5)
+    rng = np.random.default_rng(1)
+    Wq, Wk, G = rng.standard_normal((3, 8)), rng.standard_normal((3, 8)), rng.standard_normal((3, 3))
+    a, b = qk_modes(Wq, Wk), qk_modes(G.T @ Wq, np.linalg.inv(G) @ Wk)
+    assert np.isclose(a["cos_avg"], b["cos_avg"], atol=1e-12)
+    x, y = rng.standard_normal(8), rng.standard_normal(8)
+    assert np.isclose(sum(s * (x @ u) * (v @ y) for s, u, v in zip(a["sigma"], a["U"].T, a["V"].T)), x @ Wq.T @ Wk @ y)
+
+
+def test_user_objective_with_stop_gradient_in_a_few_lines():
+    a, b, c, lam = sp.symbols("a b c lam")
+    F = (b * a - c) ** 2 / 2 + lam * (a ** 2 + b ** 2) / 2
+    sg = VectorField.from_objective(F, [a, b], [lam], stop_gradient={c: a})
+    gf = VectorField.from_objective(F.subs(c, a), [a, b], [lam])
+    assert not sg.is_gradient().is_gradient and gf.is_gradient().is_gradient
+    assert sp.expand(sg.rhs[0] - (-(b * a - a) * b - lam * a)) == 0   # c frozen, then c = a
+    with pytest.raises(ValueError, match="stop_gradient"):
+        VectorField.from_objective(F, [a, b], [lam], stop_gradient={b: a})
+
+
+def test_equilibrium_components_keep_non_isolated_and_isolated_ones():
+    comps = equilibrium_components(OjaFlow(np.diag([1.0, 1.0, 2.0])).field())
+    dims = sorted(c.dimension for c in comps)
+    assert dims == [0, 0, 0, 1]                         # the origin, ±e3, and the unit circle in the λ=1 plane
+    x1, x2, x3 = sp.symbols("x_1 x_2 x_3", real=True)
+    circle = [c for c in comps if c.dimension == 1][0]
+    assert set(circle.equations) == {x1 ** 2 + x2 ** 2 - 1, x3}
+    points = {tuple(sp.solve(c.equations, [x1, x2, x3], dict=True)[0].values()) for c in comps if c.dimension == 0}
+    assert points == {(0, 0, 0), (0, 0, 1), (0, 0, -1)}
+    with pytest.raises(ValueError, match="polynomial"):
+        x, y = sp.symbols("x y")
+        equilibrium_components(VectorField([x, y], [sp.sin(x), y]))
