@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-DERIVATIONS := derivations/ssl_sg.tex derivations/ssl_ema.tex derivations/ssl_gf.tex derivations/attention.tex
+DERIVATIONS := derivations/ssl_sg.tex derivations/ssl_ema.tex derivations/ssl_gf.tex derivations/attention.tex \
+               derivations/directpred.tex derivations/deep_linear.tex
 
 .PHONY: install test verify derivations tex pdf pdf-one reproduce bench clean
 
@@ -26,6 +27,8 @@ derivations: install
 	$(VENV)/bin/symdyn derive ssl --kind ema
 	$(VENV)/bin/symdyn derive ssl --kind gf
 	$(VENV)/bin/symdyn derive attention
+	$(VENV)/bin/symdyn derive directpred
+	$(VENV)/bin/symdyn derive deep-linear
 
 # LaTeX: installs Debian's texlive-latex-base when no pdflatex is present (needs root and apt)
 tex:

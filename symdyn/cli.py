@@ -101,7 +101,7 @@ def _reproduce_figures(args) -> int:
 
 EXPERIMENTS = {"ssl-m1": _reproduce_ssl_m1, "ssl-branches": _reproduce_branches,
                "attention-multistability": _reproduce_attention, "figures": _reproduce_figures}
-MODELS = ("ssl", "attention")
+MODELS = ("ssl", "attention", "directpred", "deep-linear")
 
 
 def _verify(args) -> int:
@@ -137,14 +137,18 @@ def _verify(args) -> int:
 def _derive(args) -> int:
     from pathlib import Path
 
-    from .latex import attention_document, ssl_document
+    from .latex import attention_document, deep_linear_document, directpred_document, ssl_document
 
     if args.model == "ssl":
         text = ssl_document(args.kind, m=args.m, n=args.n, seed=args.seed)
         default = f"derivations/ssl_{args.kind}.tex"
-    else:
+    elif args.model == "attention":
         text = attention_document(d=args.d)
         default = "derivations/attention.tex"
+    elif args.model == "directpred":
+        text, default = directpred_document(), "derivations/directpred.tex"
+    else:
+        text, default = deep_linear_document(), "derivations/deep_linear.tex"
     out = Path(args.out or default)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text)

@@ -200,3 +200,51 @@ def attention_document(d: int = 3) -> str:
              r"Eigenvalues: $-\lambda d_+$ and $-\lambda d_-$ (within-group modes) and the spectra of $B_k$. Asymptotically "
              r"stable iff $\lambda d_\pm > 0$ (groups of size $\ge 2$), $\operatorname{tr} B_k < 0$ and $\det B_k > 0$ for all $k$."]
     return document("Self-attention dynamics on the sphere: derivation", body)
+
+
+def directpred_document() -> str:
+    """Tian et al. (DirectPred): the per-mode field, its invariant, fixed points and threshold (neighbours.md §1)."""
+    from .models.directpred import mode_field, mode_fixed_points
+
+    vf = mode_field()
+    names = {sp.Symbol("tau_ema", real=True): r"\tau", sp.Symbol("alpha_p", positive=True): r"\alpha_p",
+             sp.Symbol("sigma2", positive=True): r"\sigma^2"}
+    tex = lambda e: sp.latex(e, symbol_names=names)  # noqa: E731
+    facts = mode_fixed_points()
+    body = [r"\section{Per-mode field (regularised polynomial form)}",
+            r"With $W_p = U\operatorname{diag}(p)U^\top$, $F = WW^\top = U\operatorname{diag}(s)U^\top$ and $W_a = \tau W$:",
+            _eq(r"\begin{aligned}" + r" \\ ".join(rf"\dot {{{tex(x)}}} &= {tex(sp.factor(f))}" for x, f in zip(vf.states, vf.rhs))
+                + r"\end{aligned}"),
+            r"\section{Invariant}",
+            rf"$I = {tex(facts['invariant'])}$ satisfies $\dot I + 2\eta I = {tex(facts['invariant_decay_residual'])}$ "
+            r"(exact expansion), so trajectories approach the parabola $s = p^2/\alpha_p$ at rate $2\eta$.",
+            r"\section{Fixed points on the parabola}",
+            _eq(rf"p^*_\pm = {tex(facts['p_minus'])},\; {tex(facts['p_plus'])}"),
+            rf"They exist iff $\eta \le \eta_c = {tex(facts['eta_c'])}$; at collapse $(p, s) = (0, 0)$ the target ratio "
+            rf"settles at $\tau^* = {tex(facts['tau_collapse'])}$."]
+    return document("DirectPred (Tian, Chen \\& Ganguli 2021): per-mode derivation", body)
+
+
+def deep_linear_document() -> str:
+    """Saxe et al.: the mode field, its conserved quantity, equilibria and the closed-form trajectory."""
+    from .models.deep_linear import conserved_quantities, mode_field, symmetric_closed_form
+
+    vf = mode_field(2, s=None, tau=None)
+    (I, dI), = conserved_quantities(vf)
+    u, residual, _ = symmetric_closed_form()
+    a, b = vf.states
+    s = sp.Symbol("s", positive=True)
+    J = vf.jacobian().subs(b, s / a)
+    body = [r"\section{Mode field}", r"Gradient flow of $E = (s - ab)^2/2\tau$, derived by SymPy:",
+            _eq(r"\begin{aligned}" + r" \\ ".join(rf"\dot {{{sp.latex(x)}}} &= {sp.latex(sp.factor(f))}"
+                                                   for x, f in zip(vf.states, vf.rhs)) + r"\end{aligned}"),
+            rf"Conserved: $\frac{{d}}{{dt}}({sp.latex(I)}) = {sp.latex(dI)}$.",
+            r"\section{Equilibria}",
+            r"The hyperbola $ab = s$ (dimension 1) and the origin. On the hyperbola ($b = s/a$) the Jacobian has "
+            rf"eigenvalues ${sp.latex(sorted((sp.simplify(e) for e in J.eigenvals()), key=str))}$: one neutral direction (along "
+            r"the hyperbola) and one negative, so the hyperbola is normally hyperbolic and attracting; at the origin the "
+            rf"eigenvalues are ${sp.latex(sorted(vf.jacobian().subs({a: 0, b: 0}).eigenvals(), key=str))}$ (a saddle).",
+            r"\section{Closed-form trajectory on $a = b$, $u = ab$}",
+            _eq(rf"u(t) = {sp.latex(u)}"),
+            rf"and $\tau\dot u - 2u(s - u) = {sp.latex(residual)}$ after simplification."]
+    return document("Deep linear networks (Saxe et al. 2014): mode derivation", body)

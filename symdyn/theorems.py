@@ -352,6 +352,47 @@ def _check_triangle(inst):
     return CheckResult(ok, float(res.stability.max_real_nonneutral), detail=res.stability.verdict)
 
 
+def _tian_instance(rng):
+    n1, n2 = int(rng.integers(2, 6)), int(rng.integers(2, 5))
+    G, H = rng.standard_normal((2, n1, n1))
+    return {"n1": n1, "n2": n2, "X": G @ G.T / n1 + 0.1 * np.eye(n1), "Xp": H @ H.T / n1,
+            "alpha_p": float(rng.uniform(0.5, 3)), "beta": float(rng.uniform(0.1, 1)), "eta": float(rng.uniform(0, 0.1)),
+            "x_seed": int(rng.integers(2 ** 31))}
+
+
+def _check_tian_balancing(inst):
+    from .models.directpred import DirectPred
+
+    dp = DirectPred(inst["n1"], inst["n2"], inst["X"], inst["Xp"], inst["alpha_p"], inst["beta"], inst["eta"])
+    n1, n2, ap = inst["n1"], inst["n2"], inst["alpha_p"]
+    k = dp.field("byol").lambdify()
+    x = np.random.default_rng(inst["x_seed"]).standard_normal(k.dimension)
+    dx = k.f(x)
+    W, Wp = x[:n1 * n2].reshape(n2, n1), x[n1 * n2:n1 * n2 + n2 * n2].reshape(n2, n2)
+    dW, dWp = dx[:n1 * n2].reshape(n2, n1), dx[n1 * n2:n1 * n2 + n2 * n2].reshape(n2, n2)
+    G = W @ W.T - Wp.T @ Wp / ap
+    dG = dW @ W.T + W @ dW.T - (dWp.T @ Wp + Wp.T @ dWp) / ap
+    res = float(np.abs(dG + 2 * inst["eta"] * G).max() / max(np.abs(dG).max(), 1e-300))
+    return CheckResult(res < 1e-10, res)
+
+
+def _check_tian_no_stopgrad(inst):
+    from .models.directpred import DirectPred
+
+    dp = DirectPred(inst["n1"], inst["n2"], inst["X"], inst["Xp"], inst["alpha_p"], inst["beta"], inst["eta"])
+    n1, n2 = inst["n1"], inst["n2"]
+    k = dp.field("no_stopgrad").lambdify()
+    x = np.random.default_rng(inst["x_seed"]).standard_normal(k.dimension)
+    W, Wp = x[:n1 * n2].reshape(n2, n1), x[n1 * n2:].reshape(n2, n2)
+    Wt = Wp - np.eye(n2)
+    # Ẇ = −(W_pᵀW_p + I) W X' − W̃_pᵀW̃_p W X − ηW, i.e. vec(Ẇ) = −H vec(W) with H ⪰ ηI
+    want = -(Wp.T @ Wp + np.eye(n2)) @ W @ inst["Xp"] - Wt.T @ Wt @ W @ inst["X"] - inst["eta"] * W
+    got = k.f(x)[:n1 * n2].reshape(n2, n1)
+    res = float(np.abs(got - want).max() / max(np.abs(want).max(), 1e-300))
+    decays = float(np.sum(W * got)) <= -inst["eta"] * float(np.sum(W * W)) + 1e-12
+    return CheckResult(res < 1e-10 and decays, res, detail="⟨W, Ẇ⟩ ≤ −η‖W‖²")
+
+
 def _registry() -> dict:
     T = [
         Theorem("ssl.balancedness", r"\frac{d}{dt}(AA^\top - B^\top B) = -2\lambda (AA^\top - B^\top B)"
@@ -387,6 +428,12 @@ def _registry() -> dict:
                 r"unstable}", "attention.md §4 Corollary B3", "numeric", _attn_instance, _check_intermediate),
         Theorem("attn.triangle-stable", r"V=I,\,M=-I,\,d=2:\text{ the regular triangle is asymptotically stable modulo "
                 r"rotation}", "attention.md §4 Proposition D(ii)", "numeric", _polygon_instance, _check_triangle),
+        Theorem("tian.balancing", r"\frac{d}{dt}\big(WW^\top - \alpha_p^{-1}W_p^\top W_p\big) = -2\eta\big(WW^\top - "
+                r"\alpha_p^{-1}W_p^\top W_p\big)", "neighbours.md §1.1 (Tian et al. Theorem 1), non-isotropic data",
+                "numeric", _tian_instance, _check_tian_balancing),
+        Theorem("tian.no-stopgrad-collapse", r"\text{no stop-gradient: } \operatorname{vec}\dot W = -H\operatorname{vec} W,"
+                r"\; H \succeq \eta I", "neighbours.md §1.1 (Tian et al. Theorem 2)", "numeric", _tian_instance,
+                _check_tian_no_stopgrad),
     ]
     return {t.id: t for t in T}
 

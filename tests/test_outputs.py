@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from symdyn.cli import main
-from symdyn.latex import attention_document, ssl_document
+from symdyn.latex import attention_document, deep_linear_document, directpred_document, ssl_document
 from symdyn.theorems import THEOREMS, CheckResult, Theorem, verify
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,7 +61,8 @@ def test_verify_cli(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("name,make", [("ssl_sg", lambda: ssl_document("sg")), ("ssl_ema", lambda: ssl_document("ema")),
-                                       ("ssl_gf", lambda: ssl_document("gf")), ("attention", attention_document)])
+                                       ("ssl_gf", lambda: ssl_document("gf")), ("attention", attention_document),
+                                       ("directpred", directpred_document), ("deep_linear", deep_linear_document)])
 def test_committed_derivations_equal_the_regenerated_ones(name, make):
     assert (ROOT / "derivations" / f"{name}.tex").read_text() == make()
 
