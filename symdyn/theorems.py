@@ -360,14 +360,19 @@ def _tian_instance(rng):
             "x_seed": int(rng.integers(2 ** 31))}
 
 
-def _check_tian_balancing(inst):
+def _tian_point(inst, variant):
+    """(kernel, random state x, f(x)) of the DirectPred ``variant`` on the instance."""
     from .models.directpred import DirectPred
 
     dp = DirectPred(inst["n1"], inst["n2"], inst["X"], inst["Xp"], inst["alpha_p"], inst["beta"], inst["eta"])
-    n1, n2, ap = inst["n1"], inst["n2"], inst["alpha_p"]
-    k = dp.field("byol").lambdify()
+    k = dp.field(variant).lambdify()
     x = np.random.default_rng(inst["x_seed"]).standard_normal(k.dimension)
-    dx = k.f(x)
+    return k, x, k.f(x)
+
+
+def _check_tian_balancing(inst):
+    n1, n2, ap = inst["n1"], inst["n2"], inst["alpha_p"]
+    _, x, dx = _tian_point(inst, "byol")
     W, Wp = x[:n1 * n2].reshape(n2, n1), x[n1 * n2:n1 * n2 + n2 * n2].reshape(n2, n2)
     dW, dWp = dx[:n1 * n2].reshape(n2, n1), dx[n1 * n2:n1 * n2 + n2 * n2].reshape(n2, n2)
     G = W @ W.T - Wp.T @ Wp / ap
@@ -377,17 +382,13 @@ def _check_tian_balancing(inst):
 
 
 def _check_tian_no_stopgrad(inst):
-    from .models.directpred import DirectPred
-
-    dp = DirectPred(inst["n1"], inst["n2"], inst["X"], inst["Xp"], inst["alpha_p"], inst["beta"], inst["eta"])
     n1, n2 = inst["n1"], inst["n2"]
-    k = dp.field("no_stopgrad").lambdify()
-    x = np.random.default_rng(inst["x_seed"]).standard_normal(k.dimension)
+    _, x, fx = _tian_point(inst, "no_stopgrad")
     W, Wp = x[:n1 * n2].reshape(n2, n1), x[n1 * n2:].reshape(n2, n2)
     Wt = Wp - np.eye(n2)
     # Ẇ = −(W_pᵀW_p + I) W X' − W̃_pᵀW̃_p W X − ηW, i.e. vec(Ẇ) = −H vec(W) with H ⪰ ηI
     want = -(Wp.T @ Wp + np.eye(n2)) @ W @ inst["Xp"] - Wt.T @ Wt @ W @ inst["X"] - inst["eta"] * W
-    got = k.f(x)[:n1 * n2].reshape(n2, n1)
+    got = fx[:n1 * n2].reshape(n2, n1)
     res = float(np.abs(got - want).max() / max(np.abs(want).max(), 1e-300))
     decays = float(np.sum(W * got)) <= -inst["eta"] * float(np.sum(W * W)) + 1e-12
     return CheckResult(res < 1e-10 and decays, res, detail="⟨W, Ẇ⟩ ≤ −η‖W‖²")

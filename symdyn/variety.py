@@ -79,9 +79,9 @@ class EquilibriumVariety:
 
     def equation_residual(self, x) -> float:
         """max |g(x)| over the defining equations g = 0 (absolute)."""
-        states = self.kernel.field.states
-        fn = sp.lambdify(states, self.equations, modules="numpy")
-        return float(np.max(np.abs(np.asarray(fn(*np.asarray(x, dtype=float)), dtype=float))))
+        if getattr(self, "_equation_fn", None) is None:  # compiled once per variety
+            self._equation_fn = sp.lambdify(self.kernel.field.states, self.equations, modules="numpy")
+        return float(np.max(np.abs(np.asarray(self._equation_fn(*np.asarray(x, dtype=float)), dtype=float))))
 
     def tangent_basis(self, x) -> np.ndarray:
         """Orthonormal basis (k, D) of the tangent space at x (from the model's tangent generators)."""

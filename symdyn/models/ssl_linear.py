@@ -279,11 +279,12 @@ class LinearSSL:
              + half * lam * (_frobenius(a, a) + _frobenius(b, b)))
         return F
 
-    def _check_symbolic_size(self, allow_large: bool):
-        if self.m * self.n > MAX_SYMBOLIC_SIZE and not allow_large:
-            raise ValueError(f"m, n: entry-wise symbolic derivation for m*n = {self.m * self.n} > "
-                             f"{MAX_SYMBOLIC_SIZE} would take minutes of SymPy time and produce "
-                             f"O((nm + n^2)^2) Jacobian terms; pass allow_large=True to proceed anyway")
+    def _size_refusal(self) -> str | None:
+        """Why entry-wise symbolic work is refused for this size (None when it is allowed)."""
+        if self.m * self.n <= MAX_SYMBOLIC_SIZE:
+            return None
+        return (f"m, n: entry-wise symbolic derivation for m*n = {self.m * self.n} > {MAX_SYMBOLIC_SIZE} would take "
+                f"minutes of SymPy time and produce O((nm + n^2)^2) Jacobian terms; pass allow_large=True to proceed anyway")
 
     def field(self, kind: str = "sg", allow_large: bool = False) -> VectorField:
         """The entry-wise VectorField of ``kind`` ∈ {"gf", "sg", "ema"}, derived by differentiating F.
@@ -305,12 +306,9 @@ class LinearSSL:
                 values[str(sym)] = v
         name = f"linear SSL ({kind}, m={self.m}, n={self.n})"
         states = list(self.a) + list(self.b) + (list(self.c) if kind == "ema" else [])
-        if self.m * self.n > MAX_SYMBOLIC_SIZE and not allow_large:
+        reason = None if allow_large else self._size_refusal()
+        if reason:
             needed = [self.Sx.name, self.Syx.name] + ([self.Sy.name] if kind == "gf" else [])
-            try:
-                self._check_symbolic_size(False)
-            except ValueError as exc:
-                reason = str(exc)
             if any(k not in values for k in needed):
                 raise ValueError(reason + " (with numeric moments the matrix-form field needs no entry-wise work)")
             params = [p for p, v in ((self.lam_symbol, self.lam), (self.kappa_symbol, self.kappa if kind == "ema" else 0))
