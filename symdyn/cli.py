@@ -129,7 +129,7 @@ def _verify(args) -> int:
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps({"instances": args.instances, "seed": args.seed, "theorems": [
-            {k: v for k, v in vars(r).items() if k != "details"} for r in reports]}, indent=2))
+            vars(r) for r in reports]}, indent=2))
         print(f"written to {args.out}")
     return 0
 

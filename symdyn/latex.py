@@ -60,7 +60,7 @@ def ssl_document(kind: str = "sg", m: int = 2, n: int = 3, seed: int = 0) -> str
     names = model.latex_names
     tex = lambda e: sp.latex(e, symbol_names=names)  # noqa: E731
     body = [r"\section{Model}",
-            rf"Encoder $A\in\mathbb R^{{n\times m}}$, predictor $B\in\mathbb R^{{n\times n}}$, target $C\in\mathbb R^{{n\times m}}$; "
+            r"Encoder $A\in\mathbb R^{n\times m}$, predictor $B\in\mathbb R^{n\times n}$, target $C\in\mathbb R^{n\times m}$; "
             r"second moments $\Sigma_x = \mathbb E[xx^\top]$, $\Sigma_{yx}=\mathbb E[yx^\top]$, $\Sigma_y=\mathbb E[yy^\top]$. "
             r"The objective $F(A,B,C) = \tfrac12\mathbb E\|BAx - Cy\|^2 + \tfrac\lambda2(\|A\|^2+\|B\|^2)$ is, in trace form,",
             _eq("F = " + tex(model.objective()))]

@@ -20,8 +20,6 @@ State layout: x = (vec_r(S_1), vec_r(S_2), …), the same as the entry-wise fiel
 """
 from __future__ import annotations
 
-import itertools
-from typing import Mapping
 
 import numpy as np
 import sympy as sp

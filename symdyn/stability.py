@@ -21,7 +21,7 @@ With ``precision=digits`` the Jacobian is evaluated and diagonalised in mpmath.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import mpmath
 import numpy as np
@@ -58,7 +58,6 @@ class StabilityReport:
     neutral_rtol: float
     axis_rtol: float
     unstable_count: int = 0
-    extra: dict = field(default_factory=dict)
 
     @property
     def normally_hyperbolic(self) -> bool:

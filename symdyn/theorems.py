@@ -16,12 +16,11 @@ from __future__ import annotations
 import functools
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
-import sympy as sp
 
 from .models.attention import SelfAttention, bipartite_spectrum, consensus_spectrum
 from .models.oja import OjaFlow
@@ -67,7 +66,6 @@ class TheoremReport:
     status: str = ""
     counterexample: str | None = None
     first_error: str | None = None
-    details: list = field(default_factory=list)
 
 
 # ---- instance generators -------------------------------------------------------------------------

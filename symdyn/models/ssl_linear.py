@@ -34,7 +34,6 @@ import itertools
 from typing import Sequence
 
 import numpy as np
-import scipy.linalg
 import sympy as sp
 
 from sympy import QQ
