@@ -4,7 +4,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DERIVATIONS := derivations/ssl_sg.tex derivations/ssl_ema.tex derivations/ssl_gf.tex derivations/attention.tex \
-               derivations/directpred.tex derivations/deep_linear.tex
+               derivations/directpred.tex derivations/deep_linear.tex \
+               derivations/oja_subspace.tex
 
 .PHONY: install test verify derivations tex pdf pdf-one reproduce bench clean
 
@@ -29,6 +30,7 @@ derivations: install
 	$(VENV)/bin/symdyn derive attention
 	$(VENV)/bin/symdyn derive directpred
 	$(VENV)/bin/symdyn derive deep-linear
+	$(VENV)/bin/symdyn derive oja-subspace
 
 # LaTeX: installs Debian's texlive-latex-base when no pdflatex is present (needs root and apt)
 tex:

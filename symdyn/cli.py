@@ -101,7 +101,27 @@ def _reproduce_figures(args) -> int:
 
 EXPERIMENTS = {"ssl-m1": _reproduce_ssl_m1, "ssl-branches": _reproduce_branches,
                "attention-multistability": _reproduce_attention, "figures": _reproduce_figures}
-MODELS = ("ssl", "attention", "directpred", "deep-linear")
+MODELS = ("ssl", "attention", "directpred", "deep-linear", "oja-subspace")
+
+
+def _import_user_module(spec: str) -> None:
+    """Import a module (dotted name) or a .py file: its top level registers theorems (symdyn.theorems.register)."""
+    import importlib
+    import importlib.util
+    from pathlib import Path
+
+    if spec.endswith(".py"):
+        path = Path(spec)
+        if not path.is_file():
+            raise ValueError(f"--import: no such file {spec}")
+        mod_spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(mod_spec)
+        mod_spec.loader.exec_module(module)
+    else:
+        try:
+            importlib.import_module(spec)
+        except ModuleNotFoundError as exc:
+            raise ValueError(f"--import: cannot import {spec!r} ({exc})") from exc
 
 
 def _verify(args) -> int:
@@ -110,6 +130,8 @@ def _verify(args) -> int:
 
     from .theorems import THEOREMS, format_report, verify
 
+    for spec in args.imports or ():
+        _import_user_module(spec)
     if args.list:
         for tid, th in THEOREMS.items():
             print(f"{tid:32s} {th.kind:9s} {th.source}")
@@ -137,18 +159,21 @@ def _verify(args) -> int:
 def _derive(args) -> int:
     from pathlib import Path
 
-    from .latex import attention_document, deep_linear_document, directpred_document, ssl_document
+    from .latex import (attention_document, deep_linear_document, directpred_document, oja_subspace_document,
+                        ssl_document)
 
     if args.model == "ssl":
         text = ssl_document(args.kind, m=args.m, n=args.n, seed=args.seed)
         default = f"derivations/ssl_{args.kind}.tex"
     elif args.model == "attention":
-        text = attention_document(d=args.d)
+        text = attention_document(d=args.d or 3)
         default = "derivations/attention.tex"
     elif args.model == "directpred":
         text, default = directpred_document(), "derivations/directpred.tex"
-    else:
+    elif args.model == "deep-linear":
         text, default = deep_linear_document(), "derivations/deep_linear.tex"
+    else:
+        text, default = oja_subspace_document(d=args.d or 4, h=args.h), "derivations/oja_subspace.tex"
     out = Path(args.out or default)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text)
@@ -171,6 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     v.add_argument("--only", nargs="+", metavar="ID", help="theorem ids to run (default: all; see --list)")
     v.add_argument("--list", action="store_true", help="list the theorem ids and exit")
+    v.add_argument("--import", dest="imports", nargs="+", metavar="MODULE",
+                   help="modules or .py files to import first; theorems they register (symdyn.theorems.register) "
+                        "join the run")
     v.add_argument("--out", default="results/verify.json", help="JSON report path ('' for none)")
     v.add_argument("--no-progress", action="store_true", help="no progress bar")
     v.add_argument("--readme", default=None, help="also write the table into this README's verify section")
@@ -179,7 +207,9 @@ def build_parser() -> argparse.ArgumentParser:
     dv.add_argument("--kind", default="sg", help="ssl: sg | ema | gf (default sg)")
     dv.add_argument("--m", type=_positive_int, default=2, help="ssl: input dimension of the numeric instance (default 2)")
     dv.add_argument("--n", type=_positive_int, default=3, help="ssl: embedding dimension of the numeric instance (default 3)")
-    dv.add_argument("--d", type=_positive_int, default=3, help="attention: token dimension (default 3)")
+    dv.add_argument("--d", type=_positive_int, default=None,
+                    help="attention: token dimension (default 3); oja-subspace: dimension of M (default 4)")
+    dv.add_argument("--h", type=_positive_int, default=2, help="oja-subspace: subspace dimension (default 2)")
     dv.add_argument("--seed", type=int, default=0, help="seed of the numeric instance (default 0)")
     dv.add_argument("--out", default=None, help="output .tex path (default derivations/<model>[_<kind>].tex)")
     r = sub.add_parser("reproduce", help="run a reproduced experiment of the papers",

@@ -70,7 +70,9 @@ def matrix_terms(expr) -> list[tuple[sp.Expr, tuple]]:
             raise TypeError(f"not a matrix term: {t!r}")
         leaves = []
         for mtx in mats:
-            if isinstance(mtx, sp.MatMul):
+            if isinstance(mtx, sp.MatPow) and mtx.exp.is_Integer and mtx.exp > 0:  # A**k = A·…·A
+                leaves.extend([_leaf(mtx.base)] * int(mtx.exp))
+            elif isinstance(mtx, sp.MatMul):
                 c2, inner = mtx.as_coeff_matrices()
                 coef *= c2
                 leaves.extend(_leaf(x) for x in inner)

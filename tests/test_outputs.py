@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from symdyn.cli import main
-from symdyn.latex import attention_document, deep_linear_document, directpred_document, ssl_document
+from symdyn.latex import (attention_document, deep_linear_document, directpred_document, oja_subspace_document,
+                          ssl_document)
 from symdyn.theorems import THEOREMS, CheckResult, Theorem, verify
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,6 +47,45 @@ def test_a_refuted_claim_is_reported_with_a_counterexample(tmp_path, monkeypatch
     assert err.errors == 10 and "boom" in err.first_error
 
 
+def test_user_decay_law_is_proven_checked_and_refuted_when_false(monkeypatch, tmp_path):
+    import sympy as sp
+
+    from symdyn import VectorField
+    from symdyn.theorems import decay_law, register
+
+    a, b, c, lam = sp.symbols("a b c lam", real=True)
+    F = (b * a - c) ** 2 / 2 + lam * (a ** 2 + b ** 2) / 2
+    vf = VectorField.from_objective(F, [a, b], [lam], stop_gradient={c: a})
+    monkeypatch.setattr("symdyn.theorems.THEOREMS", dict(THEOREMS))   # registrations stay in this test
+    true = register(decay_law("test.balance", vf, a ** 2 - b ** 2, 2 * lam, params={"lam": (0.0, 0.5)}))
+    false = register(decay_law("test.wrong-rate", vf, a ** 2 - b ** 2, lam, params={"lam": (0.1, 0.5)}))
+    ok, bad = verify([true.id, false.id], instances=8, progress=False, counterexample_dir=tmp_path)
+    assert ok.status == "verified" and ok.max_residual < 1e-6
+    assert bad.refuted == 8 and "symbolic residual" in json.loads(Path(bad.counterexample).read_text())["detail"]
+    with pytest.raises(ValueError, match="already registered"):
+        register(true)
+    with pytest.raises(ValueError, match="params: give a"):
+        decay_law("x", vf, a ** 2, 0)
+    with pytest.raises(ValueError, match="quantity: symbols"):
+        decay_law("x", vf, a * sp.Symbol("z"), 0, params={"lam": (0, 1)})
+    with pytest.raises(TypeError, match="theorem: expected"):
+        register("test.balance")
+
+
+def test_verify_cli_imports_a_user_module(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("symdyn.theorems.THEOREMS", dict(THEOREMS))
+    mod = tmp_path / "my_model.py"
+    mod.write_text("import sympy as sp\nfrom symdyn import VectorField\nfrom symdyn.theorems import decay_law, register\n"
+                   "x, y = sp.symbols('x y', real=True)\n"
+                   "vf = VectorField([x, y], [-y - x / 2, x - y / 2])\n"
+                   "register(decay_law('user.rotation', vf, x ** 2 + y ** 2, 1))\n")
+    assert main(["verify", "--import", str(mod), "--only", "user.rotation", "--instances", "3", "--no-progress",
+                 "--out", ""]) == 0
+    assert "| user.rotation | symbolic | 3 | 3 | 0 | verified |" in capsys.readouterr().out
+    assert main(["verify", "--import", "no_such_module_xyz", "--list"]) == 2
+    assert "cannot import" in capsys.readouterr().err
+
+
 def test_verify_cli(tmp_path, capsys):
     out = tmp_path / "verify.json"
     assert main(["verify", "--instances", "2", "--only", "ssl.m1-spheres", "attn.oja-limit", "--no-progress",
@@ -62,7 +102,8 @@ def test_verify_cli(tmp_path, capsys):
 
 @pytest.mark.parametrize("name,make", [("ssl_sg", lambda: ssl_document("sg")), ("ssl_ema", lambda: ssl_document("ema")),
                                        ("ssl_gf", lambda: ssl_document("gf")), ("attention", attention_document),
-                                       ("directpred", directpred_document), ("deep_linear", deep_linear_document)])
+                                       ("directpred", directpred_document), ("deep_linear", deep_linear_document),
+                                       ("oja_subspace", oja_subspace_document)])
 def test_committed_derivations_equal_the_regenerated_ones(name, make):
     assert (ROOT / "derivations" / f"{name}.tex").read_text() == make()
 
@@ -74,6 +115,7 @@ def test_derive_cli_writes_a_complete_document(tmp_path):
     assert tex.startswith("\\documentclass") and tex.rstrip().endswith("\\end{document}")
     assert "\\dot C" in tex and "Routh" in tex
     assert main(["derive", "transformer"]) == 2
+    assert main(["derive", "oja-subspace", "--d", "3", "--h", "5", "--out", str(out)]) == 2   # h > d: named error
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="no pdflatex on this machine (make pdf installs it)")

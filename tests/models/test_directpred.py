@@ -85,3 +85,74 @@ def test_bad_input():
         DirectPred(3, 2, X + np.triu(np.ones((3, 3)), 1), Xp)
     with pytest.raises(ValueError, match="alpha_p"):
         DirectPred(3, 2, X, Xp, alpha_p=0)
+
+
+def test_isotropic_reduced_field_is_the_full_field_under_a1_a3_and_is_eq_7():
+    from symdyn.models.directpred import isotropic_field
+
+    n, ap, s2, eta, tau = 3, 1.7, 0.4, 0.06, 0.8
+    rng = np.random.default_rng(7)
+    W = rng.standard_normal((n, n))
+    A = rng.standard_normal((n, n))
+    Wp = (A + A.T) / 2
+    # full byol field (matrix kernel, non-reduced) with X = I, X' = σ²I, W_a = τW
+    full = DirectPred(n, n, np.eye(n), s2 * np.eye(n), alpha_p=ap, beta=0.5, eta=eta).field("byol").lambdify()
+    dx = full.f(np.r_[W.ravel(), Wp.ravel(), (tau * W).ravel()])
+    dW, dWp = dx[:n * n].reshape(n, n), dx[n * n:2 * n * n].reshape(n, n)
+    F = W @ W.T
+    red = isotropic_field(n, ap, s2, eta, tau).lambdify().f(np.r_[Wp.ravel(), F.ravel()])
+    rWp, rF = red[:n * n].reshape(n, n), red[n * n:].reshape(n, n)
+    assert np.allclose(rF, dW @ W.T + W @ dW.T, atol=1e-12)          # Ḟ = ẆWᵀ + WẆᵀ
+    assert np.allclose(rWp, (dWp + dWp.T) / 2, atol=1e-12)           # symmetrised predictor flow
+    # Eq. 7 as printed in neighbours.md §1.2
+    rho = 1 + s2
+    eq7_Wp = -ap / 2 * rho * (Wp @ F + F @ Wp) + ap * tau * F - eta * Wp
+    eq7_F = -rho * (Wp @ Wp @ F + F @ Wp @ Wp) + tau * (Wp @ F + F @ Wp) - 2 * eta * F
+    assert np.allclose(rWp, eq7_Wp, atol=1e-12) and np.allclose(rF, eq7_F, atol=1e-12)
+
+
+def test_theorem_3_alignment_identity_needs_the_symmetrised_predictor():
+    from symdyn.models.directpred import alignment_K, alignment_identity, isotropic_field
+
+    assert alignment_identity(2).is_zero_matrix and alignment_identity(3).is_zero_matrix
+    # Appendix B's unsymmetrised Ẇ_p breaks the identity (A3 is a hypothesis, not decoration)
+    vf = isotropic_field(2, symmetrize=False)
+    p0, p1, p3, f0, f1, f3 = sp.symbols("p0 p1 p3 f0 f1 f3")
+    Wp, F = sp.Matrix([[p0, p1], [p1, p3]]), sp.Matrix([[f0, f1], [f1, f3]])
+    rhs = vf.rhs.xreplace(dict(zip(vf.states, list(Wp) + list(F))))
+    dWp, dF = rhs[:4, 0].reshape(2, 2), rhs[4:, 0].reshape(2, 2)
+    C = F * Wp - Wp * F
+    K = alignment_K(Wp, F, *sp.symbols("alpha_p sigma2 eta tau_ema"))
+    assert any(sp.expand(e) != 0 for e in dF * Wp + F * dWp - dWp * F - Wp * dF + C * K + K * C)
+
+
+def test_isotropic_field_bad_input():
+    from symdyn.models.directpred import isotropic_field
+
+    with pytest.raises(ValueError, match="n: "):
+        isotropic_field(0)
+    with pytest.raises(ValueError, match="n: .*too large"):
+        isotropic_field(9)
+    with pytest.raises(ValueError, match="eta: expected a finite"):
+        isotropic_field(2, eta=float("nan"))
+
+
+def test_stability_tables_of_section_1_5():
+    from symdyn.models.directpred import mode_stability_table
+
+    note = {  # neighbours.md §1.5, σ² = 0.5, η = 0.05, τ = 1, α_p = 1, β = 0.4
+        ("2-D (p, s)", "collapse"): ([-0.1, -0.05], "asymptotically stable"),
+        ("2-D (p, s)", "p*-"): ([-0.1, 0.045553], "saddle"),
+        ("2-D (p, s)", "p*+"): ([-0.51222, -0.1], "asymptotically stable"),
+        ("3-D (p, s, tau)", "collapse"): ([-0.35, -0.1, -0.05], "asymptotically stable"),
+        ("3-D (p, s, tau)", "p*-"): ([-0.44944, -0.1, 0.04054], "saddle"),
+        ("3-D (p, s, tau)", "p*+"): ([-1.37548, -0.14896, -0.1], "asymptotically stable"),
+    }
+    rows = mode_stability_table()
+    assert len(rows) == len(note)
+    for r in rows:
+        want, verdict = note[(r["system"], r["point"])]
+        assert r["verdict"] == verdict and np.allclose(r["eigenvalues"], want, atol=1e-5)
+    assert np.isclose(rows[3]["x"][2], 8 / 7)
+    with pytest.raises(ValueError, match="eta: the non-trivial branch"):
+        mode_stability_table(eta=0.2)

@@ -81,3 +81,23 @@ def test_equilibrium_components_keep_non_isolated_and_isolated_ones():
     with pytest.raises(ValueError, match="polynomial"):
         x, y = sp.symbols("x y")
         equilibrium_components(VectorField([x, y], [sp.sin(x), y]))
+
+
+def test_full_two_layer_flow_learns_modes_in_order_as_in_the_note():
+    # neighbours.md §2.4: N1 = N2 = 5, N3 = 4, s = (3, 2, 1, 0.5), decoupled start at ε = 1e-3, t = 6
+    from symdyn.flows import integrate
+
+    rng = np.random.default_rng(0)
+    s = np.array([3.0, 2.0, 1.0, 0.5])
+    U, _ = np.linalg.qr(rng.standard_normal((4, 4)))
+    V, _ = np.linalg.qr(rng.standard_normal((5, 5)))
+    k = full_field(np.eye(5), U @ np.diag(s) @ V[:, :4].T, hidden=5).lambdify()
+    eps = 1e-3
+    W21, W32 = np.sqrt(eps) * V.T, np.sqrt(eps) * np.c_[U, np.zeros(4)]
+    tr = integrate(k, np.r_[W21.ravel(), W32.ravel()], 6.0, t_eval=[6.0])
+    W21, W32 = tr.x[-1, :25].reshape(5, 5), tr.x[-1, 25:].reshape(4, 5)
+    learned = np.diag(U.T @ W32 @ W21 @ V[:, :4])
+    assert np.allclose(learned, [3.00000, 2.00000, 0.99390, 0.22352], atol=1e-5)
+    u, _, (t, s_, tau, u0) = symmetric_closed_form()
+    closed = [float(u.subs({t: 6, s_: si, tau: 1, u0: eps})) for si in s]
+    assert np.allclose(learned, closed, atol=1e-8)
