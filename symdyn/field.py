@@ -176,6 +176,10 @@ class VectorField:
                 raise ValueError(f"stop_gradient: the target {t} must not be a state")
             if src not in states:
                 raise ValueError(f"stop_gradient: {src} (copied by {t}) is not a state")
+        objective = sp.sympify(objective)
+        absent = [str(x) for x in states if x not in objective.free_symbols]
+        if absent:
+            raise ValueError(f"states: {absent} do not appear in the objective (their flow would be identically 0)")
         rhs = [sp.expand(-sp.diff(objective, x).xreplace(sg)) for x in states]
         return cls(states, rhs, params, name=name, **kwargs)
 

@@ -64,8 +64,14 @@ class PolySolution:
     real_hp: list = field(default_factory=list)
 
 
-def _as_polys(eqs, unknowns):
-    polys = [sp.Poly(sp.expand(e), *unknowns) for e in eqs]
+def _as_polys(eqs, unknowns, method: str):
+    polys = []
+    for i, e in enumerate(eqs):
+        try:
+            polys.append(sp.Poly(sp.expand(e), *unknowns))
+        except sp.PolynomialError as exc:
+            raise ValueError(f"eqs: {method} needs polynomial equations in the unknowns; equation {i} ({e}) is not "
+                             f"({exc}). Use a numeric root finder (scipy.optimize.root) for such systems") from None
     if len(polys) != len(unknowns):
         raise ValueError(f"eqs: need a square system, got {len(polys)} equations in {len(unknowns)} unknowns")
     return polys
@@ -96,7 +102,7 @@ def solve_groebner(eqs, unknowns, *, seed: int = 0, digits: int = 30, tries: int
         If a coefficient is not rational (convert floats with ``sympy.Rational`` first).
     """
     unknowns = list(unknowns)
-    polys = _as_polys(eqs, unknowns)
+    polys = _as_polys(eqs, unknowns, "solve_groebner (Gröbner basis)")
     for p in polys:
         if not p.domain.is_QQ and not p.domain.is_ZZ:
             raise ValueError(f"eqs: Gröbner solving needs rational coefficients, got domain {p.domain}")
@@ -165,7 +171,7 @@ def _safe_solve(M: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 
 def _compile_system(eqs, unknowns):
-    polys = _as_polys(eqs, unknowns)
+    polys = _as_polys(eqs, unknowns, "solve_homotopy (total-degree homotopy)")
     exprs = [p.as_expr() for p in polys]
     jac = sp.Matrix(exprs).jacobian(unknowns)
     f = sp.lambdify([unknowns], exprs, modules="numpy", cse=True)

@@ -51,3 +51,14 @@ def test_positive_dimensional_and_float_inputs_are_rejected():
         solve_groebner([x * (x - 1), x * (y - 1)], [x, y])
     with pytest.raises(ValueError, match="rational"):
         solve_groebner([x ** 2 - 0.5, y - 1], [x, y])
+
+
+def test_polynomial_methods_refuse_non_polynomial_systems_by_name():
+    import sympy as sp
+
+    from symdyn.polysolve import solve_groebner, solve_homotopy
+
+    x, y = sp.symbols("x y")
+    for fn, name in ((solve_groebner, "solve_groebner"), (solve_homotopy, "solve_homotopy")):
+        with pytest.raises(ValueError, match=f"eqs: {name} .* needs polynomial equations"):
+            fn([sp.sin(x) - y, y ** 2 - 1], [x, y])

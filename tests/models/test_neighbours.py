@@ -101,3 +101,14 @@ def test_full_two_layer_flow_learns_modes_in_order_as_in_the_note():
     u, _, (t, s_, tau, u0) = symmetric_closed_form()
     closed = [float(u.subs({t: 6, s_: si, tau: 1, u0: eps})) for si in s]
     assert np.allclose(learned, closed, atol=1e-8)
+
+
+def test_user_model_bad_input_names_the_argument():
+    a, b, lam = sp.symbols("a b lam")
+    with pytest.raises(ValueError, match=r"states: \['b'\] do not appear in the objective"):
+        VectorField.from_objective(a ** 2, [a, b])
+    with pytest.raises(ValueError, match="rhs: symbols \\['lam'\\] are neither states nor params"):
+        VectorField([a, b], [-lam * a, -b])
+    vf = VectorField([a, b], [-lam * a, -b], [lam])
+    with pytest.raises(ValueError, match=r"missing parameter values for \['lam'\]"):
+        vf.lambdify().f(np.zeros(2))
