@@ -1,7 +1,8 @@
 """Registry entries for the neighbouring models (``shared/papers/neighbours.md`` §1, §2, §7.2).
 
 * ``tian.*`` — Tian, Chen & Ganguli 2021: balancing (Thm 1, on non-isotropic data), collapse without
-  stop-gradient (Thm 2), eigenspace alignment (Thm 3, under its isotropy hypothesis A1–A3).
+  stop-gradient (Thm 2), eigenspace alignment (Thm 3, under its isotropy hypothesis A1–A3), the basin
+  boundary p*₋ of the per-mode field.
 * ``saxe.*`` — Saxe et al. 2014: conserved quantities of the depth-N mode field, the closed-form sigmoidal
   trajectory, normal hyperbolicity of the hyperbola ab = s, and "only the top-N₂ family is stable".
 * ``oja.*`` — Oja's subspace flow: closed-form Grassmannian projector, the linearisation spectrum
@@ -108,6 +109,39 @@ def _check_tian_alignment(inst):
         return CheckResult(True, 0.0, applicable=False, detail=f"K not positive definite (λ₀ = {lam0:.3g})")
     excess = float(np.max(C - np.exp(-2 * lam0 * ts) * C[0]) / C[0])
     return CheckResult(excess <= 1e-7, max(excess, 0.0), detail=f"λ₀ = {lam0:.3g}, ‖C(T)‖/‖C(0)‖ = {C[-1] / C[0]:.3g}")
+
+
+@functools.lru_cache(maxsize=None)
+def _simsiam_mode():
+    from .models.directpred import mode_field, mode_fixed_points
+
+    facts = mode_fixed_points()
+    return mode_field(simsiam=True).lambdify(), facts
+
+
+def _basin_instance(rng):
+    sigma2 = float(rng.uniform(0, 1))
+    return {"alpha_p": float(rng.uniform(0.5, 3)), "sigma2": sigma2,
+            "eta": float(rng.uniform(0.1, 0.9)) / (4 * (1 + sigma2)), "delta": float(rng.uniform(0.02, 0.2))}
+
+
+def _check_tian_basin(inst):
+    """SimSiam per-mode field (τ = 1), started on the invariant parabola s = p²/α_p at p = p*₋(1 ± δ):
+    the integrated trajectory ends at p*₊ from above and at the collapse (0, 0) from below (p*₋ from
+    the derived roots; 0 < η < η_c)."""
+    kernel, facts = _simsiam_mode()
+    ap, s2, eta = inst["alpha_p"], inst["sigma2"], inst["eta"]
+    vals = {sp.Symbol("tau_ema", real=True): 1, sp.Symbol("eta", positive=True): eta,
+            sp.Symbol("sigma2", positive=True): s2}
+    pm, pp = float(facts["p_minus"].subs(vals)), float(facts["p_plus"].subs(vals))
+    slowest = min(eta, 2 * eta - pm if pm < 2 * eta else pm - 2 * eta, pp - 2 * eta)
+    T = 60.0 / abs(slowest)
+    worst = 0.0
+    for sign, target in ((+1, (pp, pp * pp / ap)), (-1, (0.0, 0.0))):
+        p0 = pm * (1 + sign * inst["delta"])
+        tr = integrate(kernel, np.array([p0, p0 * p0 / ap]), T, t_eval=[T], alpha_p=ap, sigma2=s2, eta=eta)
+        worst = max(worst, float(np.abs(tr.x[-1] - np.array(target)).max()) / pp)
+    return CheckResult(worst < 1e-6, worst, detail=f"p*₋ = {pm:.4g}, p*₊ = {pp:.4g}")
 
 
 # ---- Saxe et al. (deep linear networks) ----------------------------------------------------------
@@ -303,6 +337,9 @@ def neighbour_theorems() -> list[Theorem]:
         Theorem("tian.alignment", r"K \succ 0 \Rightarrow \|[F,W_p](t)\|_F \le e^{-2\lambda_0 t}\|[F,W_p](0)\|_F",
                 "neighbours.md §1.2 (Tian et al. Theorem 3; isotropic data, A1-A3)", "symbolic",
                 _alignment_instance, _check_tian_alignment),
+        Theorem("tian.basin-boundary", r"\text{on } s = p^2/\alpha_p:\; p(0) > p^*_- \Rightarrow p \to p^*_+,\; "
+                r"p(0) < p^*_- \Rightarrow p \to 0", "neighbours.md §1.3 (Tian et al. Eq. 16, Fig. 4)", "numeric",
+                _basin_instance, _check_tian_basin),
         Theorem("saxe.conserved-quantities", r"\frac{d}{dt}(a_i^2 - a_j^2) = 0 \text{ for the depth-}N\text{ mode field}",
                 "neighbours.md §2.3 (Saxe et al.)", "symbolic", _saxe_instance, _check_saxe_conserved),
         Theorem("saxe.closed-form", r"u(t) = \frac{s e^{2st/\tau}}{e^{2st/\tau} - 1 + s/u_0}\text{ on } a = b",

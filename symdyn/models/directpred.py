@@ -206,18 +206,32 @@ def mode_field(simsiam: bool = False, alpha_p=None, sigma2=None, eta=None, beta=
 
 
 def mode_fixed_points():
-    """Symbolic facts of §1.3: p*±, the threshold η_c, τ* at collapse, and the invariant's decay."""
+    """Symbolic facts of §1.3, derived from the per-mode field:
+
+    * on the invariant parabola s = p²/α_p:  ṗ = p²(τ − ρp) − ηp  (``on_parabola``); its roots 0, p*₋ ≤ p*₊
+      (``sympy.solve``), the 1-D slopes at them reduced with the root relation (−η at 0, −τp + 2η at p*±),
+    * the threshold η_c where p*₋ = p*₊ (zero discriminant),
+    * τ* at collapse: the root of τ̇ = 0 at p = s = 0 in the regularised 3-D field,
+    * the invariant I = s − p²/α_p and the residual of İ + 2ηI (zero)."""
     p, s, tau = sp.symbols("p s tau_ema", real=True)
     a_p, s2, eta, beta = sp.symbols("alpha_p sigma2 eta beta", positive=True)
     rho = 1 + s2
-    p_minus = (tau - sp.sqrt(tau ** 2 - 4 * eta * rho)) / (2 * rho)
-    p_plus = (tau + sp.sqrt(tau ** 2 - 4 * eta * rho)) / (2 * rho)
     vf = mode_field()
     f = dict(zip(vf.states, vf.rhs))
+    on_parabola = sp.expand(f[p].subs(s, p ** 2 / a_p))
+    roots = [r for r in sp.solve(on_parabola, p) if r != 0]
+    disc = sp.discriminant(sp.cancel(on_parabola / p), p)
+    p_minus, p_plus = sorted(roots, key=lambda r: float(r.subs({tau: 1, s2: 1, eta: sp.Rational(1, 100)})))
+    slope = sp.diff(on_parabola, p)
+    # at a non-zero root ρp² = τp − η, i.e. σ² = (τp − η)/p² − 1
+    slope_nonzero = sp.simplify(slope.subs(s2, (tau * p - eta) / p ** 2 - 1))
+    eta_c = sp.solve(disc, eta)[0]
+    tau_c = sp.solve(f[tau].subs({p: 0, s: 0}), tau)[0]
     invariant = s - p ** 2 / a_p
     decay = sp.simplify(f[s] - 2 * p * f[p] / a_p + 2 * eta * invariant)
-    return {"p_minus": p_minus, "p_plus": p_plus, "eta_c": tau ** 2 / (4 * rho),
-            "tau_collapse": beta / (beta - eta), "invariant": invariant, "invariant_decay_residual": decay}
+    return {"on_parabola": on_parabola, "p_minus": p_minus, "p_plus": p_plus, "eta_c": eta_c,
+            "slope_at_zero": slope.subs(p, 0), "slope_at_nonzero_roots": slope_nonzero,
+            "tau_collapse": tau_c, "invariant": invariant, "invariant_decay_residual": decay}
 
 
 def mode_stability_table(alpha_p: float = 1.0, sigma2: float = 0.5, eta: float = 0.05, beta: float = 0.4) -> list[dict]:

@@ -56,11 +56,23 @@ def test_no_predictor_collapses_linearly():
 def test_mode_field_pins_and_symbolic_facts():
     facts = mode_fixed_points()
     assert facts["invariant_decay_residual"] == 0
+    # derived facts against the note's printed closed forms (neighbours.md §1.3, §1.5)
+    tau_, eta_, s2_, beta_ = sp.Symbol("tau_ema", real=True), *sp.symbols("eta sigma2 beta", positive=True)
+    rho = 1 + s2_
+    root = sp.sqrt(tau_ ** 2 - 4 * eta_ * rho)
+    assert sp.simplify(facts["p_minus"] - (tau_ - root) / (2 * rho)) == 0
+    assert sp.simplify(facts["p_plus"] - (tau_ + root) / (2 * rho)) == 0
+    assert sp.simplify(facts["eta_c"] - tau_ ** 2 / (4 * rho)) == 0
+    assert sp.simplify(facts["tau_collapse"] - beta_ / (beta_ - eta_)) == 0
+    p_ = sp.Symbol("p", real=True)
+    assert facts["slope_at_zero"] == -eta_ and sp.expand(facts["slope_at_nonzero_roots"] - (2 * eta_ - tau_ * p_)) == 0
     vals = {sp.Symbol("tau_ema", real=True): 1, sp.Symbol("eta", positive=True): sp.Rational(1, 20),
             sp.Symbol("sigma2", positive=True): sp.Rational(1, 2)}
     pm, pp = float(facts["p_minus"].subs(vals)), float(facts["p_plus"].subs(vals))
     assert abs(pm - 0.054446657822) < 1e-10 and abs(pp - 0.612220008845) < 1e-10
     assert facts["eta_c"].subs(vals) == sp.Rational(1, 6)
+    slopes = [float(facts["slope_at_nonzero_roots"].subs(vals).subs(p_, r)) for r in (pm, pp)]
+    assert np.allclose(slopes, [0.045553, -0.512220], atol=1e-6)          # §1.5: +0.045553 at p*₋, −0.512220 at p*₊
     k2 = mode_field(simsiam=True, alpha_p=1, sigma2=0.5, eta=0.05).lambdify()
     for pt, want, verdict in (([0, 0], [-0.1, -0.05], "asymptotically stable"),
                               ([pm, pm ** 2], [-0.1, 0.045553], "saddle"),
