@@ -252,7 +252,10 @@ def directpred_document() -> str:
             rf"$I = {tex(facts['invariant'])}$ satisfies $\dot I + 2\eta I = {tex(facts['invariant_decay_residual'])}$ "
             r"(exact expansion), so trajectories approach the parabola $s = p^2/\alpha_p$ at rate $2\eta$.",
             r"\section{Fixed points on the parabola}",
-            _eq(rf"p^*_\pm = {tex(facts['p_minus'])},\; {tex(facts['p_plus'])}"),
+            rf"Derived from $\dot p = {tex(facts['on_parabola'])}$ on the parabola:",
+            _eq(rf"p^*_\pm = {tex(sp.together(facts['p_minus']))},\; {tex(sp.together(facts['p_plus']))}"),
+            rf"with 1-D slopes ${tex(facts['slope_at_zero'])}$ at $p = 0$ and ${tex(facts['slope_at_nonzero_roots'])}$ "
+            r"at $p^*_\pm$.",
             rf"They exist iff $\eta \le \eta_c = {tex(facts['eta_c'])}$; at collapse $(p, s) = (0, 0)$ the target ratio "
             rf"settles at $\tau^* = {tex(facts['tau_collapse'])}$.",
             r"\section{Stability ($\sigma^2 = 0.5$, $\eta = 0.05$, $\tau = 1$, $\alpha_p = 1$, $\beta = 0.4$)}",
