@@ -49,11 +49,11 @@ class _Leaf(tuple):
 
 def _leaf(e) -> _Leaf:
     if isinstance(e, sp.MatrixSymbol):
-        return _Leaf((e.name, False, e.rows, e.cols))
+        return _Leaf((e.name, False, int(e.rows), int(e.cols)))   # Python ints: leaves are hashed on the hot path
     if isinstance(e, sp.Transpose) and isinstance(e.arg, sp.MatrixSymbol):
-        return _Leaf((e.arg.name, True, e.arg.cols, e.arg.rows))
+        return _Leaf((e.arg.name, True, int(e.arg.cols), int(e.arg.rows)))
     if isinstance(e, sp.Identity):
-        return _Leaf((None, False, e.rows, e.cols))
+        return _Leaf((None, False, int(e.rows), int(e.cols)))
     raise TypeError(f"unsupported matrix factor {e!r} ({type(e).__name__})")
 
 
@@ -117,9 +117,10 @@ def _mul(P: np.ndarray, Q: np.ndarray, p_batched: bool, q_batched: bool) -> np.n
         Qt = np.swapaxes(Q, -1, -2)
         out = Qt.reshape(-1, Qt.shape[-1]) @ P.T
         return np.swapaxes(out.reshape(Qt.shape[:-1] + (P.shape[0],)), -1, -2)
-    if p_batched and not q_batched:            # (..., p, a) @ (a, q): one GEMM
-        P = np.ascontiguousarray(P)
+    if p_batched and not q_batched and P.flags.c_contiguous:   # (..., p, a) @ (a, q): one GEMM
         return (P.reshape(-1, P.shape[-1]) @ Q).reshape(P.shape[:-1] + (Q.shape[-1],))
+    # (a strided view, e.g. a state block of x, goes to matmul directly: copying it first to make one GEMM
+    # measured ~10x slower on this VM, page faults of the fresh copy dominating)
     if Q.shape[-1] == 1 and P.shape[-2] == 1:  # row · column: a batched dot product
         return np.sum(P[..., 0, :] * Q[..., :, 0], axis=-1)[..., None, None]
     return P @ Q
@@ -193,6 +194,10 @@ def _factor(terms: list) -> tuple:
     bl = max(left.items(), key=lambda kv: len(kv[1]), default=(None, []))
     br = max(right.items(), key=lambda kv: len(kv[1]), default=(None, []))
     if max(len(bl[1]), len(br[1])) < 2:
+        coefs = [c for c, _ in terms]
+        if all(isinstance(c, float) for c in coefs) and len({abs(c) for c in coefs}) == 1 and abs(coefs[0]) != 1.0:
+            k = abs(coefs[0])   # c·(±T₁ ± T₂ …): one scaling instead of one per term
+            return ("scale", k, ("sum", [("term", c / k, lv) for c, lv in terms]))
         return ("sum", [("term", c, lv) for c, lv in terms])
     if len(bl[1]) >= len(br[1]):
         group = bl[1]
@@ -214,6 +219,8 @@ def _intern(plan, table: dict):
     kind = plan[0]
     if kind == "term":
         node = plan
+    elif kind == "scale":
+        node = ("scale", plan[1], _intern(plan[2], table))
     elif kind == "left":
         node = ("left", plan[1], _intern(plan[2], table))
     elif kind == "right":
@@ -294,11 +301,38 @@ class MatrixKernel(Kernel):
                    for s, v in zip(self.field.params, p)}
         return batch, _Evaluator(mats, set(plan["offsets"]), scalars), plan
 
-    def _eval_plan(self, ev: _Evaluator, plan):
+    def _eval_plan(self, ev: _Evaluator, plan, target: np.ndarray | None = None):
+        """(value, batched) of a plan node, memoised.  With ``target`` (an output block view) a top-level
+        sum or scaling is accumulated straight into it, so no block-sized temporary is copied afterwards."""
         key = ("plan", plan[-1])
         if key in ev.memo:
             return ev.memo[key]
         kind = plan[0]
+        if target is not None and kind == "scale":
+            self._eval_plan(ev, plan[2], target)
+            np.multiply(target, plan[1], out=target)
+            ev.memo[key] = (target, True)
+            return ev.memo[key]
+        if target is not None and kind == "sum":
+            first, subs = True, list(plan[1])
+            scaled = [i for i, sub in enumerate(subs) if sub[0] == "term" and isinstance(sub[1], float)
+                      and sub[1] not in (1.0, -1.0)]
+            if scaled:   # c·T written straight into the block: no temporary for the scaled term
+                sub = subs.pop(scaled[0])
+                np.multiply(np.broadcast_to(ev.product(sub[2])[0], target.shape), sub[1], out=target)
+                first = False
+            for sub in subs:
+                if sub[0] == "term" and not callable(sub[1]) and sub[1] in (1.0, -1.0):
+                    val, sign = ev.product(sub[2])[0], sub[1]
+                else:
+                    val, sign = self._eval_plan(ev, sub)[0], 1.0
+                if first:
+                    (np.copyto if sign == 1.0 else lambda t, v: np.negative(v, out=t))(target, np.broadcast_to(val, target.shape))
+                    first = False
+                else:
+                    (np.add if sign == 1.0 else np.subtract)(target, val, out=target)
+            ev.memo[key] = (target, True)
+            return ev.memo[key]
         if kind == "term":
             val, b = ev.product(plan[2])
             c = ev.coef(plan[1])
@@ -319,6 +353,9 @@ class MatrixKernel(Kernel):
                 else:
                     total, owned = (total + val if sign == 1.0 else total - val), True
             out = (total, batched)
+        elif kind == "scale":
+            val, b = self._eval_plan(ev, plan[2])
+            out = (val * plan[1], b)
         elif kind == "left":
             (L, lb), (R, rb) = ev.leaf(plan[1]), self._eval_plan(ev, plan[2])
             out = (_mul(L, R, lb, rb), lb or rb)
@@ -340,7 +377,11 @@ class MatrixKernel(Kernel):
         out = np.empty(batch + (self.dimension,))
         for name, p in plan["blocks"]:
             o, r, c = plan["offsets"][name]
-            out[..., o:o + r * c] = np.broadcast_to(self._eval_plan(ev, p)[0], batch + (r, c)).reshape(batch + (r * c,))
+            target = out[..., o:o + r * c].view()
+            target.shape = batch + (r, c)          # splitting the last axis of a strided view never copies
+            val = self._eval_plan(ev, p, target)[0]
+            if val is not target:
+                np.copyto(target, np.broadcast_to(val, target.shape))
         return out
 
     def jacobian(self, x, **params) -> np.ndarray:
