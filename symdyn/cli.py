@@ -101,11 +101,12 @@ def _reproduce_figures(args) -> int:
 
 EXPERIMENTS = {"ssl-m1": _reproduce_ssl_m1, "ssl-branches": _reproduce_branches,
                "attention-multistability": _reproduce_attention, "figures": _reproduce_figures}
-MODELS = ("ssl", "attention", "directpred", "deep-linear", "oja-subspace")
+MODELS = ("ssl", "attention", "directpred", "deep-linear", "oja-subspace", "field")
 
 
-def _import_user_module(spec: str) -> None:
-    """Import a module (dotted name) or a .py file: its top level registers theorems (symdyn.theorems.register)."""
+def _import_user_module(spec: str):
+    """Import a module (dotted name) or a .py file and return it (its top level may register theorems with
+    symdyn.theorems.register, or define the VectorField for ``derive field``)."""
     import importlib
     import importlib.util
     from pathlib import Path
@@ -117,11 +118,11 @@ def _import_user_module(spec: str) -> None:
         mod_spec = importlib.util.spec_from_file_location(path.stem, path)
         module = importlib.util.module_from_spec(mod_spec)
         mod_spec.loader.exec_module(module)
-    else:
-        try:
-            importlib.import_module(spec)
-        except ModuleNotFoundError as exc:
-            raise ValueError(f"--import: cannot import {spec!r} ({exc})") from exc
+        return module
+    try:
+        return importlib.import_module(spec)
+    except ModuleNotFoundError as exc:
+        raise ValueError(f"--import: cannot import {spec!r} ({exc})") from exc
 
 
 def _verify(args) -> int:
@@ -159,8 +160,9 @@ def _verify(args) -> int:
 def _derive(args) -> int:
     from pathlib import Path
 
-    from .latex import (attention_document, deep_linear_document, directpred_document, oja_subspace_document,
-                        ssl_document)
+    from .field import VectorField
+    from .latex import (attention_document, deep_linear_document, directpred_document, field_document,
+                        oja_subspace_document, ssl_document)
 
     if args.model == "ssl":
         text = ssl_document(args.kind, m=args.m, n=args.n, seed=args.seed)
@@ -170,6 +172,14 @@ def _derive(args) -> int:
         default = "derivations/attention.tex"
     elif args.model == "directpred":
         text, default = directpred_document(), "derivations/directpred.tex"
+    elif args.model == "field":
+        if not args.imports or not args.field:
+            raise ValueError("field: give --import MODULE_OR_FILE and --field NAME (a VectorField defined there)")
+        module = _import_user_module(args.imports[0])
+        vf = getattr(module, args.field, None)
+        if not isinstance(vf, VectorField):
+            raise ValueError(f"--field: {args.imports[0]} has no VectorField named {args.field!r}")
+        text, default = field_document(vf), f"derivations/{args.field}.tex"
     elif args.model == "deep-linear":
         text, default = deep_linear_document(), "derivations/deep_linear.tex"
     else:
@@ -210,6 +220,8 @@ def build_parser() -> argparse.ArgumentParser:
     dv.add_argument("--d", type=_positive_int, default=None,
                     help="attention: token dimension (default 3); oja-subspace: dimension of M (default 4)")
     dv.add_argument("--h", type=_positive_int, default=2, help="oja-subspace: subspace dimension (default 2)")
+    dv.add_argument("--import", dest="imports", nargs=1, metavar="MODULE", help="field: module or .py file to import")
+    dv.add_argument("--field", default=None, help="field: name of the VectorField in that module")
     dv.add_argument("--seed", type=int, default=0, help="seed of the numeric instance (default 0)")
     dv.add_argument("--out", default=None, help="output .tex path (default derivations/<model>[_<kind>].tex)")
     r = sub.add_parser("reproduce", help="run a reproduced experiment of the papers",

@@ -6,7 +6,8 @@ Method (documented, symbolic):
    the others (free states are parameters).  The chart's dimension is the number of free states.
 2. Charts of the same component (e.g. the two half-circles x₂ = ±√(1 − x₁²)) are merged: each chart's
    implicit equations (s − g(free), squared when g has a square root) are reduced to a lex Gröbner basis,
-   and charts with equal bases are one component.
+   and charts with equal bases are one component.  An isolated point is its own component, with the
+   equations s − g exactly (radicals denested; never squared, which would admit the other sign).
 3. Every component is checked: the field vanishes identically on its chart (simplification) and at
    random real points of it.
 
@@ -36,6 +37,8 @@ class EquilibriumComponent:
 
 
 def _implicit(chart: dict, states) -> list:
+    if all(s in chart for s in states):   # an isolated point: its exact coordinates (squaring a radical here
+        return [s - sp.expand(sp.radsimp(sp.sqrtdenest(chart[s]))) for s in states]   # would admit the other sign)
     eqs = []
     for s, g in chart.items():
         e = s - g

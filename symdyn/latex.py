@@ -323,3 +323,50 @@ def deep_linear_document() -> str:
             _eq(rf"u(t) = {sp.latex(u)}"),
             rf"and $\tau\dot u - 2u(s - u) = {sp.latex(residual)}$ after simplification."]
     return document("Deep linear networks (Saxe et al. 2014): mode derivation", body)
+
+
+def field_document(field, title: str | None = None, max_jacobian_dim: int = 8) -> str:
+    """A complete derivation document for any VectorField (a user's model): the field, its Jacobian
+    (D ≤ ``max_jacobian_dim``), the gradient test (curl), and — for a polynomial field with ≤ 6 states and
+    no free parameters — every equilibrium component with its dimension, defining equations and the
+    stability verdict at one real point of each chart (free states set to 0)."""
+    from .equilibria import equilibrium_components
+    from .field import VectorField
+
+    if not isinstance(field, VectorField):
+        raise TypeError(f"field: expected a symdyn VectorField, got {type(field).__name__}")
+    tex = lambda e: sp.latex(e, symbol_names=field.latex_names)  # noqa: E731
+    body = [r"\section{Field}", _eq(field.latex())]
+    if field.dimension <= max_jacobian_dim:
+        body += [r"\section{Jacobian}", _eq(r"J = " + tex(field.jacobian()))]
+    grad = field.is_gradient()
+    if grad.is_gradient:
+        body += [r"\section{Gradient structure}", r"The curl $(J - J^\top)/2$ vanishes identically: the field is "
+                 r"locally the gradient flow of a potential."]
+    else:
+        i, j = next((i, j) for i in range(field.dimension) for j in range(i + 1, field.dimension) if grad.curl[i, j] != 0)
+        body += [r"\section{Gradient structure}",
+                 rf"$\tfrac12(J - J^\top)_{{{i + 1}{j + 1}}} = {tex(grad.curl[i, j])} \neq 0$ ({grad.method}): by "
+                 r"Schwarz's theorem the field is not the gradient flow of any smooth function."]
+    if field.is_polynomial and field.dimension <= 6 and not field.params:
+        rows = []
+        kernel = field.lambdify(form="entrywise")
+        for comp in equilibrium_components(field):
+            for chart in comp.charts:
+                point = {s: chart.get(s, s).subs({f: 0 for f in field.states if f not in chart}) for s in field.states}
+                vals = [complex(sp.N(v)) for v in point.values()]
+                if any(abs(v.imag) > 1e-12 for v in vals):
+                    verdict = "no real point at free states = 0"
+                else:
+                    verdict = stability(kernel, np.array([v.real for v in vals]), manifold_dim=comp.dimension).verdict
+                    if verdict == "asymptotically stable" and comp.dimension:
+                        verdict += " (normally hyperbolic)"
+                eqs = ", ".join(tex(e) + " = 0" for e in comp.equations) or "-"
+                x = ", ".join(_num_latex(v.real) for v in vals)
+                rows.append(rf"{comp.dimension} & ${eqs}$ & $({x})$ & {verdict} \\")
+        body += [r"\section{Equilibria}",
+                 r"Components of $\{f = 0\}$ (\texttt{symdyn.equilibrium\_components}), with the verdict of "
+                 r"\texttt{symdyn.stability} at one point of each chart:",
+                 "\\begin{center}\n\\begin{tabular}{llll}\ndim & equations & point & verdict \\\\ \\hline\n"
+                 + "\n".join(rows) + "\n\\end{tabular}\n\\end{center}"]
+    return document(title or field.name.replace("_", r"\_"), body)

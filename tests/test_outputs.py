@@ -86,6 +86,23 @@ def test_verify_cli_imports_a_user_module(tmp_path, capsys, monkeypatch):
     assert "cannot import" in capsys.readouterr().err
 
 
+def test_derive_field_document_for_a_user_model(tmp_path, capsys):
+    mod = tmp_path / "toy.py"
+    mod.write_text("import sympy as sp\nfrom symdyn import VectorField\nx, y = sp.symbols('x y', real=True)\n"
+                   "vf = VectorField([x, y], [x - x ** 3, -y])\n")
+    out = tmp_path / "toy.tex"
+    assert main(["derive", "field", "--import", str(mod), "--field", "vf", "--out", str(out)]) == 0
+    tex = out.read_text()
+    assert tex.startswith("\\documentclass") and tex.rstrip().endswith("\\end{document}")
+    # ẋ = x − x³, ẏ = −y: a gradient field; equilibria x ∈ {−1, 0, 1}, y = 0 — stable, saddle, stable
+    assert "locally the gradient flow" in tex
+    rows = [ln for ln in tex.splitlines() if ln.startswith("0 & $")]
+    verdicts = {ln.split("$")[3]: ln.split("&")[-1].strip(" \\") for ln in rows}
+    assert verdicts == {"(-1, 0)": "asymptotically stable", "(0, 0)": "saddle", "(1, 0)": "asymptotically stable"}
+    assert main(["derive", "field", "--import", str(mod), "--field", "nope"]) == 2
+    assert "no VectorField named" in capsys.readouterr().err
+
+
 def test_verify_cli(tmp_path, capsys):
     out = tmp_path / "verify.json"
     assert main(["verify", "--instances", "2", "--only", "ssl.m1-spheres", "attn.oja-limit", "--no-progress",

@@ -11,13 +11,14 @@
 """
 from __future__ import annotations
 
+import numpy as np
 import sympy as sp
 
 from ..field import VectorField
 from ..kernels import as_float_array
 from .ssl_linear import matrix_gradient
 
-__all__ = ["mode_field", "conserved_quantities", "symmetric_closed_form", "full_field"]
+__all__ = ["mode_field", "conserved_quantities", "symmetric_closed_form", "balanced_mode_equation", "full_field"]
 
 
 def mode_field(depth: int = 2, s=None, tau=1) -> VectorField:
@@ -52,22 +53,48 @@ def symmetric_closed_form():
     return u, sp.simplify(tau * sp.diff(u, t) - 2 * u * (s - u)), (t, s, tau, u0)
 
 
-def full_field(sigma11, sigma31, hidden: int, tau: float = 1.0) -> VectorField:
-    """The two-layer matrix field (module docstring) with numeric Σ¹¹ (N1×N1) and Σ³¹ (N3×N1)."""
+def balanced_mode_equation(depth: int):
+    """u̇ on the equal-weights submanifold a_1 = … = a_k = a, u = a^k (k = ``depth`` weight matrices), derived
+    from the mode field: every component restricted to a_i = a must agree (the submanifold is invariant),
+    then u̇ = k a^{k−1} ȧ with a = u^{1/k}.  Returns (u̇, the invariance check's residual list) in symbols
+    u, s, τ; the paper's form is u̇ = (k/τ) u^{2−2/k}(s − u) (Saxe et al. Eq. 13, with N_l − 1 = k)."""
+    vf = mode_field(depth, s=None, tau=None)
+    a, u = sp.Symbol("a", positive=True), sp.Symbol("u", positive=True)
+    on = [sp.simplify(f.xreplace({x: a for x in vf.states})) for f in vf.rhs]
+    residuals = [sp.simplify(f - on[0]) for f in on[1:]]
+    k = len(vf.states)
+    udot = sp.powsimp(sp.expand_power_base((k * a ** (k - 1) * on[0]).subs(a, u ** sp.Rational(1, k)), force=True),
+                      force=True)
+    return sp.simplify(udot), residuals
+
+
+def full_field(sigma11, sigma31, hidden, tau: float = 1.0) -> VectorField:
+    """The matrix field with numeric Σ¹¹ (N1×N1) and Σ³¹ (N3×N1), derived from
+    E = ½ tr(P Σ¹¹ Pᵀ) − tr(P Σ³¹ᵀ), P = W_L ⋯ W_1, as τẆ_i = −∂E/∂W_i (Saxe et al. Eqs. 2 and 13).
+
+    ``hidden``: an int (two layers: states W21 (hidden×N1), W32 (N3×hidden), the paper's names) or a sequence
+    of hidden widths (h_1, …, h_{L−1}) for L = len + 1 weight matrices W1 (h_1×N1), …, WL (N3×h_{L−1})."""
     S11 = as_float_array(sigma11, "sigma11")
     S31 = as_float_array(sigma31, "sigma31")
     if S11.ndim != 2 or S11.shape[0] != S11.shape[1]:
         raise ValueError(f"sigma11: expected a square matrix, got shape {S11.shape}")
+    if not np.allclose(S11, S11.T, atol=1e-12 * max(1.0, np.abs(S11).max())):
+        raise ValueError("sigma11: must be symmetric (an input second-moment matrix)")
     if S31.ndim != 2 or S31.shape[1] != S11.shape[0]:
         raise ValueError(f"sigma31: expected shape (N3, {S11.shape[0]}), got {S31.shape}")
+    widths = [hidden] if isinstance(hidden, (int, np.integer)) and not isinstance(hidden, bool) else list(hidden)
+    if not widths or any(isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1 for h in widths):
+        raise ValueError(f"hidden: expected a positive integer or a non-empty sequence of them, got {hidden!r}")
     n1, n3 = S11.shape[0], S31.shape[0]
-    W21, W32 = sp.MatrixSymbol("W21", hidden, n1), sp.MatrixSymbol("W32", n3, hidden)
+    dims = [n1] + [int(h) for h in widths] + [n3]
+    two_layer = len(widths) == 1 and isinstance(hidden, (int, np.integer))
+    names = ["W21", "W32"] if two_layer else [f"W{i + 1}" for i in range(len(dims) - 1)]
+    Ws = [sp.MatrixSymbol(nm, dims[i + 1], dims[i]) for i, nm in enumerate(names)]
     X11, X31 = sp.MatrixSymbol("Sigma11", n1, n1), sp.MatrixSymbol("Sigma31", n3, n1)
-    half = sp.Rational(1, 2)
-    E = half * sp.Trace(W32 * W21 * X11 * W21.T * W32.T) - sp.Trace(W32 * W21 * X31.T)
+    P = sp.MatMul(*reversed(Ws))
+    E = sp.Rational(1, 2) * sp.Trace(P * X11 * P.T) - sp.Trace(P * X31.T)
     inv_tau = sp.Symbol("inv_tau")
-    form = {W: -inv_tau * matrix_gradient(E, W, (X11,)) for W in (W21, W32)}
-    states = [sp.Symbol(f"w21_{i}_{j}") for i in range(hidden) for j in range(n1)] + \
-             [sp.Symbol(f"w32_{i}_{j}") for i in range(n3) for j in range(hidden)]
-    return VectorField(states, None, name="deep linear network (two layers)", matrix_form=form,
+    form = {W: -inv_tau * matrix_gradient(E, W, (X11,)) for W in Ws}
+    states = [sp.Symbol(f"{W.name.lower()}_{i}_{j}") for W in Ws for i in range(W.rows) for j in range(W.cols)]
+    return VectorField(states, None, name=f"deep linear network ({len(Ws)} layers)", matrix_form=form,
                        matrix_values={"Sigma11": S11, "Sigma31": S31, "inv_tau": 1.0 / tau})

@@ -112,3 +112,37 @@ def test_user_model_bad_input_names_the_argument():
     vf = VectorField([a, b], [-lam * a, -b], [lam])
     with pytest.raises(ValueError, match=r"missing parameter values for \['lam'\]"):
         vf.lambdify().f(np.zeros(2))
+
+
+def test_depth_n_full_field_and_balanced_mode_equation():
+    from symdyn.models.deep_linear import balanced_mode_equation
+
+    rng = np.random.default_rng(0)
+    S11, S31 = np.eye(4) + 0.1 * np.ones((4, 4)), rng.standard_normal((3, 4))
+    k = full_field(S11, S31, [3, 2], tau=2.0).lambdify()
+    x = rng.standard_normal(k.dimension)
+    W1, W2, W3 = x[:12].reshape(3, 4), x[12:18].reshape(2, 3), x[18:].reshape(3, 2)
+    G = S31 - W3 @ W2 @ W1 @ S11                       # −∂E/∂P for P = W3 W2 W1
+    want = np.r_[((W3 @ W2).T @ G).ravel(), (W3.T @ G @ W1.T).ravel(), (G @ (W2 @ W1).T).ravel()] / 2.0
+    assert np.allclose(k.f(x), want, atol=1e-12)
+    assert np.allclose(k.jacobian(x), finite_difference_jacobian(k.f, x), atol=1e-6)
+    u, s, tau = sp.symbols("u s tau", positive=True)
+    for depth in (2, 3, 5):                              # Saxe et al. Eq. 13 with N_l − 1 = depth matrices
+        udot, residuals = balanced_mode_equation(depth)
+        assert all(r == 0 for r in residuals)
+        assert sp.simplify(udot - depth / tau * u ** (2 - sp.Rational(2, depth)) * (s - u)) == 0
+    with pytest.raises(ValueError, match="sigma11: must be symmetric"):
+        full_field(np.triu(np.ones((3, 3))), np.ones((2, 3)), 2)
+    with pytest.raises(ValueError, match="hidden: expected"):
+        full_field(np.eye(3), np.ones((2, 3)), [2, 0])
+
+
+def test_isolated_equilibria_are_described_exactly_not_up_to_sign():
+    a, b, c = sp.symbols("a b c", real=True)
+    vf = VectorField.from_objective((b * a - c) ** 2 / 2 + (a ** 2 + b ** 2) / 20, [a, b], stop_gradient={c: a})
+    comps = equilibrium_components(vf)
+    assert len(comps) == 5 and all(cp.dimension == 0 for cp in comps)
+    for cp in comps:
+        sols = sp.solve(cp.equations, [a, b], dict=True)
+        assert len(sols) == 1                                   # the equations define one point ...
+        assert all(sp.simplify(f.subs(sols[0])) == 0 for f in vf.rhs)   # ... and it is an equilibrium
