@@ -50,6 +50,9 @@ KINDS = ("gf", "sg", "ema")
 MAX_SYMBOLIC_SIZE = 30  # m·n above which entry-wise symbolic derivation is refused (minutes of SymPy)
 
 
+_GRADIENT_CACHE: dict = {}
+
+
 def matrix_gradient(objective: sp.Expr, X: sp.MatrixSymbol, symmetric: Sequence[sp.MatrixSymbol] = ()) -> sp.MatrixExpr:
     """∂objective/∂X for a scalar matrix-trace expression, term by term.
 
@@ -203,8 +206,18 @@ class LinearSSL:
                 + half * sp.Trace(C * Sy * C.T) + lam * half * (sp.Trace(A * A.T) + sp.Trace(B * B.T)))
 
     def gradients(self, kind: str = "sg") -> dict:
-        """The closed-form gradients used by ``kind``: {A: ∇_A, B: ∇_B} (after C = A for sg/gf)."""
+        """The closed-form gradients used by ``kind``: {A: ∇_A, B: ∇_B} (after C = A for sg/gf).
+
+        They depend only on the shapes and symbols (the moments are MatrixSymbols), so the matrix calculus
+        is done once per (m, n, kind) and shared by every model with those symbols (the data enter later
+        as matrix values): ``verify`` builds thousands of numeric models."""
         kind = self._kind(kind)
+        key = (kind, self.A, self.B, self.C, self.Sx, self.Syx, self.Sy, self.lam_symbol)
+        if key not in _GRADIENT_CACHE:
+            _GRADIENT_CACHE[key] = self._derive_gradients(kind)
+        return dict(_GRADIENT_CACHE[key])
+
+    def _derive_gradients(self, kind: str) -> dict:
         F = self.objective()
         sym = (self.Sx, self.Sy)
         if kind == "gf":
