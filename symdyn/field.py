@@ -67,7 +67,8 @@ class VectorField:
     Parameters
     ----------
     states : sequence of sympy.Symbol, length D
-    rhs : sympy Matrix or sequence of expressions, length D — f(x; p)
+    rhs : sympy Matrix or sequence of expressions, length D — f(x; p); or a callable returning them,
+        called on first use (for models whose entry-wise derivation is costly and often not needed)
     params : sequence of sympy.Symbol — symbols that stay free (values given at evaluation)
     name : str — used in LaTeX and reprs
     matrix_form : mapping MatrixSymbol -> matrix expression, optional — the closed form of the
@@ -102,10 +103,13 @@ class VectorField:
         self.matrix_form = dict(matrix_form) if matrix_form else None
         self.matrix_values = {str(k): v for k, v in (matrix_values or {}).items()}
         self._refusal = entrywise_refusal
+        self._rhs_factory = None
         if rhs is None:  # entry-wise components derived from the matrix form on first use
             if not self.matrix_form:
                 raise ValueError("rhs: give the components, or a matrix_form to derive them from")
             self._rhs = None
+        elif callable(rhs) and not isinstance(rhs, (sp.Basic, sp.MatrixBase)):  # derived on first use
+            self._rhs, self._rhs_factory = None, rhs
         else:
             self._rhs = self._checked_rhs(rhs)
         self.latex_names = dict(latex_names or {})
@@ -125,6 +129,8 @@ class VectorField:
     @property
     def rhs(self) -> sp.Matrix:
         """f as a D×1 SymPy Matrix (derived from the matrix form by substitution when not given)."""
+        if self._rhs is None and self._rhs_factory is not None:
+            self._rhs = self._checked_rhs(self._rhs_factory())
         if self._rhs is None:
             if self._refusal:
                 raise ValueError(self._refusal)

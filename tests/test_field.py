@@ -67,3 +67,20 @@ def test_latex_and_subs():
     assert vf2.params == () and vf2.rhs[0] == -2 * x
     with pytest.raises(ValueError, match="not parameters"):
         vf.subs({b: 1})
+
+
+def test_rhs_may_be_derived_on_first_use():
+    x, y = sp.symbols("x y")
+    calls = []
+
+    def derive():
+        calls.append(1)
+        return [-x + y ** 2, -y]
+
+    vf = VectorField([x, y], derive)
+    assert calls == []                                   # nothing derived yet
+    assert vf.jacobian() == sp.Matrix([[-1, 2 * y], [0, -1]]) and calls == [1]
+    assert vf.rhs[0] == -x + y ** 2 and calls == [1]     # derived once
+    bad = VectorField([x, y], lambda: [x])
+    with pytest.raises(ValueError, match="rhs: expected 2 components"):
+        bad.rhs

@@ -329,6 +329,23 @@ class LinearSSL:
                              latex_names=self.latex_names, matrix_values=values, entrywise_refusal=reason)
             self._fields[kind] = vf
             return vf
+        numeric = self.sigma_x is not None and self.sigma_yx is not None and (kind != "gf" or self.sigma_y is not None)
+        if numeric:  # the free parameters are known without the derivation: derive entry-wise on first use only
+            params = [self.lam_symbol] * (self.lam is None) + [self.kappa_symbol] * (kind == "ema" and self.kappa is None)
+            vf = VectorField(states, lambda: self._entrywise_rhs(kind)[0], params, name=name,
+                             matrix_form=self.matrix_field(kind), latex_names=self.latex_names, matrix_values=values)
+            self._fields[kind] = vf
+            return vf
+        rhs, params = self._entrywise_rhs(kind)
+        free = set().union(*[e.free_symbols for e in rhs]) - set(states)
+        vf = VectorField(states, rhs, [q for q in params if q in free], name=name,
+                         matrix_form=self.matrix_field(kind), latex_names=self.latex_names, matrix_values=values)
+        self._fields[kind] = vf
+        return vf
+
+    def _entrywise_rhs(self, kind: str):
+        """The entry-wise components of ``kind`` by ring differentiation (see :meth:`field`), and the ring's
+        parameter symbols."""
         R, a, b, c, _, _, _, _, kap, params = self._entrywise_ring()
         av = [v for row in a for v in row]
         bv = [v for row in b for v in row]
@@ -344,12 +361,7 @@ class LinearSSL:
                 rhs = [-g.compose(sub) for g in grad]
             else:
                 rhs = [-g for g in grad] + [kap * (x - y) for x, y in zip(av, cv)]
-        rhs = [e.as_expr() for e in rhs]
-        free = set().union(*[e.free_symbols for e in rhs]) - set(states)
-        vf = VectorField(states, rhs, [q for q in params if q in free], name=name,
-                         matrix_form=self.matrix_field(kind), latex_names=self.latex_names, matrix_values=values)
-        self._fields[kind] = vf
-        return vf
+        return [e.as_expr() for e in rhs], params
 
     # ---- identities checked by computation ----------------------------------------------------------
     def _ring_field(self, kind: str):
