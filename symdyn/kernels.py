@@ -31,6 +31,19 @@ def as_float_array(value: Any, name: str) -> np.ndarray:
     return arr
 
 
+def as_square_matrix(value: Any, name: str, size: int | None = None, symmetric: bool = False) -> np.ndarray:
+    """``as_float_array`` for an (n, n) matrix (n = ``size`` when given); with ``symmetric``, |M − Mᵀ| must be
+    within 1e-12·max(1, max|M|).  Errors name ``name``."""
+    arr = as_float_array(value, name)
+    if size is not None and arr.shape != (size, size):
+        raise ValueError(f"{name}: expected shape ({size}, {size}), got {arr.shape}")
+    if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
+        raise ValueError(f"{name}: expected a square matrix, got shape {arr.shape}")
+    if symmetric and not np.allclose(arr, arr.T, rtol=0, atol=1e-12 * max(1.0, np.abs(arr).max())):
+        raise ValueError(f"{name}: must be symmetric (max |M - M^T| = {np.abs(arr - arr.T).max():.3g})")
+    return arr
+
+
 class Kernel:
     """Batched NumPy evaluation of a :class:`~symdyn.field.VectorField` and its Jacobian.
 

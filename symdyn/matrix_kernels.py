@@ -319,18 +319,20 @@ class MatrixKernel(Kernel):
                       and sub[1] not in (1.0, -1.0)]
             if scaled:   # c·T written straight into the block: no temporary for the scaled term
                 sub = subs.pop(scaled[0])
-                np.multiply(np.broadcast_to(ev.product(sub[2])[0], target.shape), sub[1], out=target)
+                np.multiply(ev.product(sub[2])[0], sub[1], out=target)   # ufuncs broadcast into ``out``
                 first = False
             for sub in subs:
                 if sub[0] == "term" and not callable(sub[1]) and sub[1] in (1.0, -1.0):
                     val, sign = ev.product(sub[2])[0], sub[1]
                 else:
                     val, sign = self._eval_plan(ev, sub)[0], 1.0
-                if first:
-                    (np.copyto if sign == 1.0 else lambda t, v: np.negative(v, out=t))(target, np.broadcast_to(val, target.shape))
-                    first = False
+                if first and sign == 1.0:
+                    np.copyto(target, val)
+                elif first:
+                    np.negative(val, out=target)
                 else:
                     (np.add if sign == 1.0 else np.subtract)(target, val, out=target)
+                first = False
             ev.memo[key] = (target, True)
             return ev.memo[key]
         if kind == "term":
@@ -381,7 +383,7 @@ class MatrixKernel(Kernel):
             target.shape = batch + (r, c)          # splitting the last axis of a strided view never copies
             val = self._eval_plan(ev, p, target)[0]
             if val is not target:
-                np.copyto(target, np.broadcast_to(val, target.shape))
+                np.copyto(target, val)
         return out
 
     def jacobian(self, x, **params) -> np.ndarray:

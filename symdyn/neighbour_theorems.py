@@ -134,8 +134,8 @@ def _check_tian_basin(inst):
     vals = {sp.Symbol("tau_ema", real=True): 1, sp.Symbol("eta", positive=True): eta,
             sp.Symbol("sigma2", positive=True): s2}
     pm, pp = float(facts["p_minus"].subs(vals)), float(facts["p_plus"].subs(vals))
-    slowest = min(eta, 2 * eta - pm if pm < 2 * eta else pm - 2 * eta, pp - 2 * eta)
-    T = 60.0 / abs(slowest)
+    slowest = min(eta, abs(2 * eta - pm), pp - 2 * eta)   # |1-D slopes| at 0, p*₋, p*₊ (2η − p at p*±)
+    T = 60.0 / slowest
     worst = 0.0
     for sign, target in ((+1, (pp, pp * pp / ap)), (-1, (0.0, 0.0))):
         p0 = pm * (1 + sign * inst["delta"])
@@ -227,7 +227,7 @@ def _check_saxe_top_modes(inst):
 
     from .models.deep_linear import full_field
 
-    n1, n3, h, s, U, V = inst["n1"], inst["n3"], inst["hidden"], inst["s"], inst["U"], inst["V"]
+    n1, h, s, U, V = inst["n1"], inst["hidden"], inst["s"], inst["U"], inst["V"]
     r = s.size
     if s.min() < 1e-3 or np.min(-np.diff(s)) < 1e-3:
         return CheckResult(True, 0.0, applicable=False, detail="no spectral gap")

@@ -15,7 +15,7 @@ import numpy as np
 import sympy as sp
 
 from ..field import VectorField
-from ..kernels import as_float_array
+from ..kernels import as_float_array, as_square_matrix
 from .ssl_linear import matrix_gradient
 
 __all__ = ["mode_field", "conserved_quantities", "symmetric_closed_form", "balanced_mode_equation", "full_field"]
@@ -74,12 +74,8 @@ def full_field(sigma11, sigma31, hidden, tau: float = 1.0) -> VectorField:
 
     ``hidden``: an int (two layers: states W21 (hidden×N1), W32 (N3×hidden), the paper's names) or a sequence
     of hidden widths (h_1, …, h_{L−1}) for L = len + 1 weight matrices W1 (h_1×N1), …, WL (N3×h_{L−1})."""
-    S11 = as_float_array(sigma11, "sigma11")
+    S11 = as_square_matrix(sigma11, "sigma11", symmetric=True)   # an input second-moment matrix
     S31 = as_float_array(sigma31, "sigma31")
-    if S11.ndim != 2 or S11.shape[0] != S11.shape[1]:
-        raise ValueError(f"sigma11: expected a square matrix, got shape {S11.shape}")
-    if not np.allclose(S11, S11.T, atol=1e-12 * max(1.0, np.abs(S11).max())):
-        raise ValueError("sigma11: must be symmetric (an input second-moment matrix)")
     if S31.ndim != 2 or S31.shape[1] != S11.shape[0]:
         raise ValueError(f"sigma31: expected shape (N3, {S11.shape[0]}), got {S31.shape}")
     widths = [hidden] if isinstance(hidden, (int, np.integer)) and not isinstance(hidden, bool) else list(hidden)

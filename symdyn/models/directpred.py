@@ -30,7 +30,7 @@ import numpy as np
 import sympy as sp
 
 from ..field import VectorField
-from ..kernels import as_float_array
+from ..kernels import as_square_matrix
 from .ssl_linear import matrix_gradient
 
 __all__ = ["DirectPred", "VARIANTS", "matrix_form", "isotropic_field", "alignment_identity", "mode_field",
@@ -54,11 +54,7 @@ class DirectPred:
         self.alpha_p, self.beta, self.eta = float(alpha_p), float(beta), float(eta)
 
     def _sym(self, v, name):
-        a = as_float_array(v, name)
-        if a.shape != (self.n1, self.n1):
-            raise ValueError(f"{name}: expected shape ({self.n1}, {self.n1}), got {a.shape}")
-        if not np.allclose(a, a.T, atol=1e-12 * max(1.0, np.abs(a).max())):
-            raise ValueError(f"{name}: must be symmetric")
+        a = as_square_matrix(v, name, self.n1, symmetric=True)
         if np.linalg.eigvalsh(a).min() < -1e-12:
             raise ValueError(f"{name}: must be positive semi-definite")
         return a
@@ -215,7 +211,6 @@ def mode_fixed_points():
     * the invariant I = s − p²/α_p and the residual of İ + 2ηI (zero)."""
     p, s, tau = sp.symbols("p s tau_ema", real=True)
     a_p, s2, eta, beta = sp.symbols("alpha_p sigma2 eta beta", positive=True)
-    rho = 1 + s2
     vf = mode_field()
     f = dict(zip(vf.states, vf.rhs))
     on_parabola = sp.expand(f[p].subs(s, p ** 2 / a_p))

@@ -30,7 +30,7 @@ import numpy as np
 import sympy as sp
 
 from ..field import VectorField
-from ..kernels import as_float_array
+from ..kernels import as_float_array, as_square_matrix
 from ..stability import StabilityReport, classify_spectrum
 from .ssl_linear import matrix_gradient
 
@@ -59,11 +59,7 @@ class OjaSubspaceFlow:
     """
 
     def __init__(self, M, h: int):
-        M = as_float_array(M, "M")
-        if M.ndim != 2 or M.shape[0] != M.shape[1]:
-            raise ValueError(f"M: expected a square (d, d) matrix, got shape {M.shape}")
-        if not np.allclose(M, M.T, rtol=0, atol=1e-12 * max(1.0, np.abs(M).max())):
-            raise ValueError("M: must be symmetric (the flow is the gradient of ½tr(WᵀMW))")
+        M = as_square_matrix(M, "M", symmetric=True)   # the flow is the gradient of ½tr(WᵀMW)
         if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or not 1 <= h <= M.shape[0]:
             raise ValueError(f"h: expected an integer in [1, {M.shape[0]}], got {h!r}")
         self.M, self.d, self.h = (M + M.T) / 2, M.shape[0], int(h)

@@ -40,7 +40,7 @@ from sympy import QQ
 from sympy.polys.rings import ring
 
 from ..field import VectorField
-from ..kernels import as_float_array
+from ..kernels import as_float_array, as_square_matrix
 from ..polysolve import solve_groebner, solve_homotopy
 from ..variety import EquilibriumVariety
 
@@ -95,15 +95,6 @@ def _frobenius(X: list, Y: list):
     return sum((x * y for rx, ry in zip(X, Y) for x, y in zip(rx, ry)), zero)
 
 
-def _check_square(value, name: str, m: int, symmetric: bool) -> np.ndarray:
-    arr = as_float_array(value, name)
-    if arr.shape != (m, m):
-        raise ValueError(f"{name}: expected shape ({m}, {m}), got {arr.shape}")
-    if symmetric and not np.allclose(arr, arr.T, rtol=0, atol=1e-12 * max(1.0, np.abs(arr).max())):
-        raise ValueError(f"{name}: must be symmetric (max |M - M^T| = {np.abs(arr - arr.T).max():.3g})")
-    return arr
-
-
 class LinearSSL:
     """The linear SSL model of ``ssl_linear.md`` §1–2.
 
@@ -138,12 +129,12 @@ class LinearSSL:
         self.kappa_symbol = sp.Symbol("kappa", positive=True)
         self.latex_names = {self.lam_symbol: r"\lambda", self.kappa_symbol: r"\kappa"}
 
-        self.sigma_x = None if sigma_x is None else _check_square(sigma_x, "sigma_x", m, True)
+        self.sigma_x = None if sigma_x is None else as_square_matrix(sigma_x, "sigma_x", m, True)
         if self.sigma_x is not None and np.linalg.eigvalsh(self.sigma_x).min() <= 0:
             raise ValueError("sigma_x: must be positive definite (smallest eigenvalue "
                              f"{np.linalg.eigvalsh(self.sigma_x).min():.3g})")
-        self.sigma_yx = None if sigma_yx is None else _check_square(sigma_yx, "sigma_yx", m, False)
-        self.sigma_y = None if sigma_y is None else _check_square(sigma_y, "sigma_y", m, True)
+        self.sigma_yx = None if sigma_yx is None else as_square_matrix(sigma_yx, "sigma_yx", m, False)
+        self.sigma_y = None if sigma_y is None else as_square_matrix(sigma_y, "sigma_y", m, True)
         if self.sigma_y is not None and np.linalg.eigvalsh(self.sigma_y).min() < -1e-12:
             raise ValueError("sigma_y: must be positive semi-definite")
         if self.sigma_x is not None and self.sigma_yx is not None and self.sigma_y is not None:
