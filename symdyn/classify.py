@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, fields
 import networkx as nx
 import numpy as np
 
-from .kernels import as_float_array
+from ._validate import as_float_array
 from .models.attention import SelfAttention
 from .stability import StabilityReport, classify_spectrum
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from .kernels import as_float_array
+from ._validate import as_float_array
 
 __all__ = ["Trajectory", "integrate", "euler_map"]
 

@@ -9,39 +9,13 @@ that broadcast against the batch shape (one parameter set per trajectory).
 """
 from __future__ import annotations
 
-from typing import Any
-
 import mpmath
 import numpy as np
 import sympy as sp
 
+from ._validate import as_float_array, as_square_matrix  # noqa: F401  (re-exported: older imports)
+
 __all__ = ["Kernel"]
-
-
-def as_float_array(value: Any, name: str) -> np.ndarray:
-    """Cast ``value`` to a float64 array; raise ValueError naming ``name`` if impossible or non-finite."""
-    if isinstance(value, (str, bytes)):
-        raise TypeError(f"{name}: expected a real number or array, got {type(value).__name__}")
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name}: cannot be cast to float64 ({exc})") from None
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name}: contains NaN or inf")
-    return arr
-
-
-def as_square_matrix(value: Any, name: str, size: int | None = None, symmetric: bool = False) -> np.ndarray:
-    """``as_float_array`` for an (n, n) matrix (n = ``size`` when given); with ``symmetric``, |M − Mᵀ| must be
-    within 1e-12·max(1, max|M|).  Errors name ``name``."""
-    arr = as_float_array(value, name)
-    if size is not None and arr.shape != (size, size):
-        raise ValueError(f"{name}: expected shape ({size}, {size}), got {arr.shape}")
-    if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
-        raise ValueError(f"{name}: expected a square matrix, got shape {arr.shape}")
-    if symmetric and not np.allclose(arr, arr.T, rtol=0, atol=1e-12 * max(1.0, np.abs(arr).max())):
-        raise ValueError(f"{name}: must be symmetric (max |M - M^T| = {np.abs(arr - arr.T).max():.3g})")
-    return arr
 
 
 class Kernel:

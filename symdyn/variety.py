@@ -16,20 +16,9 @@ from typing import Callable, Sequence
 import numpy as np
 import sympy as sp
 
-from .stability import StabilityReport, stability
+from .stability import StabilityReport, relative_residual, stability
 
 __all__ = ["EquilibriumVariety", "relative_residual"]
-
-
-def relative_residual(kernel, x) -> float:
-    """‖f(x)‖₂ / max(‖J(x)‖₂ ‖x‖₂, tiny) for one point x of shape (D,)."""
-    x = np.asarray(x, dtype=float)
-    fx = kernel.f(x)
-    nf = float(np.linalg.norm(fx))
-    if nf == 0.0:
-        return 0.0
-    denom = float(np.linalg.norm(kernel.jacobian(x), 2) * np.linalg.norm(x))
-    return nf / max(denom, np.finfo(float).tiny)
 
 
 class EquilibriumVariety:
@@ -93,6 +82,13 @@ class EquilibriumVariety:
         return vt[:rank]
 
     def stability(self, seed: int = 0, **kwargs) -> StabilityReport:
-        """Stability verdict at a sampled point, with manifold_dim = self.dimension."""
+        """Stability verdict at a sampled point.  When the tangent space is known and spans ``dimension``
+        directions it is projected out and the rest of the spectrum judged on its own scale (so a slowest
+        rate far below ‖J‖, e.g. −λ at tiny weight decay, is still decided); else manifold_dim = dimension."""
         x = self.sample(seed)
-        return stability(self.kernel, x, manifold_dim=self.dimension, **kwargs)
+        if self._tangent is not None and "manifold_dim" not in kwargs and "tangent" not in kwargs:
+            T = self.tangent_basis(x)
+            if T.shape[0] == self.dimension:
+                return stability(self.kernel, x, tangent=T, **kwargs)
+        kwargs.setdefault("manifold_dim", self.dimension)
+        return stability(self.kernel, x, **kwargs)

@@ -21,7 +21,7 @@ import numpy as np
 import sympy as sp
 
 from ..field import VectorField
-from ..kernels import as_float_array
+from .._validate import as_float_array
 
 __all__ = ["qk_modes", "SelfAttention", "SimulationResult", "RefineResult", "tangent_bases", "NORMALIZATIONS",
            "consensus_spectrum", "bipartite_spectrum", "bipartite_quantities",

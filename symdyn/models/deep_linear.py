@@ -15,7 +15,7 @@ import numpy as np
 import sympy as sp
 
 from ..field import VectorField
-from ..kernels import as_float_array, as_square_matrix
+from .._validate import as_float_array, as_square_matrix
 from .ssl_linear import matrix_gradient
 
 __all__ = ["mode_field", "conserved_quantities", "symmetric_closed_form", "balanced_mode_equation", "full_field"]

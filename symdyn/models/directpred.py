@@ -30,7 +30,7 @@ import numpy as np
 import sympy as sp
 
 from ..field import VectorField
-from ..kernels import as_square_matrix
+from .._validate import as_square_matrix
 from .ssl_linear import matrix_gradient
 
 __all__ = ["DirectPred", "VARIANTS", "matrix_form", "isotropic_field", "alignment_identity", "mode_field",

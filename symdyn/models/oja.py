@@ -13,7 +13,7 @@ import numpy as np
 import sympy as sp
 
 from ..field import VectorField
-from ..kernels import as_float_array
+from .._validate import as_float_array
 
 __all__ = ["OjaFlow", "MultiAgentOja"]
 

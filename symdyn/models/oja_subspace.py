@@ -30,7 +30,7 @@ import numpy as np
 import sympy as sp
 
 from ..field import VectorField
-from ..kernels import as_float_array, as_square_matrix
+from .._validate import as_float_array, as_square_matrix
 from ..stability import StabilityReport, classify_spectrum
 from .ssl_linear import matrix_gradient
 

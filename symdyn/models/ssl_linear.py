@@ -40,7 +40,7 @@ from sympy import QQ
 from sympy.polys.rings import ring
 
 from ..field import VectorField
-from ..kernels import as_float_array, as_square_matrix
+from .._validate import as_float_array, as_square_matrix
 from ..polysolve import solve_groebner, solve_homotopy
 from ..variety import EquilibriumVariety
 

@@ -1,0 +1,152 @@
+"""Boundary checks, once: every public call validates its arguments with these helpers.
+
+Each helper takes the value and the argument's ``name`` and returns the value in canonical form, or
+raises ``TypeError`` (wrong kind of object: a string or a bool where a number is meant, a complex
+number where a real one is meant) or ``ValueError`` (right kind, wrong value: NaN, negative, out of
+range, wrong shape) whose message starts with ``name:``.  Internals trust what passed through here.
+
+Examples
+--------
+>>> positive_int(3, "n")
+3
+>>> tolerance(1e-8, "rtol")
+1e-08
+>>> positive_int(True, "n")
+Traceback (most recent call last):
+...
+TypeError: n: expected a positive integer, got bool True
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+
+__all__ = ["as_float_array", "as_square_matrix", "positive_int", "nonnegative_int", "seed_value", "tolerance",
+           "finite_real", "choice", "real_scalar"]
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def positive_int(value: Any, name: str) -> int:
+    """An int ≥ 1 (bool and floats refused, even 3.0)."""
+    if not _is_int(value):
+        raise TypeError(f"{name}: expected a positive integer, got {type(value).__name__} {value!r}")
+    if value < 1:
+        raise ValueError(f"{name}: expected a positive integer, got {value!r}")
+    return int(value)
+
+
+def nonnegative_int(value: Any, name: str) -> int:
+    """An int ≥ 0 (bool and floats refused)."""
+    if not _is_int(value):
+        raise TypeError(f"{name}: expected a non-negative integer, got {type(value).__name__} {value!r}")
+    if value < 0:
+        raise ValueError(f"{name}: expected a non-negative integer, got {value!r}")
+    return int(value)
+
+
+def seed_value(value: Any, name: str = "seed"):
+    """A seed for ``numpy.random.default_rng``: a non-negative int, a ``numpy.random.Generator`` or a
+    ``SeedSequence`` (negative seeds are refused everywhere, as NumPy does)."""
+    if isinstance(value, (np.random.Generator, np.random.SeedSequence)):
+        return value
+    return nonnegative_int(value, name)
+
+
+def real_scalar(value: Any, name: str) -> float:
+    """A finite real number (int or float; bool, str, complex refused)."""
+    if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
+        raise TypeError(f"{name}: expected a real number, got {type(value).__name__} {value!r}")
+    if isinstance(value, (complex, np.complexfloating)):
+        raise TypeError(f"{name}: expected a real number, got the complex {value!r}")
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return real_scalar(value.item(), name)
+    if not isinstance(value, (numbers.Real, np.floating, np.integer)):
+        try:  # SymPy numbers and the like
+            if getattr(value, "is_real", None) is False:
+                raise TypeError(f"{name}: expected a real number, got {value!r}")
+            value = float(value)
+        except (TypeError, ValueError):
+            raise TypeError(f"{name}: expected a real number, got {type(value).__name__} {value!r}") from None
+    v = float(value)
+    if not math.isfinite(v):
+        raise ValueError(f"{name}: expected a finite real number, got {v!r}")
+    return v
+
+
+def finite_real(value: Any, name: str, *, low: float | None = None, high: float | None = None,
+                low_open: bool = False, high_open: bool = False) -> float:
+    """A finite real number in [low, high] (open ends with ``low_open``/``high_open``)."""
+    v = real_scalar(value, name)
+    if low is not None and (v < low or (low_open and v == low)):
+        raise ValueError(f"{name}: expected a value {'>' if low_open else '>='} {low}, got {v!r}")
+    if high is not None and (v > high or (high_open and v == high)):
+        raise ValueError(f"{name}: expected a value {'<' if high_open else '<='} {high}, got {v!r}")
+    return v
+
+
+def tolerance(value: Any, name: str, *, high: float = 1.0) -> float:
+    """A relative tolerance in (0, high)."""
+    return finite_real(value, name, low=0.0, high=high, low_open=True, high_open=True)
+
+
+def choice(value: Any, name: str, options) -> str:
+    """One of ``options`` (strings); the error lists them."""
+    options = tuple(options)
+    if not isinstance(value, str) or value not in options:
+        raise ValueError(f"{name}: unknown value {value!r}; expected one of {', '.join(map(repr, options))}")
+    return value
+
+
+def as_float_array(value: Any, name: str) -> np.ndarray:
+    """Cast ``value`` to a float64 array; TypeError for strings/complex/objects, ValueError for NaN or inf.
+
+    Complex input is refused (not silently truncated to its real part), also when its imaginary part is 0.
+    """
+    if isinstance(value, (str, bytes)) or value is None:
+        raise TypeError(f"{name}: expected a real number or array, got {type(value).__name__}")
+    if isinstance(value, np.ndarray):
+        raw = value
+    else:
+        try:
+            raw = np.asarray(value)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{name}: cannot be read as an array ({exc})") from None
+    if np.iscomplexobj(raw):
+        raise TypeError(f"{name}: expected real values, got a complex array (pass .real explicitly if that is meant)")
+    if raw.dtype == bool:
+        raise TypeError(f"{name}: expected real numbers, got booleans")
+    if raw.dtype.kind in "USO" and raw.dtype != object:
+        raise TypeError(f"{name}: expected real numbers, got {raw.dtype}")
+    if raw.dtype == object:
+        flat = raw.ravel()
+        for v in flat:
+            if isinstance(v, (complex, np.complexfloating)) or getattr(v, "is_real", True) is False:
+                raise TypeError(f"{name}: expected real values, got the complex {v!r}")
+            if isinstance(v, (str, bytes, bool, np.bool_)) or v is None:
+                raise TypeError(f"{name}: expected real numbers, got {type(v).__name__} {v!r}")
+    try:
+        arr = np.asarray(raw, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name}: cannot be cast to float64 ({exc})") from None
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name}: contains NaN or inf")
+    return arr
+
+
+def as_square_matrix(value: Any, name: str, size: int | None = None, symmetric: bool = False) -> np.ndarray:
+    """``as_float_array`` for an (n, n) matrix (n = ``size`` when given); with ``symmetric``, |M − Mᵀ| must be
+    within 1e-12·max|M| (relative to the matrix's own scale).  Errors name ``name``."""
+    arr = as_float_array(value, name)
+    if size is not None and arr.shape != (size, size):
+        raise ValueError(f"{name}: expected shape ({size}, {size}), got {arr.shape}")
+    if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
+        raise ValueError(f"{name}: expected a square matrix, got shape {arr.shape}")
+    if symmetric and arr.size and not np.allclose(arr, arr.T, rtol=0, atol=1e-12 * np.abs(arr).max()):
+        raise ValueError(f"{name}: must be symmetric (max |M - M^T| = {np.abs(arr - arr.T).max():.3g})")
+    return arr
