@@ -23,13 +23,15 @@ solutions found, the method and its residuals.
 from __future__ import annotations
 
 import itertools
+import warnings
 from dataclasses import dataclass, field
 
 import mpmath
 import numpy as np
 import sympy as sp
 
-__all__ = ["PolySolution", "PositiveDimensionalError", "solve_groebner", "solve_homotopy"]
+__all__ = ["PolySolution", "PositiveDimensionalError", "solve_groebner", "solve_homotopy", "CertifiedRoot",
+           "certify_roots", "distinct_roots", "deflated_newton", "ALPHA0"]
 
 
 class PositiveDimensionalError(ValueError):
@@ -54,6 +56,11 @@ class PolySolution:
         Homotopy paths that went to infinity (0 for Gröbner).
     real_hp : list of list of mpmath.mpf
         High-precision real solutions (Gröbner only; empty otherwise).
+    failed : int
+        Homotopy paths that neither reached t = 1 nor diverged (step size collapsed or max_steps hit):
+        solutions may be missing; a warning is emitted.
+    endpoints : np.ndarray (E, N) complex
+        Homotopy: every finite path end point (with repetitions: a root of multiplicity μ ends μ paths).
     """
 
     real: list
@@ -62,6 +69,8 @@ class PolySolution:
     residuals: list = field(default_factory=list)
     diverged: int = 0
     real_hp: list = field(default_factory=list)
+    failed: int = 0
+    endpoints: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=complex))
 
 
 def _as_polys(eqs, unknowns, method: str):
@@ -194,8 +203,13 @@ def _compile_system(eqs, unknowns):
     return F, JF, degrees
 
 
+def homotopy_paths(eqs, unknowns) -> int:
+    """The number of total-degree homotopy paths Π deg p_i (computed without solving)."""
+    return int(np.prod([p.total_degree() for p in _as_polys(eqs, list(unknowns), "homotopy_paths")]))
+
+
 def solve_homotopy(eqs, unknowns, *, seed: int = 0, max_steps: int = 20000, diverge_norm: float = 1e8,
-                   dedupe_tol: float = 1e-6, real_tol: float = 1e-7) -> PolySolution:
+                   dedupe_tol: float = 1e-6, real_tol: float = 1e-7, max_paths: int = 4096) -> PolySolution:
     """Total-degree homotopy continuation (numeric). See the module docstring.
 
     Parameters
@@ -208,11 +222,19 @@ def solve_homotopy(eqs, unknowns, *, seed: int = 0, max_steps: int = 20000, dive
     diverge_norm : float
         A path whose |s| exceeds this is counted as going to infinity.
     dedupe_tol, real_tol : float
-        Relative tolerances for merging end points and for calling a solution real.
+        Relative tolerances for merging end points and for calling a solution real (use
+        :func:`certify_roots` for certified answers).
+    max_paths : int
+        Refuse (ValueError, before allocating) when the Bézout number of paths exceeds this.
     """
     unknowns = list(unknowns)
     F, JF, deg = _compile_system(eqs, unknowns)
     N = len(unknowns)
+    paths = int(np.prod(deg))
+    if paths > max_paths:
+        mem = paths * N * 16 * 60 / 2 ** 30
+        raise ValueError(f"eqs: total-degree homotopy needs {' * '.join(map(str, deg))} = {paths} paths (> max_paths="
+                         f"{max_paths}); estimated working memory {mem:.2g} GiB and hours of tracking. Refused")
     rng = np.random.default_rng(seed)
     gamma = np.exp(2j * np.pi * rng.uniform())
     deg_arr = np.array(deg)
@@ -242,6 +264,7 @@ def solve_homotopy(eqs, unknowns, *, seed: int = 0, max_steps: int = 20000, dive
     h = np.full(P, 0.01)
     active = np.ones(P, dtype=bool)
     diverged = np.zeros(P, dtype=bool)
+    failed = np.zeros(P, dtype=bool)
     for _ in range(max_steps):
         idx = np.flatnonzero(active)
         if idx.size == 0:
@@ -269,9 +292,18 @@ def solve_homotopy(eqs, unknowns, *, seed: int = 0, max_steps: int = 20000, dive
         big = np.linalg.norm(X, axis=1) > diverge_norm
         diverged |= big & active
         stalled = h < 1e-14
-        diverged |= stalled & active
+        failed |= stalled & active & ~big
         active &= ~big & ~stalled & (t < 1.0)
-    ends = X[(t >= 1.0) & ~diverged]
+    failed |= active  # max_steps exhausted
+    # a path that stalls within 1e-6 of t = 1, 100× farther out than the typical finite end point, is on its way to
+    # infinity
+    # (solutions at infinity of positive dimension; no projective endgame here)
+    done = (t >= 1.0) & ~diverged & ~failed
+    reach = 1e2 * (1.0 + (np.median(np.linalg.norm(X[done], axis=1)) if done.any() else 1.0))
+    far = failed & (t > 1.0 - 1e-6) & (np.linalg.norm(X, axis=1) > reach)
+    diverged |= far
+    failed &= ~far
+    ends = X[(t >= 1.0) & ~diverged & ~failed]
     # Newton polish at t = 1
     with np.errstate(all="ignore"):
         for _ in range(5):
@@ -291,4 +323,154 @@ def solve_homotopy(eqs, unknowns, *, seed: int = 0, max_steps: int = 20000, dive
             x = d.real.copy()
             real.append(x)
             res.append(resid(x))
-    return PolySolution(real, len(distinct), "homotopy (numeric)", res, int(diverged.sum()))
+    if failed.any():
+        warnings.warn(f"solve_homotopy: {int(failed.sum())} of {P} paths failed (step size collapsed or max_steps "
+                      "reached); solutions may be missing", RuntimeWarning, stacklevel=2)
+    return PolySolution(real, len(distinct), "homotopy (numeric)", res, int(diverged.sum()), [], int(failed.sum()),
+                        np.array(ends, dtype=complex).reshape(-1, N))
+
+
+# ---- a-posteriori certificates (Smale's α-theory) ---------------------------------------------------------
+ALPHA0 = (13 - 3 * np.sqrt(17)) / 4  # ≈ 0.1577: α(F, x) < ALPHA0 ⇒ Newton from x converges quadratically to a root
+
+
+@dataclass
+class CertifiedRoot:
+    """A root of a square polynomial system certified by Smale's α-test.
+
+    x : list of mpmath numbers — the polished approximation (high precision)
+    beta : float — ‖DF(x)⁻¹F(x)‖; the root lies within 2β of x
+    gamma : float — an upper bound of γ(F, x) = sup_k ‖DF(x)⁻¹DᵏF(x)/k!‖^{1/(k−1)}
+    alpha : float — βγ
+    certified : bool — α < ALPHA0
+    real : bool — certified real (the α-test passed at Re x in real arithmetic, so Newton's iterates and their
+        limit are real)
+    """
+
+    x: list
+    beta: float
+    gamma: float
+    alpha: float
+    certified: bool
+    real: bool
+
+    def as_array(self) -> np.ndarray:
+        return np.array([complex(v) for v in self.x])
+
+
+class _MPSystem:
+    """F, DF and the derivative tensors DᵏF of a polynomial system, compiled for mpmath (built once)."""
+
+    def __init__(self, eqs, unknowns):
+        unknowns = list(unknowns)
+        polys = _as_polys(eqs, unknowns, "the α-test")
+        exprs = [p.as_expr() for p in polys]
+        self.N = len(unknowns)
+        self.degree = max((p.total_degree() for p in polys), default=1)
+        self.f = sp.lambdify(unknowns, exprs, modules="mpmath")
+        jac = sp.Matrix(exprs).jacobian(unknowns)
+        self.jac = sp.lambdify(unknowns, jac.tolist(), modules="mpmath")
+        self.tensors = []  # (k, function returning the flat list of all k-th partials of every equation)
+        for k in range(2, self.degree + 1):
+            entries = [sp.diff(e, *combo) for e in exprs for combo in itertools.product(unknowns, repeat=k)]
+            self.tensors.append((k, sp.lambdify(unknowns, entries, modules="mpmath")))
+
+    def newton(self, x, steps: int):
+        for _ in range(steps):
+            J = mpmath.matrix(self.jac(*x))
+            F = mpmath.matrix(self.f(*x))
+            try:
+                dx = mpmath.lu_solve(J, F)
+            except ZeroDivisionError:
+                break
+            x = [xi - dxi for xi, dxi in zip(x, dx)]
+        return x
+
+    def alpha(self, x):
+        """(β, γ bound, α) at x (mpmath numbers)."""
+        J = mpmath.matrix(self.jac(*x))
+        F = mpmath.matrix(self.f(*x))
+        try:
+            Jinv = mpmath.inverse(J)
+        except ZeroDivisionError:
+            return mpmath.inf, mpmath.inf, mpmath.inf
+        beta = mpmath.norm(Jinv * F, 2)
+        nJinv = mpmath.mnorm(Jinv, "f")  # ≥ the operator 2-norm
+        gamma = mpmath.mpf(0)
+        for k, fn in self.tensors:
+            # ‖DᵏF‖ as a k-linear map ≤ the Frobenius norm of the tensor
+            tk = mpmath.sqrt(mpmath.fsum(abs(v) ** 2 for v in fn(*x)))
+            gamma = max(gamma, (nJinv * tk / mpmath.factorial(k)) ** (mpmath.mpf(1) / (k - 1)))
+        return beta, gamma, beta * gamma
+
+
+def certify_roots(eqs, unknowns, approximations, *, dps: int = 50, newton_steps: int = 8) -> list:
+    """Polish each approximate root with Newton's method at ``dps`` digits and certify it (α-test).
+
+    Returns a list of :class:`CertifiedRoot` (same order).  A root is certified real when the α-test also
+    passes at Re x in real arithmetic (the Newton sequence from a real point stays real).
+    """
+    system = _MPSystem(eqs, unknowns)
+    out = []
+    with mpmath.workdps(dps):
+        for a in approximations:
+            x = system.newton([mpmath.mpc(complex(v)) for v in np.ravel(a)], newton_steps)
+            beta, gamma, alpha = system.alpha(x)
+            ok = bool(alpha < ALPHA0)
+            real = False
+            if ok:
+                xr = system.newton([mpmath.re(v) for v in x], 2)
+                br, gr, ar = system.alpha(xr)
+                if ar < ALPHA0 and max(abs(mpmath.im(v)) for v in x) <= 2 * beta + 2 * br:
+                    x, beta, gamma, alpha, real = xr, br, gr, ar, True
+            out.append(CertifiedRoot(x, float(beta), float(gamma), float(alpha), ok, real))
+    return out
+
+
+def distinct_roots(roots: list) -> list:
+    """Certified roots with duplicates removed: two certified roots are one when their 2β-balls meet (both
+    balls then hold the unique root of the smaller-α ball's neighbourhood)."""
+    kept: list = []
+    for r in roots:
+        if not r.certified:
+            continue
+        xr = r.as_array()
+        if not any(np.linalg.norm(xr - k.as_array()) <= 2 * (r.beta + k.beta) + 1e-300 for k in kept):
+            kept.append(r)
+    return kept
+
+
+def deflated_newton(eqs, unknowns, known: list, starts, *, dps: int = 50, max_iter: int = 60) -> list:
+    """Real roots not in ``known`` (CertifiedRoot list), by Newton's method in real arithmetic on the deflated
+    system M(x)F(x), M(x) = Π_r (‖r‖²/‖x − r‖² + 1) over the known roots (scaled to each root's size) (Farrell, Birkisson & Funke 2015),
+    from each real start; each result is polished and certified on the original system."""
+    system = _MPSystem(eqs, unknowns)
+    found: list = []
+    with mpmath.workdps(dps):
+        for s in starts:
+            x = [mpmath.mpf(float(np.real(v))) for v in np.ravel(s)]
+            for _ in range(max_iter):
+                F = mpmath.matrix(system.f(*x))
+                J = mpmath.matrix(system.jac(*x))
+                M, grad = mpmath.mpf(1), mpmath.matrix(len(x), 1)
+                for r in known + found:
+                    d = [xi - mpmath.re(ri) for xi, ri in zip(x, r.x)]
+                    n2 = mpmath.fsum(v ** 2 for v in d)
+                    if n2 == 0:
+                        break
+                    s2 = max(mpmath.fsum(abs(v) ** 2 for v in r.x), mpmath.mpf(10) ** (-2 * dps))  # root's own scale
+                    m_r = s2 / n2 + 1
+                    grad = grad * m_r + mpmath.matrix([-2 * s2 * v / n2 ** 2 for v in d]) * M
+                    M = M * m_r
+                try:
+                    dx = mpmath.lu_solve(J * M + F * grad.T, F * M)
+                except ZeroDivisionError:
+                    break
+                x = [xi - dxi for xi, dxi in zip(x, dx)]
+                if mpmath.norm(dx, 2) <= mpmath.mpf(10) ** (10 - dps) * (1 + mpmath.norm(mpmath.matrix(x), 2)):
+                    break
+            cand = certify_roots(eqs, unknowns, [np.array([float(v) for v in x])], dps=dps)[0]
+            if cand.certified and all(np.linalg.norm(cand.as_array() - k.as_array()) > 2 * (cand.beta + k.beta)
+                                      for k in known + found):
+                found.append(cand)
+    return found

@@ -31,8 +31,10 @@ of dimension nm − m(m+1)/2.
 from __future__ import annotations
 
 import itertools
+import warnings
 from typing import Sequence
 
+import mpmath
 import numpy as np
 import sympy as sp
 
@@ -40,13 +42,14 @@ from sympy import QQ
 from sympy.polys.rings import ring
 
 from ..field import VectorField
-from .._validate import as_float_array, as_square_matrix
-from ..polysolve import solve_groebner, solve_homotopy
+from .._validate import as_float_array, as_square_matrix, choice, positive_int, seed_value
+from ..polysolve import certify_roots, deflated_newton, distinct_roots, solve_groebner, solve_homotopy
 from ..variety import EquilibriumVariety
 
 __all__ = ["LinearSSL", "KINDS", "matrix_gradient"]
 
 KINDS = ("gf", "sg", "ema")
+LAM_MIN_RELATIVE = 1e-40  # normalised λ' below which (E1) is refused (inner roots below double precision)
 MAX_SYMBOLIC_SIZE = 30  # m·n above which entry-wise symbolic derivation is refused (minutes of SymPy)
 
 
@@ -80,6 +83,15 @@ def _general_symbol_matrix(prefix: str, m: int) -> sp.Matrix:
 def _exact(M: np.ndarray) -> sp.Matrix:
     """Exact rational copy of a float matrix (every binary float is a dyadic rational)."""
     return sp.Matrix(M.shape[0], M.shape[1], lambda i, j: sp.Rational(float(M[i, j])))
+
+
+def _e1_system(Sx: sp.Matrix, Syx: sp.Matrix, lam, m: int):
+    """(E1) (ΣxS + λI)(SΣx + λI) − ΣyxᵀSΣyx = 0 as m(m+1)/2 equations in the entries s_ij (i ≤ j) of S."""
+    S = _symmetric_symbol_matrix("s", m)
+    unknowns = [S[i, j] for i in range(m) for j in range(i, m)]
+    I = sp.eye(m)
+    E1 = (Sx * S + lam * I) * (S * Sx + lam * I) - Syx.T * S * Syx
+    return [sp.expand(E1[i, j]) for i in range(m) for j in range(i, m)], unknowns, S
 
 
 def _mat_mul(X: list, Y: list) -> list:
@@ -458,41 +470,132 @@ class LinearSSL:
 
         Returns (equations, unknowns, S) with S the symmetric m×m matrix of unknowns.
         """
-        m = self.m
-        S = _symmetric_symbol_matrix("s", m)
-        unknowns = [S[i, j] for i in range(m) for j in range(i, m)]
         Sx, Syx, _ = self._moment_matrices()
-        lam = self._lam_expr()
-        I = sp.eye(m)
-        E1 = (Sx * S + lam * I) * (S * Sx + lam * I) - Syx.T * S * Syx
-        return [sp.expand(E1[i, j]) for i in range(m) for j in range(i, m)], unknowns, S
+        return _e1_system(Sx, Syx, self._lam_expr(), self.m)
 
-    def e1_roots(self, method: str = "auto", seed: int = 0) -> dict:
-        """All real symmetric roots S of (E1), positive-definite or not.
+    def e1_scaling(self) -> dict:
+        """The exact normalisation of (E1): powers of two a ≈ ‖Σx‖_F, b ≈ ‖Σyx‖_F with
 
-        method: "groebner" (exact; default for m ≤ 2), "homotopy" (numeric; default for m ≥ 3).
-        Returns {"roots": [S (m×m)], "complex_count", "method", "residuals" (relative), "diverged"}.
+            (Σx, Σyx, λ) = (a Σx', b Σyx', (b²/a) λ')   and   S = (b²/a²) S',
+
+        which maps (E1) onto itself (both sides scale by b⁴/a²).  Powers of two keep the data exact, so the
+        Gröbner work on the normalised data is exact for the given data.  Returns {"a", "b", "lam", "S"}:
+        the factors, the normalised λ' and the factor b²/a² of S."""
+        self._require_numeric("e1_scaling")
+        a = 2.0 ** round(np.log2(np.linalg.norm(self.sigma_x)))
+        b = 2.0 ** round(np.log2(np.linalg.norm(self.sigma_yx)))
+        return {"a": a, "b": b, "lam": self.lam * a / b ** 2, "S": b ** 2 / a ** 2}
+
+    def e1_roots(self, method: str = "auto", seed: int = 0, max_paths: int = 4096) -> dict:
+        """All real symmetric roots S of (E1), each certified, with its positive-definiteness decided.
+
+        The data are first normalised exactly (:meth:`e1_scaling`), so the answer does not depend on the
+        scale of Σ and λ.  method: "groebner" (exact, certified real-root isolation; default for m ≤ 2) or
+        "homotopy" (total-degree homotopy, then every end point polished at high precision and certified by
+        Smale's α-test, duplicates of simple roots searched again by deflation; default for m ≥ 3).
+
+        Positive-definiteness is decided at high precision, relative to each root's own size (an inner
+        branch with S ~ λ² is not dropped next to an outer one with S ~ 1): λ_min(S) must exceed the
+        certified error of the root.  Refusals (``ValueError``, before any work): normalised λ' < 1e-40
+        (inner roots below double precision), more than ``max_paths`` homotopy paths.  With Σyx = 0 the
+        only real root is S = −λΣx⁻¹ (LᵀL = 0 forces L = SΣx + λI = 0 for real S), never positive definite.
+
+        Returns {"roots": [S (m×m)], "positive_definite": [bool], "sqrtS": [√S or None], "complex_count",
+        "method", "residuals" (relative), "diverged", "certified" (bool), "complete" ("proven": exact count;
+        "checked": every finite path end point certified and accounted for; "unchecked"), "notes"}.
+        Results are cached per (method, seed).
         """
         self._require_numeric("e1_roots")
+        method = choice(method, "method", ("auto", "groebner", "homotopy"))
+        seed = seed_value(seed)
+        max_paths = positive_int(max_paths, "max_paths")
         if method == "auto":
             method = "groebner" if self.m <= 2 else "homotopy"
-        if method not in ("groebner", "homotopy"):
-            raise ValueError(f"method: expected 'auto', 'groebner' or 'homotopy', got {method!r}")
-        eqs, unknowns, S = self.e1_equations()
-        sol = solve_groebner(eqs, unknowns, seed=seed) if method == "groebner" else \
-            solve_homotopy(eqs, unknowns, seed=seed)
-        roots, res = [], []
-        for s in sol.real:
-            Sm = np.zeros((self.m, self.m))
-            k = 0
-            for i in range(self.m):
-                for j in range(i, self.m):
-                    Sm[i, j] = Sm[j, i] = s[k]
-                    k += 1
-            roots.append(Sm)
-            res.append(self.e1_residual(Sm))
-        return {"roots": roots, "complex_count": sol.complex_count, "method": sol.method,
-                "residuals": res, "diverged": sol.diverged}
+        cache = self.__dict__.setdefault("_e1_cache", {})
+        key = (method, seed, max_paths)
+        if key not in cache:
+            cache[key] = self._solve_e1(method, seed, max_paths)
+        out = cache[key]
+        return {k: (list(v) if isinstance(v, list) else v) for k, v in out.items()}
+
+    def _solve_e1(self, method: str, seed: int, max_paths: int) -> dict:
+        m = self.m
+        if not np.any(self.sigma_yx):
+            S = -self.lam * np.linalg.inv(self.sigma_x)
+            S = (S + S.T) / 2
+            return {"roots": [S], "positive_definite": [False], "sqrtS": [None], "complex_count": None,
+                    "method": "closed form (Σyx = 0: (SΣx + λI)ᵀ(SΣx + λI) = 0 forces SΣx = −λI)",
+                    "residuals": [self.e1_residual(S)], "diverged": 0, "certified": True, "complete": "proven",
+                    "notes": ["over ℂ the solution set of (E1) is positive-dimensional; over ℝ it is one point"]}
+        sc = self.e1_scaling()
+        if sc["lam"] < LAM_MIN_RELATIVE:
+            raise ValueError(f"lam: λ relative to the data (λ‖Σx‖/‖Σyx‖² ≈ {sc['lam']:.3g}) is below "
+                             f"{LAM_MIN_RELATIVE:g}: inner branches have S of relative size ≈ 1e{2 * np.log10(sc['lam']):.0f}, "
+                             "below double precision, and exact Gröbner work on such coefficients takes minutes. "
+                             "Refused; analyse the λ → 0 limit instead")
+        Sxn, Syxn = _exact(self.sigma_x / sc["a"]), _exact(self.sigma_yx / sc["b"])
+        eqs, unknowns, _ = _e1_system(Sxn, Syxn, sp.Rational(sc["lam"]), m)
+        digits = max(30, int(np.ceil(-2 * np.log10(min(sc["lam"], 1.0)))) + 30)
+        notes = []
+        if method == "groebner":
+            sol = solve_groebner(eqs, unknowns, seed=seed, digits=digits)
+            hp = sol.real_hp
+            errs = [mpmath.mpf(10) ** (5 - digits) * max(max(abs(v) for v in r), mpmath.mpf(1e-300)) for r in hp]
+            complete, certified = "proven", True
+        else:
+            sol = solve_homotopy(eqs, unknowns, seed=seed, max_paths=max_paths)
+            found = certify_roots(eqs, unknowns, sol.endpoints, dps=digits)
+            roots = distinct_roots(found)
+            uncertified = sum(not r.certified for r in found)
+            surplus = sum(r.certified for r in found) - len(roots)  # paths that ended on an already-found root
+            if surplus:
+                starts = [r.as_array().real * (1 + 1e-6 * g) for r in found if r.certified
+                          for g in np.random.default_rng(seed).standard_normal((3, len(unknowns)))]
+                extra = deflated_newton(eqs, unknowns, roots, starts, dps=digits)
+                roots += extra
+                surplus -= len(extra)
+                notes.append(f"{len(extra)} root(s) recovered by deflation after paths ended on the same root")
+            complete = "checked" if not (surplus > 0 or uncertified or sol.failed) else "unchecked"
+            if complete == "unchecked":
+                notes.append(f"{max(surplus, 0)} path(s) ended on an already-found simple root, {uncertified} end "
+                             f"point(s) failed the α-test, {sol.failed} path(s) failed: roots may be missing")
+                warnings.warn(f"(E1): {notes[-1]}", RuntimeWarning, stacklevel=3)
+            real = [r for r in roots if r.real]
+            hp = [[mpmath.re(v) for v in r.x] for r in real]
+            errs = [mpmath.mpf(2 * r.beta) + mpmath.mpf(10) ** (5 - digits) for r in real]
+            certified = complete == "checked"
+        out = {"roots": [], "positive_definite": [], "sqrtS": [], "complex_count": sol.complex_count,
+               "method": sol.method + (", α-certified at %d digits" % digits if method == "homotopy" else ""),
+               "residuals": [], "diverged": sol.diverged, "certified": certified, "complete": complete, "notes": notes}
+        with mpmath.workdps(digits + 10):
+            for r, err in zip(hp, errs):
+                Sm = mpmath.matrix(m, m)
+                k = 0
+                for i in range(m):
+                    for j in range(i, m):
+                        Sm[i, j] = Sm[j, i] = r[k]
+                        k += 1
+                ev, Q = mpmath.eigsy(Sm)
+                ev = [ev[i] for i in range(m)]
+                bound = 2 * err  # Weyl: |Δλ| ≤ ‖ΔS‖_F ≤ √2 ‖Δ vech S‖
+                if min(ev) > bound:
+                    pd = True
+                elif min(ev) < -bound:
+                    pd = False
+                else:
+                    pd = False
+                    notes.append(f"a real root has λ_min(S) = {float(min(ev)):.3g} within its error {float(bound):.1g}: "
+                                 "treated as singular (not positive definite)")
+                S = np.array(Sm.tolist(), dtype=float) * sc["S"]
+                root = None
+                if pd:
+                    root = np.array((Q * mpmath.diag([mpmath.sqrt(e) for e in ev]) * Q.T).tolist(), dtype=float)
+                    root *= np.sqrt(sc["S"])
+                out["roots"].append(S)
+                out["positive_definite"].append(pd)
+                out["sqrtS"].append(root)
+                out["residuals"].append(self.e1_residual(S))
+        return out
 
     def e1_residual(self, S) -> float:
         """‖(ΣxS+λI)(SΣx+λI) − ΣyxᵀSΣyx‖_F / (‖(ΣxS+λI)‖² + ‖Σyx‖²‖S‖), relative."""
@@ -528,34 +631,34 @@ class LinearSSL:
                              "(ssl_linear.md §5); equilibria() is for 'sg' and 'ema'")
         self._require_numeric("equilibria")
         found = self.e1_roots(method=method, seed=seed)
-        pd = []
-        for S, r in zip(found["roots"], found["residuals"]):
-            ev = np.linalg.eigvalsh(S)
-            if ev.min() > 1e-12 * max(1.0, ev.max()):
-                pd.append((S, r))
+        pd = [(S, r, q) for S, r, q, ok in zip(found["roots"], found["residuals"], found["sqrtS"],
+                                               found["positive_definite"]) if ok]
         pd.sort(key=lambda t: np.trace(t[0]))
         out = [self.variety_from_S(S, kind, name=f"{kind} full-rank branch {i + 1}/{len(pd)}",
                                    extra={"e1_residual": r, "method": found["method"],
-                                          "complex_count": found["complex_count"]})
-               for i, (S, r) in enumerate(pd)]
+                                          "complex_count": found["complex_count"], "certified": found["certified"],
+                                          "complete": found["complete"]}, sqrtS=q, rank=self.m)
+               for i, (S, r, q) in enumerate(pd)]
         if include_rank_deficient:
             out += [v for v in self.commuting_equilibria(kind) if v.info["rank"] < self.m]
         return out
 
     def variety_from_S(self, S, kind: str = "sg", name: str | None = None, extra: dict | None = None,
-                       sqrtS=None) -> EquilibriumVariety:
+                       sqrtS=None, rank: int | None = None) -> EquilibriumVariety:
         """The variety {(U√S, B(U√S)[, U√S]) : UᵀU = I_m} for a PSD root S (rank r ≤ m).
 
         Dimension: nr − r(r+1)/2 (the O(n)-orbit of one point; = nm − m(m+1)/2 at full rank).
         ``sqrtS`` (the PSD square root) may be given when known in closed form (more accurate than
-        re-diagonalising S when S has tiny eigenvalues).
+        re-diagonalising S when S has tiny eigenvalues); ``rank`` when known (a certified positive-definite
+        root has rank m however ill-conditioned it is), else the number of eigenvalues above 1e-12·λ_max.
         """
         kind = self._kind(kind)
         n, m = self.n, self.m
         S = np.asarray(S, dtype=float)
         ev, V = np.linalg.eigh(S)
         ev = np.clip(ev, 0.0, None)
-        rank = int(np.sum(ev > 1e-12 * max(1.0, ev.max())))
+        if rank is None:
+            rank = int(np.sum(ev > 1e-12 * ev.max())) if ev.max() > 0 else 0
         sqrtS = (V * np.sqrt(ev)) @ V.T if sqrtS is None else np.asarray(sqrtS, dtype=float)
         dim = n * rank - rank * (rank + 1) // 2
         kernel = self.kernel(kind)
@@ -662,13 +765,16 @@ class LinearSSL:
 
 def m1_radii(rho, tau, lam) -> dict:
     """Vectorised m = 1 radii: arrays rho, tau, lam -> {"delta", "radii": (r1, r2), "exists"} (NaN-free:
-    radii are 0 where Δ < 0 and ``exists`` is False there)."""
+    radii are 0 where Δ < 0 and ``exists`` is False there).
+
+    r2 = (|τ| + √Δ)/(2ρ) and r1 = 2λ/(|τ| + √Δ) (= (|τ| − √Δ)/(2ρ) without the cancellation when 4ρλ ≪ τ²)."""
     rho, tau, lam = (np.asarray(v, dtype=float) for v in (rho, tau, lam))
     delta = tau ** 2 - 4 * rho * lam
     exists = delta >= 0
     sq = np.sqrt(np.where(exists, delta, 0.0))
-    r1 = np.where(exists, (np.abs(tau) - sq) / (2 * rho), 0.0)
-    r2 = np.where(exists, (np.abs(tau) + sq) / (2 * rho), 0.0)
+    big = np.abs(tau) + sq  # no cancellation: r1 r2 = λ/ρ gives r1 = 2λ / (|τ| + √Δ)
+    r1 = np.where(exists & (big > 0), 2 * lam / np.where(big > 0, big, 1.0), 0.0)
+    r2 = np.where(exists, big / (2 * rho), 0.0)
     if r1.ndim == 0:
         return {"delta": float(delta), "radii": (float(r1), float(r2)), "exists": bool(exists)}
     return {"delta": delta, "radii": (r1, r2), "exists": exists}
