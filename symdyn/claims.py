@@ -23,6 +23,12 @@ class CheckResult:
 
 @dataclass
 class Theorem:
+    """A claim: ``generate(rng)`` draws an instance, ``check(instance)`` returns a :class:`CheckResult`.
+
+    ``measure`` says what ``CheckResult.residual`` is: ``"residual"`` (an error: the report shows the largest)
+    or ``"margin"`` (a distance to the decision boundary of a verdict: the report shows the smallest, the
+    informative one)."""
+
     id: str
     statement: str
     source: str
@@ -30,3 +36,8 @@ class Theorem:
     generate: Callable[[np.random.Generator], dict]
     check: Callable[[dict], CheckResult]
     note: str = ""
+    measure: str = "residual"
+
+    def __post_init__(self):
+        if self.measure not in ("residual", "margin"):
+            raise ValueError(f"measure: expected 'residual' or 'margin', got {self.measure!r}")

@@ -1,7 +1,10 @@
-"""Command line: ``symdyn reproduce NAME [options]`` (also ``python -m symdyn``).
+"""Command line: ``symdyn verify | derive MODEL | reproduce NAME [options]`` (also ``python -m symdyn``).
 
-Experiments are registered in :data:`EXPERIMENTS`; each reads its own options (the others are
-ignored) and prints its table.  Every random experiment takes ``--seed``.
+Each derive model and each experiment (registered in :data:`EXPERIMENTS`) has a sub-parser with only its
+own options: an option that does not apply to the chosen verb is refused, not ignored.  Every random
+experiment takes ``--seed`` (a non-negative integer).  Errors are one line on stderr; exit status 0
+(success), 1 (failure: a refuted or erroring theorem, an unwritable output, an error inside an imported
+module) or 2 (usage).
 """
 from __future__ import annotations
 
@@ -104,6 +107,10 @@ EXPERIMENTS = {"ssl-m1": _reproduce_ssl_m1, "ssl-branches": _reproduce_branches,
 MODELS = ("ssl", "attention", "directpred", "deep-linear", "oja-subspace", "field")
 
 
+class _UserModuleError(RuntimeError):
+    """An exception raised while importing a user's --import module (reported in one line, exit 1)."""
+
+
 def _import_user_module(spec: str):
     """Import a module (dotted name) or a .py file and return it (its top level may register theorems with
     symdyn.theorems.register, or define the VectorField for ``derive field``)."""
@@ -117,12 +124,17 @@ def _import_user_module(spec: str):
             raise ValueError(f"--import: no such file {spec}")
         mod_spec = importlib.util.spec_from_file_location(path.stem, path)
         module = importlib.util.module_from_spec(mod_spec)
-        mod_spec.loader.exec_module(module)
+        try:
+            mod_spec.loader.exec_module(module)
+        except Exception as exc:
+            raise _UserModuleError(f"--import {spec}: the module raised {type(exc).__name__}: {exc}") from None
         return module
     try:
         return importlib.import_module(spec)
     except ModuleNotFoundError as exc:
-        raise ValueError(f"--import: cannot import {spec!r} ({exc})") from exc
+        raise ValueError(f"--import: cannot import {spec!r} ({exc})") from None
+    except Exception as exc:
+        raise _UserModuleError(f"--import {spec}: the module raised {type(exc).__name__}: {exc}") from None
 
 
 def _verify(args) -> int:
@@ -154,6 +166,10 @@ def _verify(args) -> int:
         Path(args.out).write_text(json.dumps({"instances": args.instances, "seed": args.seed, "theorems": [
             vars(r) for r in reports]}, indent=2))
         print(f"written to {args.out}")
+    bad = [r for r in reports if not r.ok]
+    if bad:
+        print("symdyn verify: " + "; ".join(f"{r.id}: {r.status}" for r in bad), file=sys.stderr)
+        return 1
     return 0
 
 
@@ -173,8 +189,6 @@ def _derive(args) -> int:
     elif args.model == "directpred":
         text, default = directpred_document(), "derivations/directpred.tex"
     elif args.model == "field":
-        if not args.imports or not args.field:
-            raise ValueError("field: give --import MODULE_OR_FILE and --field NAME (a VectorField defined there)")
         module = _import_user_module(args.imports[0])
         vf = getattr(module, args.field, None)
         if not isinstance(vf, VectorField):
@@ -192,18 +206,68 @@ def _derive(args) -> int:
 
 
 def _positive_int(text: str) -> int:
-    v = int(text)
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
     if v < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
     return v
 
 
+def _seed(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer seed, got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer seed, got {text}")
+    return v
+
+
+def _finite_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if v != v or v in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text}")
+    return v
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: ``symdyn <verb>: error: ...`` on stderr, exit status 2."""
+
+    def error(self, message):
+        import re
+
+        hit = re.search(r"argument (\S+): invalid choice: '(.*)' \(choose from (.*)\)", message)
+        if hit:
+            what = {"{" + ",".join(EXPERIMENTS) + "}": "experiment", "{" + ",".join(MODELS) + "}": "model"}.get(
+                hit.group(1), hit.group(1).lstrip("-"))
+            names = ", ".join(c.strip().strip("'") for c in hit.group(3).split(","))
+            message = f"unknown {what} {hit.group(2)!r}; valid names: {names}"
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _common(p, out_help: str, progress: bool = True, readme: bool = False):
+    p.add_argument("--seed", type=_seed, default=0, help="random seed, a non-negative integer (default 0)")
+    p.add_argument("--out", default=None, help=out_help)
+    if progress:
+        p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    if readme:
+        p.add_argument("--readme", default=None, help="also write the table into this README's section (maintainers)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="symdyn", description="Symbolic-numeric analysis of learning dynamics.")
-    sub = p.add_subparsers(dest="command", required=True)
+    from . import __version__
+
+    p = _Parser(prog="symdyn", description="Symbolic-numeric analysis of learning dynamics.")
+    p.add_argument("--version", action="version", version=f"symdyn {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{verify,derive,reproduce}")
     v = sub.add_parser("verify", help="check the theorems of the papers on random instances")
     v.add_argument("--instances", type=_positive_int, default=30, help="random instances per theorem (default 30)")
-    v.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    v.add_argument("--seed", type=_seed, default=0, help="random seed, a non-negative integer (default 0)")
     v.add_argument("--only", nargs="+", metavar="ID", help="theorem ids to run (default: all; see --list)")
     v.add_argument("--list", action="store_true", help="list the theorem ids and exit")
     v.add_argument("--import", dest="imports", nargs="+", metavar="MODULE",
@@ -212,68 +276,90 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--out", default="results/verify.json", help="JSON report path ('' for none)")
     v.add_argument("--no-progress", action="store_true", help="no progress bar")
     v.add_argument("--readme", default=None, help="also write the table into this README's verify section")
+
     dv = sub.add_parser("derive", help="write a LaTeX derivation document")
-    dv.add_argument("model", help=f"model name, one of: {', '.join(MODELS)}")
-    dv.add_argument("--kind", default="sg", help="ssl: sg | ema | gf (default sg)")
-    dv.add_argument("--m", type=_positive_int, default=2, help="ssl: input dimension of the numeric instance (default 2)")
-    dv.add_argument("--n", type=_positive_int, default=3, help="ssl: embedding dimension of the numeric instance (default 3)")
-    dv.add_argument("--d", type=_positive_int, default=None,
-                    help="attention: token dimension (default 3); oja-subspace: dimension of M (default 4)")
-    dv.add_argument("--h", type=_positive_int, default=2, help="oja-subspace: subspace dimension (default 2)")
-    dv.add_argument("--import", dest="imports", nargs=1, metavar="MODULE", help="field: module or .py file to import")
-    dv.add_argument("--field", default=None, help="field: name of the VectorField in that module")
-    dv.add_argument("--seed", type=int, default=0, help="seed of the numeric instance (default 0)")
-    dv.add_argument("--out", default=None, help="output .tex path (default derivations/<model>[_<kind>].tex)")
-    r = sub.add_parser("reproduce", help="run a reproduced experiment of the papers",
-                       description=f"Experiments: {', '.join(EXPERIMENTS)}.")
-    r.add_argument("name", help=f"experiment name, one of: {', '.join(EXPERIMENTS)}")
-    r.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    r.add_argument("--out", default=None, help="JSON output path (default results/NAME.json; '' for none)")
-    r.add_argument("--no-progress", action="store_true", help="no progress bar")
-    r.add_argument("--readme", default=None, help="also write the table into this README's section")
-    r.add_argument("--n", type=_positive_int, default=None,
-                   help="ssl-m1: embedding dimension (default 2); attention: number of tokens (default 8)")
-    r.add_argument("--m", type=_positive_int, default=2, help="ssl-branches: input dimension m (default 2)")
-    r.add_argument("--instances", type=_positive_int, default=8, help="ssl-branches: random data sets (default 8)")
-    r.add_argument("--branch-steps", type=_positive_int, default=20000, help="ssl-branches: updates (default 20000)")
-    g = r.add_argument_group("ssl-m1")
-    g.add_argument("--trials", type=_positive_int, default=4000, help="number of random trials (default 4000)")
-    g.add_argument("--steps", type=_positive_int, default=40000, help="discrete updates per trial (default 40000)")
-    g.add_argument("--eta", type=float, default=0.05, help="learning rate (default 0.05)")
-    g.add_argument("--alpha", type=float, default=0.99, help="EMA coefficient (default 0.99)")
-    a = r.add_argument_group("attention-multistability")
-    a.add_argument("--d", type=_positive_int, default=3, help="token dimension (default 3)")
-    a.add_argument("--beta", type=float, default=4.0, help="inverse temperature (default 4)")
-    a.add_argument("--v-type", default="sym", help="V type: sym | spd | nonsym (default sym)")
-    a.add_argument("--m-type", default="QK", help="M type: I | QK | V (default QK)")
-    a.add_argument("--systems", type=_positive_int, default=10, help="random systems (default 10)")
-    a.add_argument("--inits", type=_positive_int, default=100,
-                   help="initial conditions per system / per data set (default 100)")
-    a.add_argument("--t-max", type=float, default=1500.0, help="integration horizon (default 1500)")
+    models = dv.add_subparsers(dest="model", required=True, metavar="{" + ",".join(MODELS) + "}")
+    out_help = "output .tex path (default derivations/<model>[_<kind>].tex)"
+    d = models.add_parser("ssl", help="linear SSL (SG, EMA or GF) with a numeric instance")
+    d.add_argument("--kind", default="sg", choices=("sg", "ema", "gf"), help="sg | ema | gf (default sg)")
+    d.add_argument("--m", type=_positive_int, default=2, help="input dimension of the numeric instance (default 2)")
+    d.add_argument("--n", type=_positive_int, default=3, help="embedding dimension of the numeric instance (default 3)")
+    _common(d, out_help, progress=False)
+    d = models.add_parser("attention", help="self-attention on the sphere: Theorems A and B")
+    d.add_argument("--d", type=_positive_int, default=3, help="token dimension (default 3)")
+    d.add_argument("--out", default=None, help=out_help)
+    for name in ("directpred", "deep-linear"):
+        models.add_parser(name, help=f"{name} derivations").add_argument("--out", default=None, help=out_help)
+    d = models.add_parser("oja-subspace", help="Oja's subspace flow")
+    d.add_argument("--d", type=_positive_int, default=4, help="dimension of M (default 4)")
+    d.add_argument("--h", type=_positive_int, default=2, help="subspace dimension (default 2)")
+    d.add_argument("--out", default=None, help=out_help)
+    d = models.add_parser("field", help="your own VectorField: --import FILE --field NAME")
+    d.add_argument("--import", dest="imports", nargs=1, metavar="MODULE", required=True,
+                   help="module or .py file to import")
+    d.add_argument("--field", required=True, help="name of the VectorField in that module")
+    d.add_argument("--out", default=None, help=out_help)
+
+    r = sub.add_parser("reproduce", help="run a reproduced experiment of the papers")
+    exps = r.add_subparsers(dest="name", required=True, metavar="{" + ",".join(EXPERIMENTS) + "}")
+    e = exps.add_parser("ssl-m1", help="m = 1 SG/EMA iterations: outer sphere vs origin")
+    e.add_argument("--trials", type=_positive_int, default=4000, help="number of random trials (default 4000)")
+    e.add_argument("--steps", type=_positive_int, default=40000, help="discrete updates per trial (default 40000)")
+    e.add_argument("--n", type=_positive_int, default=None, help="embedding dimension (default 2)")
+    e.add_argument("--eta", type=_finite_float, default=0.05, help="learning rate (default 0.05)")
+    e.add_argument("--alpha", type=_finite_float, default=0.99, help="EMA coefficient (default 0.99)")
+    _common(e, "JSON output path (default results/ssl_m1.json; '' for none)", readme=True)
+    e = exps.add_parser("ssl-branches", help="m = 2: which equilibrium branches random starts reach")
+    e.add_argument("--m", type=_positive_int, default=2, help="input dimension m (default 2)")
+    e.add_argument("--n", type=_positive_int, default=None, help="embedding dimension (default 3)")
+    e.add_argument("--instances", type=_positive_int, default=8, help="random data sets (default 8)")
+    e.add_argument("--inits", type=_positive_int, default=100, help="initial conditions per data set (default 100)")
+    e.add_argument("--branch-steps", type=_positive_int, default=20000, help="updates (default 20000)")
+    e.add_argument("--eta", type=_finite_float, default=0.05, help="learning rate (default 0.05)")
+    e.add_argument("--alpha", type=_finite_float, default=0.99, help="EMA coefficient (default 0.99)")
+    _common(e, "JSON output path (default results/ssl_branches.json; '' for none)", readme=True)
+    e = exps.add_parser("attention-multistability", help="self-attention: classes of stable end points")
+    e.add_argument("--d", type=_positive_int, default=3, help="token dimension (default 3)")
+    e.add_argument("--n", type=_positive_int, default=None, help="number of tokens (default 8)")
+    e.add_argument("--beta", type=_finite_float, default=4.0, help="inverse temperature (default 4)")
+    e.add_argument("--v-type", default="sym", choices=("sym", "spd", "nonsym"), help="V type (default sym)")
+    e.add_argument("--m-type", default="QK", choices=("I", "QK", "V"), help="M type (default QK)")
+    e.add_argument("--systems", type=_positive_int, default=10, help="random systems (default 10)")
+    e.add_argument("--inits", type=_positive_int, default=100, help="initial conditions per system (default 100)")
+    e.add_argument("--t-max", type=_finite_float, default=1500.0, help="integration horizon (default 1500)")
+    _common(e, "JSON output path (default results/attention_multistability.json; '' for none)", readme=True)
+    e = exps.add_parser("figures", help="the figures of make reproduce (matplotlib)")
+    e.add_argument("--seed", type=_seed, default=0, help="random seed, a non-negative integer (default 0)")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.command in ("verify", "derive"):
-        if args.command == "derive" and args.model not in MODELS:
-            print(f"symdyn: unknown model {args.model!r}; valid names: {', '.join(MODELS)}", file=sys.stderr)
-            return 2
-        try:
-            return _verify(args) if args.command == "verify" else _derive(args)
-        except ValueError as exc:
-            print(f"symdyn: {exc}", file=sys.stderr)
-            return 2
-    if args.command == "reproduce":
-        if args.name not in EXPERIMENTS:
-            print(f"symdyn: unknown experiment {args.name!r}; valid names: {', '.join(EXPERIMENTS)}", file=sys.stderr)
-            return 2
-        try:
-            return EXPERIMENTS[args.name](args)
-        except ValueError as exc:
-            print(f"symdyn: {exc}", file=sys.stderr)
-            return 2
-    return 2
+    """Entry point.  Exit status: 0 success; 1 a failure (a refuted or erroring theorem, a file that cannot be
+    written, an error inside an --import'ed module); 2 a usage error (bad option or value).  Errors are one
+    line on stderr, never a traceback for a user mistake."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # argparse: --help/--version (0) or a usage error (2, already printed)
+        return int(exc.code or 0)
+    try:
+        if args.command == "verify":
+            return _verify(args)
+        if args.command == "derive":
+            return _derive(args)
+        return EXPERIMENTS[args.name](args)
+    except _UserModuleError as exc:
+        print(f"symdyn: {exc}", file=sys.stderr)
+        return 1
+    except (ValueError, TypeError) as exc:
+        print(f"symdyn: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        print(f"symdyn: cannot read or write{where}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("symdyn: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -295,12 +295,12 @@ def solve_homotopy(eqs, unknowns, *, seed: int = 0, max_steps: int = 20000, dive
         failed |= stalled & active & ~big
         active &= ~big & ~stalled & (t < 1.0)
     failed |= active  # max_steps exhausted
-    # a path that stalls within 1e-6 of t = 1, 100× farther out than the typical finite end point, is on its way to
+    # a path that stalls within 1e-3 of t = 1, 100× farther out than the typical finite end point, is on its way to
     # infinity
     # (solutions at infinity of positive dimension; no projective endgame here)
     done = (t >= 1.0) & ~diverged & ~failed
     reach = 1e2 * (1.0 + (np.median(np.linalg.norm(X[done], axis=1)) if done.any() else 1.0))
-    far = failed & (t > 1.0 - 1e-6) & (np.linalg.norm(X, axis=1) > reach)
+    far = failed & (t > 1.0 - 1e-3) & (np.linalg.norm(X, axis=1) > reach)
     diverged |= far
     failed &= ~far
     ends = X[(t >= 1.0) & ~diverged & ~failed]

@@ -46,6 +46,14 @@ class TheoremReport:
     status: str = ""
     counterexample: str | None = None
     first_error: str | None = None
+    measure: str = "residual"
+    min_margin: float | None = None
+    counterexample_residual: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when verified or not applicable (what ``symdyn verify`` exits 0 on)."""
+        return self.status in ("verified", "not applicable")
 
 
 # ---- instance generators -------------------------------------------------------------------------
@@ -327,7 +335,7 @@ def _check_triangle(inst):
     X = np.c_[np.cos(th), np.sin(th)]
     res = classify(X, V=np.eye(2), M=-np.eye(2), beta=inst["beta"])
     ok = res.label == "polygonal" and res.stability.verdict == "asymptotically stable" and res.symmetry_dim == 1
-    return CheckResult(ok, float(res.stability.max_real_nonneutral), detail=res.stability.verdict)
+    return CheckResult(ok, abs(float(res.stability.max_real_nonneutral)), detail=res.stability.verdict)
 
 
 def _registry() -> dict:
@@ -348,7 +356,7 @@ def _registry() -> dict:
                 "ssl_linear.md §6.4 (Prop. 4.11)", "numeric", _m1_instance, _check_m1_spheres),
         Theorem("ssl.stability-outer-branch", r"\text{exactly one full-rank branch (largest } \operatorname{tr} S_k"
                 r"\text{) is asymptotically stable; the others are saddles}", "ssl_linear.md §7.3.2 (note's claim; "
-                "Prop. 4.10 says 'in general asymptotically stable')", "numeric", _ssl_instance, _check_outer_branch),
+                "Prop. 4.10 says 'in general asymptotically stable')", "numeric", _ssl_instance, _check_outer_branch, measure="margin"),
         Theorem("ssl.origin-stable", r"\lambda>0 \Rightarrow (0,0[,0])\text{ is asymptotically stable for SG and EMA}",
                 "ssl_linear.md §7.3.4", "numeric", _ssl_instance, _check_origin),
         Theorem("attn.consensus-eigenvector", r"(v,\dots,v)\text{ is an equilibrium} \iff Vv = \lambda v",
@@ -362,9 +370,9 @@ def _registry() -> dict:
         Theorem("attn.bipartite-stability", r"\operatorname{spec} J_T = \{-\lambda d_\pm\} \cup \operatorname{spec} B_k",
                 "attention.md §4 Theorem B", "numeric", _attn_instance, _check_theorem_B),
         Theorem("attn.intermediate-never-stable", r"n\ge3:\text{ consensus/bipartite along an intermediate eigenvector is "
-                r"unstable}", "attention.md §4 Corollary B3", "numeric", _attn_instance, _check_intermediate),
+                r"unstable}", "attention.md §4 Corollary B3", "numeric", _attn_instance, _check_intermediate, measure="margin"),
         Theorem("attn.triangle-stable", r"V=I,\,M=-I,\,d=2:\text{ the regular triangle is asymptotically stable modulo "
-                r"rotation}", "attention.md §4 Proposition D(ii)", "numeric", _polygon_instance, _check_triangle),
+                r"rotation}", "attention.md §4 Proposition D(ii)", "numeric", _polygon_instance, _check_triangle, measure="margin"),
         *neighbour_theorems(),
     ]
     return {t.id: t for t in T}
@@ -475,7 +483,7 @@ def verify(ids=None, instances: int = 20, seed: int = 0, progress: bool = True,
     for tid in ids:
         th = THEOREMS[tid]
         rng = np.random.default_rng([seed, zlib.crc32(tid.encode())])  # same instances with or without --only
-        rep = TheoremReport(tid, th.kind, instances)
+        rep = TheoremReport(tid, th.kind, instances, measure=th.measure)
         t0 = time.perf_counter()
         for i in range(instances):
             inst = th.generate(rng)
@@ -485,21 +493,30 @@ def verify(ids=None, instances: int = 20, seed: int = 0, progress: bool = True,
                 rep.errors += 1
                 rep.first_error = rep.first_error or f"{type(exc).__name__}: {exc}"
                 res = None
+            else:
+                if not isinstance(res, CheckResult):
+                    raise TypeError(f"{tid}: its check returned {type(res).__name__} {res!r}, not a CheckResult "
+                                    "(return CheckResult(passed, residual, applicable, detail))")
             if res is not None:
+                r = float(res.residual)
                 if not res.applicable:
                     rep.not_applicable += 1
                 elif res.passed:
                     rep.passed += 1
-                    if np.isfinite(res.residual):
-                        rep.max_residual = max(rep.max_residual, float(res.residual))
+                    if np.isfinite(r):
+                        rep.max_residual = max(rep.max_residual, r)
+                        if th.measure == "margin":
+                            rep.min_margin = r if rep.min_margin is None else min(rep.min_margin, r)
                 else:
                     rep.refuted += 1
+                    if rep.counterexample_residual is None:
+                        rep.counterexample_residual = r
                     if rep.counterexample is None and counterexample_dir is not None:
                         path = Path(counterexample_dir) / f"{tid}.json"
                         path.parent.mkdir(parents=True, exist_ok=True)
                         path.write_text(json.dumps({"theorem": tid, "seed": seed, "instance_index": i,
                                                     "instance": _jsonable(inst), "detail": res.detail,
-                                                    "residual": float(res.residual)}, indent=2))
+                                                    "residual": r}, indent=2))
                         rep.counterexample = str(path)
             if bar is not None:
                 bar.update(1)
@@ -520,10 +537,19 @@ def verify(ids=None, instances: int = 20, seed: int = 0, progress: bool = True,
 
 
 def format_report(reports) -> str:
-    """Markdown table: id · kind · instances · passed · n/a · status · max residual · time."""
-    rows = ["| id | kind | instances | passed | n/a | status | max residual (margin for verdicts) | time s |",
+    """Markdown table: id · kind · instances · passed · n/a · status · value · time.
+
+    The value is the largest residual over passed instances, or for verdict theorems (measure "margin") the
+    smallest margin; on a refuted row, the first counterexample's residual and where it was saved."""
+    rows = ["| id | kind | instances | passed | n/a | status | max residual / min margin | time s |",
             "|---|---|---|---|---|---|---|---|"]
     for r in reports:
+        if r.refuted:
+            value = f"counterexample {r.counterexample_residual:.2e}" + (f" ({r.counterexample})" if r.counterexample else "")
+        elif r.measure == "margin":
+            value = f"margin {r.min_margin:.2e}" if r.min_margin is not None else "-"
+        else:
+            value = f"{r.max_residual:.2e}"
         rows.append(f"| {r.id} | {r.kind} | {r.instances} | {r.passed} | {r.not_applicable} | {r.status} | "
-                    f"{r.max_residual:.2e} | {r.seconds:.1f} |")
+                    f"{value} | {r.seconds:.1f} |")
     return "\n".join(rows)

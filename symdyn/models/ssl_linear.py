@@ -543,6 +543,12 @@ class LinearSSL:
             errs = [mpmath.mpf(10) ** (5 - digits) * max(max(abs(v) for v in r), mpmath.mpf(1e-300)) for r in hp]
             complete, certified = "proven", True
         else:
+            paths = 2 ** len(unknowns)
+            if paths > max_paths:
+                raise ValueError(f"m: (E1) at m = {m} is {len(unknowns)} quadrics in the entries of S: 2^{len(unknowns)} = "
+                                 f"{paths} total-degree homotopy paths (> max_paths={max_paths}; about "
+                                 f"{paths * len(unknowns) * 16 * 60 / 2 ** 30:.2g} GiB and hours of tracking). Refused "
+                                 "before allocating; pass a larger max_paths to e1_roots to try")
             sol = solve_homotopy(eqs, unknowns, seed=seed, max_paths=max_paths)
             found = certify_roots(eqs, unknowns, sol.endpoints, dps=digits)
             roots = distinct_roots(found)
