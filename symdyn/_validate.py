@@ -99,7 +99,7 @@ def choice(value: Any, name: str, options) -> str:
     """One of ``options`` (strings); the error lists them."""
     options = tuple(options)
     if not isinstance(value, str) or value not in options:
-        raise ValueError(f"{name}: unknown value {value!r}; expected one of {', '.join(map(repr, options))}")
+        raise ValueError(f"{name}: unknown {value!r}; expected one of {', '.join(map(repr, options))}")
     return value
 
 

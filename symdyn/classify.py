@@ -11,16 +11,16 @@ Clusters are the connected components of the proximity graph (edge iff chordal d
 < ``merge``), built with networkx; the cluster point is the normalised mean.  When the model
 (V, β; M defaults to I) is given, the classifier also
 
-1. checks the equilibrium: residual r = max_i ‖P_{x_i} Σ_j a_ij V x_j‖ ≤ ``equilibrium``·max(1, ‖V‖₂),
+1. checks the equilibrium: residual r = max_i ‖P_{x_i} Σ_j a_ij V x_j‖ ≤ ``equilibrium``·‖V‖₂,
    else the label is ``"not an equilibrium"`` (never a guessed class);
-2. runs the *snap test*: each cluster point is replaced by its signed nearest real unit eigenvector
-   of V and the residual recomputed; consensus/bipartite are reported only if it passes (residual
-   < ``snap``·max(1, ‖V‖₂)), else the label is ``clustering`` with the note "near-consensus" /
+2. runs the *snap test*: each cluster point is replaced by its normalised projection onto the nearest real
+   eigenspace of V (a repeated eigenvalue's whole eigenspace) and the residual recomputed; consensus/bipartite
+   are reported only if it passes (residual < ``snap``·‖V‖₂), else the label is ``clustering`` with the note "near-consensus" /
    "near-bipartite".  Exception: a balanced bipartite pair on the null cone yᵀMy = 0 (§3, §7.4) is an
    exact equilibrium without eigen-alignment; it is labelled bipartite with ``null_cone_bipartite``;
-3. computes the stability verdict from the tangent Jacobian (symdyn.stability), discounting the
-   zero eigenvalues of continuous symmetries: the orbit dimension of the group of rotations that
-   commute with V and M through X is passed as ``manifold_dim``.
+3. computes the stability verdict from the tangent Jacobian (:func:`tangent_stability`), discounting the
+   zero eigenvalues along the equilibrium set through X, whose local dimension is *measured* on the sphere
+   product (rotations commuting with V and M give such directions, but so do sets no symmetry explains).
 
 Labels depend only on distances between tokens and on V, M through orthogonally invariant
 quantities, so they are invariant to token permutations, to X → XRᵀ with (V, M) → (RVRᵀ, RMRᵀ),
@@ -35,10 +35,12 @@ import networkx as nx
 import numpy as np
 
 from ._validate import as_float_array
-from .models.attention import SelfAttention
-from .stability import StabilityReport, classify_spectrum
+from .local_dimension import local_dimension
+from .models.attention import SelfAttention, tangent_bases
+from .stability import StabilityReport, linear_stability
 
-__all__ = ["Tolerances", "ClassificationResult", "classify", "clusters_of", "symmetry_orbit_dimension", "LABELS"]
+__all__ = ["Tolerances", "ClassificationResult", "classify", "clusters_of", "symmetry_orbit_dimension",
+           "tangent_stability", "LABELS"]
 
 LABELS = ("consensus", "bipartite", "clustering", "polygonal")
 
@@ -53,8 +55,8 @@ class Tolerances:
                 radii equal within 10·plane
     angle       consecutive angular gaps within this of 2π/k, radians (1e-2)
     eigen       1 − |cos| below which a cluster point is aligned with an eigenvector (1e-6)
-    equilibrium residual ≤ equilibrium·max(1, ‖V‖₂) to count as an equilibrium (1e-8)
-    snap        snapped residual < snap·max(1, ‖V‖₂) for an exact eigen-equilibrium (1e-10)
+    equilibrium residual ≤ equilibrium·‖V‖₂ to count as an equilibrium (1e-8; relative, as in ``refine``)
+    snap        snapped residual < snap·‖V‖₂ for an exact eigen-equilibrium (1e-10)
     null_cone   |yᵀMy| ≤ null_cone·‖M‖₂ for the null-cone bipartite exception (1e-8)
     spectrum    relative tolerance of the stability verdict (neutral and axis) (1e-7)
     """
@@ -78,11 +80,14 @@ class ClassificationResult:
     clusters            token indices per cluster (each sorted; clusters ordered by first index)
     cluster_points      (k, d) normalised cluster means; sizes: tokens per cluster
     residual            max_i ‖f_i(X)‖ (None without V, β)
-    alignment           per cluster: {"rank" (0 = principal), "eigenvalue", "one_minus_cos", "sign"} (None without V)
-    eigen_aligned       every cluster point within ``eigen`` of an eigenvector (None without V)
+    alignment           per cluster: {"rank" (0 = principal), "eigenvalue", "one_minus_cos" (to the eigenspace),
+                        "sign", "multiplicity" (dimension of the eigenspace)} (None without V)
+    eigen_aligned       every cluster point within ``eigen`` of a real eigenspace of V (None without V)
     exact_eigen_equilibrium  the snap test (None without V, β)
     stability           StabilityReport on the tangent space (None without V, β, or if not an equilibrium)
-    symmetry_dim        dimension of the continuous-symmetry orbit through X (neutral directions)
+    symmetry_dim        dimension of the orbit through X of the rotations commuting with V and M
+    manifold_dim        the measured local dimension of the equilibrium set at X (what the verdict uses;
+                        ≥ symmetry_dim: sets of equilibria that no symmetry explains count too)
     ambiguous           clusters closer than 10·merge, or a cluster wider than merge
     great_circle        polygonal only: the polygon lies on a great circle
     null_cone_bipartite balanced bipartite on the null cone of M
@@ -103,6 +108,7 @@ class ClassificationResult:
     great_circle: bool | None = None
     null_cone_bipartite: bool = False
     notes: list = field(default_factory=list)
+    manifold_dim: int | None = None
 
     def __repr__(self) -> str:
         st = self.stability.verdict if self.stability is not None else None
@@ -139,22 +145,30 @@ def _is_regular_polygon(Y: np.ndarray, tol: Tolerances) -> tuple[bool, bool]:
     return regular, bool(np.linalg.norm(c) < 1e-2)
 
 
-def _eigenvectors(V: np.ndarray):
-    """Real unit eigenvectors of V with ranks in the spectrum sorted by decreasing real part."""
-    if np.allclose(V, V.T, atol=1e-14 * max(1.0, np.abs(V).max())):
-        w, U = np.linalg.eigh(V)
-        w, U = w.astype(complex), U.astype(complex)
-    else:
-        w, U = np.linalg.eig(V)
-    order = np.argsort(-w.real, kind="stable")
-    w, U = w[order], U[:, order]
-    out = []
-    for rank, (lam, u) in enumerate(zip(w, U.T)):
-        if abs(lam.imag) <= 1e-12 * max(1.0, abs(lam)):
-            u = u * np.exp(-1j * np.angle(u[np.argmax(np.abs(u))]))
-            if np.linalg.norm(u.imag) <= 1e-10:
-                v = u.real / np.linalg.norm(u.real)
-                out.append((rank, float(lam.real), v))
+def _eigenspaces(V: np.ndarray, rtol: float = 1e-9):
+    """Real eigenspaces of V: [(rank, eigenvalue, E (d, g) orthonormal basis)], eigenvalues grouped within
+    rtol·‖V‖₂ and ranked by decreasing real part (rank = position of the group's first eigenvalue).  A repeated
+    eigenvalue contributes its whole (geometric) eigenspace, so alignment is measured against it, not against
+    one arbitrary eigenvector of it."""
+    d = V.shape[0]
+    scale = max(float(np.linalg.norm(V, 2)), np.finfo(float).tiny)
+    symmetric = np.allclose(V, V.T, rtol=0, atol=1e-14 * scale)
+    w = np.linalg.eigvalsh(V).astype(complex) if symmetric else np.linalg.eigvals(V)
+    w = w[np.argsort(-w.real, kind="stable")]
+    out, used = [], np.zeros(d, dtype=bool)
+    for i in range(d):
+        if used[i]:
+            continue
+        group = np.abs(w - w[i]) <= rtol * scale
+        used |= group
+        lam = w[i]
+        if abs(lam.imag) > rtol * scale:
+            continue
+        lam = float(np.mean(w[group].real))
+        _, sv, vt = np.linalg.svd(V - lam * np.eye(d))
+        g = int(np.sum(sv <= max(rtol, 1e3 * np.finfo(float).eps) * scale * max(1, int(group.sum()))))
+        if g:
+            out.append((i, lam, vt[d - g:].T))
     return out
 
 
@@ -178,6 +192,34 @@ def symmetry_orbit_dimension(X: np.ndarray, V: np.ndarray, M: np.ndarray, tol: f
     T = np.array([np.einsum("pq,iq->ip", sum(w * E for w, E in zip(vec, basis)), X).ravel() for vec in null])
     sv = np.linalg.svd(T, compute_uv=False)
     return int(np.sum(sv > 1e-8 * max(1.0, sv.max(initial=0.0))))
+
+
+def tangent_stability(model: SelfAttention, X: np.ndarray, rtol: float = 1e-7, seed: int = 0) -> StabilityReport:
+    """Stability of the equilibrium X on (S^{d−1})^n with the local dimension of the equilibrium set measured on
+    the sphere product (:func:`symdyn.local_dimension.local_dimension` with the retraction x ← (x + Bδ)/‖·‖ in
+    tangent coordinates): a manifold of equilibria that no built-in symmetry explains (V = I: every consensus
+    point is an equilibrium) is recognised, and its tangent directions are projected out."""
+    n, d = model.n, model.d
+
+    def F(Y):
+        return np.einsum("ipa,ip->ia", tangent_bases(Y), model.f(Y)).ravel()
+
+    def retract(Y, delta):
+        Z = Y + np.einsum("ipa,ia->ip", tangent_bases(Y), delta.reshape(n, d - 1))
+        return Z / np.linalg.norm(Z, axis=-1, keepdims=True)
+
+    def log(Y, Z):
+        return np.einsum("ipa,ip->ia", tangent_bases(Y), Z - Y).ravel()
+
+    JT = model.tangent_jacobian(X)
+    loc = local_dimension(F, model.tangent_jacobian, X, kernel_rtol=rtol, seed=seed, length=1.0,
+                          retract=retract, log=log)
+    if loc.dimension == loc.corank and loc.corank > 0:
+        rep = linear_stability(JT, tangent=loc.kernel, neutral_rtol=rtol)
+    else:
+        rep = linear_stability(JT, loc.dimension, neutral_rtol=rtol, axis_rtol=rtol)
+    rep.manifold_dim_source, rep.local_dimension = "measured", loc
+    return rep
 
 
 def classify(X, V=None, M=None, beta=None, tol: Tolerances | dict | None = None, *,
@@ -244,7 +286,8 @@ def classify(X, V=None, M=None, beta=None, tol: Tolerances | dict | None = None,
     sep = min((np.linalg.norm(Y[a] - Y[b]) for a, b in itertools.combinations(range(k), 2)), default=np.inf)
     res.ambiguous = bool(diam > tol.merge or sep < 10 * tol.merge)
 
-    vscale = max(1.0, float(np.linalg.norm(V, 2))) if V is not None else 1.0
+    # relative tolerances: the field's size is ‖V‖₂ (f_i = P_i Σ_j a_ij V x_j with Σ_j a_ij = 1)
+    vscale = max(float(np.linalg.norm(V, 2)), np.finfo(float).tiny) if V is not None else 1.0
     if model is not None:
         res.residual = float(model.residual(X))
         if res.residual > tol.equilibrium * vscale:
@@ -264,26 +307,29 @@ def classify(X, V=None, M=None, beta=None, tol: Tolerances | dict | None = None,
         label = "clustering"
 
     if V is not None:
-        eig = _eigenvectors(V)
+        spaces = _eigenspaces(V)
         res.alignment = []
         for y in Y:
-            if not eig:
-                res.alignment.append({"rank": None, "eigenvalue": None, "one_minus_cos": 1.0, "sign": 0})
+            if not spaces:
+                res.alignment.append({"rank": None, "eigenvalue": None, "one_minus_cos": 1.0, "sign": 0,
+                                      "multiplicity": 0})
                 continue
-            cos = [abs(float(v @ y)) for _, _, v in eig]
+            cos = [float(np.linalg.norm(E.T @ y)) for _, _, E in spaces]
             j = int(np.argmax(cos))
-            rank, lam, v = eig[j]
-            res.alignment.append({"rank": rank, "eigenvalue": lam, "one_minus_cos": 1.0 - cos[j],
-                                  "sign": int(np.sign(v @ y)) or 1})
+            rank, lam, E = spaces[j]
+            proj = E @ (E.T @ y)
+            res.alignment.append({"rank": rank, "eigenvalue": lam, "one_minus_cos": max(0.0, 1.0 - cos[j]),
+                                  "sign": int(np.sign(proj[np.argmax(np.abs(proj))])) or 1,
+                                  "multiplicity": E.shape[1]})
         res.eigen_aligned = all(a["one_minus_cos"] < tol.eigen for a in res.alignment)
 
     if model is not None:
-        eig = _eigenvectors(V)
-        if eig:
+        if spaces:
             snapped = np.empty_like(X)
-            for c, al in zip(clusters, res.alignment):
-                v = next(vv for r, _, vv in eig if r == al["rank"])
-                snapped[c] = al["sign"] * v
+            for c, y in zip(clusters, Y):  # each cluster point projected onto its nearest eigenspace
+                E = max((E for _, _, E in spaces), key=lambda E: np.linalg.norm(E.T @ y))
+                py = E @ (E.T @ y)
+                snapped[c] = py / np.linalg.norm(py)
             res.exact_eigen_equilibrium = bool(model.residual(snapped) < tol.snap * vscale)
         else:
             res.exact_eigen_equilibrium = False
@@ -296,10 +342,8 @@ def classify(X, V=None, M=None, beta=None, tol: Tolerances | dict | None = None,
         if label in ("consensus", "bipartite") and not res.exact_eigen_equilibrium and not res.null_cone_bipartite:
             res.notes.append(f"near-{label}: the snap test failed (not an exact eigen-equilibrium)")
             label = "clustering"
-        JT = model.tangent_jacobian(X)
         res.symmetry_dim = symmetry_orbit_dimension(X, V, M)
-        scale = float(np.linalg.norm(JT, 2)) if JT.size else 0.0
-        res.stability = classify_spectrum(np.linalg.eigvals(JT), res.symmetry_dim, scale,
-                                          tol.spectrum, tol.spectrum)
+        res.stability = tangent_stability(model, X, tol.spectrum)
+        res.manifold_dim = res.stability.manifold_dim
     res.label = label
     return res

@@ -15,13 +15,14 @@ Ambient derivative (§5; c_ij = V x_j − m_i for softmax, c_ij = V x_j for unif
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
 
 from ..field import VectorField
-from .._validate import as_float_array
+from .._validate import as_float_array, choice, positive_int, real_scalar, tolerance
 
 __all__ = ["qk_modes", "SelfAttention", "SimulationResult", "RefineResult", "tangent_bases", "NORMALIZATIONS",
            "consensus_spectrum", "bipartite_spectrum", "bipartite_quantities",
@@ -96,18 +97,13 @@ class SelfAttention:
 
     def __init__(self, n: int, d: int, Q=None, K=None, V=None, beta: float = 1.0,
                  normalization: str = "softmax", M=None, allow_negative_beta: bool = False):
-        for name, v in (("n", n), ("d", d)):
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-                raise ValueError(f"{name}: expected a positive integer, got {v!r}")
+        n, d = positive_int(n, "n"), positive_int(d, "d")
         if d < 2:
             raise ValueError(f"d: tokens live on S^(d-1); need d >= 2, got {d}")
         self.n, self.d = int(n), int(d)
-        if normalization not in NORMALIZATIONS:
-            raise ValueError(f"normalization: unknown {normalization!r}; expected one of {NORMALIZATIONS}")
+        normalization = choice(normalization, "normalization", NORMALIZATIONS)
         self.normalization = normalization
-        b = as_float_array(beta, "beta")
-        if b.ndim != 0:
-            raise ValueError(f"beta: expected a scalar, got shape {b.shape}")
+        b = real_scalar(beta, "beta")
         if b < 0 and not allow_negative_beta:
             raise ValueError(f"beta: must be >= 0 (the papers take beta >= 0), got {float(b)}; "
                              "pass allow_negative_beta=True to study beta < 0")
@@ -123,6 +119,12 @@ class SelfAttention:
             self.M = _square(Q, "Q", d).T @ _square(K, "K", d)
         else:
             self.M = np.eye(d)
+
+    @property
+    def field_scale(self) -> float:
+        """‖V‖₂: the size of the field (f_i = P_i Σ_j a_ij V x_j with Σ_j a_ij = 1 for softmax); the residual
+        tolerances of ``simulate``, ``refine`` and :func:`symdyn.classify` are relative to it."""
+        return max(float(np.linalg.norm(self.V, 2)), np.finfo(float).tiny)
 
     def __repr__(self) -> str:
         return f"SelfAttention(n={self.n}, d={self.d}, beta={self.beta}, normalization={self.normalization!r})"
@@ -231,11 +233,12 @@ class SelfAttention:
         """Projected RK4 on (S^{d−1})^n, batched over initial conditions X0 (B, n, d) or (n, d).
 
         Each stage and step is renormalised onto the sphere; a trajectory stops when
-        max_i ‖f_i‖ < tol.  Trajectories that never reach tol by t_max (e.g. rotating tokens for a
+        max_i ‖f_i‖ < tol·‖V‖₂ (relative to the field's scale).  Trajectories that never reach tol by t_max (e.g. rotating tokens for a
         non-symmetric V with complex dominant eigenvalues) are reported with ``converged=False``.
         ``callback(t, active_count)`` is called every 100 steps (e.g. a progress bar).
         """
         X = self._config(X0, normalize, name="X0")
+        tol = tolerance(tol, "tol") * self.field_scale
         single = X.ndim == 2
         X = np.array(X[None] if single else X, copy=True)
         if not (np.isfinite(t_max) and t_max > 0 and dt > 0):
@@ -271,16 +274,24 @@ class SelfAttention:
                 callback(float((s + 1) * dt), int(active.size))
         res = np.linalg.norm(rhs(X), axis=-1).max(axis=-1)
         out = SimulationResult(X, res < tol, t, res)
+        if not out.converged.all():
+            warnings.warn(f"simulate: {int((~out.converged).sum())} of {len(X)} trajectories did not reach the residual "
+                          f"tol·‖V‖₂ = {tol:.3g} by t_max = {t_max:g} (see SimulationResult.converged)", RuntimeWarning,
+                          stacklevel=2)
         if single:
             out = SimulationResult(X[0], out.converged[:1], t[:1], res[:1])
         return out
 
     def refine(self, X, tol: float = 1e-12, max_iter: int = 30, normalize: bool = False) -> RefineResult:
         """Gauss–Newton on the sphere: solve J_T δ = −Bᵀ f in least squares (zero modes of continuous
-        symmetries make J_T singular), retract x_i ← (x_i + B_i δ_i)/‖·‖; stop at max_i ‖f_i‖ ≤ tol."""
+        symmetries make J_T singular), retract x_i ← (x_i + B_i δ_i)/‖·‖; stop at max_i ‖f_i‖ ≤ tol·‖V‖₂
+        (``tol`` is relative to the field's scale ‖V‖₂, the same convention as :func:`symdyn.classify`).
+        Non-convergence warns and shows in ``converged``."""
         X = np.array(self._config(X, normalize), copy=True)
         if X.ndim != 2:
             raise ValueError(f"X: refine takes one configuration of shape ({self.n}, {self.d})")
+        tol = tolerance(tol, "tol") * self.field_scale
+        max_iter = positive_int(max_iter, "max_iter")
         r = float(self.residual(X))
         it = 0
         for it in range(1, max_iter + 1):
@@ -301,6 +312,9 @@ class SelfAttention:
                     break
                 step *= 0.5
             X, r = Y, r_new
+        if r > tol:
+            warnings.warn(f"refine: not converged after {max_iter} Gauss–Newton iterations (residual {r:.3g} > "
+                          f"{tol:.3g} = tol·‖V‖₂)", RuntimeWarning, stacklevel=2)
         return RefineResult(X, r, r <= tol, it)
 
 
