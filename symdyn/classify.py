@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, fields
 import networkx as nx
 import numpy as np
 
-from ._validate import as_float_array
+from ._validate import as_float_array, finite_real, tolerance
 from .local_dimension import local_dimension
 from .models.attention import SelfAttention, tangent_bases
 from .stability import StabilityReport, linear_stability
@@ -70,6 +70,12 @@ class Tolerances:
     snap: float = 1e-10
     null_cone: float = 1e-8
     spectrum: float = 1e-7
+
+    def __post_init__(self):
+        for f in fields(self):
+            finite_real(getattr(self, f.name), f"tol.{f.name}", low=0.0, low_open=True)
+        for name in ("eigen", "spectrum"):
+            tolerance(getattr(self, name), f"tol.{name}")
 
 
 @dataclass

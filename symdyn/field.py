@@ -16,6 +16,8 @@ from typing import Mapping, Sequence
 import numpy as np
 import sympy as sp
 
+from ._validate import finite_real, positive_int, seed_value
+
 __all__ = ["VectorField", "GradientCheck"]
 
 
@@ -95,6 +97,8 @@ class VectorField:
     def __init__(self, states: Sequence[sp.Symbol], rhs, params: Sequence[sp.Symbol] = (),
                  name: str = "f", matrix_form: Mapping | None = None, latex_names: Mapping | None = None,
                  matrix_values: Mapping | None = None, entrywise_refusal: str | None = None):
+        if not isinstance(name, str):
+            raise TypeError(f"name: expected a string, got {type(name).__name__}")
         self.states = _check_symbols("states", states)
         self.params = _check_symbols("params", params)
         if set(self.states) & set(self.params):
@@ -117,6 +121,23 @@ class VectorField:
         self._kernel = None
 
     def _checked_rhs(self, rhs) -> sp.Matrix:
+        items = list(rhs) if not isinstance(rhs, sp.MatrixBase) else list(rhs)
+        for i, e in enumerate(items):
+            if isinstance(e, (bool, sp.core.relational.Relational, sp.logic.boolalg.BooleanAtom,
+                              sp.logic.boolalg.BooleanFunction)):
+                raise TypeError(f"rhs: component {i} is a relation or boolean ({e}); give the expression f_i, not f_i = g")
+            if isinstance(e, (str, bytes)):
+                raise TypeError(f"rhs: component {i} is a string ({e!r}); give a SymPy expression")
+            try:
+                e = sp.sympify(e)
+            except (sp.SympifyError, TypeError):
+                raise TypeError(f"rhs: component {i} ({e!r}) is not a SymPy expression") from None
+            if isinstance(e, sp.MatrixBase) or not isinstance(e, sp.Expr):
+                raise TypeError(f"rhs: component {i} is a {type(e).__name__}, not a scalar expression")
+            if e.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+                raise ValueError(f"rhs: component {i} contains nan or an infinity ({e})")
+            if e.has(sp.I):
+                raise ValueError(f"rhs: component {i} has a complex coefficient ({e}); fields are real")
         rhs = sp.Matrix(rhs).reshape(len(rhs) if not isinstance(rhs, sp.MatrixBase) else rhs.rows * rhs.cols, 1)
         if rhs.rows != len(self.states):
             raise ValueError(f"rhs: expected {len(self.states)} components (one per state), got {rhs.rows}")
@@ -244,6 +265,9 @@ class VectorField:
         ``simplify`` cannot decide is evaluated at ``samples`` random points (states and params
         drawn from N(0, 1), seed ``seed``) and judged non-zero if |entry| > tol there.
         """
+        samples = positive_int(samples, "samples")
+        seed = seed_value(seed)
+        tol = finite_real(tol, "tol", low=0.0, low_open=True)
         variables = list(self.states) + list(self.params)
         if self.is_polynomial:  # exact: a polynomial is identically zero iff all its coefficients vanish
             RJ = self._ring_jacobian()

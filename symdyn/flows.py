@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from ._validate import as_float_array
+from ._validate import as_float_array, choice, finite_real, nonnegative_int, positive_int, tolerance
 
 __all__ = ["Trajectory", "integrate", "euler_map"]
 
@@ -34,6 +34,8 @@ class Trajectory:
 def integrate(kernel, x0, t_max: float, *, t_eval=None, method: str = "LSODA", rtol: float = 1e-9,
               atol: float = 1e-12, **params) -> Trajectory:
     """Integrate ẋ = f(x) from x0 (D,) over [0, t_max] with solve_ivp (Jacobian from the kernel)."""
+    rtol, atol = tolerance(rtol, "rtol"), finite_real(atol, "atol", low=0.0, low_open=True)
+    method = choice(method, "method", ("RK45", "RK23", "DOP853", "Radau", "BDF", "LSODA"))
     x0 = as_float_array(x0, "x0")
     if x0.shape != (kernel.dimension,):
         raise ValueError(f"x0: expected shape ({kernel.dimension},), got {x0.shape}")
@@ -60,6 +62,9 @@ def euler_map(step, x0, steps: int, *, blowup: float = 1e8, callback=None, check
     -------
     (x, diverged) : final states (N, D) and a boolean mask (N,) of rows that blew up.
     """
+    steps = nonnegative_int(steps, "steps")
+    blowup = finite_real(blowup, "blowup", low=0.0, low_open=True)
+    check_every = positive_int(check_every, "check_every")
     x = np.array(as_float_array(x0, "x0"), copy=True)
     if x.ndim != 2:
         raise ValueError(f"x0: expected a batch of shape (N, D), got {x.shape}")

@@ -30,6 +30,8 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from ._validate import finite_real, positive_int, seed_value, tolerance
+
 __all__ = ["PolySolution", "PositiveDimensionalError", "solve_groebner", "solve_homotopy", "CertifiedRoot",
            "certify_roots", "distinct_roots", "deflated_newton", "ALPHA0"]
 
@@ -110,6 +112,8 @@ def solve_groebner(eqs, unknowns, *, seed: int = 0, digits: int = 30, tries: int
     ValueError
         If a coefficient is not rational (convert floats with ``sympy.Rational`` first).
     """
+    seed = seed_value(seed)
+    digits, tries = positive_int(digits, "digits"), positive_int(tries, "tries")
     unknowns = list(unknowns)
     polys = _as_polys(eqs, unknowns, "solve_groebner (Gröbner basis)")
     for p in polys:
@@ -227,6 +231,10 @@ def solve_homotopy(eqs, unknowns, *, seed: int = 0, max_steps: int = 20000, dive
     max_paths : int
         Refuse (ValueError, before allocating) when the Bézout number of paths exceeds this.
     """
+    seed = seed_value(seed)
+    max_steps, max_paths = positive_int(max_steps, "max_steps"), positive_int(max_paths, "max_paths")
+    diverge_norm = finite_real(diverge_norm, "diverge_norm", low=1.0, low_open=True)
+    dedupe_tol, real_tol = tolerance(dedupe_tol, "dedupe_tol"), tolerance(real_tol, "real_tol")
     unknowns = list(unknowns)
     F, JF, deg = _compile_system(eqs, unknowns)
     N = len(unknowns)

@@ -27,6 +27,7 @@ from .models.oja import OjaFlow
 from .models.ssl_linear import LinearSSL, random_moments
 from .neighbour_theorems import neighbour_theorems
 from .claims import CheckResult, Theorem
+from ._validate import seed_value
 from .stability import classify_spectrum, stability
 
 __all__ = ["Theorem", "CheckResult", "THEOREMS", "register", "decay_law", "verify", "format_report"]
@@ -470,7 +471,8 @@ def verify(ids=None, instances: int = 20, seed: int = 0, progress: bool = True,
     """Run the registry (or ``ids``) on ``instances`` random instances each; see the module docstring."""
     if isinstance(instances, bool) or not isinstance(instances, (int, np.integer)) or instances < 1:
         raise ValueError(f"instances: expected a positive integer, got {instances!r}")
-    ids = list(THEOREMS) if not ids else list(ids)
+    seed = seed_value(seed)
+    ids = list(THEOREMS) if not ids else ([ids] if isinstance(ids, str) else list(ids))
     unknown = [i for i in ids if i not in THEOREMS]
     if unknown:
         raise ValueError(f"ids: unknown theorem id(s) {unknown}; valid ids: {', '.join(THEOREMS)}")

@@ -22,7 +22,7 @@ import numpy as np
 import sympy as sp
 
 from ..field import VectorField
-from .._validate import as_float_array, choice, positive_int, real_scalar, tolerance
+from .._validate import as_float_array, choice, positive_int, real_scalar, seed_value, tolerance
 
 __all__ = ["qk_modes", "SelfAttention", "SimulationResult", "RefineResult", "tangent_bases", "NORMALIZATIONS",
            "consensus_spectrum", "bipartite_spectrum", "bipartite_quantities",
@@ -224,8 +224,8 @@ class SelfAttention:
     # ---- finding equilibria -----------------------------------------------------------------------
     def random_configurations(self, count: int, seed: int = 0) -> np.ndarray:
         """``count`` configurations with i.i.d. uniform tokens on the sphere: (count, n, d)."""
-        rng = np.random.default_rng(seed)
-        X = rng.standard_normal((int(count), self.n, self.d))
+        rng = np.random.default_rng(seed_value(seed))
+        X = rng.standard_normal((positive_int(count, "count"), self.n, self.d))
         return X / np.linalg.norm(X, axis=-1, keepdims=True)
 
     def simulate(self, X0, t_max: float = 1500.0, dt: float = 0.05, tol: float = 1e-9,

@@ -42,7 +42,7 @@ from sympy import QQ
 from sympy.polys.rings import ring
 
 from ..field import VectorField
-from .._validate import as_float_array, as_square_matrix, choice, positive_int, seed_value
+from .._validate import as_float_array, as_square_matrix, choice, finite_real, positive_int, seed_value
 from ..polysolve import certify_roots, deflated_newton, distinct_roots, solve_groebner, solve_homotopy
 from ..variety import EquilibriumVariety
 
@@ -632,6 +632,8 @@ class LinearSSL:
         only, :meth:`commuting_equilibria`).
         """
         kind = self._kind(kind)
+        if not isinstance(include_rank_deficient, (bool, np.bool_)):
+            raise TypeError(f"include_rank_deficient: expected a bool, got {type(include_rank_deficient).__name__}")
         if kind == "gf":
             raise ValueError("kind: the gradient flow has the single equilibrium (0, 0) for lam > 0 "
                              "(ssl_linear.md §5); equilibria() is for 'sg' and 'ema'")
@@ -795,6 +797,10 @@ def random_moments(m: int, seed: int | np.random.Generator = 0, coupling: float 
     Commuting (§6.3): x = z + ε₁, y = z + ε₂ with z ~ N(0, V diag(d) Vᵀ) and isotropic noise, so that
     Σx = V diag(d + noise²) Vᵀ and Σyx = V diag(d) Vᵀ share eigenvectors.
     """
+    m = positive_int(m, "m")
+    coupling = finite_real(coupling, "coupling", low=0.0)
+    noise = finite_real(noise, "noise", low=0.0)
+    seed = seed_value(seed)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     if commuting:
         V, _ = np.linalg.qr(rng.standard_normal((m, m)))
