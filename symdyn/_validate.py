@@ -121,8 +121,6 @@ def as_float_array(value: Any, name: str) -> np.ndarray:
         raise TypeError(f"{name}: expected real values, got a complex array (pass .real explicitly if that is meant)")
     if raw.dtype == bool:
         raise TypeError(f"{name}: expected real numbers, got booleans")
-    if raw.dtype.kind in "USO" and raw.dtype != object:
-        raise TypeError(f"{name}: expected real numbers, got {raw.dtype}")
     if raw.dtype == object:
         flat = raw.ravel()
         for v in flat:

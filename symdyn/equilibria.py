@@ -37,7 +37,7 @@ Examples
 >>> from symdyn import VectorField
 >>> x, y = sp.symbols("x y")
 >>> [c.point.round(6).tolist() for c in equilibrium_components(VectorField([x], [-4*x**3 - x**2 - 2*x + 1]))]
-[[0.351369]]
+[[0.351436]]
 >>> comps = equilibrium_components(VectorField([x, y], [x * (x**2 + y**2 - 1), y * (x**2 + y**2 - 1)]))
 >>> [(c.dimension, c.certified) for c in comps]
 [(1, True), (0, True)]
@@ -53,6 +53,7 @@ import sympy as sp
 
 from ._validate import positive_int, seed_value
 from .local_dimension import local_dimension
+from .polysolve import shape_position
 
 __all__ = ["EquilibriumComponent", "equilibrium_components"]
 
@@ -167,25 +168,6 @@ def _contains(G_small, exprs_big, gens) -> bool:
     return all(G_small.reduce(e)[1] == 0 for e in exprs_big)
 
 
-def _shape(lex_exprs, gens, t):
-    """([g_i(t)], p(t)) when the lex basis is {x_i − g_i(t)} ∪ {p(t)}, else None."""
-    uni = [e for e in lex_exprs if e.free_symbols <= {t}]
-    if len(uni) != 1 or len(lex_exprs) != len(gens) + 1:
-        return None
-    g = []
-    for s in gens:
-        lin = [e for e in lex_exprs if s in e.free_symbols and e.free_symbols <= {s, t}
-               and sp.Poly(e, s).degree() == 1]
-        if not lin:
-            return None
-        P = sp.Poly(lin[0], s)
-        lead = P.coeff_monomial(s)
-        if lead.free_symbols:
-            return None
-        g.append(sp.expand(-(P.as_expr() - lead * s) / lead))
-    return g, uni[0]
-
-
 def _roots_exact(q: sp.Poly):
     """Real roots of an irreducible q ∈ ℚ[t], exactly: radicals for degree ≤ 2, ``CRootOf`` otherwise
     (both from certified isolation)."""
@@ -215,14 +197,14 @@ def _real_points(polys, gens, seed, digits: int = 30, tries: int = 6):
             raise ValueError("internal: _real_points called on a positive-dimensional system")
         lex = G.fglm("lex")
         lex2 = sp.groebner(list(lex.exprs) + [_sqf_eliminant(lex.exprs, t)], *gens, t, order="lex")
-        shape = _shape(lex2.exprs, gens, t)
+        shape = shape_position(lex2.exprs, gens, t)
         if shape is None:
             # Seidenberg: with a square-free univariate polynomial in every variable the ideal is radical,
             # and a radical zero-dimensional ideal is in shape position for a separating t
             extra = [_sqf_eliminant(sp.groebner(list(lex2.exprs), *[v for v in gens if v != s], t, s,
                                                 order="grevlex").fglm("lex").exprs, s) for s in gens]
             lex2 = sp.groebner(list(lex2.exprs) + extra, *gens, t, order="lex")
-            shape = _shape(lex2.exprs, gens, t)
+            shape = shape_position(lex2.exprs, gens, t)
         if shape is None:
             continue
         g, p = shape
@@ -282,7 +264,7 @@ def _newton_points(fn, jac, D, rng, starts: int = 60):
     return found
 
 
-def equilibrium_components(field, seed: int = 0, samples: int = 5, *, max_states: int = 6, max_bezout: int = 64,
+def equilibrium_components(field, seed: int = 0, samples: int = 5, *, max_states: int = 6, max_bezout: int = 30,
                            max_branches: int = 64) -> EquilibriumSet:
     """Real components of {f = 0} for a polynomial VectorField without free parameters (module docstring).
 

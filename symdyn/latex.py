@@ -329,7 +329,7 @@ def field_document(field, title: str | None = None, max_jacobian_dim: int = 8) -
     """A complete derivation document for any VectorField (a user's model): the field, its Jacobian
     (D ≤ ``max_jacobian_dim``), the gradient test (curl), and — for a polynomial field with ≤ 6 states and
     no free parameters — every equilibrium component with its dimension, defining equations and the
-    stability verdict at one real point of each chart (free states set to 0)."""
+    stability verdict at one real point of each (complex roots are never listed)."""
     from .equilibria import equilibrium_components
     from .field import VectorField
 
@@ -351,22 +351,26 @@ def field_document(field, title: str | None = None, max_jacobian_dim: int = 8) -
     if field.is_polynomial and field.dimension <= 6 and not field.params:
         rows = []
         kernel = field.lambdify(form="entrywise")
-        for comp in equilibrium_components(field):
-            for chart in comp.charts:
-                point = {s: chart.get(s, s).subs({f: 0 for f in field.states if f not in chart}) for s in field.states}
-                vals = [complex(sp.N(v)) for v in point.values()]
-                if any(abs(v.imag) > 1e-12 for v in vals):
-                    verdict = "no real point at free states = 0"
-                else:
-                    verdict = stability(kernel, np.array([v.real for v in vals]), manifold_dim=comp.dimension).verdict
-                    if verdict == "asymptotically stable" and comp.dimension:
-                        verdict += " (normally hyperbolic)"
-                eqs = ", ".join(tex(e) + " = 0" for e in comp.equations) or "-"
-                x = ", ".join(_num_latex(v.real) for v in vals)
-                rows.append(rf"{comp.dimension} & ${eqs}$ & $({x})$ & {verdict} \\")
-        body += [r"\section{Equilibria}",
-                 r"Components of $\{f = 0\}$ (\texttt{symdyn.equilibrium\_components}), with the verdict of "
-                 r"\texttt{symdyn.stability} at one point of each chart:",
-                 "\\begin{center}\n\\begin{tabular}{llll}\ndim & equations & point & verdict \\\\ \\hline\n"
-                 + "\n".join(rows) + "\n\\end{tabular}\n\\end{center}"]
+        try:
+            comps = equilibrium_components(field)
+        except ValueError as exc:  # beyond what the exact method finishes: say so in the document
+            comps = None
+            body += [r"\section{Equilibria}", r"Not computed: \texttt{symdyn.equilibrium\_components} refused ("
+                     + str(exc).replace("_", r"\_").replace("^", r"\^{}") + ")."]
+        for comp in comps or ():
+            x = comp.point
+            verdict = stability(kernel, x, manifold_dim=comp.dimension).verdict
+            if verdict == "asymptotically stable" and comp.dimension:
+                verdict += " (normally hyperbolic)"
+            if not comp.certified:
+                verdict += " (not certified)"
+            eqs = ", ".join(tex(e) + " = 0" for e in comp.equations) or "-"
+            rows.append(rf"{comp.dimension} & ${eqs}$ & $({', '.join(_num_latex(v) for v in x)})$ & {verdict} \\")
+        if comps is not None:
+            body += [r"\section{Equilibria}",
+                     r"Real components of $\{f = 0\}$ (\texttt{symdyn.equilibrium\_components}; complex roots are not "
+                     r"equilibria and are not listed), with the verdict of \texttt{symdyn.stability} at one real point "
+                     r"of each:",
+                     "\\begin{center}\n\\begin{tabular}{llll}\ndim & equations & point & verdict \\\\ \\hline\n"
+                     + "\n".join(rows) + "\n\\end{tabular}\n\\end{center}"]
     return document(title or field.name.replace("_", r"\_"), body)

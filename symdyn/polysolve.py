@@ -132,7 +132,7 @@ def solve_groebner(eqs, unknowns, *, seed: int = 0, digits: int = 30, tries: int
         if not G.is_zero_dimensional:
             raise PositiveDimensionalError("eqs: the solution set is positive-dimensional (infinitely many roots)")
         G = G.fglm("lex")
-        shape = _shape_position(G.exprs, unknowns, t)
+        shape = shape_position(G.exprs, unknowns, t)
         if shape is None:
             continue
         g, p_t = shape
@@ -151,7 +151,7 @@ def solve_groebner(eqs, unknowns, *, seed: int = 0, digits: int = 30, tries: int
                      "use solve_homotopy")
 
 
-def _shape_position(exprs, unknowns, t):
+def shape_position(exprs, unknowns, t):
     """Return ([g_1(t), ..., g_N(t)], p(t)) if the lex basis is {s_i - g_i(t)} ∪ {p(t)}, else None."""
     univariate = [e for e in exprs if e.free_symbols <= {t}]
     if len(univariate) != 1 or len(exprs) != len(unknowns) + 1:

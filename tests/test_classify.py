@@ -122,3 +122,52 @@ def test_bad_arguments():
     assert classify(2 * X, normalize=True).label == "consensus"
     with pytest.raises(ValueError, match="beta: must be >= 0"):
         classify(X, V=np.eye(3), beta=-1.0)
+
+
+# ---- equilibrium sets that no symmetry explains; eigenspaces; invariance (issue: never silently wrong) ----
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+def test_consensus_circle_with_V_identity_is_normally_attracting():
+    # V = I: every consensus point is an equilibrium (a circle), although no rotation commutes with M
+    res = classify(np.tile([1.0, 0.0], (5, 1)), V=np.eye(2), M=np.diag([0.5, 2.0]), beta=1.0)
+    assert res.label == "consensus" and res.symmetry_dim == 0 and res.manifold_dim == 1
+    assert res.stability.verdict == "asymptotically stable"
+    assert np.sort(res.stability.eigenvalues.real) == pytest.approx([-1, -1, -1, -1, 0], abs=1e-12)
+
+
+def test_alignment_is_measured_against_eigenspaces():
+    y = np.array([1.0, 1.0, 0.0]) / np.sqrt(2)
+    res = classify(np.tile(y, (4, 1)), V=np.diag([1.0, 1.0, 0.3]), M=np.diag([1.0, 2.0, 3.0]), beta=1.0)
+    assert res.eigen_aligned and res.alignment[0]["multiplicity"] == 2 and res.alignment[0]["eigenvalue"] == 1.0
+    assert res.label == "consensus" and res.manifold_dim == 1
+    assert res.stability.verdict == "asymptotically stable"
+
+
+def test_relative_tolerances_at_tiny_scale():
+    # the same bipartite equilibrium with V scaled by 1e-9: same label and verdict (tolerances relative to ‖V‖)
+    X = np.array([[1.0, 0, 0]] * 3 + [[-1.0, 0, 0]] * 2)
+    V = np.diag([1.0, 0.5, 0.2])
+    ref = classify(X, V=V, beta=2.0)
+    small = classify(X, V=1e-9 * V, beta=2.0)
+    assert (small.label, small.stability.verdict) == (ref.label, ref.stability.verdict) == ("bipartite", "asymptotically stable")
+
+
+@given(st.integers(0, 2 ** 16), st.booleans())
+def test_classification_invariant_under_rotation_permutation_sign(seed, flip):
+    rng = np.random.default_rng(seed)
+    d, n = 3, 5
+    G = rng.standard_normal((d, d))
+    V = (G + G.T) / 2
+    M = rng.standard_normal((d, d))
+    _, U = np.linalg.eigh(V)
+    s = np.array([1.0, 1.0, -1.0, 1.0, -1.0])
+    X = s[:, None] * U[:, -1]                     # bipartite along the principal eigenvector
+    R = np.linalg.qr(rng.standard_normal((d, d)))[0]
+    perm = rng.permutation(n)
+    sign = -1.0 if flip else 1.0
+    a = classify(X, V=V, M=M, beta=1.5)
+    b = classify(sign * X[perm] @ R.T, V=R @ V @ R.T, M=R @ M @ R.T, beta=1.5)
+    assert a.label == b.label == "bipartite"
+    assert sorted(a.sizes) == sorted(b.sizes)
+    assert a.stability.verdict == b.stability.verdict and a.manifold_dim == b.manifold_dim

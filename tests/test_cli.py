@@ -97,3 +97,65 @@ def test_reproduce_figures(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert main(["reproduce", "figures"]) == 0
     assert (tmp_path / "results" / "figures" / "ssl_m1_spheres.png").stat().st_size > 1000
+
+
+# ---- honest exit codes and one-line errors (issue: never silently wrong) --------------------------------
+def test_version_and_refused_options(capsys):
+    assert main(["--version"]) == 0
+    assert "symdyn " in capsys.readouterr().out
+    assert main(["derive", "attention", "--kind", "ema"]) == 2          # --kind is an ssl option
+    assert main(["reproduce", "ssl-m1", "--systems", "3"]) == 2         # --systems belongs to attention
+    assert main(["verify", "--seed", "-1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 3 and all(line.startswith("symdyn") for line in err)
+
+
+def test_failures_exit_1_with_one_line(tmp_path, capsys):
+    broken = tmp_path / "broken.py"
+    broken.write_text("raise RuntimeError('boom')\n")
+    assert main(["derive", "field", "--import", str(broken), "--field", "vf"]) == 1
+    assert main(["derive", "attention", "--out", str(tmp_path / "missing" / "dir" / "x.tex")]) == 0  # parents made
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert main(["derive", "attention", "--out", str(blocker / "x.tex")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and "RuntimeError: boom" in err[0] and "Traceback" not in "".join(err)
+
+
+def test_verify_exits_1_on_a_refuted_claim(tmp_path, monkeypatch, capsys):
+    from symdyn.theorems import THEOREMS
+
+    monkeypatch.setattr("symdyn.theorems.THEOREMS", dict(THEOREMS))
+    mod = tmp_path / "claims.py"
+    mod.write_text("import sympy as sp\nfrom symdyn import VectorField\nfrom symdyn.theorems import decay_law, register\n"
+                   "a = sp.Symbol('a')\nvf = VectorField([a], [-a])\n"
+                   "register(decay_law('user.right', vf, a**2, rate=2), replace=True)\nregister(decay_law('user.wrong', vf, a**2, rate=3), replace=True)\n")
+    out = tmp_path / "v.json"
+    assert main(["verify", "--import", str(mod), "--only", "user.right", "--instances", "3", "--no-progress",
+                 "--out", str(out)]) == 0
+    assert main(["verify", "--import", str(mod), "--only", "user.right", "user.wrong", "--instances", "3",
+                 "--no-progress", "--out", str(out)]) == 1
+    captured = capsys.readouterr()
+    assert "user.wrong: refuted on 3 of 3" in captured.err
+    assert "counterexample" in captured.out and "user.wrong.json" in captured.out
+
+
+def test_check_returning_no_checkresult_is_a_type_error(monkeypatch):
+    import pytest
+
+    from symdyn.theorems import THEOREMS, Theorem, verify
+
+    monkeypatch.setattr("symdyn.theorems.THEOREMS", dict(THEOREMS))
+    from symdyn.theorems import register
+
+    register(Theorem("user.none", "x", "test", "numeric", lambda rng: {}, lambda inst: None))
+    with pytest.raises(TypeError, match="user.none: its check returned NoneType"):
+        verify(["user.none"], instances=2, progress=False, counterexample_dir=None)
+
+
+def test_verdict_theorems_report_the_smallest_margin():
+    from symdyn.theorems import verify
+
+    (rep,) = verify(["attn.triangle-stable"], instances=6, progress=False, counterexample_dir=None)
+    assert rep.measure == "margin" and rep.status == "verified"
+    assert 0 < rep.min_margin <= rep.max_residual
