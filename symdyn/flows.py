@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,7 +34,9 @@ class Trajectory:
 
 def integrate(kernel, x0, t_max: float, *, t_eval=None, method: str = "LSODA", rtol: float = 1e-9,
               atol: float = 1e-12, **params) -> Trajectory:
-    """Integrate ẋ = f(x) from x0 (D,) over [0, t_max] with solve_ivp (Jacobian from the kernel)."""
+    """Integrate ẋ = f(x) from x0 (D,) over [0, t_max] with solve_ivp (Jacobian from the kernel).
+
+    A run that stops early (blow-up, step size underflow) warns and returns ``success=False``."""
     rtol, atol = tolerance(rtol, "rtol"), finite_real(atol, "atol", low=0.0, low_open=True)
     method = choice(method, "method", ("RK45", "RK23", "DOP853", "Radau", "BDF", "LSODA"))
     x0 = as_float_array(x0, "x0")
@@ -44,6 +47,9 @@ def integrate(kernel, x0, t_max: float, *, t_eval=None, method: str = "LSODA", r
     bound = kernel.bind(**params) if params else kernel
     sol = solve_ivp(lambda t, x: bound.f(x), (0.0, float(t_max)), x0, method=method, t_eval=t_eval,
                     jac=lambda t, x: bound.jacobian(x), rtol=rtol, atol=atol)
+    if not sol.success:
+        warnings.warn(f"integrate: {method} stopped at t = {sol.t[-1]:.6g} < t_max = {t_max:g}: {sol.message}",
+                      RuntimeWarning, stacklevel=2)
     return Trajectory(sol.t, sol.y.T, bool(sol.success), str(sol.message))
 
 

@@ -384,6 +384,8 @@ class _MPSystem:
             self.tensors.append((k, sp.lambdify(unknowns, entries, modules="mpmath")))
 
     def newton(self, x, steps: int):
+        """At most ``steps`` Newton steps, stopping once a step is below the working precision."""
+        tiny = mpmath.mpf(10) ** (5 - mpmath.mp.dps)
         for _ in range(steps):
             J = mpmath.matrix(self.jac(*x))
             F = mpmath.matrix(self.f(*x))
@@ -392,6 +394,8 @@ class _MPSystem:
             except ZeroDivisionError:
                 break
             x = [xi - dxi for xi, dxi in zip(x, dx)]
+            if mpmath.norm(dx, 2) <= tiny * (1 + mpmath.norm(mpmath.matrix(x), 2)):
+                break
         return x
 
     def alpha(self, x):
@@ -412,7 +416,7 @@ class _MPSystem:
         return beta, gamma, beta * gamma
 
 
-def certify_roots(eqs, unknowns, approximations, *, dps: int = 50, newton_steps: int = 8) -> list:
+def certify_roots(eqs, unknowns, approximations, *, dps: int = 50, newton_steps: int = 12) -> list:
     """Polish each approximate root with Newton's method at ``dps`` digits and certify it (α-test).
 
     Returns a list of :class:`CertifiedRoot` (same order).  A root is certified real when the α-test also
@@ -426,7 +430,8 @@ def certify_roots(eqs, unknowns, approximations, *, dps: int = 50, newton_steps:
             beta, gamma, alpha = system.alpha(x)
             ok = bool(alpha < ALPHA0)
             real = False
-            if ok:
+            scale = max(abs(v) for v in x) if x else 0
+            if ok and max(abs(mpmath.im(v)) for v in x) <= 4 * beta + 1e-6 * scale:  # near-real: try the real test
                 xr = system.newton([mpmath.re(v) for v in x], 2)
                 br, gr, ar = system.alpha(xr)
                 if ar < ALPHA0 and max(abs(mpmath.im(v)) for v in x) <= 2 * beta + 2 * br:

@@ -159,8 +159,13 @@ def _verdict(n_unstable: int, n_stable: int, n_centre: int, k: int, manifold_dim
         reason = f"{n_centre} non-neutral eigenvalue(s) on the imaginary axis within tolerance"
     else:
         verdict = "asymptotically stable"
-        reason = (f"{k} neutral eigenvalue(s) = manifold dimension, all others have Re <= {max_re:.3g}"
-                  if size else "empty spectrum")
+        if not size:
+            reason = "empty spectrum"
+        elif k == size:
+            reason = (f"all {k} eigenvalues neutral and the equilibrium set is {k}-dimensional here: every nearby point "
+                      "is an equilibrium (stable; nothing to attract)")
+        else:
+            reason = f"{k} neutral eigenvalue(s) = manifold dimension, all others have Re <= {max_re:.3g}"
     return verdict, reason
 
 

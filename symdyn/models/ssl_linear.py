@@ -705,7 +705,13 @@ class LinearSSL:
                                   tangent, param, info)
 
     def kernel(self, kind: str = "sg"):
-        """The compiled entry-wise kernel of ``kind``, with kappa bound when it is numeric."""
+        """The compiled entry-wise kernel of ``kind``, with kappa bound when it is numeric (built once per kind)."""
+        cache = self.__dict__.setdefault("_kernels", {})
+        if kind not in cache:
+            cache[kind] = self._build_kernel(kind)
+        return cache[kind]
+
+    def _build_kernel(self, kind: str):
         vf = self.field(kind)
         bind = {"kappa": self.kappa} if self.kappa_symbol in vf.params and self.kappa is not None else {}
         return vf.lambdify(**bind)
