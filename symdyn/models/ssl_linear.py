@@ -549,23 +549,21 @@ class LinearSSL:
                                  f"{paths} total-degree homotopy paths (> max_paths={max_paths}; about "
                                  f"{paths * len(unknowns) * 16 * 60 / 2 ** 30:.2g} GiB and hours of tracking). Refused "
                                  "before allocating; pass a larger max_paths to e1_roots to try")
-            sol = solve_homotopy(eqs, unknowns, seed=seed, max_paths=max_paths)
-            found = certify_roots(eqs, unknowns, sol.endpoints, dps=digits)
-            roots = distinct_roots(found)
-            uncertified = sum(not r.certified for r in found)
-            surplus = sum(r.certified for r in found) - len(roots)  # paths that ended on an already-found root
-            if surplus:
-                starts = [r.as_array().real * (1 + 1e-6 * g) for r in found if r.certified
-                          for g in np.random.default_rng(seed).standard_normal((3, len(unknowns)))]
-                extra = deflated_newton(eqs, unknowns, roots, starts, dps=digits)
-                roots += extra
-                surplus -= len(extra)
-                notes.append(f"{len(extra)} root(s) recovered by deflation after paths ended on the same root")
-            complete = "checked" if not (surplus > 0 or uncertified or sol.failed) else "unchecked"
-            if complete == "unchecked":
-                notes.append(f"{max(surplus, 0)} path(s) ended on an already-found simple root, {uncertified} end "
-                             f"point(s) failed the α-test, {sol.failed} path(s) failed: roots may be missing")
-                warnings.warn(f"(E1): {notes[-1]}", RuntimeWarning, stacklevel=3)
+            roots, defects = self._homotopy_roots(eqs, unknowns, seed, max_paths, digits, notes)
+            sol = self._last_homotopy
+            if defects:
+                # a second homotopy with another random γ: the answer stands when it finds no new root
+                more, _ = self._homotopy_roots(eqs, unknowns, seed + 1, max_paths, digits, [])
+                new = [r for r in more if all(np.linalg.norm(r.as_array() - k.as_array()) > 2 * (r.beta + k.beta)
+                                              for k in roots)]
+                roots += new
+                if new:
+                    notes.append(f"{defects}; a second homotopy (another γ) found {len(new)} more root(s): "
+                                 "roots may still be missing")
+                    warnings.warn(f"(E1): {notes[-1]}", RuntimeWarning, stacklevel=3)
+                else:
+                    notes.append(f"{defects}; a second homotopy with another random γ found no further root")
+            complete = "checked" if not (defects and new) else "unchecked"
             real = [r for r in roots if r.real]
             hp = [[mpmath.re(v) for v in r.x] for r in real]
             errs = [mpmath.mpf(2 * r.beta) + mpmath.mpf(10) ** (5 - digits) for r in real]
@@ -602,6 +600,30 @@ class LinearSSL:
                 out["sqrtS"].append(root)
                 out["residuals"].append(self.e1_residual(S))
         return out
+
+    def _homotopy_roots(self, eqs, unknowns, seed: int, max_paths: int, digits: int, notes: list):
+        """Certified distinct roots of (E1) from one total-degree homotopy (γ from ``seed``), duplicates of simple
+        roots searched again by deflation, and a description of what could not be accounted for ('' if nothing)."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # failed paths are accounted for below
+            sol = solve_homotopy(eqs, unknowns, seed=seed, max_paths=max_paths)
+        self._last_homotopy = sol
+        found = certify_roots(eqs, unknowns, sol.endpoints, dps=digits)
+        roots = distinct_roots(found)
+        uncertified = sum(not r.certified for r in found)
+        surplus = sum(r.certified for r in found) - len(roots)  # paths that ended on an already-found root
+        if surplus:
+            starts = [r.as_array().real * (1 + 1e-6 * g) for r in found if r.certified
+                      for g in np.random.default_rng(seed).standard_normal((3, len(unknowns)))]
+            extra = deflated_newton(eqs, unknowns, roots, starts, dps=digits)
+            roots += extra
+            surplus -= len(extra)
+            notes.append(f"{len(extra)} root(s) recovered by deflation after paths ended on the same root")
+        defects = ""
+        if surplus > 0 or uncertified or sol.failed:
+            defects = (f"{max(surplus, 0)} path(s) ended on an already-found simple root, {uncertified} end point(s) "
+                       f"failed the α-test, {sol.failed} path(s) failed")
+        return roots, defects
 
     def e1_residual(self, S) -> float:
         """‖(ΣxS+λI)(SΣx+λI) − ΣyxᵀSΣyx‖_F / (‖(ΣxS+λI)‖² + ‖Σyx‖²‖S‖), relative."""
