@@ -131,10 +131,9 @@ def _krull_dimension(G, gens) -> int:
 def _reducible(G, gens):
     """(index, [irreducible factors]) of the first basis element that factors over ℚ, or None."""
     for i, g in enumerate(G.exprs):
-        _, facs = sp.factor_list(g, *gens)
-        facs = [f for f, _ in facs if sp.Poly(f, *gens).total_degree() > 0]
-        if len(facs) > 1 or (len(facs) == 1 and sp.factor_list(g, *gens)[1][0][1] > 1):
-            return i, facs
+        facs = [(f, k) for f, k in sp.factor_list(g, *gens)[1] if sp.Poly(f, *gens).total_degree() > 0]
+        if len(facs) > 1 or (len(facs) == 1 and facs[0][1] > 1):
+            return i, [f for f, _ in facs]
     return None
 
 
