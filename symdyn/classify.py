@@ -37,7 +37,7 @@ import numpy as np
 from ._validate import as_float_array, finite_real, tolerance
 from .local_dimension import local_dimension
 from .models.attention import SelfAttention, tangent_bases
-from .stability import StabilityReport, linear_stability
+from .stability import StabilityReport, measured_stability
 
 __all__ = ["Tolerances", "ClassificationResult", "classify", "clusters_of", "symmetry_orbit_dimension",
            "tangent_stability", "LABELS"]
@@ -217,15 +217,9 @@ def tangent_stability(model: SelfAttention, X: np.ndarray, rtol: float = 1e-7, s
     def log(Y, Z):
         return np.einsum("ipa,ip->ia", tangent_bases(Y), Z - Y).ravel()
 
-    JT = model.tangent_jacobian(X)
     loc = local_dimension(F, model.tangent_jacobian, X, kernel_rtol=rtol, seed=seed, length=1.0,
                           retract=retract, log=log)
-    if loc.dimension == loc.corank and loc.corank > 0:
-        rep = linear_stability(JT, tangent=loc.kernel, neutral_rtol=rtol)
-    else:
-        rep = linear_stability(JT, loc.dimension, neutral_rtol=rtol, axis_rtol=rtol)
-    rep.manifold_dim_source, rep.local_dimension = "measured", loc
-    return rep
+    return measured_stability(model.tangent_jacobian(X), loc, neutral_rtol=rtol, generic_axis_rtol=rtol)
 
 
 def classify(X, V=None, M=None, beta=None, tol: Tolerances | dict | None = None, *,

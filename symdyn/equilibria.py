@@ -162,7 +162,7 @@ def _branches(polys, gens, max_branches: int) -> list:
     return done
 
 
-def _contains(G_small, exprs_big, gens) -> bool:
+def _contains(G_small, exprs_big) -> bool:
     """True when every element of exprs_big reduces to 0 modulo G_small (⟨big⟩ ⊆ ⟨small⟩, so V(small) ⊆ V(big))."""
     return all(G_small.reduce(e)[1] == 0 for e in exprs_big)
 
@@ -246,7 +246,7 @@ def _critical_system(G_exprs, gens, codim: int, rng):
 def _newton_points(fn, jac, D, rng, starts: int = 60):
     """Real points of {g = 0} by minimum-norm Gauss–Newton from random starts at several scales."""
     found = []
-    for i in range(starts):
+    for _ in range(starts):
         x = rng.standard_normal(D) * (10.0 ** rng.integers(-1, 3))
         for _ in range(80):
             F = np.asarray(fn(x), dtype=float).ravel()
@@ -313,8 +313,8 @@ def equilibrium_components(field, seed: int = 0, samples: int = 5, *, max_states
     # a branch contained in another one (its ideal contains the other's) is dropped
     keep = []
     for i, G in enumerate(branches):
-        if not any(j != i and dims[j] >= dims[i] and _contains(G, branches[j].exprs, gens)
-                   and not (dims[j] == dims[i] and _contains(branches[j], G.exprs, gens) and j > i)
+        if not any(j != i and dims[j] >= dims[i] and _contains(G, branches[j].exprs)
+                   and not (dims[j] == dims[i] and _contains(branches[j], G.exprs) and j > i)
                    for j in range(len(branches))):
             keep.append(i)
     comps, notes, complex_count = [], [], 0
@@ -375,7 +375,7 @@ def _positive_component(G, gens, dim: int, rng, samples: int):
         if not pts:
             return None, (f"no real point found on the {dim}-dimensional complex component "
                           f"{[str(e) for e in exprs]} (not certified empty)")
-    # spread: add Newton projections of random perturbations of the points found
+    # spread: more real points from further random starts, so that samples are not all critical points
     extra = _newton_points(fn, jfn, D, rng, starts=max(0, 4 * samples - len(pts)))
     pts = pts + extra
 

@@ -50,7 +50,8 @@ import scipy.linalg
 from ._validate import as_float_array, nonnegative_int, tolerance
 from .local_dimension import LocalDimension, local_dimension
 
-__all__ = ["StabilityReport", "stability", "linear_stability", "classify_spectrum", "relative_residual", "VERDICTS"]
+__all__ = ["StabilityReport", "stability", "linear_stability", "measured_stability", "classify_spectrum",
+           "relative_residual", "VERDICTS"]
 
 VERDICTS = ("asymptotically stable", "saddle", "unstable", "inconclusive", "not an equilibrium")
 _EPS = np.finfo(float).eps
@@ -304,9 +305,20 @@ def stability(kernel, x, manifold_dim: int | None = None, *, tangent=None, neutr
         rep.residual = res
         return rep
     loc = local_dimension(bound.f, bound.jacobian, x, kernel_rtol=neutral_rtol, seed=seed)
-    if loc.dimension == loc.corank and loc.corank > 0:  # ker J is the tangent space: project it out
+    rep = measured_stability(J, loc, neutral_rtol=neutral_rtol, axis_rtol=axis_rtol, generic_axis_rtol=axis_rtol)
+    rep.residual = res
+    return rep
+
+
+def measured_stability(J, loc: LocalDimension, *, neutral_rtol: float = 1e-7, axis_rtol: float | None = None,
+                       generic_axis_rtol: float | None = None) -> StabilityReport:
+    """Verdict from J with the *measured* local dimension ``loc`` of the equilibrium set (the one rule used by
+    :func:`stability` and :func:`symdyn.classify`): when the measured dimension equals the corank of J, ker J is
+    the tangent space and is projected out (``axis_rtol``: None for the rounding-error bound); otherwise the
+    generic path with k = loc.dimension (``generic_axis_rtol``)."""
+    if loc.dimension == loc.corank and loc.corank > 0:
         rep = linear_stability(J, tangent=loc.kernel, neutral_rtol=neutral_rtol, axis_rtol=axis_rtol)
     else:
-        rep = linear_stability(J, loc.dimension, neutral_rtol=neutral_rtol, axis_rtol=axis_rtol)
-    rep.residual, rep.manifold_dim_source, rep.local_dimension = res, "measured", loc
+        rep = linear_stability(J, loc.dimension, neutral_rtol=neutral_rtol, axis_rtol=generic_axis_rtol)
+    rep.manifold_dim_source, rep.local_dimension = "measured", loc
     return rep

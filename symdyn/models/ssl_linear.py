@@ -549,11 +549,10 @@ class LinearSSL:
                                  f"{paths} total-degree homotopy paths (> max_paths={max_paths}; about "
                                  f"{paths * len(unknowns) * 16 * 60 / 2 ** 30:.2g} GiB and hours of tracking). Refused "
                                  "before allocating; pass a larger max_paths to e1_roots to try")
-            roots, defects = self._homotopy_roots(eqs, unknowns, seed, max_paths, digits, notes)
-            sol = self._last_homotopy
+            roots, defects, sol = self._homotopy_roots(eqs, unknowns, seed, max_paths, digits, notes)
             if defects:
                 # a second homotopy with another random γ: the answer stands when it finds no new root
-                more, _ = self._homotopy_roots(eqs, unknowns, seed + 1, max_paths, digits, [])
+                more, _, _ = self._homotopy_roots(eqs, unknowns, seed + 1, max_paths, digits, [])
                 new = [r for r in more if all(np.linalg.norm(r.as_array() - k.as_array()) > 2 * (r.beta + k.beta)
                                               for k in roots)]
                 roots += new
@@ -603,11 +602,11 @@ class LinearSSL:
 
     def _homotopy_roots(self, eqs, unknowns, seed: int, max_paths: int, digits: int, notes: list):
         """Certified distinct roots of (E1) from one total-degree homotopy (γ from ``seed``), duplicates of simple
-        roots searched again by deflation, and a description of what could not be accounted for ('' if nothing)."""
+        roots searched again by deflation, a description of what could not be accounted for ('' if nothing), and
+        the homotopy's PolySolution."""
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # failed paths are accounted for below
             sol = solve_homotopy(eqs, unknowns, seed=seed, max_paths=max_paths)
-        self._last_homotopy = sol
         found = certify_roots(eqs, unknowns, sol.endpoints, dps=digits)
         roots = distinct_roots(found)
         uncertified = sum(not r.certified for r in found)
@@ -623,7 +622,7 @@ class LinearSSL:
         if surplus > 0 or uncertified or sol.failed:
             defects = (f"{max(surplus, 0)} path(s) ended on an already-found simple root, {uncertified} end point(s) "
                        f"failed the α-test, {sol.failed} path(s) failed")
-        return roots, defects
+        return roots, defects, sol
 
     def e1_residual(self, S) -> float:
         """‖(ΣxS+λI)(SΣx+λI) − ΣyxᵀSΣyx‖_F / (‖(ΣxS+λI)‖² + ‖Σyx‖²‖S‖), relative."""
