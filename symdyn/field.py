@@ -119,6 +119,8 @@ class VectorField:
         self.latex_names = dict(latex_names or {})
         self._jacobian = None
         self._kernel = None
+        self._matrix_kernel = None
+        self._matrix_capable = None  # whether the matrix form can be compiled (decided on first lambdify)
 
     def _checked_rhs(self, rhs) -> sp.Matrix:
         items = list(rhs) if not isinstance(rhs, sp.MatrixBase) else list(rhs)
@@ -318,15 +320,34 @@ class VectorField:
         return {"point": None, "entry": entry, "value": None}
 
     def subs(self, values: Mapping) -> "VectorField":
-        """A new field with some parameters replaced by values (symbols or numbers)."""
+        """A new field with some parameters replaced by values (symbols or numbers).
+
+        The substitution reaches every form of the field: the entry-wise components (substituted on first use
+        when they are derived lazily), the closed matrix form (so its LaTeX no longer shows the parameter) and
+        the matrix values (kept, so the matrix-form kernel stays available)."""
         values = {(sp.Symbol(k) if isinstance(k, str) else k): v for k, v in values.items()}
         bad = [str(k) for k in values if k not in self.params]
         if bad:
             raise ValueError(f"values: {bad} are not parameters of {self.name}; parameters are "
                              f"{[str(p) for p in self.params]}")
-        rest = [p for p in self.params if p not in values]
-        return VectorField(self.states, self.rhs.xreplace(values), rest, self.name, self.matrix_form,
-                           self.latex_names)
+        exact = {}
+        for k, v in values.items():
+            if isinstance(v, sp.Basic):
+                exact[k] = v
+            else:
+                finite_real(v, str(k))  # real and finite; ints stay exact Integers
+                exact[k] = sp.sympify(v.item() if isinstance(v, np.generic) else v)
+        rest = [p for p in self.params if p not in exact]
+        if self._rhs is not None:
+            rhs = self._rhs.xreplace(exact)
+        elif self._rhs_factory is not None or not self._refusal:
+            rhs = lambda: self.rhs.xreplace(exact)  # noqa: E731  (derived on first use, like the original)
+        else:
+            rhs = None
+        form = {S: e.xreplace(exact) for S, e in self.matrix_form.items()} if self.matrix_form else None
+        values_left = {k: v for k, v in self.matrix_values.items() if k not in {str(s) for s in exact}}
+        return VectorField(self.states, rhs, rest, self.name, form, self.latex_names, values_left,
+                           self._refusal)
 
     def latex(self) -> str:
         """LaTeX of the field: the closed matrix form when present, else ẋ_i = f_i entry-wise
@@ -359,12 +380,14 @@ class VectorField:
 
         if form not in ("auto", "matrix", "entrywise"):
             raise ValueError(f"form: expected 'auto', 'matrix' or 'entrywise', got {form!r}")
+        if form != "entrywise" and self._matrix_kernel is None and self._matrix_capable is None:
+            self._matrix_capable = supports_matrix_form(self)  # a SymPy expansion: decided once per field
         if form == "auto":
-            form = "matrix" if supports_matrix_form(self) else "entrywise"
+            form = "matrix" if self._matrix_capable else "entrywise"
         if form == "matrix":
-            if not supports_matrix_form(self):
-                raise ValueError(f"form: {self.name} has no matrix form with values for all its matrix symbols")
-            if getattr(self, "_matrix_kernel", None) is None:
+            if self._matrix_kernel is None:
+                if not self._matrix_capable:
+                    raise ValueError(f"form: {self.name} has no matrix form with values for all its matrix symbols")
                 self._matrix_kernel = MatrixKernel(self)
             k = self._matrix_kernel
         else:

@@ -42,7 +42,8 @@ class Kernel:
         self.dimension = field.dimension
         self._shared = _shared if _shared is not None else {}
         self._bound = dict(_bound or {})
-        self.param_names = [str(p) for p in field.params if str(p) not in self._bound]
+        self._all_params = tuple(str(p) for p in field.params)  # names read once, not per call
+        self.param_names = [p for p in self._all_params if p not in self._bound]
 
     def __repr__(self) -> str:
         return (f"Kernel({self.field.name!r}, D={self.dimension}, bound={sorted(self._bound)}, "
@@ -68,25 +69,25 @@ class Kernel:
     # ---- parameters ---------------------------------------------------------------------------
     def bind(self, **params) -> "Kernel":
         """A kernel with some parameter values fixed (no recompilation)."""
-        known = {str(p) for p in self.field.params}
         for k in params:
-            if k not in known:
-                raise ValueError(f"{k}: not a parameter of {self.field.name}; parameters are {sorted(known)}")
+            if k not in self._all_params:
+                raise ValueError(f"{k}: not a parameter of {self.field.name}; parameters are {sorted(self._all_params)}")
         checked = {k: as_float_array(v, k) for k, v in params.items()}
         return Kernel(self.field, self._shared, {**self._bound, **checked})
 
     def _param_arrays(self, given: dict) -> list:
+        if not given and not self.param_names:  # the common case: everything bound
+            return [self._bound[p] for p in self._all_params]
         values = dict(self._bound)
-        known = {str(p) for p in self.field.params}
         for k, v in given.items():
-            if k not in known:
-                raise ValueError(f"{k}: not a parameter of {self.field.name}; parameters are {sorted(known)}")
+            if k not in self._all_params:
+                raise ValueError(f"{k}: not a parameter of {self.field.name}; parameters are {sorted(self._all_params)}")
             values[k] = as_float_array(v, k)
-        missing = [str(p) for p in self.field.params if str(p) not in values]
+        missing = [p for p in self._all_params if p not in values]
         if missing:
             raise ValueError(f"missing parameter values for {missing} (pass them as keyword arguments "
                              f"or bind them with Kernel.bind)")
-        return [values[str(p)] for p in self.field.params]
+        return [values[p] for p in self._all_params]
 
     def _state(self, x) -> np.ndarray:
         x = as_float_array(x, "x")

@@ -152,7 +152,7 @@ def ssl_document(kind: str = "sg", m: int = 2, n: int = 3, seed: int = 0) -> str
         rows = []
         for V in Vs:
             rep = V.stability(seed=0)
-            ev = np.linalg.eigvalsh(V.S)
+            ev = np.linalg.eigvalsh(V.info["S"])
             rows.append(rf"${', '.join(_num_latex(e) for e in ev)}$ & {V.dimension} & {rep.neutral_count} & "
                         rf"${_num_latex(rep.max_real_nonneutral)}$ & {rep.verdict} \\")
         body += [r"\section{Stability on a random instance}",

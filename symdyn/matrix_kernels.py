@@ -249,9 +249,9 @@ class MatrixKernel(Kernel):
         states = list(field.matrix_form)
         values = {k: np.asarray(v, dtype=float) for k, v in (field.matrix_values or {}).items()}
         offsets, off = {}, 0
-        for S in states:
-            offsets[S.name] = (off, S.rows, S.cols)
-            off += S.rows * S.cols
+        for S in states:  # Python ints: SymPy Integers here cost a SymPy multiplication per block per call
+            offsets[S.name] = (off, int(S.rows), int(S.cols))
+            off += int(S.rows) * int(S.cols)
         if off != field.dimension:
             raise ValueError(f"matrix_form: states have {off} entries, the field has D={field.dimension}")
         params = list(field.params)
@@ -297,8 +297,8 @@ class MatrixKernel(Kernel):
         mats = dict(plan["mats"])
         for name, (o, r, c) in plan["offsets"].items():
             mats[name] = x[..., o:o + r * c].reshape(batch + (r, c))
-        scalars = {str(s): (np.asarray(v)[..., None, None] if np.ndim(v) else float(v))
-                   for s, v in zip(self.field.params, p)}
+        scalars = {s: (np.asarray(v)[..., None, None] if np.ndim(v) else float(v))
+                   for s, v in zip(self._all_params, p)}
         return batch, _Evaluator(mats, set(plan["offsets"]), scalars), plan
 
     def _eval_plan(self, ev: _Evaluator, plan, target: np.ndarray | None = None):

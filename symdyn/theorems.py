@@ -183,7 +183,7 @@ def _check_m1_spheres(inst):
     model = LinearSSL(1, inst["n"], [[inst["rho"]]], [[inst["tau"]]], lam=inst["lam"])
     geo = model.m1_spheres()
     Vs = model.equilibria("sg")
-    radii = sorted(float(np.sqrt(V.S[0, 0])) for V in Vs)
+    radii = sorted(float(np.sqrt(V.info["S"][0, 0])) for V in Vs)
     if not geo["exists"]:
         return CheckResult(len(radii) == 0, 0.0, detail="Δ < 0: no non-zero equilibrium")
     expected = sorted(geo["radii"])

@@ -70,7 +70,7 @@ def run(m: int = 2, n: int = 3, instances: int = 8, inits: int = 200, steps: int
         B0 = rng.standard_normal((inits, n, n))
         record = {"instance": i, "lam": lam}
         for kind in ("sg", "ema"):
-            branches = [(V.S, V.stability(seed=0).verdict) for V in model.equilibria(kind)]
+            branches = [(V.info["S"], V.stability(seed=0).verdict) for V in model.equilibria(kind)]
             k = model.kernel(kind)
             D = n * m + n * n
             if kind == "sg":

@@ -44,7 +44,7 @@ from sympy.polys.rings import ring
 from ..field import VectorField
 from .._validate import as_float_array, as_square_matrix, choice, finite_real, positive_int, seed_value
 from ..polysolve import certify_roots, deflated_newton, distinct_roots, solve_groebner, solve_homotopy
-from ..variety import EquilibriumVariety
+from ..equilibria.component import EquilibriumComponent
 
 __all__ = ["LinearSSL", "KINDS", "matrix_gradient"]
 
@@ -164,11 +164,40 @@ class LinearSSL:
         self.Sx = sp.MatrixSymbol(r"\Sigma_{x}", m, m)
         self.Syx = sp.MatrixSymbol(r"\Sigma_{yx}", m, m)
         self.Sy = sp.MatrixSymbol(r"\Sigma_{y}", m, m)
-        # entry-wise state symbols
-        self.a = sp.Matrix(n, m, lambda i, j: sp.Symbol(f"a_{i + 1}{j + 1}" if max(n, m) < 10 else f"a_{i + 1}_{j + 1}", real=True))
-        self.b = sp.Matrix(n, n, lambda i, j: sp.Symbol(f"b_{i + 1}{j + 1}" if n < 10 else f"b_{i + 1}_{j + 1}", real=True))
-        self.c = sp.Matrix(n, m, lambda i, j: sp.Symbol(f"c_{i + 1}{j + 1}" if max(n, m) < 10 else f"c_{i + 1}_{j + 1}", real=True))
         self._fields: dict = {}
+        self._symbols: dict = {}
+
+    # ---- entry-wise state symbols (built on first use: LinearSSL(32, 64) never needs its 6144 as matrices) ----
+    def _entry_symbols(self, prefix: str) -> list:
+        """The entries of A ("a"), B ("b") or C ("c") as a row-major list of real Symbols ``a_ij`` (``a_i_j``
+        when an index reaches 10)."""
+        if prefix not in self._symbols:
+            rows, cols = (self.n, self.n) if prefix == "b" else (self.n, self.m)
+            sep = "" if max(rows, cols) < 10 else "_"
+            self._symbols[prefix] = [sp.Symbol(f"{prefix}_{i + 1}{sep}{j + 1}", real=True)
+                                     for i in range(rows) for j in range(cols)]
+        return self._symbols[prefix]
+
+    @property
+    def a(self) -> sp.Matrix:
+        """A's entries as an n×m Matrix of Symbols."""
+        return sp.Matrix(self.n, self.m, self._entry_symbols("a"))
+
+    @property
+    def b(self) -> sp.Matrix:
+        """B's entries as an n×n Matrix of Symbols."""
+        return sp.Matrix(self.n, self.n, self._entry_symbols("b"))
+
+    @property
+    def c(self) -> sp.Matrix:
+        """C's entries as an n×m Matrix of Symbols."""
+        return sp.Matrix(self.n, self.m, self._entry_symbols("c"))
+
+    def state_symbols(self, kind: str = "sg") -> list:
+        """The state symbols of ``kind``: vec_r(A), vec_r(B) (and vec_r(C) for "ema"), as in :meth:`pack`."""
+        kind = self._kind(kind)
+        return (self._entry_symbols("a") + self._entry_symbols("b")
+                + (self._entry_symbols("c") if kind == "ema" else []))
 
     # ---- validation helpers --------------------------------------------------------------------
     @staticmethod
@@ -265,7 +294,7 @@ class LinearSSL:
                                sp.sympify(lam).free_symbols, sp.sympify(kap).free_symbols)
             order = [self.lam_symbol, self.kappa_symbol]
             params = [q for q in order if q in free] + sorted((q for q in free if q not in order), key=str)
-            states = list(self.a) + list(self.b) + list(self.c)
+            states = self._entry_symbols("a") + self._entry_symbols("b") + self._entry_symbols("c")
             R, *G = ring(states + params, QQ)
 
             def conv(M):
@@ -320,7 +349,7 @@ class LinearSSL:
             if v is not None:
                 values[str(sym)] = v
         name = f"linear SSL ({kind}, m={self.m}, n={self.n})"
-        states = list(self.a) + list(self.b) + (list(self.c) if kind == "ema" else [])
+        states = self.state_symbols(kind)
         reason = None if allow_large else self._size_refusal()
         if reason:
             needed = [self.Sx.name, self.Syx.name] + ([self.Sy.name] if kind == "gf" else [])
@@ -641,7 +670,7 @@ class LinearSSL:
         return np.swapaxes(np.linalg.solve(W, np.swapaxes(rhs, -1, -2)), -1, -2)
 
     def equilibria(self, kind: str = "sg", method: str = "auto", seed: int = 0,
-                   include_rank_deficient: bool = False) -> list[EquilibriumVariety]:
+                   include_rank_deficient: bool = False) -> list[EquilibriumComponent]:
         """Full-rank equilibrium varieties of ``kind`` ∈ {"sg", "ema"} (§6.1–6.2).
 
         One variety per positive-definite real root S_k of (E1), sorted by trace(S_k) (the last is the
@@ -673,7 +702,7 @@ class LinearSSL:
         return out
 
     def variety_from_S(self, S, kind: str = "sg", name: str | None = None, extra: dict | None = None,
-                       sqrtS=None, rank: int | None = None) -> EquilibriumVariety:
+                       sqrtS=None, rank: int | None = None) -> EquilibriumComponent:
         """The variety {(U√S, B(U√S)[, U√S]) : UᵀU = I_m} for a PSD root S (rank r ≤ m).
 
         Dimension: nr − r(r+1)/2 (the O(n)-orbit of one point; = nm − m(m+1)/2 at full rank).
@@ -711,19 +740,23 @@ class LinearSSL:
                 rows.append(self.pack(dA, Om @ B - B @ Om, dA if kind == "ema" else None))
             return np.array(rows) if rows else np.zeros((0, self.state_dimension(kind)))
 
-        a, b, c = self.a, self.b, self.c
-        Sx, Syx, _ = self._moment_matrices()
-        Sq = _exact(S)
-        W = a * Sx * a.T + self._lam_expr() * sp.eye(n)
-        eqs = [sp.expand(e) for e in (a.T * a - Sq)] + [sp.expand(e) for e in (b * W - a * Syx * a.T)]
-        if kind == "ema":
-            eqs += [ci - ai for ci, ai in zip(c, a)]
+        def equations():  # symbolic, built on first use (most numeric work never reads them)
+            a, b, c = self.a, self.b, self.c
+            Sx, Syx, _ = self._moment_matrices()
+            W = a * Sx * a.T + self._lam_expr() * sp.eye(n)
+            eqs = [sp.expand(e) for e in (a.T * a - _exact(S))] + [sp.expand(e) for e in (b * W - a * Syx * a.T)]
+            if kind == "ema":
+                eqs += [ci - ai for ci, ai in zip(c, a)]
+            return eqs
+
         param = (r"\{(U\sqrt{S},\; U\sqrt{S}\,\Sigma_{yx}\sqrt{S}U^\top W^{-1}"
                  + (r",\; U\sqrt{S}" if kind == "ema" else "") + r") : U^\top U = I_m\}")
         info = {"S": S, "rank": rank, "kind": kind, "sqrtS": sqrtS}
         info.update(extra or {})
-        return EquilibriumVariety(name or f"{kind} rank-{rank} component", dim, eqs, kernel, sampler,
-                                  tangent, param, info)
+        return EquilibriumComponent(dim, equations, method=info.get("method", "closed form"),
+                                    certified=bool(info.get("certified", False)),
+                                    name=name or f"{kind} rank-{rank} component", kernel=kernel, sampler=sampler,
+                                    tangent=tangent, parametrization=param, info=info)
 
     def kernel(self, kind: str = "sg"):
         """The compiled entry-wise kernel of ``kind``, with kappa bound when it is numeric (built once per kind)."""
@@ -756,7 +789,7 @@ class LinearSSL:
         tau = np.einsum("ji,jk,ki->i", V, Syx, V)
         return V, rho, tau
 
-    def commuting_equilibria(self, kind: str = "sg") -> list[EquilibriumVariety]:
+    def commuting_equilibria(self, kind: str = "sg") -> list[EquilibriumComponent]:
         """All 3^m closed-form components in the commuting case (§6.3), including rank-deficient ones.
 
         Per mode i: √s_i ∈ {0, r_i1, r_i2}, r_i1,2 = (|τ_i| ∓ √Δ_i)/(2ρ_i), Δ_i = τ_i² − 4ρ_iλ

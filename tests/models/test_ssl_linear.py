@@ -142,7 +142,7 @@ def test_varieties_are_equilibria_of_the_right_dimension(seed, m, n):
                 assert V.residual(x) < 1e-10
                 assert V.equation_residual(x) < 1e-9
                 A = model.unpack(x)[0]
-                assert np.allclose(A.T @ A, V.S, atol=1e-10)
+                assert np.allclose(A.T @ A, V.info["S"], atol=1e-10)
             # tangent space: rank = dimension, and J annihilates it
             x = V.sample(0)
             T = V.tangent_basis(x)

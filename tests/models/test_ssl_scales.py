@@ -32,7 +32,7 @@ def test_m1_branches_at_random_scales_against_50_digit_roots(log_sigma, log_lam_
     lam = frac * tau_s ** 2 / rho_s
     model = LinearSSL(1, 2, [[rho_s]], [[tau_s]], lam=lam)
     expected = _radii_mp(rho_s, tau_s, lam)
-    radii = sorted(float(np.sqrt(V.S[0, 0])) for V in model.equilibria("sg"))
+    radii = sorted(float(np.sqrt(V.info["S"][0, 0])) for V in model.equilibria("sg"))
     assert radii == pytest.approx(expected, rel=1e-10)
     assert sorted(model.m1_spheres()["radii"]) == pytest.approx(expected, rel=1e-12)
 
@@ -42,7 +42,7 @@ def test_inner_branch_is_kept_at_tiny_scales():
         Vs = model.equilibria("sg")
         expected = _radii_mp(model.sigma_x[0, 0], model.sigma_yx[0, 0], model.lam)
         assert len(Vs) == 2
-        assert sorted(float(np.sqrt(V.S[0, 0])) for V in Vs) == pytest.approx(expected, rel=1e-10)
+        assert sorted(float(np.sqrt(V.info["S"][0, 0])) for V in Vs) == pytest.approx(expected, rel=1e-10)
         assert all(V.dimension == 1 and V.residual(V.sample(0)) < 1e-12 for V in Vs)
 
 
@@ -88,7 +88,7 @@ def test_nearly_repeated_roots_at_m3_are_all_found_and_certified():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a certified, complete answer emits no warning
         Vs = model.equilibria("sg")
-    closed = sorted(np.trace(V.S) for V in model.commuting_equilibria("sg") if V.info["rank"] == 3)
+    closed = sorted(np.trace(V.info["S"]) for V in model.commuting_equilibria("sg") if V.info["rank"] == 3)
     assert len(Vs) == len(closed) == 8
-    assert sorted(np.trace(V.S) for V in Vs) == pytest.approx(closed, rel=1e-9)
+    assert sorted(np.trace(V.info["S"]) for V in Vs) == pytest.approx(closed, rel=1e-9)
     assert all(V.info["certified"] and V.info["complete"] == "checked" for V in Vs)

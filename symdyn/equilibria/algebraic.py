@@ -1,4 +1,4 @@
-"""Real equilibrium components of a small polynomial field, certified or refused.
+"""Real equilibrium components of a small polynomial field, certified or refused (the exact solver).
 
 ``equilibrium_components(field)`` returns the **real** solution set of f(x) = 0 (f polynomial with
 rational coefficients — floats are read as the exact binary rationals they are) as a list of
@@ -46,61 +46,16 @@ from __future__ import annotations
 
 import itertools
 import warnings
-from dataclasses import dataclass, field as dc_field
 
 import numpy as np
 import sympy as sp
 
-from ._validate import positive_int, seed_value
-from .local_dimension import local_dimension
-from .polysolve import shape_position
+from .._validate import positive_int, seed_value
+from ..local_dimension import local_dimension
+from ..polysolve import shape_position
+from .component import EquilibriumComponent, EquilibriumSet
 
-__all__ = ["EquilibriumComponent", "equilibrium_components"]
-
-
-@dataclass
-class EquilibriumComponent:
-    """One real component of {f = 0}.
-
-    dimension : int — the real (local) dimension, measured at the component's real points
-    equations : list — polynomial equations (= 0) defining it: a Gröbner basis of the branch, or for an
-        isolated point its exact coordinates x_i − value_i (values exact: radicals or ``CRootOf``)
-    charts : list of dict — for a point {state: exact value}; for a positive-dimensional component the
-        charts of ``sympy.solve`` on its equations (possibly empty when solve cannot parametrise)
-    points : (P, D) array — real points on the component (one for an isolated point)
-    complex_dimension : int — the Krull dimension of the branch over ℂ (≥ dimension)
-    method : str — how it was obtained
-    certified : bool — exact real-root isolation (points), or an exact certificate that real points exist
-    """
-
-    dimension: int
-    equations: list
-    charts: list = dc_field(default_factory=list)
-    points: np.ndarray = dc_field(default_factory=lambda: np.zeros((0, 0)))
-    complex_dimension: int = 0
-    method: str = ""
-    certified: bool = False
-
-    @property
-    def point(self) -> np.ndarray:
-        """A real point of the component (D,)."""
-        return self.points[0]
-
-    def __repr__(self) -> str:
-        return (f"EquilibriumComponent(dimension={self.dimension}, equations={self.equations}, "
-                f"certified={self.certified})")
-
-
-class EquilibriumSet(list):
-    """The list of :class:`EquilibriumComponent` returned by :func:`equilibrium_components`, with
-    ``certified`` (every component certified, and no branch left undecided), ``complex_count`` (distinct
-    isolated complex solutions, real or not) and ``notes`` (what could not be certified, and why)."""
-
-    def __init__(self, comps, certified: bool, complex_count: int, notes):
-        super().__init__(comps)
-        self.certified = certified
-        self.complex_count = complex_count
-        self.notes = list(notes)
+__all__ = ["equilibrium_components"]
 
 
 # ---- exact helpers ---------------------------------------------------------------------------------------
@@ -279,7 +234,7 @@ def equilibrium_components(field, seed: int = 0, samples: int = 5, *, max_states
     EquilibriumSet — a list of EquilibriumComponent, positive-dimensional first; ``.certified``,
     ``.complex_count``, ``.notes``.  A warning is emitted when something could not be certified.
     """
-    from .field import VectorField
+    from ..field import VectorField
 
     if not isinstance(field, VectorField):
         raise TypeError(f"field: expected a symdyn VectorField, got {type(field).__name__}")
