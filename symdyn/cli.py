@@ -141,10 +141,11 @@ def _verify(args) -> int:
     import json
     from pathlib import Path
 
-    from .theorems import THEOREMS, format_report, verify
+    from .theorems import format_report, registry, verify
 
     for spec in args.imports or ():
         _import_user_module(spec)
+    THEOREMS = registry.THEOREMS
     if args.list:
         for tid, th in THEOREMS.items():
             print(f"{tid:32s} {th.kind:9s} {th.source}")

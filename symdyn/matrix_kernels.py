@@ -20,6 +20,7 @@ State layout: x = (vec_r(S_1), vec_r(S_2), …), the same as the entry-wise fiel
 """
 from __future__ import annotations
 
+import functools
 
 import numpy as np
 import sympy as sp
@@ -57,8 +58,12 @@ def _leaf(e) -> _Leaf:
     raise TypeError(f"unsupported matrix factor {e!r} ({type(e).__name__})")
 
 
-def matrix_terms(expr) -> list[tuple[sp.Expr, tuple]]:
-    """Expand a matrix expression into [(scalar coefficient, (leaf, leaf, …))], transposes at the leaves."""
+@functools.lru_cache(maxsize=512)
+def matrix_terms(expr) -> tuple[tuple[sp.Expr, tuple], ...]:
+    """Expand a matrix expression into ((scalar coefficient, (leaf, leaf, …)), …), transposes at the leaves.
+
+    Cached per expression: the models' matrix forms depend on shapes and symbols only (data enter as values),
+    so the expansion is done once per shape however many instances are built."""
     expr = sp.expand(sp.expand(expr).doit())
     out = []
     for t in sp.Add.make_args(expr):
@@ -80,7 +85,7 @@ def matrix_terms(expr) -> list[tuple[sp.Expr, tuple]]:
                 leaves.append(_leaf(mtx))
         leaves = [lf for lf in leaves if lf.name is not None or len(leaves) == 1]  # drop identities inside products
         out.append((sp.sympify(coef), tuple(leaves)))
-    return out
+    return tuple(out)
 
 
 def supports_matrix_form(field) -> bool:

@@ -125,7 +125,7 @@ def test_failures_exit_1_with_one_line(tmp_path, capsys):
 def test_verify_exits_1_on_a_refuted_claim(tmp_path, monkeypatch, capsys):
     from symdyn.theorems import THEOREMS
 
-    monkeypatch.setattr("symdyn.theorems.THEOREMS", dict(THEOREMS))
+    monkeypatch.setattr("symdyn.theorems.registry.THEOREMS", dict(THEOREMS))
     mod = tmp_path / "claims.py"
     mod.write_text("import sympy as sp\nfrom symdyn import VectorField\nfrom symdyn.theorems import decay_law, register\n"
                    "a = sp.Symbol('a')\nvf = VectorField([a], [-a])\n"
@@ -145,7 +145,7 @@ def test_check_returning_no_checkresult_is_a_type_error(monkeypatch):
 
     from symdyn.theorems import THEOREMS, Theorem, verify
 
-    monkeypatch.setattr("symdyn.theorems.THEOREMS", dict(THEOREMS))
+    monkeypatch.setattr("symdyn.theorems.registry.THEOREMS", dict(THEOREMS))
     from symdyn.theorems import register
 
     register(Theorem("user.none", "x", "test", "numeric", lambda rng: {}, lambda inst: None))

@@ -56,7 +56,7 @@ def test_user_decay_law_is_proven_checked_and_refuted_when_false(monkeypatch, tm
     a, b, c, lam = sp.symbols("a b c lam", real=True)
     F = (b * a - c) ** 2 / 2 + lam * (a ** 2 + b ** 2) / 2
     vf = VectorField.from_objective(F, [a, b], [lam], stop_gradient={c: a})
-    monkeypatch.setattr("symdyn.theorems.THEOREMS", dict(THEOREMS))   # registrations stay in this test
+    monkeypatch.setattr("symdyn.theorems.registry.THEOREMS", dict(THEOREMS))   # registrations stay in this test
     true = register(decay_law("test.balance", vf, a ** 2 - b ** 2, 2 * lam, params={"lam": (0.0, 0.5)}))
     false = register(decay_law("test.wrong-rate", vf, a ** 2 - b ** 2, lam, params={"lam": (0.1, 0.5)}))
     ok, bad = verify([true.id, false.id], instances=8, progress=False, counterexample_dir=tmp_path)
@@ -73,7 +73,7 @@ def test_user_decay_law_is_proven_checked_and_refuted_when_false(monkeypatch, tm
 
 
 def test_verify_cli_imports_a_user_module(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr("symdyn.theorems.THEOREMS", dict(THEOREMS))
+    monkeypatch.setattr("symdyn.theorems.registry.THEOREMS", dict(THEOREMS))
     mod = tmp_path / "my_model.py"
     mod.write_text("import sympy as sp\nfrom symdyn import VectorField\nfrom symdyn.theorems import decay_law, register\n"
                    "x, y = sp.symbols('x y', real=True)\n"

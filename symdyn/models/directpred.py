@@ -26,10 +26,13 @@ Per-mode (p, s, τ) field in regularised polynomial form (§1.3):
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import sympy as sp
 
 from ..field import VectorField
+from ..stability import stability
 from .._validate import as_square_matrix
 from .ssl_linear import matrix_gradient
 
@@ -71,9 +74,16 @@ class DirectPred:
 
 
 def matrix_form(variant: str, n1: int, n2: int) -> dict:
-    """{state MatrixSymbol: derived rhs} of ``variant`` with symbolic X, Xp (n1×n1), α_p, β, η (Lemma 1)."""
+    """{state MatrixSymbol: derived rhs} of ``variant`` with symbolic X, Xp (n1×n1), α_p, β, η (Lemma 1).
+
+    Derived once per (variant, n1, n2): the data enter later as matrix values."""
     if variant not in VARIANTS:
         raise ValueError(f"variant: unknown {variant!r}; expected one of {VARIANTS}")
+    return dict(_derived_matrix_form(variant, int(n1), int(n2)))
+
+
+@functools.lru_cache(maxsize=64)
+def _derived_matrix_form(variant: str, n1: int, n2: int) -> dict:
     W, Wp, Wa = sp.MatrixSymbol("W", n2, n1), sp.MatrixSymbol("W_p", n2, n2), sp.MatrixSymbol("W_a", n2, n1)
     X, Xp = sp.MatrixSymbol("X", n1, n1), sp.MatrixSymbol("Xp", n1, n1)
     a_p, beta, eta = sp.symbols("alpha_p beta eta")
@@ -233,8 +243,6 @@ def mode_stability_table(alpha_p: float = 1.0, sigma2: float = 0.5, eta: float =
     """The §1.5 tables at τ = 1: fixed points of the 2-D (SimSiam) and 3-D (BYOL, regularised) per-mode
     fields — collapse, (p*₋, p*₋²/α_p), (p*₊, p*₊²/α_p) — with the derived Jacobian's eigenvalues (sorted
     by real part) and verdicts.  Rows: {"system", "point", "eigenvalues", "verdict"}."""
-    from ..stability import stability
-
     if not 0 < eta <= 1 / (4 * (1 + sigma2)):
         raise ValueError(f"eta: the non-trivial branch needs 0 < η ≤ 1/(4(1+σ²)) = {1 / (4 * (1 + sigma2)):.4g}, got {eta}")
     facts = mode_fixed_points()

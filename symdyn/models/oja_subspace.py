@@ -31,7 +31,7 @@ import sympy as sp
 
 from ..field import VectorField
 from .._validate import as_float_array, as_square_matrix
-from ..stability import StabilityReport, classify_spectrum
+from ..stability import StabilityReport, linear_stability
 from .ssl_linear import matrix_gradient
 
 __all__ = ["OjaSubspaceFlow", "projector_ode_residual"]
@@ -159,9 +159,7 @@ class OjaSubspaceFlow:
 
     def grassmann_stability(self, W, **tolerances) -> StabilityReport:
         """Stability of span(W) as an (isolated) equilibrium of the Grassmannian flow."""
-        JH = self.grassmann_jacobian(W)
-        scale = float(np.linalg.norm(JH, 2)) if JH.size else 0.0
-        return classify_spectrum(np.linalg.eigvals(JH), 0, scale, **tolerances)
+        return linear_stability(self.grassmann_jacobian(W), 0, **tolerances)
 
 
 def projector_ode_residual(d: int = 3, h: int = 2) -> sp.Matrix:

@@ -45,6 +45,7 @@ from ..field import VectorField
 from .._validate import as_float_array, as_square_matrix, choice, finite_real, positive_int, seed_value
 from ..polysolve import certify_roots, deflated_newton, distinct_roots, solve_groebner, solve_homotopy
 from ..equilibria.component import EquilibriumComponent
+from ..instances import random_moments  # noqa: F401  (re-exported: older imports)
 
 __all__ = ["LinearSSL", "KINDS", "matrix_gradient"]
 
@@ -846,30 +847,3 @@ def m1_radii(rho, tau, lam) -> dict:
     if r1.ndim == 0:
         return {"delta": float(delta), "radii": (float(r1), float(r2)), "exists": bool(exists)}
     return {"delta": delta, "radii": (r1, r2), "exists": exists}
-
-
-def random_moments(m: int, seed: int | np.random.Generator = 0, coupling: float = 0.3, noise: float = 0.3,
-                   commuting: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Second moments (Σx, Σyx, Σy) of a random two-view model, jointly PSD by construction.
-
-    Generic: z ~ N(0, I_m), x = P z + noise·ε₁, y = Q z + noise·ε₂ with P, Q = I + coupling·N(0,1):
-    Σx = PPᵀ + noise² I, Σyx = QPᵀ, Σy = QQᵀ + noise² I.
-    Commuting (§6.3): x = z + ε₁, y = z + ε₂ with z ~ N(0, V diag(d) Vᵀ) and isotropic noise, so that
-    Σx = V diag(d + noise²) Vᵀ and Σyx = V diag(d) Vᵀ share eigenvectors.
-    """
-    m = positive_int(m, "m")
-    coupling = finite_real(coupling, "coupling", low=0.0)
-    noise = finite_real(noise, "noise", low=0.0)
-    seed = seed_value(seed)
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    if commuting:
-        V, _ = np.linalg.qr(rng.standard_normal((m, m)))
-        d = rng.uniform(0.5, 2.0, m)
-        Sxz = (V * d) @ V.T
-        Sx = Sxz + noise ** 2 * np.eye(m)
-        return (Sx + Sx.T) / 2, (Sxz + Sxz.T) / 2, (Sx + Sx.T) / 2
-    P = np.eye(m) + coupling * rng.standard_normal((m, m))
-    Q = np.eye(m) + coupling * rng.standard_normal((m, m))
-    Sx = P @ P.T + noise ** 2 * np.eye(m)
-    Sy = Q @ Q.T + noise ** 2 * np.eye(m)
-    return (Sx + Sx.T) / 2, Q @ P.T, (Sy + Sy.T) / 2

@@ -1,0 +1,129 @@
+"""Registry entries of the self-attention note (``shared/papers/attention.md`` §2–§4): consensus and bipartite
+equilibria along eigenvectors, the Oja limit, Theorems A and B (spectra and verdicts), Corollary B3 and
+Proposition D(ii) (the regular triangle)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..classify import classify
+from ..instances import attention_instance, attention_model, polygon_instance
+from ..models.attention import bipartite_spectrum, consensus_spectrum
+from ..models.oja import OjaFlow
+from ..stability import linear_stability
+from .registry import CheckResult, Theorem
+
+__all__ = ["theorems"]
+
+
+def _check_consensus_eigenvector(inst):
+    model = attention_model(inst)
+    lam, U = np.linalg.eigh(inst["V"])
+    r_eig = float(model.residual(np.tile(U[:, inst["j"]], (model.n, 1))))
+    x = np.random.default_rng(inst["x_seed"]).standard_normal(model.d)
+    x /= np.linalg.norm(x)
+    r_rand = float(model.residual(np.tile(x, (model.n, 1))))
+    off = np.linalg.norm(inst["V"] @ x - (x @ inst["V"] @ x) * x)
+    return CheckResult(r_eig < 1e-13 and abs(r_rand - off) < 1e-12 and r_rand > 0, r_eig)
+
+
+def _check_bipartite_eigenvector(inst):
+    model = attention_model(inst)
+    if model.n < 2:
+        return CheckResult(True, 0.0, applicable=False)
+    _, U = np.linalg.eigh(inst["V"])
+    s = np.array([1.0] * inst["split"] + [-1.0] * (model.n - inst["split"]))
+    r_eig = float(model.residual(s[:, None] * U[:, inst["j"]]))
+    x = np.random.default_rng(inst["x_seed"]).standard_normal(model.d)
+    x /= np.linalg.norm(x)
+    r_rand = float(model.residual(s[:, None] * x))  # a random direction: not an eigenvector, not on the null cone
+    return CheckResult(r_eig < 1e-12 and r_rand > 1e-8, r_eig)
+
+
+def _check_oja_limit(inst):
+    model = attention_model(inst)
+    rng = np.random.default_rng(inst["x_seed"])
+    x = rng.standard_normal(model.d)
+    x /= np.linalg.norm(x)
+    oja = OjaFlow(inst["V"]).field().lambdify().f(x)
+    err = float(np.abs(model.f(np.tile(x, (model.n, 1))) - oja).max())
+    if model.n % 2 == 0:
+        s = np.array([1.0, -1.0] * (model.n // 2))
+        g = np.tanh(model.beta * x @ model.M @ x)
+        err = max(err, float(np.abs(model.f(s[:, None] * x) - s[:, None] * g * oja).max()))
+    return CheckResult(err < 1e-12, err)
+
+
+def _sorted(ev):
+    ev = np.asarray(ev, dtype=complex)
+    return ev[np.lexsort((ev.imag, ev.real))]
+
+
+def _check_theorem_A(inst):
+    model = attention_model(inst)
+    lam, U = np.linalg.eigh(inst["V"])
+    j = inst["j"]
+    JT = model.tangent_jacobian(np.tile(U[:, j], (model.n, 1)))
+    ev = np.linalg.eigvals(JT)
+    err = float(np.abs(_sorted(ev) - _sorted(consensus_spectrum(lam[j], np.delete(lam, j), model.n))).max())
+    verdict = linear_stability(JT).verdict
+    predicted = j == model.d - 1 and lam[-1] > lam[-2] and (lam[-1] > 0 or model.n == 1)
+    ok = err < 1e-9 and (verdict == "inconclusive" or (verdict == "asymptotically stable") == predicted)
+    return CheckResult(ok, err)
+
+
+def _check_theorem_B(inst):
+    model = attention_model(inst)
+    lam, U = np.linalg.eigh(inst["V"])
+    j, npl = inst["j"], inst["split"]
+    if model.n < 2:
+        return CheckResult(True, 0.0, applicable=False)
+    v = U[:, j]
+    s = np.array([1.0] * npl + [-1.0] * (model.n - npl))
+    JT = model.tangent_jacobian(s[:, None] * v)
+    ev = np.linalg.eigvals(JT)
+    pred = bipartite_spectrum(lam[j], np.delete(lam, j), model.beta * v @ model.M @ v, npl, model.n - npl)
+    err = float(np.abs(_sorted(ev) - _sorted(pred["eigenvalues"])).max())
+    verdict = linear_stability(JT).verdict
+    ok = err < 1e-9 and (verdict == "inconclusive" or (verdict == "asymptotically stable") == pred["stable"])
+    return CheckResult(ok, err)
+
+
+def _check_intermediate(inst):
+    model = attention_model(inst)
+    if model.n < 3 or model.d < 3:
+        return CheckResult(True, 0.0, applicable=False)
+    lam, U = np.linalg.eigh(inst["V"])
+    j = 1 + inst["j"] % (model.d - 2)   # neither the most negative (0) nor the principal (d−1)
+    s = np.array([1.0] * inst["split"] + [-1.0] * (model.n - inst["split"]))
+    JT = model.tangent_jacobian(s[:, None] * U[:, j])
+    ev = np.linalg.eigvals(JT)
+    return CheckResult(bool(ev.real.max() > 0), float(ev.real.max()),
+                       detail="an eigenvalue with Re > 0 at an intermediate eigenvector")
+
+
+def _check_triangle(inst):
+    th = inst["phase"] + 2 * np.pi * np.arange(3) / 3
+    X = np.c_[np.cos(th), np.sin(th)]
+    res = classify(X, V=np.eye(2), M=-np.eye(2), beta=inst["beta"])
+    ok = res.label == "polygonal" and res.stability.verdict == "asymptotically stable" and res.symmetry_dim == 1
+    return CheckResult(ok, abs(float(res.stability.max_real_nonneutral)), detail=res.stability.verdict)
+
+
+def theorems() -> list[Theorem]:
+    """The registry entries of this section."""
+    return [
+        Theorem("attn.consensus-eigenvector", r"(v,\dots,v)\text{ is an equilibrium} \iff Vv = \lambda v",
+                "attention.md §3 / Theorem A", "numeric", attention_instance, _check_consensus_eigenvector),
+        Theorem("attn.bipartite-eigenvector", r"(s_i v)\text{ is an equilibrium if } Vv=\lambda v",
+                "attention.md §3", "numeric", attention_instance, _check_bipartite_eigenvector),
+        Theorem("attn.oja-limit", r"\text{(SA) on the consensus manifold is the Oja flow; on the balanced bipartite manifold "
+                r"}\dot x = \tanh(\beta x^\top M x) P_x V x", "attention.md §2.2", "numeric", attention_instance, _check_oja_limit),
+        Theorem("attn.consensus-stability", r"\operatorname{spec} J_T = \{\lambda_k-\lambda\} \cup \{-\lambda\}^{(n-1)(d-1)}",
+                "attention.md §4 Theorem A", "numeric", attention_instance, _check_theorem_A),
+        Theorem("attn.bipartite-stability", r"\operatorname{spec} J_T = \{-\lambda d_\pm\} \cup \operatorname{spec} B_k",
+                "attention.md §4 Theorem B", "numeric", attention_instance, _check_theorem_B),
+        Theorem("attn.intermediate-never-stable", r"n\ge3:\text{ consensus/bipartite along an intermediate eigenvector is "
+                r"unstable}", "attention.md §4 Corollary B3", "numeric", attention_instance, _check_intermediate, measure="margin"),
+        Theorem("attn.triangle-stable", r"V=I,\,M=-I,\,d=2:\text{ the regular triangle is asymptotically stable modulo "
+                r"rotation}", "attention.md §4 Proposition D(ii)", "numeric", polygon_instance, _check_triangle, measure="margin"),
+    ]

@@ -1,0 +1,245 @@
+"""The theorem registry: :class:`Theorem` (a claim with its random-instance generator and check), the
+:class:`CheckResult` of one check, the registry :data:`THEOREMS` (built on first use from the section modules
+:mod:`.ssl_linear`, :mod:`.attention`, :mod:`.neighbours`), :func:`register`, and :func:`verify` with its report.
+
+``verify`` runs theorems on ``instances`` random instances each (seeded per theorem id, so ``--only`` draws the
+same instances), and reports per theorem how many instances passed, were not applicable (the hypothesis does not
+hold for that draw), or refuted the claim (the first counterexample written to ``results/counterexamples/ID.json``);
+a check that raises is reported as an error, never crashes the run.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import time
+import zlib
+from collections.abc import MutableMapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .._validate import positive_int, seed_value
+
+__all__ = ["Theorem", "CheckResult", "TheoremReport", "THEOREMS", "SECTIONS", "register", "verify", "format_report"]
+
+SECTIONS = ("ssl_linear", "attention", "neighbours")  # modules of this package, one per paper section, in order
+
+
+@dataclass
+class CheckResult:
+    """passed: the claim holds on this instance; applicable: the hypothesis holds; residual: the
+    measured error (or margin) of the check; detail: one line."""
+
+    passed: bool
+    residual: float = 0.0
+    applicable: bool = True
+    detail: str = ""
+
+
+@dataclass
+class Theorem:
+    """A claim: ``generate(rng)`` draws an instance, ``check(instance)`` returns a :class:`CheckResult`.
+
+    ``measure`` says what ``CheckResult.residual`` is: ``"residual"`` (an error: the report shows the largest)
+    or ``"margin"`` (a distance to the decision boundary of a verdict: the report shows the smallest, the
+    informative one)."""
+
+    id: str
+    statement: str
+    source: str
+    kind: str
+    generate: Callable[[np.random.Generator], dict]
+    check: Callable[[dict], CheckResult]
+    note: str = ""
+    measure: str = "residual"
+
+    def __post_init__(self):
+        if self.measure not in ("residual", "margin"):
+            raise ValueError(f"measure: expected 'residual' or 'margin', got {self.measure!r}")
+
+
+@dataclass
+class TheoremReport:
+    id: str
+    kind: str
+    instances: int
+    passed: int = 0
+    not_applicable: int = 0
+    refuted: int = 0
+    errors: int = 0
+    max_residual: float = 0.0
+    seconds: float = 0.0
+    status: str = ""
+    counterexample: str | None = None
+    first_error: str | None = None
+    measure: str = "residual"
+    min_margin: float | None = None
+    counterexample_residual: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when verified or not applicable (what ``symdyn verify`` exits 0 on)."""
+        return self.status in ("verified", "not applicable")
+
+
+
+
+class _Registry(MutableMapping):
+    """{id: Theorem}, filled on first use from the section modules (each has ``theorems() -> list``), so importing
+    symdyn does not build 26 claims and their models."""
+
+    def __init__(self):
+        self._items: dict = {}
+        self._loaded = False
+
+    def _load(self):
+        if not self._loaded:
+            self._loaded = True
+            user = dict(self._items)  # registered before the first use: after the built-in ones
+            self._items.clear()
+            for name in SECTIONS:
+                for th in importlib.import_module(f"{__package__}.{name}").theorems():
+                    self._items[th.id] = th
+            self._items.update(user)
+        return self._items
+
+    def __getitem__(self, key):
+        return self._load()[key]
+
+    def __setitem__(self, key, value):
+        self._load()[key] = value
+
+    def __delitem__(self, key):
+        del self._load()[key]
+
+    def __iter__(self):
+        return iter(self._load())
+
+    def __len__(self):
+        return len(self._load())
+
+    def __repr__(self) -> str:
+        return f"THEOREMS({list(self)})"
+
+
+THEOREMS = _Registry()
+
+
+def register(theorem: Theorem, replace: bool = False) -> Theorem:
+    """Add ``theorem`` to the registry (then ``verify`` and ``symdyn verify --import MODULE`` run it).
+
+    An existing id is an error unless ``replace=True``."""
+    if not isinstance(theorem, Theorem):
+        raise TypeError(f"theorem: expected a symdyn Theorem, got {type(theorem).__name__}")
+    if not isinstance(theorem.id, str) or not theorem.id or any(c.isspace() for c in theorem.id):
+        raise ValueError(f"theorem: id must be a non-empty string without spaces, got {theorem.id!r}")
+    if theorem.id in THEOREMS and not replace:
+        raise ValueError(f"theorem: id {theorem.id!r} is already registered (pass replace=True)")
+    if not callable(theorem.generate) or not callable(theorem.check):
+        raise TypeError("theorem: generate and check must be callables")
+    THEOREMS[theorem.id] = theorem
+    return theorem
+
+
+def _jsonable(obj):
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, (np.floating, np.integer)):
+        return obj.item()
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    return obj
+
+
+def verify(ids=None, instances: int = 20, seed: int = 0, progress: bool = True,
+           counterexample_dir: str | Path | None = "results/counterexamples") -> list[TheoremReport]:
+    """Run the registry (or ``ids``) on ``instances`` random instances each; see the module docstring."""
+    instances = positive_int(instances, "instances")
+    seed = seed_value(seed)
+    ids = list(THEOREMS) if not ids else ([ids] if isinstance(ids, str) else list(ids))
+    unknown = [i for i in ids if i not in THEOREMS]
+    if unknown:
+        raise ValueError(f"ids: unknown theorem id(s) {unknown}; valid ids: {', '.join(THEOREMS)}")
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(ids) * instances, desc="verify", unit="inst", mininterval=0.5)
+    reports = []
+    for tid in ids:
+        th = THEOREMS[tid]
+        rng = np.random.default_rng([seed, zlib.crc32(tid.encode())])  # same instances with or without --only
+        rep = TheoremReport(tid, th.kind, instances, measure=th.measure)
+        t0 = time.perf_counter()
+        for i in range(instances):
+            inst = th.generate(rng)
+            try:
+                res = th.check(inst)
+            except Exception as exc:  # reported, not raised: a failing check never stops the run
+                rep.errors += 1
+                rep.first_error = rep.first_error or f"{type(exc).__name__}: {exc}"
+                res = None
+            else:
+                if not isinstance(res, CheckResult):
+                    raise TypeError(f"{tid}: its check returned {type(res).__name__} {res!r}, not a CheckResult "
+                                    "(return CheckResult(passed, residual, applicable, detail))")
+            if res is not None:
+                r = float(res.residual)
+                if not res.applicable:
+                    rep.not_applicable += 1
+                elif res.passed:
+                    rep.passed += 1
+                    if np.isfinite(r):
+                        rep.max_residual = max(rep.max_residual, r)
+                        if th.measure == "margin":
+                            rep.min_margin = r if rep.min_margin is None else min(rep.min_margin, r)
+                else:
+                    rep.refuted += 1
+                    if rep.counterexample_residual is None:
+                        rep.counterexample_residual = r
+                    if rep.counterexample is None and counterexample_dir is not None:
+                        path = Path(counterexample_dir) / f"{tid}.json"
+                        path.parent.mkdir(parents=True, exist_ok=True)
+                        path.write_text(json.dumps({"theorem": tid, "seed": seed, "instance_index": i,
+                                                    "instance": _jsonable(inst), "detail": res.detail,
+                                                    "residual": r}, indent=2))
+                        rep.counterexample = str(path)
+            if bar is not None:
+                bar.update(1)
+        rep.seconds = time.perf_counter() - t0
+        applicable = instances - rep.not_applicable - rep.errors
+        if rep.errors:
+            rep.status = f"error on {rep.errors} of {instances}"
+        elif rep.refuted:
+            rep.status = f"refuted on {rep.refuted} of {applicable}"
+        elif applicable == 0:
+            rep.status = "not applicable"
+        else:
+            rep.status = "verified"
+        reports.append(rep)
+    if bar is not None:
+        bar.close()
+    return reports
+
+
+def format_report(reports) -> str:
+    """Markdown table: id · kind · instances · passed · n/a · status · value · time.
+
+    The value is the largest residual over passed instances, or for verdict theorems (measure "margin") the
+    smallest margin; on a refuted row, the first counterexample's residual and where it was saved."""
+    rows = ["| id | kind | instances | passed | n/a | status | max residual / min margin | time s |",
+            "|---|---|---|---|---|---|---|---|"]
+    for r in reports:
+        if r.refuted:
+            value = f"counterexample {r.counterexample_residual:.2e}" + (f" ({r.counterexample})" if r.counterexample else "")
+        elif r.measure == "margin":
+            value = f"margin {r.min_margin:.2e}" if r.min_margin is not None else "-"
+        else:
+            value = f"{r.max_residual:.2e}"
+        rows.append(f"| {r.id} | {r.kind} | {r.instances} | {r.passed} | {r.not_applicable} | {r.status} | "
+                    f"{value} | {r.seconds:.1f} |")
+    return "\n".join(rows)

@@ -1,0 +1,192 @@
+"""Registry entries of the linear SSL note (``shared/papers/ssl_linear.md`` §4–§7): balancedness, the SG/EMA
+fields are not gradients, gradient-flow collapse, (E1)/(E2) equilibria and their dimension, the m = 1 spheres,
+the stability of the branches and of the origin.
+
+Symbolic identities are proven once per shape with *symbolic* moments and λ (a proof for all data of that shape,
+cached), so ``--instances 10000`` costs only the numeric evaluations.
+"""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from ..instances import m1_instance, ssl_instance, ssl_model
+from ..models.ssl_linear import LinearSSL
+from ..stability import stability
+from .registry import CheckResult, Theorem
+
+__all__ = ["theorems"]
+
+
+@functools.lru_cache(maxsize=None)
+def _symbolic_model(m: int, n: int) -> LinearSSL:
+    return LinearSSL(m, n)
+
+
+# ---- SSL checks -----------------------------------------------------------------------------------
+def _check_balancedness(inst):
+    m, n = inst["m"], inst["n"]
+    if m * n <= 6:  # a proof for every moment matrix and λ of this shape (cached per shape)
+        proven = _balanced_symbolic(m, n)
+        if not proven:
+            return CheckResult(False, np.inf, detail="symbolic defect non-zero")
+    model = ssl_model(inst)
+    rng = np.random.default_rng(inst["x_seed"])
+    worst = 0.0
+    for kind in ("sg", "ema"):
+        k = model.kernel(kind)
+        x = rng.standard_normal(k.dimension)
+        dx = k.f(x)
+        A, B = model.unpack(x)[:2]
+        dA, dB = model.unpack(dx)[:2]
+        G = A @ A.T - B.T @ B
+        dG = dA @ A.T + A @ dA.T - dB.T @ B - B.T @ dB
+        worst = max(worst, float(np.abs(dG + 2 * model.lam * G).max() / max(np.abs(dG).max(), 1e-300)))
+    return CheckResult(worst < 1e-10, worst)
+
+
+@functools.lru_cache(maxsize=None)
+def _balanced_symbolic(m, n):
+    model = _symbolic_model(m, n)
+    return model.balancedness_defect("sg").is_zero_matrix and model.balancedness_defect("ema").is_zero_matrix
+
+
+def _check_not_gradient(inst):
+    model = ssl_model(inst)
+    rng = np.random.default_rng(inst["x_seed"])
+    out = []
+    for kind in ("sg", "ema", "gf"):
+        k = model.kernel(kind)
+        J = k.jacobian(rng.standard_normal(k.dimension))
+        out.append(float(np.linalg.norm(J - J.T) / np.linalg.norm(J)))
+    sg, ema, gf = out
+    return CheckResult(sg > 1e-6 and ema > 1e-6 and gf < 1e-12, gf,
+                       detail=f"‖J−Jᵀ‖/‖J‖: sg {sg:.3g}, ema {ema:.3g}, gf {gf:.2g}")
+
+
+def _check_gf_collapse(inst):
+    model = ssl_model(inst)
+    joint = np.block([[model.sigma_x, model.sigma_yx.T], [model.sigma_yx, model.sigma_y]])
+    if np.linalg.eigvalsh(joint).min() < 0:
+        return CheckResult(True, 0.0, applicable=False)
+    k = model.kernel("gf")
+    rng = np.random.default_rng(inst["x_seed"])
+    X = rng.standard_normal((20, k.dimension))
+    A, B = model.unpack(X)
+    gA = -model.unpack(k.f(X))[0]
+    inner = np.einsum("bij,bij->b", A, gA)
+    lhs_data = inner - model.lam * np.einsum("bij,bij->b", A, A)
+    # E‖BAx − Ay‖² = tr(M Σ Mᵀ) with M = [BA, −A] and Σ the joint second moment
+    Mmat = np.concatenate([B @ A, -A], axis=-1)
+    data = np.einsum("bij,jk,bik->b", Mmat, joint, Mmat)
+    resid = float(np.abs(lhs_data - data).max() / max(np.abs(inner).max(), 1e-300))
+    return CheckResult(resid < 1e-10 and np.all(data >= -1e-12), resid,
+                       detail="⟨A, ∇_A E⟩ = E‖BAx − Ay‖² + λ‖A‖² ≥ λ‖A‖²")
+
+
+def _varieties(inst, kind="sg"):
+    return ssl_model(inst).equilibria(kind)
+
+
+def _check_e1e2(inst):
+    model = ssl_model(inst)
+    worst, count = 0.0, 0
+    for kind in ("sg", "ema"):
+        for V in model.equilibria(kind):
+            for s in range(2):
+                worst = max(worst, V.residual(V.sample(s)))
+                count += 1
+    if count == 0:
+        return CheckResult(True, 0.0, applicable=False, detail="(E1) has no positive-definite root")
+    return CheckResult(worst < 1e-10, worst, detail=f"{count} sampled points")
+
+
+def _check_dimension(inst):
+    model = ssl_model(inst)
+    Vs = model.equilibria("sg")
+    if not Vs:
+        return CheckResult(True, 0.0, applicable=False)
+    worst = 0.0
+    ok = True
+    for V in Vs:
+        x = V.sample(0)
+        rep = stability(V.kernel, x, manifold_dim=V.dimension)
+        T = V.tangent_basis(x)
+        ok &= rep.neutral_count == V.dimension == T.shape[0] == model.n * model.m - model.m * (model.m + 1) // 2
+        worst = max(worst, float(np.linalg.norm(V.kernel.jacobian(x) @ T.T)))
+    return CheckResult(bool(ok), worst)
+
+
+def _check_m1_spheres(inst):
+    model = LinearSSL(1, inst["n"], [[inst["rho"]]], [[inst["tau"]]], lam=inst["lam"])
+    geo = model.m1_spheres()
+    Vs = model.equilibria("sg")
+    radii = sorted(float(np.sqrt(V.info["S"][0, 0])) for V in Vs)
+    if not geo["exists"]:
+        return CheckResult(len(radii) == 0, 0.0, detail="Δ < 0: no non-zero equilibrium")
+    expected = sorted(geo["radii"])
+    if len(radii) != len([r for r in expected if r > 0]):
+        return CheckResult(False, np.inf, detail=f"roots {radii} vs formula {expected}")
+    err = max(abs(a - b) / b for a, b in zip(radii, expected))
+    for V in Vs:
+        A, B = model.unpack(V.sample(inst["x_seed"] % 1000))
+        a = A[:, 0]
+        err = max(err, float(np.abs(B - np.sign(inst["tau"]) * np.outer(a, a) / np.linalg.norm(a)).max()))
+    return CheckResult(err < 1e-10, err)
+
+
+def _check_outer_branch(inst):
+    model = ssl_model(inst)
+    Vs = model.equilibria("sg")
+    if not Vs:
+        return CheckResult(True, 0.0, applicable=False)
+    verdicts = []
+    margin = np.inf
+    for V in Vs:
+        rep = V.stability(seed=0)
+        verdicts.append(rep.verdict)
+        margin = min(margin, abs(rep.max_real_nonneutral))
+    stable = [i for i, v in enumerate(verdicts) if v == "asymptotically stable"]
+    ok = stable == [len(Vs) - 1] and all(v == "saddle" for v in verdicts[:-1])
+    return CheckResult(ok, float(margin), detail=f"verdicts by increasing trace(S): {verdicts}")
+
+
+def _check_origin(inst):
+    model = ssl_model(inst)
+    worst = 0.0
+    ok = True
+    for kind in ("sg", "ema"):
+        k = model.kernel(kind)
+        rep = stability(k, np.zeros(k.dimension))
+        ok &= rep.verdict == "asymptotically stable"
+        target = [-model.lam] if kind == "sg" else [-model.lam, -model.kappa]
+        dist = np.min(np.abs(rep.eigenvalues[:, None] - np.array(target)[None, :]), axis=1)
+        worst = max(worst, float(dist.max()))
+    return CheckResult(bool(ok and worst < 1e-10), worst)
+
+
+def theorems() -> list[Theorem]:
+    """The registry entries of this section."""
+    return [
+
+        Theorem("ssl.balancedness", r"\frac{d}{dt}(AA^\top - B^\top B) = -2\lambda (AA^\top - B^\top B)"
+                r"\text{ along SG and EMA}", "ssl_linear.md §4 (Lemma 3.4 of the submission)", "symbolic",
+                ssl_instance, _check_balancedness),
+        Theorem("ssl.sg-not-gradient", r"DV_{SG},\,DV_{EMA}\text{ are not symmetric; }DV_{GF}\text{ is}",
+                "ssl_linear.md §8 (Prop. 3.2)", "numeric", ssl_instance, _check_not_gradient),
+        Theorem("ssl.gf-collapse", r"\langle A, \nabla_A \bar E\rangle = \mathbb E\|BAx-Ay\|^2 + \lambda\|A\|^2"
+                r"\;\Rightarrow\; \|A(t)\| \le e^{-\lambda t}\|A(0)\|", "ssl_linear.md §5 (Lemma 4.3)", "numeric",
+                ssl_instance, _check_gf_collapse),
+        Theorem("ssl.equilibria-E1E2", r"(U\sqrt{S_k}, B(U))\text{ with }S_k\text{ a PD root of (E1), B from (E2), is an "
+                r"equilibrium of SG and EMA}", "ssl_linear.md §6.1 (Prop. 4.5)", "numeric", ssl_instance, _check_e1e2),
+        Theorem("ssl.variety-dimension", r"\dim \mathcal A_k = nm - m(m+1)/2 = \#\{\mu(J)=0\}", "ssl_linear.md §6.2 (Cor. 4.6)",
+                "numeric", ssl_instance, _check_dimension),
+        Theorem("ssl.m1-spheres", r"m=1:\; \|a\| \in \{(|\tau| \mp \sqrt{\Delta})/2\rho\},\; \Delta=\tau^2-4\rho\lambda \ge 0",
+                "ssl_linear.md §6.4 (Prop. 4.11)", "numeric", m1_instance, _check_m1_spheres),
+        Theorem("ssl.stability-outer-branch", r"\text{exactly one full-rank branch (largest } \operatorname{tr} S_k"
+                r"\text{) is asymptotically stable; the others are saddles}", "ssl_linear.md §7.3.2 (note's claim; "
+                "Prop. 4.10 says 'in general asymptotically stable')", "numeric", ssl_instance, _check_outer_branch, measure="margin"),
+        Theorem("ssl.origin-stable", r"\lambda>0 \Rightarrow (0,0[,0])\text{ is asymptotically stable for SG and EMA}",
+                "ssl_linear.md §7.3.4", "numeric", ssl_instance, _check_origin),
+    ]
