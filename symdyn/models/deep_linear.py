@@ -18,7 +18,8 @@ from ..field import VectorField
 from .._validate import as_float_array, as_square_matrix
 from .ssl_linear import matrix_gradient
 
-__all__ = ["mode_field", "conserved_quantities", "symmetric_closed_form", "balanced_mode_equation", "full_field"]
+__all__ = ["mode_field", "conserved_quantities", "symmetric_closed_form", "hyperbola_spectrum", "balanced_mode_equation",
+           "full_field"]
 
 
 def mode_field(depth: int = 2, s=None, tau=1) -> VectorField:
@@ -51,6 +52,19 @@ def symmetric_closed_form():
     t, s, tau, u0 = sp.symbols("t s tau u_0", positive=True)
     u = s * sp.exp(2 * s * t / tau) / (sp.exp(2 * s * t / tau) - 1 + s / u0)
     return u, sp.simplify(tau * sp.diff(u, t) - 2 * u * (s - u)), (t, s, tau, u0)
+
+
+def hyperbola_spectrum(field: VectorField | None = None) -> dict:
+    """Eigenvalues of the depth-2 mode field's Jacobian on the hyperbola ab = s (b = s/a) and at the origin,
+    derived from ``field`` (default :func:`mode_field` (2) with symbolic s, τ).  On the hyperbola one eigenvalue is
+    0 (the tangent direction) and one is −(a² + b²)/τ < 0: normally hyperbolic and attracting; at the origin ±s/τ
+    (a saddle).  Returns {"hyperbola": [...], "origin": [...]} (SymPy expressions, sorted by their text)."""
+    vf = mode_field(2, s=None, tau=None) if field is None else field
+    a, b = vf.states
+    s = sp.Symbol("s", positive=True)
+    J = vf.jacobian()
+    return {"hyperbola": sorted((sp.simplify(e) for e in J.subs(b, s / a).eigenvals()), key=str),
+            "origin": sorted(J.subs({a: 0, b: 0}).eigenvals(), key=str)}
 
 
 def balanced_mode_equation(depth: int):

@@ -231,9 +231,13 @@ class LinearSSL:
         return self.sigma_x is not None and self.sigma_yx is not None and self.lam is not None
 
     # ---- objective -----------------------------------------------------------------------------
-    def objective(self) -> sp.Expr:
-        """F(A, B, C) in closed matrix form (MatrixSymbols; Σxy = Σyxᵀ)."""
-        A, B, C, Sx, Syx, Sy, lam = self.A, self.B, self.C, self.Sx, self.Syx, self.Sy, self.lam_symbol
+    def objective(self, target: str = "c") -> sp.Expr:
+        """F(A, B, C) in closed matrix form (MatrixSymbols; Σxy = Σyxᵀ); ``target="a"`` gives the gradient-flow
+        objective E(A, B) = F(A, B, A)."""
+        if target not in ("a", "c"):
+            raise ValueError(f"target: expected 'a' or 'c', got {target!r}")
+        A, B, Sx, Syx, Sy, lam = self.A, self.B, self.Sx, self.Syx, self.Sy, self.lam_symbol
+        C = A if target == "a" else self.C
         half = sp.Rational(1, 2)
         return (half * sp.Trace(B * A * Sx * A.T * B.T) - sp.Trace(B * A * Syx.T * C.T)
                 + half * sp.Trace(C * Sy * C.T) + lam * half * (sp.Trace(A * A.T) + sp.Trace(B * B.T)))
@@ -254,7 +258,7 @@ class LinearSSL:
         F = self.objective()
         sym = (self.Sx, self.Sy)
         if kind == "gf":
-            E = F.xreplace({self.C: self.A})
+            E = self.objective(target="a")
             return {X: matrix_gradient(E, X, sym) for X in (self.A, self.B)}
         grads = {X: matrix_gradient(F, X, sym) for X in (self.A, self.B)}
         if kind == "sg":
@@ -822,6 +826,55 @@ class LinearSSL:
         self._require_numeric("m1_spheres")
         rho, tau, lam = float(self.sigma_x[0, 0]), float(self.sigma_yx[0, 0]), self.lam
         return m1_radii(rho, tau, lam)
+
+    @staticmethod
+    def m1_branch_linearisation(kind: str = "sg") -> dict:
+        """m = n = 1, τ > 0: the Jacobian of the derived ``kind`` field ("sg" or "ema") at the equilibrium
+        a = b (= c) = r, where λ = r(τ − ρr), and the verdict on each sphere decided by Routh–Hurwitz, symbolically.
+
+        On the spheres 2ρr − τ = ±√Δ (outer +, inner −).  With q = √Δ > 0 and τ = q + w (λ > 0 ⇔ w > 0) every
+        characteristic coefficient p_i and the Hurwitz determinant become rational functions of positive symbols
+        q, w, ρ, κ whose signs SymPy decides.  Verdict: "asymptotically stable" when all p_i > 0 (and p₂p₁ − p₀ > 0
+        for degree 3), "saddle" when p₀ < 0 (a positive real eigenvalue, with −p_{k−1} = tr J < 0), else
+        "inconclusive".
+
+        Returns {"J" (in r, ρ, τ, κ), "charpoly" (in μ), "coefficients" [p_{k−1}, …, p₀], "trace", "det",
+        "hurwitz" (p₂p₁ − p₀, degree 3 only), "verdicts": {"outer", "inner"}}.
+
+        >>> LinearSSL.m1_branch_linearisation("sg")["verdicts"]
+        {'outer': 'asymptotically stable', 'inner': 'saddle'}
+        """
+        if kind not in ("sg", "ema"):
+            raise ValueError(f"kind: the m = 1 branches are equilibria of 'sg' and 'ema', got {kind!r}")
+        scal = LinearSSL(1, 1)
+        vf = scal.field(kind)
+        rho, tau = sp.Symbol("sx_11", real=True), sp.Symbol("syx_11", real=True)
+        r = sp.Symbol("r", positive=True)
+        rhoP, tauP = sp.symbols("rho tau", positive=True)
+        J = sp.simplify(vf.jacobian().xreplace({rho: rhoP, tau: tauP, scal.lam_symbol: r * (tauP - rhoP * r)})
+                        .xreplace({s: r for s in vf.states}))
+        mu = sp.Symbol("mu")
+        cp = sp.Poly(sp.factor((mu * sp.eye(J.rows) - J).det()), mu)
+        coeffs = [sp.factor(c) for c in cp.all_coeffs()[1:]]
+        out = {"J": J, "charpoly": cp, "coefficients": coeffs, "trace": sp.factor(J.trace()),
+               "det": sp.factor(J.det()), "verdicts": {}}
+        quantities = list(coeffs)
+        if J.rows == 3:
+            out["hurwitz"] = sp.factor(coeffs[0] * coeffs[1] - coeffs[2])
+            quantities.append(out["hurwitz"])
+        q, w, kap = sp.symbols("q w kappa", positive=True)
+        for branch, sign in (("outer", 1), ("inner", -1)):
+            rr = (q + w + sign * q) / (2 * rhoP)
+            signs = [sp.factor(sp.expand(e.xreplace({r: rr}).xreplace({tauP: q + w, scal.kappa_symbol: kap})))
+                     for e in quantities]
+            if all(e.is_positive for e in signs):
+                verdict = "asymptotically stable"
+            elif signs[len(coeffs) - 1].is_negative and signs[0].is_positive:
+                verdict = "saddle"
+            else:
+                verdict = "inconclusive"
+            out["verdicts"][branch] = verdict
+        return out
 
     @staticmethod
     def m1_radii_symbolic():

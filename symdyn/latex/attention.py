@@ -1,0 +1,43 @@
+"""The derivation document of self-attention on the sphere (``attention.md`` §1–§5)."""
+from __future__ import annotations
+
+import sympy as sp
+
+from ..models.attention import bipartite_spectrum_symbolic, consensus_spectrum_symbolic
+from ..models.oja import OjaFlow
+from .document import document, equation
+
+__all__ = ["attention_document"]
+
+def attention_document(d: int = 3) -> str:
+    """Self-attention on the sphere: the field, its Oja reductions, Theorems A and B (attention.md §1–§5)."""
+    xi, xj, xk = (sp.MatrixSymbol(f"x_{s}", d, 1) for s in "ijk")
+    M, V = sp.MatrixSymbol("M", d, d), sp.MatrixSymbol("V", d, d)
+    beta = sp.Symbol("beta", nonnegative=True)
+    i, j, k, n = sp.symbols("i j k n", integer=True)
+    ell = beta * (xi.T * M * xj)
+    body = [r"\section{Model}",
+            rf"Tokens $x_i \in S^{{{d - 1}}}$, $i = 1,\dots,n$; logits and softmax attention:",
+            equation(rf"\ell_{{ij}} = {sp.latex(ell)},\qquad a_{{ij}} = \frac{{e^{{\ell_{{ij}}}}}}{{\sum_k e^{{\ell_{{ik}}}}}}"),
+            equation(r"\dot x_i = P_{x_i}\, m_i,\qquad m_i = \sum_j a_{ij} " + sp.latex(V * xj)
+                + r",\qquad P_x = I - x x^\top"),
+            r"\section{Consensus manifold: the Oja flow}"]
+    oja = OjaFlow(d=d).field()
+    (x, fx), = oja.matrix_form.items()
+    body += [r"On $\{x_1=\dots=x_n=x\}$ the rows of $A$ sum to one, so the dynamics are exactly", equation(rf"\dot {sp.latex(x)} = {sp.latex(fx)}")]
+    A = consensus_spectrum_symbolic()
+    body += [r"\section{Theorem A (consensus)}",
+             r"At $x_i = v$ with $Vv = \lambda v$ the tangent Jacobian has eigenvalues",
+             equation(rf"{sp.latex(A['synchronous'][0])}\ (\text{{each other eigenvalue }}\lambda_k),\qquad "
+                 rf"{sp.latex(A['disagreement'][0])}\ \text{{with multiplicity }} {sp.latex(A['disagreement'][1])}"),
+             r"so consensus is asymptotically stable iff $\lambda$ is the simple principal eigenvalue and $\lambda > 0$."]
+    B = bipartite_spectrum_symbolic()
+    body += [r"\section{Theorem B (bipartite consensus)}",
+             r"At $x_i = s_i v$ with $n_\pm$ tokens at $\pm v$, $\gamma = \beta v^\top M v$:",
+             equation(rf"p_+ = {sp.latex(B['p_plus'])},\qquad p_- = {sp.latex(B['p_minus'])}"),
+             equation(rf"d_\pm = 2p_\pm - 1,\qquad B_k = {sp.latex(B['B_k'])}"),
+             equation(rf"\operatorname{{tr}} B_k = {sp.latex(B['trace'])}"),
+             equation(rf"\det B_k = {sp.latex(B['det'])}"),
+             r"Eigenvalues: $-\lambda d_+$ and $-\lambda d_-$ (within-group modes) and the spectra of $B_k$. Asymptotically "
+             r"stable iff $\lambda d_\pm > 0$ (groups of size $\ge 2$), $\operatorname{tr} B_k < 0$ and $\det B_k > 0$ for all $k$."]
+    return document("Self-attention dynamics on the sphere: derivation", body)

@@ -1,0 +1,140 @@
+"""The derivation document of the linear SSL model (``ssl_linear.md`` §2–§7): typeset from the model's objective,
+gradients, fields, (E1)/(E2), the m = 1 linearisation and a numeric instance's equilibria and verdicts."""
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from ..instances import random_moments
+from ..models.ssl_linear import KINDS, LinearSSL
+from ..stability import stability
+from .document import KIND_TITLES, document, equation, num_latex
+
+__all__ = ["ssl_document"]
+
+
+def ssl_document(kind: str = "sg", m: int = 2, n: int = 3, seed: int = 0, *, model: LinearSSL | None = None) -> str:
+    """The derivation of the linear SSL ``kind`` field (ssl_linear.md §2–§7) as a LaTeX document.
+
+    Symbolic sections are typeset from the (m, n) model with symbolic moments (a derivation for all data of that
+    shape) and the m = n = 1 model; the stability section from ``model`` (a numeric LinearSSL of shape (m, n); by
+    default moments ``random_moments(m, seed)``, λ = 0.01, κ = 0.5), whose cached equilibria are used as they are.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind: unknown kind {kind!r}; expected one of {KINDS}")
+    if model is not None:
+        if not isinstance(model, LinearSSL) or not model.is_numeric:
+            raise TypeError("model: expected a LinearSSL with numeric moments and lam")
+        m, n = model.m, model.n
+    numeric = model
+    model = LinearSSL(m, n)
+    names = model.latex_names
+    tex = lambda e: sp.latex(e, symbol_names=names)  # noqa: E731
+    body = [r"\section{Model}",
+            r"Encoder $A\in\mathbb R^{n\times m}$, predictor $B\in\mathbb R^{n\times n}$, target $C\in\mathbb R^{n\times m}$; "
+            r"second moments $\Sigma_x = \mathbb E[xx^\top]$, $\Sigma_{yx}=\mathbb E[yx^\top]$, $\Sigma_y=\mathbb E[yy^\top]$. "
+            r"The objective $F(A,B,C) = \tfrac12\mathbb E\|BAx - Cy\|^2 + \tfrac\lambda2(\|A\|^2+\|B\|^2)$ is, in trace form,",
+            equation("F = " + tex(model.objective()))]
+    body.append(r"\section{Differentiation}")
+    if kind == "gf":
+        E = model.objective(target="a")
+        body += [r"Gradient flow differentiates $\bar E(A,B) = F(A,B,A)$:", equation(r"\bar E = " + tex(E))]
+        g = model.gradients("gf")
+        body += [equation(rf"\nabla_A \bar E = {tex(g[model.A])}"), equation(rf"\nabla_B \bar E = {tex(g[model.B])}")]
+    else:
+        g = model.gradients("ema")  # before any substitution
+        body += ["SymPy's matrix calculus on the trace form gives (with $\\Sigma_x$ symmetric)",
+                 equation(rf"\nabla_A F = {tex(g[model.A])}"), equation(rf"\nabla_B F = {tex(g[model.B])}")]
+        if kind == "sg":
+            gs = model.gradients("sg")
+            body += [r"The stop-gradient freezes the target: differentiate first, \emph{then} substitute $C = A$:",
+                     equation(rf"\nabla_A F\big|_{{C=A}} = {tex(gs[model.A])}"),
+                     equation(rf"\nabla_B F\big|_{{C=A}} = {tex(gs[model.B])}")]
+        else:
+            body += [r"The target follows the encoder: $\dot C = \kappa (A - C)$ (the continuous limit of "
+                     r"$C \leftarrow \alpha C + (1-\alpha)A$ with $1-\alpha = \kappa\eta$)."]
+    mf = model.matrix_field(kind)
+    body += [r"\section{Vector field}",
+             equation(r"\begin{aligned}" + r" \\ ".join(rf"\dot {tex(X)} &= {tex(e)}" for X, e in mf.items()) + r"\end{aligned}")]
+    # scalar case, entry-wise and symbolic
+    scal = LinearSSL(1, 1)
+    vf1 = scal.field(kind)
+    rho, tau = sp.Symbol("sx_11", real=True), sp.Symbol("syx_11", real=True)
+    nm = dict(names)
+    nm.update({rho: r"\rho", tau: r"\tau", sp.Symbol("sy_11", real=True): r"\sigma_y"})
+    t1 = lambda e: sp.latex(e, symbol_names=nm)  # noqa: E731
+    body += [r"For $m = n = 1$ ($\rho = \Sigma_x$, $\tau = \Sigma_{yx}$) the entry-wise derivation gives",
+             equation(r"\begin{aligned}" + r" \\ ".join(rf"\dot {{{t1(s)}}} &= {t1(sp.factor(f))}"
+                                                   for s, f in zip(vf1.states, vf1.rhs)) + r"\end{aligned}")]
+    check = vf1.is_gradient()
+    body += [r"\section{Gradient structure}",
+             rf"The antisymmetric part of the Jacobian of the scalar field is ${t1(check.curl)}$, so the field "
+             + (r"is a gradient field." if check.is_gradient else
+                r"is \emph{not} the gradient of any smooth function (Schwarz: mixed partials would commute).")]
+    body.append(r"\section{Equilibria}")
+    if kind == "gf":
+        body += [r"Euler's identity (the data term is homogeneous of degree 2 in $A$) is verified by exact expansion: "
+                 rf"$\langle A, \nabla_A \bar E\rangle - (\mathbb E\|BAx-Ay\|^2 + \lambda\|A\|^2) = {sp.latex(model.gf_euler_defect())}$ "
+                 rf"for $m={m}, n={n}$ with symbolic moments. Hence $\frac{{d}}{{dt}}\|A\|^2 \le -2\lambda\|A\|^2$, "
+                 r"$\|A(t)\|\le e^{-\lambda t}\|A(0)\|$, and $(0,0)$ is the only critical point: gradient flow collapses."]
+    else:
+        S = sp.MatrixSymbol("S", m, m)
+        I = sp.Identity(m)
+        lam = model.lam_symbol
+        E1 = sp.Eq((model.Sx * S + lam * I) * (S * model.Sx + lam * I), model.Syx.T * S * model.Syx)
+        W = sp.MatrixSymbol("W", n, n)
+        body += [r"With $S = A^\top A \succ 0$, the equilibria satisfy (E1) and (E2):",
+                 equation(tex(E1) + r"\qquad\text{(E1)}"),
+                 equation(rf"B = {tex(model.A * model.Syx * model.A.T * W ** -1)},\quad W = {tex(model.A * model.Sx * model.A.T + lam * sp.Identity(n))}"
+                     + r"\qquad\text{(E2)}" + (r",\quad C = A" if kind == "ema" else "")),
+                 r"Each positive-definite root $S_k$ gives the variety $\{(U\sqrt{S_k}, B(U)) : U^\top U = I_m\}$ of "
+                 rf"dimension $nm - m(m+1)/2 = {n * m - m * (m + 1) // 2}$ for $m={m}, n={n}$."]
+        # scalar branch: the model's linearisation and its Routh–Hurwitz verdicts
+        lin = LinearSSL.m1_branch_linearisation(kind)
+        J1, verdicts = lin["J"], lin["verdicts"]
+        body += [r"\subsection*{Scalar case: the two spheres}",
+                 r"For $m=1$, (E1) reads $(\rho s + \lambda)^2 = \tau^2 s$; with $s = r^2$ the radii are the roots of "
+                 r"$\rho r^2 - |\tau| r + \lambda = 0$:"]
+        delta, r1, r2 = LinearSSL.m1_radii_symbolic()
+        body.append(equation(rf"r_{{1,2}} = {sp.latex(r1)},\; {sp.latex(r2)},\qquad \Delta = {sp.latex(delta)}"))
+        body += [r"At the equilibrium $a = b = \cdots = r$ ($\tau > 0$, $\lambda = r(\tau - \rho r)$) the Jacobian is",
+                 equation("J = " + sp.latex(J1))]
+        expected = {"outer": "asymptotically stable", "inner": "saddle"}
+        if kind == "sg":
+            body += [equation(rf"\operatorname{{tr}} J = {sp.latex(lin['trace'])},\qquad "
+                              rf"\det J = {sp.latex(lin['det'])}"),
+                     r"On the outer sphere $2\rho r - \tau = \sqrt\Delta > 0$, so $\det J > 0 > \operatorname{tr} J$: "
+                     r"asymptotically stable. On the inner sphere $\det J < 0$: a saddle." if verdicts == expected else
+                     rf"Routh--Hurwitz on the spheres $2\rho r - \tau = \pm\sqrt\Delta$: outer {verdicts['outer']}, "
+                     rf"inner {verdicts['inner']}."]
+        else:
+            body += [equation(r"\det(\mu I - J) = " + sp.latex(lin["charpoly"].as_expr())),
+                     equation(r"p_2 p_1 - p_0 = " + sp.latex(lin["hurwitz"])),
+                     r"Routh--Hurwitz: on the outer sphere every coefficient and $p_2p_1 - p_0$ are positive for all "
+                     r"$\kappa > 0$ (asymptotically stable); on the inner sphere $p_0 < 0$ (a saddle)." if verdicts == expected
+                     else rf"Routh--Hurwitz on the spheres $2\rho r - \tau = \pm\sqrt\Delta$ for all $\kappa > 0$: outer "
+                     rf"{verdicts['outer']}, inner {verdicts['inner']}."]
+        # numeric instance
+        inst = numeric if numeric is not None else LinearSSL(m, n, *random_moments(m, seed), lam=0.01, kappa=0.5)
+        Vs = inst.equilibria(kind)
+        rows = []
+        for V in Vs:
+            rep = V.stability(seed=0)
+            ev = np.linalg.eigvalsh(V.info["S"])
+            rows.append(rf"${', '.join(num_latex(e) for e in ev)}$ & {V.dimension} & {rep.neutral_count} & "
+                        rf"${num_latex(rep.max_real_nonneutral)}$ & {rep.verdict} \\")
+        body += [r"\section{Stability on a random instance}",
+                 (rf"Moments from \texttt{{random\_moments({m}, seed={seed})}}, $\lambda = 0.01$"
+                  + (r", $\kappa = 0.5$" if kind == "ema" else "") if numeric is None else
+                  rf"The given moments, $\lambda = {num_latex(inst.lam)}$"
+                  + (rf", $\kappa = {num_latex(inst.kappa)}$" if kind == "ema" else "")) + rf"; (E1) solved by {Vs[0].info['method'] if Vs else 'the solver'} "
+                 rf"({Vs[0].info['complex_count'] if Vs else 0} complex roots). Each row is one full-rank variety; the "
+                 r"neutral count is the number of zero eigenvalues of $J$ at a sampled point.",
+                 r"\begin{center}\begin{tabular}{lcccl}" "\n"
+                 r"eig$(S_k)$ & dim & neutral & max Re (non-neutral) & verdict \\ \hline" "\n"
+                 + "\n".join(rows) + "\n" + r"\end{tabular}\end{center}"]
+        origin = stability(inst.kernel(kind), np.zeros(inst.state_dimension(kind)))
+        body.append(rf"At the origin all eigenvalues are ${sp.latex(sorted(set(np.round(origin.eigenvalues.real, 6).tolist())))}$: "
+                    rf"{origin.verdict}" + (" (collapse is locally attracting)." if origin.verdict == "asymptotically stable"
+                                             else "."))
+    return document(f"Linear SSL, {KIND_TITLES[kind]}: derivation", body)
