@@ -24,9 +24,9 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import baselines  # noqa: E402
 from symdyn import LinearSSL, OjaFlow, SelfAttention  # noqa: E402
-from symdyn.models.ssl_linear import random_moments  # noqa: E402
+from symdyn.instances import random_moments  # noqa: E402
+from symdyn.readme import splice_readme  # noqa: E402
 
-START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
 def median_time(fn, repeats):
@@ -169,6 +169,7 @@ def main(argv=None) -> int:
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--quick", action="store_true", help="smaller sizes (for a smoke test)")
     p.add_argument("--no-readme", action="store_true", help="do not rewrite README.md")
+    p.add_argument("--readme", default=str(ROOT / "README.md"), help="README whose bench section is rewritten")
     p.add_argument("--out", default=str(ROOT / "results" / "bench.json"))
     a = p.parse_args(argv)
     if a.repeats < 1:
@@ -184,12 +185,7 @@ def main(argv=None) -> int:
     out.write_text(json.dumps(res, indent=2))
     table = markdown(res)
     if not a.no_readme:
-        readme = ROOT / "README.md"
-        text = readme.read_text()
-        if START in text and END in text:
-            head, rest = text.split(START, 1)
-            _, tail = rest.split(END, 1)
-            readme.write_text(head + START + "\n" + table + "\n" + END + tail)
+        splice_readme(a.readme, "bench", table)
     print(f"\nwritten {out}; total {res['seconds']:.1f} s")
     return 0
 

@@ -1,14 +1,33 @@
-"""symdyn — symbolic-numeric analysis of learning dynamics (public API)."""
-from .classify import ClassificationResult, Tolerances, classify
-from .equilibria import EquilibriumComponent, EquilibriumSet, equilibrium_components
-from .field import GradientCheck, VectorField
-from .kernels import Kernel
-from .models import DirectPred, LinearSSL, MultiAgentOja, OjaFlow, OjaSubspaceFlow, SelfAttention
-from .stability import StabilityReport, stability
-from .equilibria import EquilibriumVariety
+"""symdyn — symbolic-numeric analysis of learning dynamics.
 
-__all__ = ["VectorField", "GradientCheck", "Kernel", "LinearSSL", "SelfAttention", "OjaFlow", "MultiAgentOja",
-           "OjaSubspaceFlow", "DirectPred",
-           "EquilibriumVariety", "StabilityReport", "stability", "classify", "ClassificationResult", "Tolerances",
-           "equilibrium_components", "EquilibriumComponent"]
+The public API: everything the README's tour and a 20-line user model need, without deep imports.  A model (or
+your own :class:`VectorField`) gives a field; ``field.lambdify()`` a compiled :class:`Kernel`; equilibria come
+from the model or :func:`equilibrium_components`; verdicts from :func:`stability` / :func:`linear_stability`;
+trajectories from :func:`integrate` / :func:`euler_map`; claims are checked by :func:`verify`; documents come
+from :func:`field_document` and the other renderers in :mod:`symdyn.latex`.  The modules ``symdyn.stability``,
+``symdyn.classify`` and ``symdyn.local_dimension`` are modules (their docstrings are the specifications) that can
+be called as their namesake functions.  See ARCHITECTURE.md for the layout.
+"""
+from . import classify, local_dimension, stability  # callable modules: symdyn.stability(kernel, x) works
+from .classify import ClassificationResult, Tolerances
+from .equilibria import EquilibriumComponent, EquilibriumSet, EquilibriumVariety, equilibrium_components
+from .field import GradientCheck, VectorField
+from .flows import Trajectory, ema_step, euler_map, gradient_step, integrate
+from .instances import random_moments
+from .kernels import Kernel
+from .latex import field_document, ssl_document
+from .local_dimension import LocalDimension
+from .models import DeepLinear, DirectPred, LinearSSL, MultiAgentOja, OjaFlow, OjaSubspaceFlow, SelfAttention
+from .stability import StabilityReport, linear_stability
+from .theorems import CheckResult, Theorem, decay_law, register, verify
+
+__all__ = ["VectorField", "GradientCheck", "Kernel",
+           "LinearSSL", "SelfAttention", "OjaFlow", "MultiAgentOja", "OjaSubspaceFlow", "DirectPred", "DeepLinear",
+           "EquilibriumComponent", "EquilibriumSet", "EquilibriumVariety", "equilibrium_components",
+           "local_dimension", "LocalDimension",
+           "stability", "linear_stability", "StabilityReport",
+           "classify", "ClassificationResult", "Tolerances",
+           "integrate", "euler_map", "gradient_step", "ema_step", "Trajectory",
+           "verify", "register", "decay_law", "Theorem", "CheckResult",
+           "field_document", "ssl_document", "random_moments"]
 __version__ = "0.1.0"

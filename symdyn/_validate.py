@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["as_float_array", "as_square_matrix", "positive_int", "nonnegative_int", "seed_value", "tolerance",
-           "finite_real", "choice", "real_scalar"]
+           "finite_real", "choice", "real_scalar", "arg_positive_int", "arg_seed", "arg_finite_float"]
 
 
 def _is_int(value) -> bool:
@@ -148,3 +148,43 @@ def as_square_matrix(value: Any, name: str, size: int | None = None, symmetric: 
     if symmetric and arr.size and not np.allclose(arr, arr.T, rtol=0, atol=1e-12 * np.abs(arr).max()):
         raise ValueError(f"{name}: must be symmetric (max |M - M^T| = {np.abs(arr - arr.T).max():.3g})")
     return arr
+
+
+# ---- command-line values (argparse ``type=`` converters: the same rules, one-line messages) ----------------
+def _argparse_error(message: str):
+    import argparse
+
+    return argparse.ArgumentTypeError(message)
+
+
+def arg_positive_int(text: str) -> int:
+    """A positive integer from the command line."""
+    try:
+        v = int(text)
+    except ValueError:
+        raise _argparse_error(f"expected a positive integer, got {text!r}") from None
+    if v < 1:
+        raise _argparse_error(f"expected a positive integer, got {text}")
+    return v
+
+
+def arg_seed(text: str) -> int:
+    """A non-negative integer seed from the command line."""
+    try:
+        v = int(text)
+    except ValueError:
+        raise _argparse_error(f"expected a non-negative integer seed, got {text!r}") from None
+    if v < 0:
+        raise _argparse_error(f"expected a non-negative integer seed, got {text}")
+    return v
+
+
+def arg_finite_float(text: str) -> float:
+    """A finite real number from the command line."""
+    try:
+        v = float(text)
+    except ValueError:
+        raise _argparse_error(f"expected a number, got {text!r}") from None
+    if not math.isfinite(v):
+        raise _argparse_error(f"expected a finite number, got {text}")
+    return v

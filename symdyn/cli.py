@@ -1,7 +1,7 @@
-"""Command line: ``symdyn verify | derive MODEL | reproduce NAME [options]`` (also ``python -m symdyn``).
+"""Command line: ``symdyn verify | derive MODEL | reproduce NAME | classify X | bench`` (also ``python -m symdyn``).
 
-Each derive model and each experiment (registered in :data:`EXPERIMENTS`) has a sub-parser with only its
-own options: an option that does not apply to the chosen verb is refused, not ignored.  Every random
+Each derive model and each experiment has a sub-parser with only its own options (the ``reproduce`` sub-parsers are
+generated from the experiment registry :data:`symdyn.experiments.EXPERIMENTS`): an option that does not apply to the chosen verb is refused, not ignored.  Every random
 experiment takes ``--seed`` (a non-negative integer).  Errors are one line on stderr; exit status 0
 (success), 1 (failure: a refuted or erroring theorem, an unwritable output, an error inside an imported
 module) or 2 (usage).
@@ -10,100 +10,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 
-__all__ = ["main", "EXPERIMENTS"]
+from ._validate import arg_finite_float, arg_positive_int, arg_seed
+from .experiments import EXPERIMENTS
+from .readme import splice_readme
 
-
-def update_readme(path: str | None, key: str, text: str) -> None:
-    """Replace the text between ``<!-- key:start -->`` and ``<!-- key:end -->`` in ``path`` (if both exist)."""
-    if not path:
-        return
-    from pathlib import Path
-
-    p = Path(path)
-    start, end = f"<!-- {key}:start -->", f"<!-- {key}:end -->"
-    body = p.read_text() if p.exists() else ""
-    if start in body and end in body:
-        head, rest = body.split(start, 1)
-        _, tail = rest.split(end, 1)
-        p.write_text(head + start + "\n" + text.rstrip() + "\n" + end + tail)
+__all__ = ["main", "build_parser", "EXPERIMENTS"]
 
 
-def _report(args, key: str, settings: str, table: str, remark: str) -> None:
-    """Print an experiment's table and remark, and write the table into the README section ``key``."""
-    print()
-    print(table)
-    update_readme(args.readme, key, f"{settings}:\n\n{table}")
-    print()
-    print(remark)
-
-
-def _reproduce_ssl_m1(args) -> int:
-    from .experiments.ssl_m1 import format_table, run
-
-    n = 2 if args.n is None else args.n
-    out = "results/ssl_m1.json" if args.out is None else args.out
-    print(f"ssl-m1: trials={args.trials} steps={args.steps} n={n} eta={args.eta} alpha={args.alpha} "
-          f"seed={args.seed}", flush=True)
-    t0 = time.perf_counter()
-    res = run(trials=args.trials, steps=args.steps, n=n, eta=args.eta, alpha=args.alpha, seed=args.seed,
-              out=out or None, progress=not args.no_progress)
-    _report(args, "reproduce:ssl-m1", f"`symdyn reproduce ssl-m1` (trials={args.trials}, steps={args.steps}, n={n}, "
-            f"eta={args.eta}, alpha={args.alpha}, seed={args.seed})", format_table(res),
-            "Paper: 10^4 trials, the subset (all or Δ ≥ 0) is not stated; its n, η, α, initialisation are not known "
-            "(shared/papers/ssl_linear.md §9, §11.4).")
-    print("diverged: " + ", ".join(f"{k.upper()} {v['diverged']}" for k, v in res["methods"].items())
-          + f"; total {time.perf_counter() - t0:.1f} s; written to {res.get('written_to', '(not written)')}")
-    return 0
-
-
-def _reproduce_attention(args) -> int:
-    from .experiments.attention_multistability import format_table, run
-
-    n = 8 if args.n is None else args.n
-    out = "results/attention_multistability.json" if args.out is None else args.out
-    print(f"attention-multistability: d={args.d} n={n} beta={args.beta} V={args.v_type} M={args.m_type} "
-          f"systems={args.systems} inits={args.inits} seed={args.seed}", flush=True)
-    res = run(d=args.d, n=n, beta=args.beta, v_type=args.v_type, m_type=args.m_type, systems=args.systems,
-              inits=args.inits, seed=args.seed, t_max=args.t_max, out=out or None, progress=not args.no_progress)
-    _report(args, "reproduce:attention", f"`symdyn reproduce attention-multistability` (d={args.d}, n={n}, "
-            f"beta={args.beta}, V={args.v_type}, M={args.m_type}, systems={args.systems}, inits={args.inits}, "
-            f"seed={args.seed})", format_table(res),
-            "The paper's experimental settings and numbers were not recovered (shared/papers/attention.md §6); "
-            "it states that stable consensus, bipartite and clustering equilibria often coexist.")
-    print(f"total {res['seconds']:.1f} s; written to {res.get('written_to', '(not written)')}")
-    return 0
-
-
-def _reproduce_branches(args) -> int:
-    from .experiments.ssl_branches import format_table, run
-
-    n = 3 if args.n is None else args.n
-    out = "results/ssl_branches.json" if args.out is None else args.out
-    print(f"ssl-branches: m={args.m} n={n} instances={args.instances} inits={args.inits} steps={args.branch_steps} "
-          f"eta={args.eta} alpha={args.alpha} seed={args.seed}", flush=True)
-    res = run(m=args.m, n=n, instances=args.instances, inits=args.inits, steps=args.branch_steps, eta=args.eta,
-              alpha=args.alpha, seed=args.seed, out=out or None, progress=not args.no_progress)
-    _report(args, "reproduce:ssl-branches", f"`symdyn reproduce ssl-branches` (m={args.m}, n={n}, "
-            f"instances={args.instances}, inits={args.inits}, steps={args.branch_steps}, seed={args.seed})",
-            format_table(res), "The note (shared/papers/ssl_linear.md §7.3) predicts: exactly one attracting full-rank "
-            "branch, the others saddles (never reached); the origin and some partially collapsed equilibria are "
-            "attracting too.")
-    print(f"total {res['seconds']:.1f} s; written to {res.get('written_to', '(not written)')}")
-    return 0
-
-
-def _reproduce_figures(args) -> int:
-    from .experiments.figures import make_figures
-
-    paths = make_figures(seed=args.seed)
-    print("figures: " + (", ".join(paths) if paths else "matplotlib not installed (pip install symdyn[plot])"))
-    return 0
-
-
-EXPERIMENTS = {"ssl-m1": _reproduce_ssl_m1, "ssl-branches": _reproduce_branches,
-               "attention-multistability": _reproduce_attention, "figures": _reproduce_figures}
 MODELS = ("ssl", "attention", "directpred", "deep-linear", "oja-subspace", "field")
 
 
@@ -156,7 +70,7 @@ def _verify(args) -> int:
     print()
     table = format_report(reports)
     print(table)
-    update_readme(args.readme, "verify", f"`symdyn verify --instances {args.instances} --seed {args.seed}`:\n\n" + table)
+    splice_readme(args.readme, "verify", f"`symdyn verify --instances {args.instances} --seed {args.seed}`:\n\n" + table)
     for r in reports:
         if r.first_error:
             print(f"{r.id}: first error: {r.first_error}")
@@ -206,36 +120,6 @@ def _derive(args) -> int:
     return 0
 
 
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
-    return v
-
-
-def _seed(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer seed, got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer seed, got {text}")
-    return v
-
-
-def _finite_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if v != v or v in (float("inf"), float("-inf")):
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {text}")
-    return v
-
-
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors: ``symdyn <verb>: error: ...`` on stderr, exit status 2."""
 
@@ -252,7 +136,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _common(p, out_help: str, progress: bool = True, readme: bool = False):
-    p.add_argument("--seed", type=_seed, default=0, help="random seed, a non-negative integer (default 0)")
+    p.add_argument("--seed", type=arg_seed, default=0, help="random seed, a non-negative integer (default 0)")
     p.add_argument("--out", default=None, help=out_help)
     if progress:
         p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -260,15 +144,84 @@ def _common(p, out_help: str, progress: bool = True, readme: bool = False):
         p.add_argument("--readme", default=None, help="also write the table into this README's section (maintainers)")
 
 
+_TYPES = {"positive_int": arg_positive_int, "float": arg_finite_float, "str": str}
+
+
+def _experiment_parser(sub, exp) -> None:
+    """The sub-parser of one registered experiment: its own options, then the common ones its flags ask for."""
+    e = sub.add_parser(exp.name, help=exp.help)
+    for o in exp.options:
+        kw = {"type": _TYPES[o.type], "default": o.default, "help": o.help}
+        if o.choices:
+            kw["choices"] = o.choices
+        if o.dest:
+            kw["dest"] = o.dest
+        e.add_argument(o.flag, **kw)
+    e.add_argument("--seed", type=arg_seed, default=0, help="random seed, a non-negative integer (default 0)")
+    if exp.output is not None:
+        e.add_argument("--out", default=exp.output, help=f"JSON output path (default {exp.output}; '' for none)")
+    if exp.progress:
+        e.add_argument("--no-progress", action="store_true", help="no progress bar")
+    if exp.readme_key:
+        e.add_argument("--readme", default=None, help="also write the table into this README's section (maintainers)")
+
+
+def _load_matrix(path: str, name: str):
+    """An array from a .npy file or a text/JSON file (the value of a CLI option ``name``)."""
+    import json
+    from pathlib import Path
+
+    import numpy as np
+
+    p = Path(path)
+    if not p.is_file():
+        raise ValueError(f"{name}: no such file {path}")
+    if p.suffix == ".npy":
+        return np.load(p)
+    text = p.read_text()
+    try:
+        return np.asarray(json.loads(text), dtype=float)
+    except json.JSONDecodeError:
+        try:
+            return np.loadtxt(p, ndmin=2)
+        except ValueError as exc:
+            raise ValueError(f"{name}: cannot read a matrix from {path} ({exc})") from None
+
+
+def _classify(args) -> int:
+    from .classify import classify
+
+    X = _load_matrix(args.X, "X")
+    V = _load_matrix(args.V, "--V")
+    M = None if args.M is None else _load_matrix(args.M, "--M")
+    res = classify(X, V=V, M=M, beta=args.beta, normalization=args.normalization, normalize=args.normalize)
+    print(f"label: {res.label}")
+    if res.stability is not None:
+        print(f"stability: {res.stability.verdict}")
+    print(repr(res))
+    return 0
+
+
+def _bench(args) -> int:
+    try:
+        from benchmarks.run import main as bench_main
+    except ImportError:
+        raise ValueError("bench: the benchmarks live in the source tree (benchmarks/); run symdyn bench from a "
+                         "checkout of the repository") from None
+    argv = ["--repeats", str(args.repeats), "--out", args.out] + (["--quick"] if args.quick else [])
+    argv += ["--readme", args.readme] if args.readme else ["--no-readme"]
+    return bench_main(argv)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
     p = _Parser(prog="symdyn", description="Symbolic-numeric analysis of learning dynamics.")
     p.add_argument("--version", action="version", version=f"symdyn {__version__}")
-    sub = p.add_subparsers(dest="command", required=True, metavar="{verify,derive,reproduce}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{verify,derive,reproduce,classify,bench}")
     v = sub.add_parser("verify", help="check the theorems of the papers on random instances")
-    v.add_argument("--instances", type=_positive_int, default=30, help="random instances per theorem (default 30)")
-    v.add_argument("--seed", type=_seed, default=0, help="random seed, a non-negative integer (default 0)")
+    v.add_argument("--instances", type=arg_positive_int, default=30, help="random instances per theorem (default 30)")
+    v.add_argument("--seed", type=arg_seed, default=0, help="random seed, a non-negative integer (default 0)")
     v.add_argument("--only", nargs="+", metavar="ID", help="theorem ids to run (default: all; see --list)")
     v.add_argument("--list", action="store_true", help="list the theorem ids and exit")
     v.add_argument("--import", dest="imports", nargs="+", metavar="MODULE",
@@ -283,17 +236,17 @@ def build_parser() -> argparse.ArgumentParser:
     out_help = "output .tex path (default derivations/<model>[_<kind>].tex)"
     d = models.add_parser("ssl", help="linear SSL (SG, EMA or GF) with a numeric instance")
     d.add_argument("--kind", default="sg", choices=("sg", "ema", "gf"), help="sg | ema | gf (default sg)")
-    d.add_argument("--m", type=_positive_int, default=2, help="input dimension of the numeric instance (default 2)")
-    d.add_argument("--n", type=_positive_int, default=3, help="embedding dimension of the numeric instance (default 3)")
+    d.add_argument("--m", type=arg_positive_int, default=2, help="input dimension of the numeric instance (default 2)")
+    d.add_argument("--n", type=arg_positive_int, default=3, help="embedding dimension of the numeric instance (default 3)")
     _common(d, out_help, progress=False)
     d = models.add_parser("attention", help="self-attention on the sphere: Theorems A and B")
-    d.add_argument("--d", type=_positive_int, default=3, help="token dimension (default 3)")
+    d.add_argument("--d", type=arg_positive_int, default=3, help="token dimension (default 3)")
     d.add_argument("--out", default=None, help=out_help)
     for name in ("directpred", "deep-linear"):
         models.add_parser(name, help=f"{name} derivations").add_argument("--out", default=None, help=out_help)
     d = models.add_parser("oja-subspace", help="Oja's subspace flow")
-    d.add_argument("--d", type=_positive_int, default=4, help="dimension of M (default 4)")
-    d.add_argument("--h", type=_positive_int, default=2, help="subspace dimension (default 2)")
+    d.add_argument("--d", type=arg_positive_int, default=4, help="dimension of M (default 4)")
+    d.add_argument("--h", type=arg_positive_int, default=2, help="subspace dimension (default 2)")
     d.add_argument("--out", default=None, help=out_help)
     d = models.add_parser("field", help="your own VectorField: --import FILE --field NAME")
     d.add_argument("--import", dest="imports", nargs=1, metavar="MODULE", required=True,
@@ -303,34 +256,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("reproduce", help="run a reproduced experiment of the papers")
     exps = r.add_subparsers(dest="name", required=True, metavar="{" + ",".join(EXPERIMENTS) + "}")
-    e = exps.add_parser("ssl-m1", help="m = 1 SG/EMA iterations: outer sphere vs origin")
-    e.add_argument("--trials", type=_positive_int, default=4000, help="number of random trials (default 4000)")
-    e.add_argument("--steps", type=_positive_int, default=40000, help="discrete updates per trial (default 40000)")
-    e.add_argument("--n", type=_positive_int, default=None, help="embedding dimension (default 2)")
-    e.add_argument("--eta", type=_finite_float, default=0.05, help="learning rate (default 0.05)")
-    e.add_argument("--alpha", type=_finite_float, default=0.99, help="EMA coefficient (default 0.99)")
-    _common(e, "JSON output path (default results/ssl_m1.json; '' for none)", readme=True)
-    e = exps.add_parser("ssl-branches", help="m = 2: which equilibrium branches random starts reach")
-    e.add_argument("--m", type=_positive_int, default=2, help="input dimension m (default 2)")
-    e.add_argument("--n", type=_positive_int, default=None, help="embedding dimension (default 3)")
-    e.add_argument("--instances", type=_positive_int, default=8, help="random data sets (default 8)")
-    e.add_argument("--inits", type=_positive_int, default=100, help="initial conditions per data set (default 100)")
-    e.add_argument("--branch-steps", type=_positive_int, default=20000, help="updates (default 20000)")
-    e.add_argument("--eta", type=_finite_float, default=0.05, help="learning rate (default 0.05)")
-    e.add_argument("--alpha", type=_finite_float, default=0.99, help="EMA coefficient (default 0.99)")
-    _common(e, "JSON output path (default results/ssl_branches.json; '' for none)", readme=True)
-    e = exps.add_parser("attention-multistability", help="self-attention: classes of stable end points")
-    e.add_argument("--d", type=_positive_int, default=3, help="token dimension (default 3)")
-    e.add_argument("--n", type=_positive_int, default=None, help="number of tokens (default 8)")
-    e.add_argument("--beta", type=_finite_float, default=4.0, help="inverse temperature (default 4)")
-    e.add_argument("--v-type", default="sym", choices=("sym", "spd", "nonsym"), help="V type (default sym)")
-    e.add_argument("--m-type", default="QK", choices=("I", "QK", "V"), help="M type (default QK)")
-    e.add_argument("--systems", type=_positive_int, default=10, help="random systems (default 10)")
-    e.add_argument("--inits", type=_positive_int, default=100, help="initial conditions per system (default 100)")
-    e.add_argument("--t-max", type=_finite_float, default=1500.0, help="integration horizon (default 1500)")
-    _common(e, "JSON output path (default results/attention_multistability.json; '' for none)", readme=True)
-    e = exps.add_parser("figures", help="the figures of make reproduce (matplotlib)")
-    e.add_argument("--seed", type=_seed, default=0, help="random seed, a non-negative integer (default 0)")
+    for exp in EXPERIMENTS.values():  # generated from the experiment registry (symdyn/experiments)
+        _experiment_parser(exps, exp)
+
+    c = sub.add_parser("classify", help="classify an attention configuration and judge its stability")
+    c.add_argument("X", help="the configuration: .npy, or a text/JSON file of an (n, d) array")
+    c.add_argument("--V", required=True, help="value matrix (d, d): .npy, text or JSON file")
+    c.add_argument("--M", default=None, help="M = Q^T K (d, d): .npy, text or JSON file (default identity)")
+    c.add_argument("--beta", type=arg_finite_float, required=True, help="inverse temperature")
+    c.add_argument("--normalization", default="softmax", choices=("softmax", "uniform"),
+                   help="softmax (SA, default) or uniform (USA)")
+    c.add_argument("--normalize", action="store_true", help="project the rows of X onto the sphere first")
+
+    b = sub.add_parser("bench", help="speed and memory benchmarks against a NumPy baseline (source checkout)")
+    b.add_argument("--repeats", type=arg_positive_int, default=5, help="timing repeats (default 5)")
+    b.add_argument("--quick", action="store_true", help="smaller sizes (a smoke test)")
+    b.add_argument("--readme", default=None, help="also write the table into this README's bench section")
+    b.add_argument("--out", default="results/bench.json", help="JSON report path")
     return p
 
 
@@ -347,7 +289,11 @@ def main(argv: list[str] | None = None) -> int:
             return _verify(args)
         if args.command == "derive":
             return _derive(args)
-        return EXPERIMENTS[args.name](args)
+        if args.command == "classify":
+            return _classify(args)
+        if args.command == "bench":
+            return _bench(args)
+        return EXPERIMENTS[args.name].reproduce(args)
     except _UserModuleError as exc:
         print(f"symdyn: {exc}", file=sys.stderr)
         return 1

@@ -181,13 +181,19 @@ class VectorField:
         return self._rhs
 
     @classmethod
-    def from_objective(cls, objective, states, params=(), stop_gradient=None, name: str = "gradient flow",
-                       **kwargs) -> "VectorField":
-        """The flow ẋ = −∂objective/∂x, with optional stop-gradients.
+    def from_objective(cls, objective, states, params=(), stop_gradient=None, name: str = "gradient flow", *,
+                       ema=None, rates=None, symmetric=(), **kwargs) -> "VectorField":
+        """The training flow ẋ = −rate·∂objective/∂x, with optional stop-gradient and EMA targets.
 
-        ``stop_gradient`` maps target symbols (frozen copies, not states) to the states they copy:
-        the objective is differentiated with the targets held fixed, *then* each target is replaced by
-        its state (the SG construction of BYOL/SimSiam).  Remaining free symbols must be in ``params``.
+        ``stop_gradient`` maps target symbols (frozen copies, not states) to the states they copy: the objective is
+        differentiated with the targets held fixed, *then* each target is replaced by its state (the SG construction
+        of BYOL/SimSiam).  ``ema`` maps a target to ``(source, kappa)``: the target becomes a state following its
+        source, ṫ = κ(source − t) (a target network).  ``rates`` maps a state to its learning-rate factor.
+
+        States may be scalar Symbols (entry-wise field) or MatrixSymbols (closed matrix form, differentiated by
+        :func:`symdyn.matrix_calculus.matrix_flow`; the entry states ``X_i_j`` are generated, ``symmetric`` lists
+        the matrices with Mᵀ = M, and ``matrix_values`` (a keyword passed on) gives the non-state matrices'
+        values, which makes the matrix-form kernel available).  Remaining free scalar symbols must be in ``params``.
 
         Examples
         --------
@@ -197,20 +203,35 @@ class VectorField:
         >>> vf = VectorField.from_objective(F, [a, b], [lam], stop_gradient={c: a})
         >>> bool(vf.is_gradient())
         False
+        >>> A, B, C = sp.MatrixSymbol("A", 2, 1), sp.MatrixSymbol("B", 2, 2), sp.MatrixSymbol("C", 2, 1)
+        >>> ema = VectorField.from_objective(sp.Trace(B*A*A.T*B.T)/2 - sp.Trace(B*A*C.T), [A, B],
+        ...                                  [sp.Symbol("kappa")], ema={C: (A, sp.Symbol("kappa"))})
+        >>> ema.dimension, list(ema.matrix_form)
+        (8, [A, B, C])
         """
-        states = _check_symbols("states", states)
+        from .matrix_calculus import matrix_flow
+
+        states = list(states)
         sg = dict(stop_gradient or {})
-        for t, src in sg.items():
+        targets = dict(ema or {})
+        rates = dict(rates or {})
+        if states and all(isinstance(S, sp.MatrixSymbol) for S in states):
+            form = matrix_flow(objective, states, symmetric=symmetric, stop_gradient=sg, ema=targets, rates=rates)
+            entries = [sp.Symbol(f"{S.name}_{i}_{j}") for S in form for i in range(S.rows) for j in range(S.cols)]
+            return cls(entries, None, params, name=name, matrix_form=form, **kwargs)
+        states = list(_check_symbols("states", states))
+        for t, src in list(sg.items()) + [(t, v[0]) for t, v in targets.items()]:
             if t in states:
-                raise ValueError(f"stop_gradient: the target {t} must not be a state")
+                raise ValueError(f"stop_gradient, ema: the target {t} must not be a state")
             if src not in states:
-                raise ValueError(f"stop_gradient: {src} (copied by {t}) is not a state")
+                raise ValueError(f"stop_gradient, ema: {src} (copied by {t}) is not a state")
         objective = sp.sympify(objective)
         absent = [str(x) for x in states if x not in objective.free_symbols]
         if absent:
             raise ValueError(f"states: {absent} do not appear in the objective (their flow would be identically 0)")
-        rhs = [sp.expand(-sp.diff(objective, x).xreplace(sg)) for x in states]
-        return cls(states, rhs, params, name=name, **kwargs)
+        rhs = [sp.expand(-rates.get(x, 1) * sp.diff(objective, x).xreplace(sg)) for x in states]
+        rhs += [sp.expand(kappa * (src - t)) for t, (src, kappa) in targets.items()]
+        return cls(states + list(targets), rhs, params, name=name, **kwargs)
 
     @property
     def dimension(self) -> int:

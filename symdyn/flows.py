@@ -2,9 +2,13 @@
 
 * :func:`integrate` — one trajectory of a Kernel with ``scipy.integrate.solve_ivp``, using the
   compiled Jacobian for implicit methods.  Returns a :class:`Trajectory` (t: (T,), x: (T, D)).
-* :func:`euler_map` — the discrete update x_{t+1} = x_t + η f(x_t) for a batch (N, D) of
-  states, vectorised, with divergence detection (|x| > ``blowup``): diverged rows are frozen and
-  flagged instead of producing NaN.
+* :func:`euler_map` — iterate a discrete update x_{t+1} = step(x_t) for a batch (N, D) of states, vectorised,
+  with divergence detection (|x| > ``blowup``): diverged rows are frozen and flagged instead of producing NaN.
+* :func:`gradient_step`, :func:`ema_step` — the discrete maps of training: x ← x + η f(x) (GD; SG with a
+  stop-gradient field) and the EMA target update (online block by a gradient step, target block
+  x_t ← α x_t + (1 − α) x_new[source]).  Models build them for their state layout
+  (:meth:`symdyn.LinearSSL.discrete_step`).
+* :func:`sphere_rk4` — projected RK4 on a product of unit spheres (rows of X renormalised every stage), batched.
 """
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from scipy.integrate import solve_ivp
 
 from ._validate import as_float_array, choice, finite_real, nonnegative_int, positive_int, tolerance
 
-__all__ = ["Trajectory", "integrate", "euler_map"]
+__all__ = ["Trajectory", "integrate", "euler_map", "gradient_step", "ema_step", "sphere_rk4"]
 
 
 @dataclass
@@ -89,3 +93,80 @@ def euler_map(step, x0, steps: int, *, blowup: float = 1e8, callback=None, check
             if callback(i + 1, x, active):
                 break
     return x, diverged
+
+
+def _rows(params: dict, idx) -> dict:
+    """Per-row parameter values: arrays (ndim ≥ 1) hold one value per batch row and are indexed by ``idx``."""
+    return {k: (v[idx] if np.ndim(v) else v) for k, v in params.items()}
+
+
+def gradient_step(kernel, eta: float, **params):
+    """The map x ← x + η f(x) as a ``step(x, idx)`` for :func:`euler_map` (GD on a gradient field; SG when f is the
+    stop-gradient field).  ``params``: values of the kernel's free parameters, scalars or arrays with one value per
+    batch row."""
+    eta = finite_real(eta, "eta", low=0.0, low_open=True)
+
+    def step(x, idx):
+        return x + eta * kernel.f(x, **_rows(params, idx))
+
+    return step
+
+
+def ema_step(kernel, eta: float, alpha: float, online: int, source: slice, target: slice, **params):
+    """The EMA map as a ``step(x, idx)`` for :func:`euler_map`:
+
+        x[:online] ← x[:online] + η f(x)[:online],     x[target] ← α x[target] + (1 − α) x_new[source]
+
+    (BYOL's target network: the online weights take a gradient step, the target block follows the *new* online
+    block ``source``).  α = 0 copies the online weights (SG).  ``params`` as in :func:`gradient_step`."""
+    eta = finite_real(eta, "eta", low=0.0, low_open=True)
+    alpha = finite_real(alpha, "alpha", low=0.0, high=1.0, high_open=True)
+    online = positive_int(online, "online")
+    width = len(range(kernel.dimension)[source])
+    if width != len(range(kernel.dimension)[target]):
+        raise ValueError(f"source, target: blocks of different sizes ({source}, {target})")
+
+    def step(x, idx):
+        new = x.copy()
+        new[:, :online] += eta * kernel.f(x, **_rows(params, idx))[:, :online]
+        new[:, target] = alpha * x[:, target] + (1 - alpha) * new[:, source]
+        return new
+
+    return step
+
+
+def sphere_rk4(rhs, X0, t_max: float, dt: float, residual_tol: float, callback=None):
+    """Projected RK4 on (S^{d−1})^n, batched: X0 (B, n, d) unit rows; ``rhs(X)`` (K, n, d) -> (K, n, d) tangent.
+
+    Each stage and step is renormalised onto the sphere; a trajectory stops when max_i ‖f_i‖ < ``residual_tol``
+    (checked every 10 steps).  ``callback(t, active_count)`` is called every 100 steps.  Returns (X, t, residual):
+    end points (B, n, d), the time each trajectory reached (B,), and max_i ‖f_i‖ at the end points (B,)."""
+    if not (np.isfinite(t_max) and t_max > 0 and dt > 0):
+        raise ValueError(f"t_max, dt: expected positive finite values, got t_max={t_max}, dt={dt}")
+    X = np.array(X0, dtype=float, copy=True)
+
+    def unit(Y):
+        return Y / np.linalg.norm(Y, axis=-1, keepdims=True)
+
+    t = np.zeros(len(X))
+    res = np.linalg.norm(rhs(X), axis=-1).max(axis=-1)
+    active = np.flatnonzero(res >= residual_tol)
+    for s in range(int(np.ceil(t_max / dt))):
+        if active.size == 0:
+            break
+        Y = X[active]
+        k1 = rhs(Y)
+        k2 = rhs(unit(Y + 0.5 * dt * k1))
+        k3 = rhs(unit(Y + 0.5 * dt * k2))
+        k4 = rhs(unit(Y + dt * k3))
+        Y = unit(Y + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4))
+        X[active] = Y
+        t[active] += dt
+        if s % 10 == 9:
+            r = np.linalg.norm(rhs(Y), axis=-1).max(axis=-1)
+            res[active] = r
+            active = active[r >= residual_tol]
+        if callback is not None and s % 100 == 99:
+            callback(float((s + 1) * dt), int(active.size))
+    return X, t, np.linalg.norm(rhs(X), axis=-1).max(axis=-1)
+

@@ -154,3 +154,8 @@ def local_dimension(F: Callable, J: Callable, x, *, kernel_rtol: float = 1e-7, r
     _, sv, wt = np.linalg.svd(C, full_matrices=False)
     k = int(np.sum(sv >= 0.05 * sv[0]))
     return LocalDimension(k, r, N, wt[:k] @ N, len(dirs), len(kept), sv)
+
+
+from ._callable_module import callable_module  # noqa: E402
+
+callable_module(__name__)  # symdyn.local_dimension stays the module; calling it calls local_dimension()

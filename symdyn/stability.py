@@ -322,3 +322,8 @@ def measured_stability(J, loc: LocalDimension, *, neutral_rtol: float = 1e-7, ax
         rep = linear_stability(J, loc.dimension, neutral_rtol=neutral_rtol, axis_rtol=generic_axis_rtol)
     rep.manifold_dim_source, rep.local_dimension = "measured", loc
     return rep
+
+
+from ._callable_module import callable_module  # noqa: E402
+
+callable_module(__name__)  # symdyn.stability stays the module; calling it calls stability()

@@ -1,17 +1,16 @@
-"""Reproduced experiments: one module per experiment, each a ``run(...)`` function plus a table formatter."""
+"""Reproduced experiments: one module per experiment (``run(...)``, ``format_table``, ``EXPERIMENT``), collected
+in :data:`EXPERIMENTS`, from which ``symdyn reproduce`` builds its sub-parsers (see :mod:`.registry`)."""
 from __future__ import annotations
 
-import json
-from pathlib import Path
+import importlib
 
-__all__ = ["write_json"]
+from .registry import Experiment, Option, report, write_json
 
+__all__ = ["EXPERIMENTS", "MODULES", "Experiment", "Option", "write_json", "report"]
 
-def write_json(result: dict, out: str | Path | None, exclude: tuple = ()) -> dict:
-    """Write ``result`` (minus the keys in ``exclude``) as JSON to ``out`` (parents created); record the path."""
-    if out:
-        path = Path(out)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({k: v for k, v in result.items() if k not in exclude}, indent=2))
-        result["written_to"] = str(path)
-    return result
+MODULES = ("ssl_m1", "ssl_branches", "attention_multistability", "figures")  # in the order of the CLI's list
+
+EXPERIMENTS: dict = {}
+for _name in MODULES:
+    _exp = importlib.import_module(f"{__name__}.{_name}").EXPERIMENT
+    EXPERIMENTS[_exp.name] = _exp

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..models.ssl_linear import LinearSSL
+from .registry import Experiment
 
 __all__ = ["make_figures"]
 
@@ -32,12 +33,13 @@ def make_figures(outdir: str | Path = "results/figures", seed: int = 0, results_
     rho, tau, lam = 1.0, 0.8, 0.05
     model = LinearSSL(1, 2, [[rho]], [[tau]], lam=lam)
     r1, r2 = model.m1_spheres()["radii"]
-    k = model.kernel("sg")
+    step = model.discrete_step("sg", eta=0.05)
     rng = np.random.default_rng(seed)
     x = model.pack(rng.standard_normal((40, 2, 1)), rng.standard_normal((40, 2, 2)))
+    rows = np.arange(len(x))
     path = [x[:, :2].copy()]
     for _ in range(3000):
-        x = x + 0.05 * k.f(x)
+        x = step(x, rows)
         path.append(x[:, :2].copy())
     P = np.array(path)
     fig, ax = plt.subplots(figsize=(5, 5))
@@ -69,3 +71,13 @@ def make_figures(outdir: str | Path = "results/figures", seed: int = 0, results_
         plt.close(fig)
         written.append(str(f))
     return written
+
+
+def reproduce(args) -> int:
+    """``symdyn reproduce figures``: write the figures (needs the [plot] extra)."""
+    paths = make_figures(seed=args.seed)
+    print("figures: " + (", ".join(paths) if paths else "matplotlib not installed (pip install symdyn[plot])"))
+    return 0
+
+
+EXPERIMENT = Experiment("figures", "the figures of make reproduce (matplotlib)", (), reproduce, progress=False)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import write_json
+from .registry import Experiment, Option, report, write_json
 from ..flows import euler_map
 from ..models.ssl_linear import LinearSSL, m1_radii
 
@@ -89,23 +89,8 @@ def run(trials: int = 4000, steps: int = 40000, n: int = 2, eta: float = 0.05, a
                "paper": PAPER, "methods": {}}
     for mth in methods:
         t0 = time.perf_counter()
-        D = model.n * model.m + model.n ** 2
-        if mth == "sg":
-            k = model.field("sg").lambdify()
-            x0 = model.pack(a0[..., None], B0)
-
-            def step(x, idx, k=k):
-                return x + eta * k.f(x, lam=lam[idx], sx_11=rho[idx], syx_11=tau[idx])
-        else:
-            k = model.field("ema").lambdify(kappa=1.0)  # the C-row of f is not used: C is updated exactly
-
-            x0 = model.pack(a0[..., None], B0, a0[..., None])
-
-            def step(x, idx, k=k):
-                new = x.copy()
-                new[:, :D] += eta * k.f(x, lam=lam[idx], sx_11=rho[idx], syx_11=tau[idx])[:, :D]
-                new[:, D:] = alpha * x[:, D:] + (1 - alpha) * new[:, :n]
-                return new
+        x0 = model.pack(a0[..., None], B0, a0[..., None] if mth == "ema" else None)
+        step = model.discrete_step(mth, eta, alpha, lam=lam, sx_11=rho, syx_11=tau)
 
         bar = None
         if progress:
@@ -148,3 +133,31 @@ def format_table(results: dict) -> str:
             rows.append(f"| {mth.upper()} | {r['trials']} | {label} | {r['outer']:.1%} | {r['inner']:.1%} | "
                         f"{r['origin']:.1%} | {r['elsewhere']:.1%} | {ref} |")
     return "\n".join(rows)
+
+
+def reproduce(args) -> int:
+    """``symdyn reproduce ssl-m1``: run with the command-line options, print the table, splice the README."""
+    n = 2 if args.n is None else args.n
+    out = args.out  # the CLI defaults it to EXPERIMENT.output; "" writes nothing
+    print(f"ssl-m1: trials={args.trials} steps={args.steps} n={n} eta={args.eta} alpha={args.alpha} "
+          f"seed={args.seed}", flush=True)
+    t0 = time.perf_counter()
+    res = run(trials=args.trials, steps=args.steps, n=n, eta=args.eta, alpha=args.alpha, seed=args.seed,
+              out=out or None, progress=not args.no_progress)
+    report(args, EXPERIMENT.readme_key, f"`symdyn reproduce ssl-m1` (trials={args.trials}, steps={args.steps}, n={n}, "
+            f"eta={args.eta}, alpha={args.alpha}, seed={args.seed})", format_table(res),
+            "Paper: 10^4 trials, the subset (all or Δ ≥ 0) is not stated; its n, η, α, initialisation are not known "
+            "(shared/papers/ssl_linear.md §9, §11.4).")
+    print("diverged: " + ", ".join(f"{k.upper()} {v['diverged']}" for k, v in res["methods"].items())
+          + f"; total {time.perf_counter() - t0:.1f} s; written to {res.get('written_to', '(not written)')}")
+    return 0
+
+
+EXPERIMENT = Experiment(
+    "ssl-m1", "m = 1 SG/EMA iterations: outer sphere vs origin",
+    (Option("--trials", "number of random trials (default 4000)", "positive_int", 4000),
+     Option("--steps", "discrete updates per trial (default 40000)", "positive_int", 40000),
+     Option("--n", "embedding dimension (default 2)", "positive_int"),
+     Option("--eta", "learning rate (default 0.05)", "float", 0.05),
+     Option("--alpha", "EMA coefficient (default 0.99)", "float", 0.99)),
+    reproduce, output="results/ssl_m1.json", readme_key="reproduce:ssl-m1")

@@ -22,6 +22,7 @@ import numpy as np
 import sympy as sp
 
 from ..field import VectorField
+from ..flows import sphere_rk4
 from .._validate import as_float_array, choice, positive_int, real_scalar, seed_value, tolerance
 
 __all__ = ["qk_modes", "SelfAttention", "SimulationResult", "RefineResult", "tangent_bases", "NORMALIZATIONS",
@@ -163,11 +164,16 @@ class SelfAttention:
         m = A @ VX                               # rows m_i
         return A, VX, m
 
-    def f(self, X, normalize: bool = False) -> np.ndarray:
-        """The field f(X): (..., n, d) -> (..., n, d) (tangent to the sphere at unit X)."""
-        X = self._config(X, normalize)
+    def ambient_f(self, X) -> np.ndarray:
+        """The formula of (SA), f_i = m_i − (x_iᵀm_i) x_i, on all of R^{n×d} (..., n, d) without the unit-norm check:
+        the integrator's inner loop, and the field whose derivative :meth:`jacobian` is (e.g. for finite
+        differences off the sphere)."""
         _, _, m = self._parts(X)
         return m - np.sum(X * m, axis=-1, keepdims=True) * X
+
+    def f(self, X, normalize: bool = False) -> np.ndarray:
+        """The field f(X): (..., n, d) -> (..., n, d) (tangent to the sphere at unit X)."""
+        return self.ambient_f(self._config(X, normalize))
 
     def residual(self, X, normalize: bool = False) -> np.ndarray:
         """max_i ‖f_i(X)‖: (..., n, d) -> (...)."""
@@ -230,7 +236,7 @@ class SelfAttention:
 
     def simulate(self, X0, t_max: float = 1500.0, dt: float = 0.05, tol: float = 1e-9,
                  normalize: bool = False, callback=None) -> SimulationResult:
-        """Projected RK4 on (S^{d−1})^n, batched over initial conditions X0 (B, n, d) or (n, d).
+        """Projected RK4 on (S^{d−1})^n (:func:`symdyn.flows.sphere_rk4`), batched over initial conditions X0 (B, n, d) or (n, d).
 
         Each stage and step is renormalised onto the sphere; a trajectory stops when
         max_i ‖f_i‖ < tol·‖V‖₂ (relative to the field's scale).  Trajectories that never reach tol by t_max (e.g. rotating tokens for a
@@ -240,39 +246,7 @@ class SelfAttention:
         X = self._config(X0, normalize, name="X0")
         tol = tolerance(tol, "tol") * self.field_scale
         single = X.ndim == 2
-        X = np.array(X[None] if single else X, copy=True)
-        if not (np.isfinite(t_max) and t_max > 0 and dt > 0):
-            raise ValueError(f"t_max, dt: expected positive finite values, got t_max={t_max}, dt={dt}")
-
-        def unit(Y):
-            return Y / np.linalg.norm(Y, axis=-1, keepdims=True)
-
-        def rhs(Y):
-            _, _, m = self._parts(Y)
-            return m - np.sum(Y * m, axis=-1, keepdims=True) * Y
-
-        t = np.zeros(len(X))
-        res = np.linalg.norm(rhs(X), axis=-1).max(axis=-1)
-        active = np.flatnonzero(res >= tol)
-        steps = int(np.ceil(t_max / dt))
-        for s in range(steps):
-            if active.size == 0:
-                break
-            Y = X[active]
-            k1 = rhs(Y)
-            k2 = rhs(unit(Y + 0.5 * dt * k1))
-            k3 = rhs(unit(Y + 0.5 * dt * k2))
-            k4 = rhs(unit(Y + dt * k3))
-            Y = unit(Y + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4))
-            X[active] = Y
-            t[active] += dt
-            if s % 10 == 9:
-                r = np.linalg.norm(rhs(Y), axis=-1).max(axis=-1)
-                res[active] = r
-                active = active[r >= tol]
-            if callback is not None and s % 100 == 99:
-                callback(float((s + 1) * dt), int(active.size))
-        res = np.linalg.norm(rhs(X), axis=-1).max(axis=-1)
+        X, t, res = sphere_rk4(self.ambient_f, X[None] if single else X, t_max, dt, tol, callback)
         out = SimulationResult(X, res < tol, t, res)
         if not out.converged.all():
             warnings.warn(f"simulate: {int((~out.converged).sum())} of {len(X)} trajectories did not reach the residual "

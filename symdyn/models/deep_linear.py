@@ -16,9 +16,10 @@ import sympy as sp
 
 from ..field import VectorField
 from .._validate import as_float_array, as_square_matrix
-from .ssl_linear import matrix_gradient
+from ..matrix_calculus import matrix_flow
 
-__all__ = ["mode_field", "conserved_quantities", "symmetric_closed_form", "hyperbola_spectrum", "balanced_mode_equation",
+__all__ = ["DeepLinear", "mode_field", "conserved_quantities", "symmetric_closed_form", "hyperbola_spectrum",
+           "balanced_mode_equation",
            "full_field"]
 
 
@@ -104,7 +105,78 @@ def full_field(sigma11, sigma31, hidden, tau: float = 1.0) -> VectorField:
     P = sp.MatMul(*reversed(Ws))
     E = sp.Rational(1, 2) * sp.Trace(P * X11 * P.T) - sp.Trace(P * X31.T)
     inv_tau = sp.Symbol("inv_tau")
-    form = {W: -inv_tau * matrix_gradient(E, W, (X11,)) for W in Ws}
+    form = matrix_flow(E, Ws, symmetric=(X11,), rates={W: inv_tau for W in Ws})
     states = [sp.Symbol(f"{W.name.lower()}_{i}_{j}") for W in Ws for i in range(W.rows) for j in range(W.cols)]
     return VectorField(states, None, name=f"deep linear network ({len(Ws)} layers)", matrix_form=form,
                        matrix_values={"Sigma11": S11, "Sigma31": S31, "inv_tau": 1.0 / tau})
+
+
+class DeepLinear:
+    """A deep linear network trained by gradient flow on fixed input–output statistics (Saxe et al. §2).
+
+    τẆ_i = −∂E/∂W_i with E = ½ tr(P Σ¹¹ Pᵀ) − tr(P Σ³¹ᵀ), P = W_L ⋯ W_1 (:func:`full_field`).
+
+    Parameters
+    ----------
+    sigma11 : (N1, N1) symmetric array — input second moment Σ¹¹
+    sigma31 : (N3, N1) array — input–output correlation Σ³¹
+    hidden : int or sequence of int — the hidden widths (an int: two layers W21, W32)
+    tau : float > 0 — time constant
+
+    The flat state is (vec_r(W_1), …, vec_r(W_L)) (:meth:`pack`/:meth:`unpack`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> net = DeepLinear(np.eye(3), np.diag([3.0, 2.0, 1.0])[:2], hidden=2)
+    >>> W = net.unpack(net.kernel().f(net.pack(0.1 * np.ones((2, 3)), 0.1 * np.ones((2, 2)))))
+    >>> [w.shape for w in W]
+    [(2, 3), (2, 2)]
+    """
+
+    def __init__(self, sigma11, sigma31, hidden, tau: float = 1.0):
+        self._field = full_field(sigma11, sigma31, hidden, tau)
+        self.shapes = [(int(W.rows), int(W.cols)) for W in self._field.matrix_form]
+        self.tau = float(tau)
+
+    def __repr__(self) -> str:
+        return f"DeepLinear(layers={len(self.shapes)}, shapes={self.shapes}, tau={self.tau})"
+
+    def field(self) -> VectorField:
+        """The derived matrix-form field (compiled to a MatrixKernel)."""
+        return self._field
+
+    def kernel(self):
+        """The compiled kernel of :meth:`field` (built once)."""
+        return self._field.lambdify()
+
+    def pack(self, *weights) -> np.ndarray:
+        """Flat state(s) (..., D) from W_1 (..., h_1, N1), …, W_L (..., N3, h_{L−1})."""
+        if len(weights) != len(self.shapes):
+            raise ValueError(f"weights: expected {len(self.shapes)} matrices, got {len(weights)}")
+        parts = []
+        for i, (W, shape) in enumerate(zip(weights, self.shapes)):
+            W = as_float_array(W, f"W{i + 1}")
+            if W.shape[-2:] != shape:
+                raise ValueError(f"W{i + 1}: expected trailing shape {shape}, got {W.shape}")
+            parts.append(W.reshape(W.shape[:-2] + (shape[0] * shape[1],)))
+        batch = np.broadcast_shapes(*[p.shape[:-1] for p in parts])
+        return np.concatenate([np.broadcast_to(p, batch + p.shape[-1:]) for p in parts], axis=-1)
+
+    def unpack(self, x) -> list:
+        """[W_1, …, W_L] from flat state(s) (..., D)."""
+        x = as_float_array(x, "x")
+        D = sum(r * c for r, c in self.shapes)
+        if x.ndim == 0 or x.shape[-1] != D:
+            raise ValueError(f"x: expected trailing dimension {D}, got shape {x.shape}")
+        out, off = [], 0
+        for r, c in self.shapes:
+            out.append(x[..., off:off + r * c].reshape(x.shape[:-1] + (r, c)))
+            off += r * c
+        return out
+
+    def discrete_step(self, eta: float = 0.05):
+        """Gradient descent W ← W + η f(W) as ``step(x, idx)`` for :func:`symdyn.flows.euler_map`."""
+        from ..flows import gradient_step
+
+        return gradient_step(self.kernel(), eta)

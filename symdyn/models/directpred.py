@@ -34,7 +34,7 @@ import sympy as sp
 from ..field import VectorField
 from ..stability import stability
 from .._validate import as_square_matrix
-from .ssl_linear import matrix_gradient
+from ..matrix_calculus import matrix_flow
 
 __all__ = ["DirectPred", "VARIANTS", "matrix_form", "isotropic_field", "alignment_identity", "mode_field",
            "mode_fixed_points"]
@@ -92,16 +92,15 @@ def _derived_matrix_form(variant: str, n1: int, n2: int) -> dict:
     J = half * sp.Trace(P * W * (X + Xp) * W.T * P.T) - sp.Trace(P * W * X * Wa.T) + \
         half * sp.Trace(Wa * (X + Xp) * Wa.T)
     sym = (X, Xp)
-    if variant == "no_stopgrad":
+    if variant == "no_stopgrad":  # the target branch is the online network: substituted before differentiating
         J = J.xreplace({Wa: W})
-    gW = matrix_gradient(J, W, sym)
-    form = {W: -gW - eta * W}
-    if variant != "no_predictor":
-        form[Wp] = -a_p * matrix_gradient(J, Wp, sym) - eta * Wp
-    if variant == "byol":
-        form[Wa] = beta * (W - Wa)
-    elif variant in ("simsiam", "no_predictor"):
-        form = {k: v.xreplace({Wa: W}).doit() for k, v in form.items()}
+    states = (W,) if variant == "no_predictor" else (W, Wp)
+    sg = {Wa: W} if variant in ("simsiam", "no_predictor") else None
+    ema = {Wa: (W, beta)} if variant == "byol" else None
+    form = matrix_flow(J, states, symmetric=sym, stop_gradient=sg, rates={Wp: a_p})
+    form = {S: rhs - eta * S for S, rhs in form.items()}   # weight decay on the trained weights
+    if ema:
+        form.update(matrix_flow(J, (), ema=ema))
     return form
 
 

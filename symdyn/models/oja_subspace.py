@@ -32,7 +32,7 @@ import sympy as sp
 from ..field import VectorField
 from .._validate import as_float_array, as_square_matrix
 from ..stability import StabilityReport, linear_stability
-from .ssl_linear import matrix_gradient
+from ..matrix_calculus import matrix_gradient
 
 __all__ = ["OjaSubspaceFlow", "projector_ode_residual"]
 

@@ -42,6 +42,7 @@ from sympy import QQ
 from sympy.polys.rings import ring
 
 from ..field import VectorField
+from ..matrix_calculus import exact_matrix as _exact, matrix_flow, matrix_gradient, symbol_matrix
 from .._validate import as_float_array, as_square_matrix, choice, finite_real, positive_int, seed_value
 from ..polysolve import certify_roots, deflated_newton, distinct_roots, solve_groebner, solve_homotopy
 from ..equilibria.component import EquilibriumComponent
@@ -57,38 +58,9 @@ MAX_SYMBOLIC_SIZE = 30  # m·n above which entry-wise symbolic derivation is ref
 _GRADIENT_CACHE: dict = {}
 
 
-def matrix_gradient(objective: sp.Expr, X: sp.MatrixSymbol, symmetric: Sequence[sp.MatrixSymbol] = ()) -> sp.MatrixExpr:
-    """∂objective/∂X for a scalar matrix-trace expression, term by term.
-
-    (SymPy's ``Add.diff`` on sums of traces returns 0 in SymPy 1.14, so each additive term is
-    differentiated separately.)  Matrices listed in ``symmetric`` have Mᵀ replaced by M.
-    """
-    terms = sp.Add.make_args(sp.expand(objective))
-    grad = sp.Add(*[t.diff(X) for t in terms])
-    grad = grad.xreplace({M.T: M for M in symmetric})
-    return grad.doit()
-
-
-def _symmetric_symbol_matrix(prefix: str, m: int) -> sp.Matrix:
-    M = sp.zeros(m, m)
-    for i in range(m):
-        for j in range(i, m):
-            M[i, j] = M[j, i] = sp.Symbol(f"{prefix}_{i + 1}{j + 1}", real=True)
-    return M
-
-
-def _general_symbol_matrix(prefix: str, m: int) -> sp.Matrix:
-    return sp.Matrix(m, m, lambda i, j: sp.Symbol(f"{prefix}_{i + 1}{j + 1}", real=True))
-
-
-def _exact(M: np.ndarray) -> sp.Matrix:
-    """Exact rational copy of a float matrix (every binary float is a dyadic rational)."""
-    return sp.Matrix(M.shape[0], M.shape[1], lambda i, j: sp.Rational(float(M[i, j])))
-
-
 def _e1_system(Sx: sp.Matrix, Syx: sp.Matrix, lam, m: int):
     """(E1) (ΣxS + λI)(SΣx + λI) − ΣyxᵀSΣyx = 0 as m(m+1)/2 equations in the entries s_ij (i ≤ j) of S."""
-    S = _symmetric_symbol_matrix("s", m)
+    S = symbol_matrix("s", m, symmetric=True)
     unknowns = [S[i, j] for i in range(m) for j in range(i, m)]
     I = sp.eye(m)
     E1 = (Sx * S + lam * I) * (S * Sx + lam * I) - Syx.T * S * Syx
@@ -255,15 +227,11 @@ class LinearSSL:
         return dict(_GRADIENT_CACHE[key])
 
     def _derive_gradients(self, kind: str) -> dict:
-        F = self.objective()
         sym = (self.Sx, self.Sy)
         if kind == "gf":
-            E = self.objective(target="a")
-            return {X: matrix_gradient(E, X, sym) for X in (self.A, self.B)}
-        grads = {X: matrix_gradient(F, X, sym) for X in (self.A, self.B)}
-        if kind == "sg":
-            grads = {X: g.xreplace({self.C: self.A}) for X, g in grads.items()}
-        return grads
+            return {X: -g for X, g in matrix_flow(self.objective(target="a"), (self.A, self.B), symmetric=sym).items()}
+        sg = {self.C: self.A} if kind == "sg" else None
+        return {X: -g for X, g in matrix_flow(self.objective(), (self.A, self.B), symmetric=sym, stop_gradient=sg).items()}
 
     def matrix_field(self, kind: str = "sg") -> dict:
         """Closed matrix form {A: Ȧ, B: Ḃ[, C: Ċ]} derived from the objective (see module docstring)."""
@@ -277,9 +245,9 @@ class LinearSSL:
     def _moment_matrices(self, exact: bool = True):
         """(Σx, Σyx, Σy) as explicit SymPy matrices: exact rationals when numeric, symbols otherwise."""
         m = self.m
-        Sx = _exact(self.sigma_x) if self.sigma_x is not None else _symmetric_symbol_matrix("sx", m)
-        Syx = _exact(self.sigma_yx) if self.sigma_yx is not None else _general_symbol_matrix("syx", m)
-        Sy = _exact(self.sigma_y) if self.sigma_y is not None else _symmetric_symbol_matrix("sy", m)
+        Sx = _exact(self.sigma_x) if self.sigma_x is not None else symbol_matrix("sx", m, symmetric=True)
+        Syx = _exact(self.sigma_yx) if self.sigma_yx is not None else symbol_matrix("syx", m)
+        Sy = _exact(self.sigma_y) if self.sigma_y is not None else symbol_matrix("sy", m, symmetric=True)
         return Sx, Syx, Sy
 
     def _lam_expr(self):
@@ -451,6 +419,29 @@ class LinearSSL:
             M = sp.Matrix(expr.xreplace(subs).doit())
             parts.extend(sp.expand(v) for v in M)
         return sp.Matrix(parts)
+
+    # ---- discrete-time training ---------------------------------------------------------------------
+    def discrete_step(self, kind: str = "sg", eta: float = 0.05, alpha: float = 0.99, **params):
+        """One step of discrete training as ``step(x, idx)`` for :func:`symdyn.flows.euler_map` (batches (N, D)):
+
+        * "sg" / "gf": (A, B) ← (A, B) + η f(A, B)  (:func:`symdyn.flows.gradient_step`)
+        * "ema": (A, B) ← (A, B) + η f_(A,B)(A, B, C), then C ← α C + (1 − α) A_new (:func:`symdyn.flows.ema_step`;
+          the C-row of the continuous field, κ(A − C), is not used: C is updated exactly)
+
+        ``params``: values of the field's free parameters (lam, kappa, sx_ij, ... for symbolic moments), scalars or
+        arrays with one value per batch row."""
+        from ..flows import ema_step, gradient_step
+
+        kind = self._kind(kind)
+        vf = self.field(kind)
+        free = {str(p) for p in vf.params}
+        if kind == "ema" and "kappa" in free and "kappa" not in params:
+            params = {**params, "kappa": 1.0}  # unused: the C-row of f is replaced by the exact EMA update
+        kernel = vf.lambdify()
+        if kind != "ema":
+            return gradient_step(kernel, eta, **params)
+        nm, online = self.n * self.m, self.n * self.m + self.n ** 2
+        return ema_step(kernel, eta, alpha, online, slice(0, nm), slice(online, online + nm), **params)
 
     # ---- state packing ----------------------------------------------------------------------------
     def state_dimension(self, kind: str = "sg") -> int:
