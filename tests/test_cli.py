@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from symdyn.cli import main
+from symdyn.theorems import THEOREMS, verify
 from symdyn.experiments.ssl_m1 import LABELS, run
 
 
@@ -159,3 +160,58 @@ def test_verdict_theorems_report_the_smallest_margin():
     (rep,) = verify(["attn.triangle-stable"], instances=6, progress=False, counterexample_dir=None)
     assert rep.measure == "margin" and rep.status == "verified"
     assert 0 < rep.min_margin <= rep.max_residual
+
+
+def test_verify_cli_imports_a_user_module(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("symdyn.theorems.registry.THEOREMS", dict(THEOREMS))
+    mod = tmp_path / "my_model.py"
+    mod.write_text("import sympy as sp\nfrom symdyn import VectorField\nfrom symdyn.theorems import decay_law, register\n"
+                   "x, y = sp.symbols('x y', real=True)\n"
+                   "vf = VectorField([x, y], [-y - x / 2, x - y / 2])\n"
+                   "register(decay_law('user.rotation', vf, x ** 2 + y ** 2, 1))\n")
+    assert main(["verify", "--import", str(mod), "--only", "user.rotation", "--instances", "3", "--no-progress",
+                 "--out", ""]) == 0
+    assert "| user.rotation | symbolic | 3 | 3 | 0 | verified |" in capsys.readouterr().out
+    assert main(["verify", "--import", "no_such_module_xyz", "--list"]) == 2
+    assert "cannot import" in capsys.readouterr().err
+
+
+def test_derive_field_document_for_a_user_model(tmp_path, capsys):
+    mod = tmp_path / "toy.py"
+    mod.write_text("import sympy as sp\nfrom symdyn import VectorField\nx, y = sp.symbols('x y', real=True)\n"
+                   "vf = VectorField([x, y], [x - x ** 3, -y])\n")
+    out = tmp_path / "toy.tex"
+    assert main(["derive", "field", "--import", str(mod), "--field", "vf", "--out", str(out)]) == 0
+    tex = out.read_text()
+    assert tex.startswith("\\documentclass") and tex.rstrip().endswith("\\end{document}")
+    # ẋ = x − x³, ẏ = −y: a gradient field; equilibria x ∈ {−1, 0, 1}, y = 0 — stable, saddle, stable
+    assert "locally the gradient flow" in tex
+    rows = [ln for ln in tex.splitlines() if ln.startswith("0 & $")]
+    verdicts = {ln.split("$")[3]: ln.split("&")[-1].strip(" \\") for ln in rows}
+    assert verdicts == {"(-1, 0)": "asymptotically stable", "(0, 0)": "saddle", "(1, 0)": "asymptotically stable"}
+    assert main(["derive", "field", "--import", str(mod), "--field", "nope"]) == 2
+    assert "no VectorField named" in capsys.readouterr().err
+
+
+def test_verify_cli(tmp_path, capsys):
+    out = tmp_path / "verify.json"
+    assert main(["verify", "--instances", "2", "--only", "ssl.m1-spheres", "attn.oja-limit", "--no-progress",
+                 "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "| ssl.m1-spheres | numeric | 2 |" in text
+    data = json.loads(out.read_text())
+    assert {t["id"] for t in data["theorems"]} == {"ssl.m1-spheres", "attn.oja-limit"}
+    assert main(["verify", "--only", "no.such", "--no-progress", "--out", ""]) == 2
+    assert "valid ids" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="instances"):
+        verify(instances=0)
+
+
+def test_derive_cli_writes_a_complete_document(tmp_path):
+    out = tmp_path / "d.tex"
+    assert main(["derive", "ssl", "--kind", "ema", "--m", "1", "--n", "2", "--out", str(out)]) == 0
+    tex = out.read_text()
+    assert tex.startswith("\\documentclass") and tex.rstrip().endswith("\\end{document}")
+    assert "\\dot C" in tex and "Routh" in tex
+    assert main(["derive", "transformer"]) == 2
+    assert main(["derive", "oja-subspace", "--d", "3", "--h", "5", "--out", str(out)]) == 2   # h > d: named error

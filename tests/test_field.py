@@ -84,3 +84,25 @@ def test_rhs_may_be_derived_on_first_use():
     bad = VectorField([x, y], lambda: [x])
     with pytest.raises(ValueError, match="rhs: expected 2 components"):
         bad.rhs
+
+
+def test_user_objective_with_stop_gradient_in_a_few_lines():
+    a, b, c, lam = sp.symbols("a b c lam")
+    F = (b * a - c) ** 2 / 2 + lam * (a ** 2 + b ** 2) / 2
+    sg = VectorField.from_objective(F, [a, b], [lam], stop_gradient={c: a})
+    gf = VectorField.from_objective(F.subs(c, a), [a, b], [lam])
+    assert not sg.is_gradient().is_gradient and gf.is_gradient().is_gradient
+    assert sp.expand(sg.rhs[0] - (-(b * a - a) * b - lam * a)) == 0   # c frozen, then c = a
+    with pytest.raises(ValueError, match="stop_gradient"):
+        VectorField.from_objective(F, [a, b], [lam], stop_gradient={b: a})
+
+
+def test_user_model_bad_input_names_the_argument():
+    a, b, lam = sp.symbols("a b lam")
+    with pytest.raises(ValueError, match=r"states: \['b'\] do not appear in the objective"):
+        VectorField.from_objective(a ** 2, [a, b])
+    with pytest.raises(ValueError, match="rhs: symbols \\['lam'\\] are neither states nor params"):
+        VectorField([a, b], [-lam * a, -b])
+    vf = VectorField([a, b], [-lam * a, -b], [lam])
+    with pytest.raises(ValueError, match=r"missing parameter values for \['lam'\]"):
+        vf.lambdify().f(np.zeros(2))

@@ -61,11 +61,21 @@ def test_errors_name_the_argument():
         VF.lambdify(a=1.0).f(np.zeros(3), b=np.inf)
 
 
-def test_compilation_is_shared_between_bindings():
-    k1 = VF.lambdify(a=1.0, b=2.0)
-    k2 = VF.lambdify(a=3.0, b=2.0)
-    k1.f(np.zeros(3))
-    assert k1._shared is k2._shared and "f" in k2._shared
+def test_compilation_is_shared_between_bindings(monkeypatch):
+    import sympy
+
+    calls = []
+    real = sympy.lambdify
+    monkeypatch.setattr(sympy, "lambdify", lambda *a, **k: calls.append(1) or real(*a, **k))
+    field = VectorField(VF.states, VF.rhs, VF.params)   # a fresh field: nothing compiled yet
+    k1 = field.lambdify(a=1.0, b=2.0)
+    k2 = field.lambdify(a=3.0, b=2.0)
+    x = np.array([0.3, -0.2, 0.5])
+    f1 = k1.f(x)
+    assert len(calls) == 1                                # f compiled once ...
+    f2 = k2.f(x)
+    assert len(calls) == 1                                # ... and reused by the other binding
+    assert np.allclose(f2, field.lambdify().f(x, a=3.0, b=2.0)) and not np.allclose(f1, f2)
 
 
 def test_mpmath_jacobian_agrees():

@@ -32,8 +32,6 @@ from __future__ import annotations
 
 import itertools
 import warnings
-from typing import Sequence
-
 import mpmath
 import numpy as np
 import sympy as sp
@@ -43,7 +41,7 @@ from sympy.polys.rings import ring
 
 from ..field import VectorField
 from ..matrix_calculus import exact_matrix as _exact, matrix_flow, matrix_gradient, symbol_matrix
-from .._validate import as_float_array, as_square_matrix, choice, finite_real, positive_int, seed_value
+from .._validate import as_float_array, as_square_matrix, choice, positive_int, seed_value
 from ..polysolve import certify_roots, deflated_newton, distinct_roots, solve_groebner, solve_homotopy
 from ..equilibria.component import EquilibriumComponent
 from ..instances import random_moments  # noqa: F401  (re-exported: older imports)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from symdyn.models.attention import (SelfAttention, bipartite_spectrum, bipartite_spectrum_symbolic,
+from symdyn.models.attention import (SelfAttention, qk_modes, bipartite_spectrum, bipartite_spectrum_symbolic,
                                      consensus_spectrum, consensus_spectrum_symbolic, tangent_bases)
 from symdyn.models.oja import MultiAgentOja, OjaFlow
 from symdyn.stability import classify_spectrum
@@ -225,3 +225,17 @@ def test_bad_input():
         SelfAttention(2, 3, Q=np.eye(3))
     with pytest.raises(ValueError, match="n, d: the entry-wise symbolic field"):
         SelfAttention(8, 4).field()
+
+
+def test_qk_modes_table_and_gauge_invariance():
+    m = qk_modes(np.diag([3.0, -1.0]), np.eye(2))   # A = diag(3, −1)
+    assert np.allclose(m["sigma"], [3, 1]) and np.allclose(m["cos"], [1, -1]) and np.isclose(m["cos_avg"], 0.5)
+    th = np.pi / 3
+    R = np.array([[np.cos(th), -np.sin(th)], [np.sin(th), np.cos(th)]])
+    assert np.isclose(qk_modes(np.eye(2), R)["cos_avg"], 0.5)
+    rng = np.random.default_rng(1)
+    Wq, Wk, G = rng.standard_normal((3, 8)), rng.standard_normal((3, 8)), rng.standard_normal((3, 3))
+    a, b = qk_modes(Wq, Wk), qk_modes(G.T @ Wq, np.linalg.inv(G) @ Wk)
+    assert np.isclose(a["cos_avg"], b["cos_avg"], atol=1e-12)
+    x, y = rng.standard_normal(8), rng.standard_normal(8)
+    assert np.isclose(sum(s * (x @ u) * (v @ y) for s, u, v in zip(a["sigma"], a["U"].T, a["V"].T)), x @ Wq.T @ Wk @ y)

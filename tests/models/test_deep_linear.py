@@ -1,12 +1,10 @@
-"""Beyond the two papers (neighbours.md): deep linear modes, QK modes, user objectives, equilibrium components."""
+"""Deep linear networks (neighbours.md §2): mode fields, conservation, closed form, the full field and DeepLinear."""
 import numpy as np
 import pytest
 import sympy as sp
 from scipy.integrate import solve_ivp
 
-from symdyn import OjaFlow, VectorField, stability
-from symdyn.equilibria import equilibrium_components
-from symdyn.models.attention import qk_modes
+from symdyn import stability
 from symdyn.models.deep_linear import conserved_quantities, full_field, mode_field, symmetric_closed_form
 from tests.helpers import finite_difference_jacobian
 
@@ -44,45 +42,6 @@ def test_full_two_layer_field_matrix_kernel():
     assert np.allclose(k.jacobian(x), finite_difference_jacobian(k.f, x), atol=1e-7)
 
 
-def test_qk_modes_table_and_gauge_invariance():
-    m = qk_modes(np.diag([3.0, -1.0]), np.eye(2))   # A = diag(3, −1)
-    assert np.allclose(m["sigma"], [3, 1]) and np.allclose(m["cos"], [1, -1]) and np.isclose(m["cos_avg"], 0.5)
-    th = np.pi / 3
-    R = np.array([[np.cos(th), -np.sin(th)], [np.sin(th), np.cos(th)]])
-    assert np.isclose(qk_modes(np.eye(2), R)["cos_avg"], 0.5)
-    rng = np.random.default_rng(1)
-    Wq, Wk, G = rng.standard_normal((3, 8)), rng.standard_normal((3, 8)), rng.standard_normal((3, 3))
-    a, b = qk_modes(Wq, Wk), qk_modes(G.T @ Wq, np.linalg.inv(G) @ Wk)
-    assert np.isclose(a["cos_avg"], b["cos_avg"], atol=1e-12)
-    x, y = rng.standard_normal(8), rng.standard_normal(8)
-    assert np.isclose(sum(s * (x @ u) * (v @ y) for s, u, v in zip(a["sigma"], a["U"].T, a["V"].T)), x @ Wq.T @ Wk @ y)
-
-
-def test_user_objective_with_stop_gradient_in_a_few_lines():
-    a, b, c, lam = sp.symbols("a b c lam")
-    F = (b * a - c) ** 2 / 2 + lam * (a ** 2 + b ** 2) / 2
-    sg = VectorField.from_objective(F, [a, b], [lam], stop_gradient={c: a})
-    gf = VectorField.from_objective(F.subs(c, a), [a, b], [lam])
-    assert not sg.is_gradient().is_gradient and gf.is_gradient().is_gradient
-    assert sp.expand(sg.rhs[0] - (-(b * a - a) * b - lam * a)) == 0   # c frozen, then c = a
-    with pytest.raises(ValueError, match="stop_gradient"):
-        VectorField.from_objective(F, [a, b], [lam], stop_gradient={b: a})
-
-
-def test_equilibrium_components_keep_non_isolated_and_isolated_ones():
-    comps = equilibrium_components(OjaFlow(np.diag([1.0, 1.0, 2.0])).field())
-    dims = sorted(c.dimension for c in comps)
-    assert dims == [0, 0, 0, 1]                         # the origin, ±e3, and the unit circle in the λ=1 plane
-    x1, x2, x3 = sp.symbols("x_1 x_2 x_3", real=True)
-    circle = [c for c in comps if c.dimension == 1][0]
-    assert set(circle.equations) == {x1 ** 2 + x2 ** 2 - 1, x3}
-    points = {tuple(sp.solve(c.equations, [x1, x2, x3], dict=True)[0].values()) for c in comps if c.dimension == 0}
-    assert points == {(0, 0, 0), (0, 0, 1), (0, 0, -1)}
-    with pytest.raises(ValueError, match="polynomial"):
-        x, y = sp.symbols("x y")
-        equilibrium_components(VectorField([x, y], [sp.sin(x), y]))
-
-
 def test_full_two_layer_flow_learns_modes_in_order_as_in_the_note():
     # neighbours.md §2.4: N1 = N2 = 5, N3 = 4, s = (3, 2, 1, 0.5), decoupled start at ε = 1e-3, t = 6
     from symdyn.flows import integrate
@@ -101,17 +60,6 @@ def test_full_two_layer_flow_learns_modes_in_order_as_in_the_note():
     u, _, (t, s_, tau, u0) = symmetric_closed_form()
     closed = [float(u.subs({t: 6, s_: si, tau: 1, u0: eps})) for si in s]
     assert np.allclose(learned, closed, atol=1e-8)
-
-
-def test_user_model_bad_input_names_the_argument():
-    a, b, lam = sp.symbols("a b lam")
-    with pytest.raises(ValueError, match=r"states: \['b'\] do not appear in the objective"):
-        VectorField.from_objective(a ** 2, [a, b])
-    with pytest.raises(ValueError, match="rhs: symbols \\['lam'\\] are neither states nor params"):
-        VectorField([a, b], [-lam * a, -b])
-    vf = VectorField([a, b], [-lam * a, -b], [lam])
-    with pytest.raises(ValueError, match=r"missing parameter values for \['lam'\]"):
-        vf.lambdify().f(np.zeros(2))
 
 
 def test_depth_n_full_field_and_balanced_mode_equation():
@@ -135,14 +83,3 @@ def test_depth_n_full_field_and_balanced_mode_equation():
         full_field(np.triu(np.ones((3, 3))), np.ones((2, 3)), 2)
     with pytest.raises(ValueError, match="hidden: expected"):
         full_field(np.eye(3), np.ones((2, 3)), [2, 0])
-
-
-def test_isolated_equilibria_are_described_exactly_not_up_to_sign():
-    a, b, c = sp.symbols("a b c", real=True)
-    vf = VectorField.from_objective((b * a - c) ** 2 / 2 + (a ** 2 + b ** 2) / 20, [a, b], stop_gradient={c: a})
-    comps = equilibrium_components(vf)
-    assert len(comps) == 5 and all(cp.dimension == 0 for cp in comps)
-    for cp in comps:
-        sols = sp.solve(cp.equations, [a, b], dict=True)
-        assert len(sols) == 1                                   # the equations define one point ...
-        assert all(sp.simplify(f.subs(sols[0])) == 0 for f in vf.rhs)   # ... and it is an equilibrium

@@ -6,7 +6,7 @@ import pytest
 import sympy as sp
 from hypothesis import given, strategies as st
 
-from symdyn import VectorField
+from symdyn import OjaFlow, VectorField
 from symdyn.equilibria import equilibrium_components
 from symdyn.polysolve import certify_roots, solve_homotopy
 
@@ -115,3 +115,28 @@ def test_two_variable_systems_against_certified_homotopy(coeffs):
         assert _field_residual(VectorField([x, y], eqs), c.point) < 1e-9 * (1 + np.abs(c.point).max()) ** 3
     if not h.failed and all(r.certified for r in found):  # only simple roots, no failed path: complete too
         assert ours == independent
+
+
+def test_equilibrium_components_keep_non_isolated_and_isolated_ones():
+    comps = equilibrium_components(OjaFlow(np.diag([1.0, 1.0, 2.0])).field())
+    dims = sorted(c.dimension for c in comps)
+    assert dims == [0, 0, 0, 1]                         # the origin, ±e3, and the unit circle in the λ=1 plane
+    x1, x2, x3 = sp.symbols("x_1 x_2 x_3", real=True)
+    circle = [c for c in comps if c.dimension == 1][0]
+    assert set(circle.equations) == {x1 ** 2 + x2 ** 2 - 1, x3}
+    points = {tuple(sp.solve(c.equations, [x1, x2, x3], dict=True)[0].values()) for c in comps if c.dimension == 0}
+    assert points == {(0, 0, 0), (0, 0, 1), (0, 0, -1)}
+    with pytest.raises(ValueError, match="polynomial"):
+        x, y = sp.symbols("x y")
+        equilibrium_components(VectorField([x, y], [sp.sin(x), y]))
+
+
+def test_isolated_equilibria_are_described_exactly_not_up_to_sign():
+    a, b, c = sp.symbols("a b c", real=True)
+    vf = VectorField.from_objective((b * a - c) ** 2 / 2 + (a ** 2 + b ** 2) / 20, [a, b], stop_gradient={c: a})
+    comps = equilibrium_components(vf)
+    assert len(comps) == 5 and all(cp.dimension == 0 for cp in comps)
+    for cp in comps:
+        sols = sp.solve(cp.equations, [a, b], dict=True)
+        assert len(sols) == 1                                   # the equations define one point ...
+        assert all(sp.simplify(f.subs(sols[0])) == 0 for f in vf.rhs)   # ... and it is an equilibrium
