@@ -32,22 +32,22 @@ def _is_int(value) -> bool:
     return isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
+def _int_at_least(value: Any, name: str, low: int, what: str) -> int:
+    if not _is_int(value):
+        raise TypeError(f"{name}: expected {what}, got {type(value).__name__} {value!r}")
+    if value < low:
+        raise ValueError(f"{name}: expected {what}, got {value!r}")
+    return int(value)
+
+
 def positive_int(value: Any, name: str) -> int:
     """An int ≥ 1 (bool and floats refused, even 3.0)."""
-    if not _is_int(value):
-        raise TypeError(f"{name}: expected a positive integer, got {type(value).__name__} {value!r}")
-    if value < 1:
-        raise ValueError(f"{name}: expected a positive integer, got {value!r}")
-    return int(value)
+    return _int_at_least(value, name, 1, "a positive integer")
 
 
 def nonnegative_int(value: Any, name: str) -> int:
     """An int ≥ 0 (bool and floats refused)."""
-    if not _is_int(value):
-        raise TypeError(f"{name}: expected a non-negative integer, got {type(value).__name__} {value!r}")
-    if value < 0:
-        raise ValueError(f"{name}: expected a non-negative integer, got {value!r}")
-    return int(value)
+    return _int_at_least(value, name, 0, "a non-negative integer")
 
 
 def seed_value(value: Any, name: str = "seed"):
@@ -157,26 +157,24 @@ def _argparse_error(message: str):
     return argparse.ArgumentTypeError(message)
 
 
-def arg_positive_int(text: str) -> int:
-    """A positive integer from the command line."""
+def _arg_int(text: str, low: int, what: str) -> int:
     try:
         v = int(text)
     except ValueError:
-        raise _argparse_error(f"expected a positive integer, got {text!r}") from None
-    if v < 1:
-        raise _argparse_error(f"expected a positive integer, got {text}")
+        raise _argparse_error(f"expected {what}, got {text!r}") from None
+    if v < low:
+        raise _argparse_error(f"expected {what}, got {text}")
     return v
+
+
+def arg_positive_int(text: str) -> int:
+    """A positive integer from the command line."""
+    return _arg_int(text, 1, "a positive integer")
 
 
 def arg_seed(text: str) -> int:
     """A non-negative integer seed from the command line."""
-    try:
-        v = int(text)
-    except ValueError:
-        raise _argparse_error(f"expected a non-negative integer seed, got {text!r}") from None
-    if v < 0:
-        raise _argparse_error(f"expected a non-negative integer seed, got {text}")
-    return v
+    return _arg_int(text, 0, "a non-negative integer seed")
 
 
 def arg_finite_float(text: str) -> float:

@@ -154,8 +154,6 @@ def _experiment_parser(sub, exp) -> None:
         kw = {"type": _TYPES[o.type], "default": o.default, "help": o.help}
         if o.choices:
             kw["choices"] = o.choices
-        if o.dest:
-            kw["dest"] = o.dest
         e.add_argument(o.flag, **kw)
     e.add_argument("--seed", type=arg_seed, default=0, help="random seed, a non-negative integer (default 0)")
     if exp.output is not None:

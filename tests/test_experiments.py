@@ -10,8 +10,7 @@ def test_every_registered_experiment_has_a_generated_subparser_with_its_own_opti
     for name, exp in EXPERIMENTS.items():
         args = parser.parse_args(["reproduce", name])
         for opt in exp.options:
-            dest = opt.dest or opt.flag.lstrip("-").replace("-", "_")
-            assert getattr(args, dest) == opt.default, (name, opt.flag)
+            assert getattr(args, opt.dest) == opt.default, (name, opt.flag)
         assert args.seed == 0
         assert hasattr(args, "out") == (exp.output is not None)
         assert hasattr(args, "readme") == (exp.readme_key is not None)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .registry import Experiment, Option, report, write_json
+from .registry import Experiment, Option, write_json
 from ..classify import LABELS, classify
 from ..models.attention import SelfAttention
 
@@ -139,31 +139,16 @@ def format_table(res: dict) -> str:
     return "\n".join(rows) + f"\n\nEigenvector alignment of stable consensus/bipartite end points: {al}"
 
 
-def reproduce(args) -> int:
-    """``symdyn reproduce attention-multistability``: run with the command-line options, print the table, splice the README."""
-    n = 8 if args.n is None else args.n
-    out = args.out  # the CLI defaults it to EXPERIMENT.output; "" writes nothing
-    print(f"attention-multistability: d={args.d} n={n} beta={args.beta} V={args.v_type} M={args.m_type} "
-          f"systems={args.systems} inits={args.inits} seed={args.seed}", flush=True)
-    res = run(d=args.d, n=n, beta=args.beta, v_type=args.v_type, m_type=args.m_type, systems=args.systems,
-              inits=args.inits, seed=args.seed, t_max=args.t_max, out=out or None, progress=not args.no_progress)
-    report(args, EXPERIMENT.readme_key, f"`symdyn reproduce attention-multistability` (d={args.d}, n={n}, "
-            f"beta={args.beta}, V={args.v_type}, M={args.m_type}, systems={args.systems}, inits={args.inits}, "
-            f"seed={args.seed})", format_table(res),
-            "The paper's experimental settings and numbers were not recovered (shared/papers/attention.md §6); "
-            "it states that stable consensus, bipartite and clustering equilibria often coexist.")
-    print(f"total {res['seconds']:.1f} s; written to {res.get('written_to', '(not written)')}")
-    return 0
-
-
 EXPERIMENT = Experiment(
     "attention-multistability", "self-attention: classes of stable end points",
     (Option("--d", "token dimension (default 3)", "positive_int", 3),
-     Option("--n", "number of tokens (default 8)", "positive_int"),
+     Option("--n", "number of tokens (default 8)", "positive_int", 8),
      Option("--beta", "inverse temperature (default 4)", "float", 4.0),
-     Option("--v-type", "V type (default sym)", "str", "sym", V_TYPES),
-     Option("--m-type", "M type (default QK)", "str", "QK", M_TYPES),
+     Option("--v-type", "V type (default sym)", "str", "sym", V_TYPES, label="V"),
+     Option("--m-type", "M type (default QK)", "str", "QK", M_TYPES, label="M"),
      Option("--systems", "random systems (default 10)", "positive_int", 10),
      Option("--inits", "initial conditions per system (default 100)", "positive_int", 100),
-     Option("--t-max", "integration horizon (default 1500)", "float", 1500.0)),
-    reproduce, output="results/attention_multistability.json", readme_key="reproduce:attention")
+     Option("--t-max", "integration horizon (default 1500)", "float", 1500.0, label="")),
+    run, format_table, output="results/attention_multistability.json", readme_key="reproduce:attention",
+    remark="The paper's experimental settings and numbers were not recovered (shared/papers/attention.md §6); it "
+           "states that stable consensus, bipartite and clustering equilibria often coexist.")

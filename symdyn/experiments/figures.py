@@ -80,4 +80,4 @@ def reproduce(args) -> int:
     return 0
 
 
-EXPERIMENT = Experiment("figures", "the figures of make reproduce (matplotlib)", (), reproduce, progress=False)
+EXPERIMENT = Experiment("figures", "the figures of make reproduce (matplotlib)", progress=False, entry=reproduce)

@@ -9,13 +9,14 @@ An :class:`Experiment` has a ``reproduce(args)`` entry point (runs, prints its t
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 from ..readme import splice_readme
 
-__all__ = ["Option", "Experiment", "write_json", "report"]
+__all__ = ["Option", "Experiment", "write_json", "report", "run_experiment", "ETA", "ALPHA"]
 
 
 @dataclass(frozen=True)
@@ -23,29 +24,62 @@ class Option:
     """One command-line option of an experiment.
 
     flag : str — e.g. ``"--trials"``; type : ``"positive_int"``, ``"float"`` (finite) or ``"str"``;
-    default, help, choices : as in ``argparse``; dest : attribute name when it differs from the flag's."""
+    default, help, choices : as in ``argparse``; param : the keyword of the experiment's ``run`` it is passed as
+    (default: the flag's name, dashes as underscores); label : its name in the printed configuration and the README
+    settings (default: ``param``; ``""``: not shown)."""
 
     flag: str
     help: str
     type: str = "str"
     default: Any = None
     choices: tuple | None = None
-    dest: str | None = None
+    param: str | None = None
+    label: str | None = None
+
+    @property
+    def dest(self) -> str:
+        """The attribute of the parsed arguments."""
+        return self.flag.lstrip("-").replace("-", "_")
+
+    @property
+    def keyword(self) -> str:
+        """The keyword of ``run``."""
+        return self.param or self.dest
+
+
+# options shared by the discrete-training experiments
+ETA = Option("--eta", "learning rate (default 0.05)", "float", 0.05)
+ALPHA = Option("--alpha", "EMA coefficient (default 0.99)", "float", 0.99)
 
 
 @dataclass(frozen=True)
 class Experiment:
-    """A reproduced experiment: ``name`` (the CLI's), one-line ``help``, its ``options``, the entry point
-    ``reproduce(args) -> exit status``, the default JSON ``output`` (None: writes none, no ``--out``), whether it
-    shows a progress bar, and the README section ``readme_key`` its table goes to (None: no ``--readme``)."""
+    """A reproduced experiment, declared once.
+
+    name : the CLI's name; help : one line; options : its :class:`Option` list;
+    run : ``run(**options, seed, out, progress) -> dict`` (a JSON-able result); table : ``table(result) -> str``
+    (Markdown); output : default JSON path (None: writes none, no ``--out``); progress : whether it has a progress bar;
+    readme_key : the README section its table goes to (None: no ``--readme``); remark : printed after the table;
+    settings : the option labels named in the README line (default: all); summary : ``summary(result) -> str`` for
+    the last printed line; entry : a custom ``entry(args) -> exit status`` replacing the standard
+    :func:`run_experiment` (e.g. figures)."""
 
     name: str
     help: str
-    options: tuple[Option, ...]
-    reproduce: Callable
+    options: tuple[Option, ...] = ()
+    run: Callable | None = None
+    table: Callable | None = None
     output: str | None = None
     progress: bool = True
     readme_key: str | None = None
+    remark: str = ""
+    settings: tuple | None = None
+    summary: Callable | None = None
+    entry: Callable | None = None
+
+    def reproduce(self, args) -> int:
+        """``symdyn reproduce NAME``: run with the parsed command-line options (exit status)."""
+        return self.entry(args) if self.entry is not None else run_experiment(args, self)
 
 
 def write_json(result: dict, out: str | Path | None, exclude: tuple = ()) -> dict:
@@ -66,3 +100,21 @@ def report(args, key: str, settings: str, table: str, remark: str) -> None:
     splice_readme(getattr(args, "readme", None), key, f"{settings}:\n\n{table}")
     print()
     print(remark)
+
+
+def run_experiment(args, exp: Experiment) -> int:
+    """The standard ``symdyn reproduce``: print the configuration (every labelled option and the seed), call
+    ``exp.run`` with the options as keywords (plus ``seed``, ``out``, ``progress``), print the table and the remark and
+    splice the settings + table into the README section (:func:`report`), then a last line (``exp.summary``, the
+    time, where the result was written)."""
+    shown = {(o.keyword if o.label is None else o.label): getattr(args, o.dest) for o in exp.options if o.label != ""}
+    shown["seed"] = args.seed
+    print(f"{exp.name}: " + " ".join(f"{k}={v}" for k, v in shown.items()), flush=True)
+    t0 = time.perf_counter()
+    res = exp.run(**{o.keyword: getattr(args, o.dest) for o in exp.options}, seed=args.seed, out=args.out or None,
+                  progress=not args.no_progress)
+    report(args, exp.readme_key, f"`symdyn reproduce {exp.name}` ("
+           + ", ".join(f"{k}={shown[k]}" for k in (exp.settings or tuple(shown))) + ")", exp.table(res), exp.remark)
+    print((exp.summary(res) + "; " if exp.summary else "") + f"total {time.perf_counter() - t0:.1f} s; written to "
+          f"{res.get('written_to', '(not written)')}")
+    return 0

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .registry import Experiment, Option, report, write_json
+from .registry import ALPHA, ETA, Experiment, Option, write_json
 from ..flows import euler_map
 from ..instances import random_moments
 from ..models.ssl_linear import LinearSSL
@@ -104,30 +104,15 @@ def format_table(res: dict) -> str:
     return "\n".join(rows)
 
 
-def reproduce(args) -> int:
-    """``symdyn reproduce ssl-branches``: run with the command-line options, print the table, splice the README."""
-    n = 3 if args.n is None else args.n
-    out = args.out  # the CLI defaults it to EXPERIMENT.output; "" writes nothing
-    print(f"ssl-branches: m={args.m} n={n} instances={args.instances} inits={args.inits} steps={args.branch_steps} "
-          f"eta={args.eta} alpha={args.alpha} seed={args.seed}", flush=True)
-    res = run(m=args.m, n=n, instances=args.instances, inits=args.inits, steps=args.branch_steps, eta=args.eta,
-              alpha=args.alpha, seed=args.seed, out=out or None, progress=not args.no_progress)
-    report(args, EXPERIMENT.readme_key, f"`symdyn reproduce ssl-branches` (m={args.m}, n={n}, "
-            f"instances={args.instances}, inits={args.inits}, steps={args.branch_steps}, seed={args.seed})",
-            format_table(res), "The note (shared/papers/ssl_linear.md §7.3) predicts: exactly one attracting full-rank "
-            "branch, the others saddles (never reached); the origin and some partially collapsed equilibria are "
-            "attracting too.")
-    print(f"total {res['seconds']:.1f} s; written to {res.get('written_to', '(not written)')}")
-    return 0
-
-
 EXPERIMENT = Experiment(
     "ssl-branches", "m = 2: which equilibrium branches random starts reach",
     (Option("--m", "input dimension m (default 2)", "positive_int", 2),
-     Option("--n", "embedding dimension (default 3)", "positive_int"),
+     Option("--n", "embedding dimension (default 3)", "positive_int", 3),
      Option("--instances", "random data sets (default 8)", "positive_int", 8),
      Option("--inits", "initial conditions per data set (default 100)", "positive_int", 100),
-     Option("--branch-steps", "updates (default 20000)", "positive_int", 20000),
-     Option("--eta", "learning rate (default 0.05)", "float", 0.05),
-     Option("--alpha", "EMA coefficient (default 0.99)", "float", 0.99)),
-    reproduce, output="results/ssl_branches.json", readme_key="reproduce:ssl-branches")
+     Option("--branch-steps", "updates (default 20000)", "positive_int", 20000, param="steps"),
+     ETA, ALPHA),
+    run, format_table, output="results/ssl_branches.json", readme_key="reproduce:ssl-branches",
+    remark="The note (shared/papers/ssl_linear.md §7.3) predicts: exactly one attracting full-rank branch, the others "
+           "saddles (never reached); the origin and some partially collapsed equilibria are attracting too.",
+    settings=("m", "n", "instances", "inits", "steps", "seed"))

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .registry import Experiment, Option, report, write_json
+from .registry import ALPHA, ETA, Experiment, Option, write_json
 from ..flows import euler_map
 from ..models.ssl_linear import LinearSSL, m1_radii
 
@@ -135,29 +135,13 @@ def format_table(results: dict) -> str:
     return "\n".join(rows)
 
 
-def reproduce(args) -> int:
-    """``symdyn reproduce ssl-m1``: run with the command-line options, print the table, splice the README."""
-    n = 2 if args.n is None else args.n
-    out = args.out  # the CLI defaults it to EXPERIMENT.output; "" writes nothing
-    print(f"ssl-m1: trials={args.trials} steps={args.steps} n={n} eta={args.eta} alpha={args.alpha} "
-          f"seed={args.seed}", flush=True)
-    t0 = time.perf_counter()
-    res = run(trials=args.trials, steps=args.steps, n=n, eta=args.eta, alpha=args.alpha, seed=args.seed,
-              out=out or None, progress=not args.no_progress)
-    report(args, EXPERIMENT.readme_key, f"`symdyn reproduce ssl-m1` (trials={args.trials}, steps={args.steps}, n={n}, "
-            f"eta={args.eta}, alpha={args.alpha}, seed={args.seed})", format_table(res),
-            "Paper: 10^4 trials, the subset (all or Δ ≥ 0) is not stated; its n, η, α, initialisation are not known "
-            "(shared/papers/ssl_linear.md §9, §11.4).")
-    print("diverged: " + ", ".join(f"{k.upper()} {v['diverged']}" for k, v in res["methods"].items())
-          + f"; total {time.perf_counter() - t0:.1f} s; written to {res.get('written_to', '(not written)')}")
-    return 0
-
-
 EXPERIMENT = Experiment(
     "ssl-m1", "m = 1 SG/EMA iterations: outer sphere vs origin",
     (Option("--trials", "number of random trials (default 4000)", "positive_int", 4000),
      Option("--steps", "discrete updates per trial (default 40000)", "positive_int", 40000),
-     Option("--n", "embedding dimension (default 2)", "positive_int"),
-     Option("--eta", "learning rate (default 0.05)", "float", 0.05),
-     Option("--alpha", "EMA coefficient (default 0.99)", "float", 0.99)),
-    reproduce, output="results/ssl_m1.json", readme_key="reproduce:ssl-m1")
+     Option("--n", "embedding dimension (default 2)", "positive_int", 2),
+     ETA, ALPHA),
+    run, format_table, output="results/ssl_m1.json", readme_key="reproduce:ssl-m1",
+    remark="Paper: 10^4 trials, the subset (all or Δ ≥ 0) is not stated; its n, η, α, initialisation are not known "
+           "(shared/papers/ssl_linear.md §9, §11.4).",
+    summary=lambda res: "diverged: " + ", ".join(f"{k.upper()} {v['diverged']}" for k, v in res["methods"].items()))
