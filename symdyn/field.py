@@ -346,7 +346,8 @@ class VectorField:
         The substitution reaches every form of the field: the entry-wise components (substituted on first use
         when they are derived lazily), the closed matrix form (so its LaTeX no longer shows the parameter) and
         the matrix values (kept, so the matrix-form kernel stays available)."""
-        values = {(sp.Symbol(k) if isinstance(k, str) else k): v for k, v in values.items()}
+        by_name = {str(p): p for p in self.params}  # a name means the parameter of that name, whatever its assumptions
+        values = {(by_name.get(k, sp.Symbol(k)) if isinstance(k, str) else k): v for k, v in values.items()}
         bad = [str(k) for k in values if k not in self.params]
         if bad:
             raise ValueError(f"values: {bad} are not parameters of {self.name}; parameters are "

@@ -5,6 +5,11 @@
   stop-gradient targets (differentiate, *then* substitute target = source: the SG construction of BYOL/SimSiam)
   and EMA targets (the target becomes a state with Ṫ = κ(source − T)).  :meth:`symdyn.VectorField.from_objective`
   uses it for matrix states, and every matrix model derives its field through it.
+* :func:`ring_matmul`, :func:`ring_frobenius`, :func:`evaluate_in_ring` — the same expressions evaluated entry-wise
+  in SymPy's sparse polynomial ring (matrices as lists of lists of ring elements): how a model's *one* trace-form
+  objective becomes its entry-wise polynomial, ~100× faster to differentiate than expression trees.
+* :func:`ring_flow` — the entry-wise twin of :func:`matrix_flow` on ring elements: −∂F/∂x, stop-gradient by
+  composition after differentiation, EMA targets.
 * :func:`exact_matrix`, :func:`symbol_matrix` — explicit SymPy matrices: the exact rational copy of a float array
   (every binary float is a dyadic rational) and a matrix of real symbols (general or symmetric).
 
@@ -24,7 +29,8 @@ from typing import Mapping, Sequence
 import numpy as np
 import sympy as sp
 
-__all__ = ["matrix_gradient", "matrix_flow", "exact_matrix", "symbol_matrix"]
+__all__ = ["matrix_gradient", "matrix_flow", "ring_matmul", "ring_frobenius", "evaluate_in_ring", "ring_flow",
+           "exact_matrix", "symbol_matrix"]
 
 
 def matrix_gradient(objective: sp.Expr, X: sp.MatrixSymbol, symmetric: Sequence[sp.MatrixSymbol] = ()) -> sp.MatrixExpr:
@@ -65,6 +71,99 @@ def matrix_flow(objective: sp.Expr, states: Sequence[sp.MatrixSymbol], *, symmet
     for T, (src, kappa) in ema.items():
         form[T] = kappa * (src - T)
     return form
+
+
+def ring_matmul(X: list, Y: list) -> list:
+    """Product of matrices stored as lists of lists of ring elements."""
+    zero = X[0][0].ring.zero if X and X[0] else 0
+    return [[sum((X[i][k] * Y[k][j] for k in range(len(Y))), zero) for j in range(len(Y[0]))]
+            for i in range(len(X))]
+
+
+def ring_frobenius(X: list, Y: list):
+    """⟨X, Y⟩_F = Σ_ij X_ij Y_ij = tr(X Yᵀ) for lists of lists of ring elements."""
+    zero = X[0][0].ring.zero
+    return sum((x * y for rx, ry in zip(X, Y) for x, y in zip(rx, ry)), zero)
+
+
+def _transpose(X: list) -> list:
+    return [list(col) for col in zip(*X)]
+
+
+def evaluate_in_ring(expr, env: Mapping, ring):
+    """Evaluate a matrix-trace expression entry-wise: ``env`` maps each MatrixSymbol to a list of lists of ring
+    elements and each scalar Symbol to a ring element; numbers become ring constants.  Supported: traces, sums,
+    products, transposes, scalar multiples and integer powers.  tr(X₁⋯X_k) is evaluated as ⟨X₁⋯X_j, (X_{j+1}⋯X_k)ᵀ⟩
+    (only the diagonal of the product is formed)."""
+    def matrix(e):
+        if isinstance(e, sp.MatrixSymbol):
+            return env[e]
+        if isinstance(e, sp.Transpose):
+            return _transpose(matrix(e.arg))
+        if isinstance(e, sp.MatMul):
+            coeff, mats = e.as_coeff_matrices()
+            out = matrix(mats[0])
+            for M in mats[1:]:
+                out = ring_matmul(out, matrix(M))
+            c = scalar(coeff)
+            return [[c * v for v in row] for row in out]
+        if isinstance(e, sp.MatAdd):
+            parts = [matrix(a) for a in e.args]
+            return [[sum(vals, ring.zero) for vals in zip(*rows)] for rows in zip(*parts)]
+        raise TypeError(f"evaluate_in_ring: unsupported matrix expression {e!r} ({type(e).__name__})")
+
+    def trace(e):
+        if isinstance(e, sp.MatMul):
+            coeff, mats = e.as_coeff_matrices()
+            if len(mats) >= 2:
+                j = (len(mats) + 1) // 2
+                left = matrix(sp.MatMul(*mats[:j])) if j > 1 else matrix(mats[0])
+                right = matrix(sp.MatMul(*mats[j:])) if len(mats) - j > 1 else matrix(mats[j])
+                return scalar(coeff) * ring_frobenius(left, _transpose(right))
+        M = matrix(e)
+        return sum((M[i][i] for i in range(len(M))), ring.zero)
+
+    def scalar(e):
+        if isinstance(e, sp.Trace):
+            return trace(e.arg)
+        if isinstance(e, sp.Add):
+            return sum((scalar(a) for a in e.args), ring.zero)
+        if isinstance(e, sp.Mul):
+            out = ring.one
+            for a in e.args:
+                out = out * scalar(a)
+            return out
+        if isinstance(e, sp.Pow) and e.exp.is_Integer and e.exp >= 0:
+            return scalar(e.base) ** int(e.exp)
+        if isinstance(e, sp.Symbol):
+            return env[e]
+        if e.is_Number:
+            return ring(e)
+        raise TypeError(f"evaluate_in_ring: unsupported scalar expression {e!r} ({type(e).__name__})")
+
+    return scalar(sp.sympify(expr))
+
+
+def _pairs(spec) -> list:
+    """Mapping or sequence of pairs -> list of pairs (ring generators are not hashable: pairs are accepted too)."""
+    if spec is None:
+        return []
+    return list(spec.items()) if isinstance(spec, Mapping) else list(spec)
+
+
+def ring_flow(objective, states: Sequence, *, stop_gradient=None, ema=None) -> list:
+    """[ẋ for x in states] + [ṫ for t in ema] for the flow ẋ = −∂F/∂x of a ring element F (generators as states).
+
+    stop_gradient — pairs (target, source): differentiate with the targets held fixed, then compose target ← source
+    (SG); ema — pairs (target, (source, kappa)): ṫ = κ(source − t), appended in order.  (Mappings work too where the
+    keys are hashable.)"""
+    sub = _pairs(stop_gradient)
+    rhs = []
+    for x in states:
+        g = objective.diff(x)
+        rhs.append(-(g.compose(sub) if sub else g))
+    rhs += [kappa * (src - t) for t, (src, kappa) in _pairs(ema)]
+    return rhs
 
 
 def exact_matrix(M: np.ndarray) -> sp.Matrix:

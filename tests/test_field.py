@@ -106,3 +106,20 @@ def test_user_model_bad_input_names_the_argument():
     vf = VectorField([a, b], [-lam * a, -b], [lam])
     with pytest.raises(ValueError, match=r"missing parameter values for \['lam'\]"):
         vf.lambdify().f(np.zeros(2))
+
+
+def test_subs_reaches_the_matrix_form_and_keeps_the_matrix_kernel():
+    from symdyn import LinearSSL
+    from symdyn.matrix_kernels import MatrixKernel
+
+    model = LinearSSL(1, 2, [[2.0]], [[0.5]])                     # lam stays a parameter
+    vf = model.field("sg")
+    assert r"\lambda" in vf.latex()
+    fixed = vf.subs({"lam": 0.1})
+    assert r"\lambda" not in fixed.latex() and fixed.params == ()
+    k = fixed.lambdify()
+    assert isinstance(k, MatrixKernel)                            # not a silent fall-back to the entry-wise kernel
+    x = np.random.default_rng(2).standard_normal(6)
+    want = LinearSSL(1, 2, [[2.0]], [[0.5]], lam=0.1).kernel("sg").f(x)
+    assert np.allclose(k.f(x), want, rtol=1e-13, atol=1e-15)
+    assert np.allclose(fixed.lambdify(form="entrywise").f(x), want, rtol=1e-12, atol=1e-14)

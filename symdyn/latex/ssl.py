@@ -6,6 +6,7 @@ import numpy as np
 import sympy as sp
 
 from ..instances import random_moments
+from ..models.ssl_e1 import e1_sides
 from ..models.ssl_linear import KINDS, LinearSSL
 from ..stability import stability
 from .document import KIND_TITLES, document, equation, num_latex
@@ -81,7 +82,7 @@ def ssl_document(kind: str = "sg", m: int = 2, n: int = 3, seed: int = 0, *, mod
         S = sp.MatrixSymbol("S", m, m)
         I = sp.Identity(m)
         lam = model.lam_symbol
-        E1 = sp.Eq((model.Sx * S + lam * I) * (S * model.Sx + lam * I), model.Syx.T * S * model.Syx)
+        E1 = sp.Eq(*e1_sides(model.Sx, model.Syx, S, lam, I))
         W = sp.MatrixSymbol("W", n, n)
         body += [r"With $S = A^\top A \succ 0$, the equilibria satisfy (E1) and (E2):",
                  equation(tex(E1) + r"\qquad\text{(E1)}"),

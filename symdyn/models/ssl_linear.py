@@ -31,51 +31,27 @@ of dimension nm − m(m+1)/2.
 from __future__ import annotations
 
 import itertools
-import warnings
-import mpmath
+
 import numpy as np
 import sympy as sp
-
 from sympy import QQ
 from sympy.polys.rings import ring
 
-from ..field import VectorField
-from ..matrix_calculus import exact_matrix as _exact, matrix_flow, matrix_gradient, symbol_matrix
 from .._validate import as_float_array, as_square_matrix, choice, positive_int, seed_value
-from ..polysolve import certify_roots, deflated_newton, distinct_roots, solve_groebner, solve_homotopy
 from ..equilibria.component import EquilibriumComponent
+from ..field import VectorField
+from ..matrix_calculus import (evaluate_in_ring, exact_matrix as _exact, matrix_flow, matrix_gradient, ring_flow,
+                               ring_frobenius, ring_matmul, symbol_matrix)
 from ..instances import random_moments  # noqa: F401  (re-exported: older imports)
+from .ssl_e1 import LAM_MIN_RELATIVE, e1_residual, e1_scaling, e1_system, solve_e1  # noqa: F401
 
 __all__ = ["LinearSSL", "KINDS", "matrix_gradient"]
 
 KINDS = ("gf", "sg", "ema")
-LAM_MIN_RELATIVE = 1e-40  # normalised λ' below which (E1) is refused (inner roots below double precision)
 MAX_SYMBOLIC_SIZE = 30  # m·n above which entry-wise symbolic derivation is refused (minutes of SymPy)
 
 
 _GRADIENT_CACHE: dict = {}
-
-
-def _e1_system(Sx: sp.Matrix, Syx: sp.Matrix, lam, m: int):
-    """(E1) (ΣxS + λI)(SΣx + λI) − ΣyxᵀSΣyx = 0 as m(m+1)/2 equations in the entries s_ij (i ≤ j) of S."""
-    S = symbol_matrix("s", m, symmetric=True)
-    unknowns = [S[i, j] for i in range(m) for j in range(i, m)]
-    I = sp.eye(m)
-    E1 = (Sx * S + lam * I) * (S * Sx + lam * I) - Syx.T * S * Syx
-    return [sp.expand(E1[i, j]) for i in range(m) for j in range(i, m)], unknowns, S
-
-
-def _mat_mul(X: list, Y: list) -> list:
-    """Product of matrices stored as lists of lists of ring elements."""
-    zero = X[0][0].ring.zero if X and X[0] else 0
-    return [[sum((X[i][k] * Y[k][j] for k in range(len(Y))), zero) for j in range(len(Y[0]))]
-            for i in range(len(X))]
-
-
-def _frobenius(X: list, Y: list):
-    """⟨X, Y⟩_F = Σ_ij X_ij Y_ij = tr(X Yᵀ) for lists of lists of ring elements."""
-    zero = X[0][0].ring.zero
-    return sum((x * y for rx, ry in zip(X, Y) for x, y in zip(rx, ry)), zero)
 
 
 class LinearSSL:
@@ -281,18 +257,12 @@ class LinearSSL:
         return self._ring
 
     def objective_entrywise(self, target: str = "c"):
-        """F(a, b, c) as an element of the sparse polynomial ring of :meth:`_entrywise_ring`
-        (``target="a"`` gives E(a, b) = F(a, b, a)).  ``.as_expr()`` gives the SymPy expression."""
+        """F(a, b, c) as an element of the sparse polynomial ring of :meth:`_entrywise_ring`: the trace-form
+        :meth:`objective` evaluated on the entry matrices (``target="a"`` gives E(a, b) = F(a, b, a)).
+        ``.as_expr()`` gives the SymPy expression."""
         R, a, b, c, Sx, Syx, Sy, lam, _, _ = self._entrywise_ring()
-        if target not in ("a", "c"):
-            raise ValueError(f"target: expected 'a' or 'c', got {target!r}")
-        C = a if target == "a" else c
-        BA = _mat_mul(b, a)
-        BAS, CSyx, CSy = _mat_mul(BA, Sx), _mat_mul(C, Syx), _mat_mul(C, Sy)
-        half = QQ(1, 2)
-        F = (half * _frobenius(BAS, BA) - _frobenius(BA, CSyx) + half * _frobenius(CSy, C)
-             + half * lam * (_frobenius(a, a) + _frobenius(b, b)))
-        return F
+        env = {self.A: a, self.B: b, self.C: c, self.Sx: Sx, self.Syx: Syx, self.Sy: Sy, self.lam_symbol: lam}
+        return evaluate_in_ring(self.objective(target), env, R)
 
     def _size_refusal(self) -> str | None:
         """Why entry-wise symbolic work is refused for this size (None when it is allowed)."""
@@ -354,16 +324,11 @@ class LinearSSL:
         bv = [v for row in b for v in row]
         cv = [v for row in c for v in row]
         if kind == "gf":
-            E = self.objective_entrywise(target="a")
-            rhs = [-E.diff(v) for v in av + bv]
-        else:
+            rhs = ring_flow(self.objective_entrywise(target="a"), av + bv)
+        else:  # SG: differentiate first, then substitute C = A; EMA: C follows A
             F = self.objective_entrywise(target="c")
-            grad = [F.diff(v) for v in av + bv]
-            if kind == "sg":  # stop-gradient: differentiate first, then substitute C = A
-                sub = list(zip(cv, av))
-                rhs = [-g.compose(sub) for g in grad]
-            else:
-                rhs = [-g for g in grad] + [kap * (x - y) for x, y in zip(av, cv)]
+            rhs = (ring_flow(F, av + bv, stop_gradient=list(zip(cv, av))) if kind == "sg"
+                   else ring_flow(F, av + bv, ema=[(c_, (a_, kap)) for c_, a_ in zip(cv, av)]))
         return [e.as_expr() for e in rhs], params
 
     # ---- identities checked by computation ----------------------------------------------------------
@@ -385,9 +350,9 @@ class LinearSSL:
         kind = self._kind(kind)
         R, dA, dB, a, b, lam = self._ring_field(kind)
         aT, bT, dAT, dBT = (list(map(list, zip(*M))) for M in (a, b, dA, dB))
-        G = [[x - y for x, y in zip(r1, r2)] for r1, r2 in zip(_mat_mul(a, aT), _mat_mul(bT, b))]
+        G = [[x - y for x, y in zip(r1, r2)] for r1, r2 in zip(ring_matmul(a, aT), ring_matmul(bT, b))]
         dG = [[w + x - y - z for w, x, y, z in zip(r1, r2, r3, r4)]
-              for r1, r2, r3, r4 in zip(_mat_mul(dA, aT), _mat_mul(a, dAT), _mat_mul(dBT, b), _mat_mul(bT, dB))]
+              for r1, r2, r3, r4 in zip(ring_matmul(dA, aT), ring_matmul(a, dAT), ring_matmul(dBT, b), ring_matmul(bT, dB))]
         return sp.Matrix([[(d + 2 * lam * g).as_expr() for d, g in zip(r1, r2)] for r1, r2 in zip(dG, G)])
 
     def gf_euler_defect(self) -> sp.Expr:
@@ -399,9 +364,9 @@ class LinearSSL:
         """
         R, dA, _, a, b, lam = self._ring_field("gf")
         E = self.objective_entrywise(target="a")
-        inner = -_frobenius(a, dA)
-        data2 = 2 * E - lam * (_frobenius(a, a) + _frobenius(b, b))
-        return (inner - (data2 + lam * _frobenius(a, a))).as_expr()
+        inner = -ring_frobenius(a, dA)
+        data2 = 2 * E - lam * (ring_frobenius(a, a) + ring_frobenius(b, b))
+        return (inner - (data2 + lam * ring_frobenius(a, a))).as_expr()
 
     def closed_form_entrywise(self, kind: str = "sg") -> sp.Matrix:
         """The closed matrix form with the explicit entry matrices substituted, flattened like the state.
@@ -494,20 +459,12 @@ class LinearSSL:
         Returns (equations, unknowns, S) with S the symmetric m×m matrix of unknowns.
         """
         Sx, Syx, _ = self._moment_matrices()
-        return _e1_system(Sx, Syx, self._lam_expr(), self.m)
+        return e1_system(Sx, Syx, self._lam_expr(), self.m)
 
     def e1_scaling(self) -> dict:
-        """The exact normalisation of (E1): powers of two a ≈ ‖Σx‖_F, b ≈ ‖Σyx‖_F with
-
-            (Σx, Σyx, λ) = (a Σx', b Σyx', (b²/a) λ')   and   S = (b²/a²) S',
-
-        which maps (E1) onto itself (both sides scale by b⁴/a²).  Powers of two keep the data exact, so the
-        Gröbner work on the normalised data is exact for the given data.  Returns {"a", "b", "lam", "S"}:
-        the factors, the normalised λ' and the factor b²/a² of S."""
+        """The exact normalisation of (E1) for this model's data (:func:`.ssl_e1.e1_scaling`)."""
         self._require_numeric("e1_scaling")
-        a = 2.0 ** round(np.log2(np.linalg.norm(self.sigma_x)))
-        b = 2.0 ** round(np.log2(np.linalg.norm(self.sigma_yx)))
-        return {"a": a, "b": b, "lam": self.lam * a / b ** 2, "S": b ** 2 / a ** 2}
+        return e1_scaling(self.sigma_x, self.sigma_yx, self.lam)
 
     def e1_roots(self, method: str = "auto", seed: int = 0, max_paths: int = 4096) -> dict:
         """All real symmetric roots S of (E1), each certified, with its positive-definiteness decided.
@@ -537,123 +494,13 @@ class LinearSSL:
         cache = self.__dict__.setdefault("_e1_cache", {})
         key = (method, seed, max_paths)
         if key not in cache:
-            cache[key] = self._solve_e1(method, seed, max_paths)
+            cache[key] = solve_e1(self.sigma_x, self.sigma_yx, self.lam, method, seed, max_paths)
         out = cache[key]
         return {k: (list(v) if isinstance(v, list) else v) for k, v in out.items()}
 
-    def _solve_e1(self, method: str, seed: int, max_paths: int) -> dict:
-        m = self.m
-        if not np.any(self.sigma_yx):
-            S = -self.lam * np.linalg.inv(self.sigma_x)
-            S = (S + S.T) / 2
-            return {"roots": [S], "positive_definite": [False], "sqrtS": [None], "complex_count": None,
-                    "method": "closed form (Σyx = 0: (SΣx + λI)ᵀ(SΣx + λI) = 0 forces SΣx = −λI)",
-                    "residuals": [self.e1_residual(S)], "diverged": 0, "certified": True, "complete": "proven",
-                    "notes": ["over ℂ the solution set of (E1) is positive-dimensional; over ℝ it is one point"]}
-        sc = self.e1_scaling()
-        if sc["lam"] < LAM_MIN_RELATIVE:
-            raise ValueError(f"lam: λ relative to the data (λ‖Σx‖/‖Σyx‖² ≈ {sc['lam']:.3g}) is below "
-                             f"{LAM_MIN_RELATIVE:g}: inner branches have S of relative size ≈ 1e{2 * np.log10(sc['lam']):.0f}, "
-                             "below double precision, and exact Gröbner work on such coefficients takes minutes. "
-                             "Refused; analyse the λ → 0 limit instead")
-        Sxn, Syxn = _exact(self.sigma_x / sc["a"]), _exact(self.sigma_yx / sc["b"])
-        eqs, unknowns, _ = _e1_system(Sxn, Syxn, sp.Rational(sc["lam"]), m)
-        digits = max(30, int(np.ceil(-2 * np.log10(min(sc["lam"], 1.0)))) + 30)
-        notes = []
-        if method == "groebner":
-            sol = solve_groebner(eqs, unknowns, seed=seed, digits=digits)
-            hp = sol.real_hp
-            errs = [mpmath.mpf(10) ** (5 - digits) * max(max(abs(v) for v in r), mpmath.mpf(1e-300)) for r in hp]
-            complete, certified = "proven", True
-        else:
-            paths = 2 ** len(unknowns)
-            if paths > max_paths:
-                raise ValueError(f"m: (E1) at m = {m} is {len(unknowns)} quadrics in the entries of S: 2^{len(unknowns)} = "
-                                 f"{paths} total-degree homotopy paths (> max_paths={max_paths}; about "
-                                 f"{paths * len(unknowns) * 16 * 60 / 2 ** 30:.2g} GiB and hours of tracking). Refused "
-                                 "before allocating; pass a larger max_paths to e1_roots to try")
-            roots, defects, sol = self._homotopy_roots(eqs, unknowns, seed, max_paths, digits, notes)
-            if defects:
-                # a second homotopy with another random γ: the answer stands when it finds no new root
-                more, _, _ = self._homotopy_roots(eqs, unknowns, seed + 1, max_paths, digits, [])
-                new = [r for r in more if all(np.linalg.norm(r.as_array() - k.as_array()) > 2 * (r.beta + k.beta)
-                                              for k in roots)]
-                roots += new
-                if new:
-                    notes.append(f"{defects}; a second homotopy (another γ) found {len(new)} more root(s): "
-                                 "roots may still be missing")
-                    warnings.warn(f"(E1): {notes[-1]}", RuntimeWarning, stacklevel=3)
-                else:
-                    notes.append(f"{defects}; a second homotopy with another random γ found no further root")
-            complete = "checked" if not (defects and new) else "unchecked"
-            real = [r for r in roots if r.real]
-            hp = [[mpmath.re(v) for v in r.x] for r in real]
-            errs = [mpmath.mpf(2 * r.beta) + mpmath.mpf(10) ** (5 - digits) for r in real]
-            certified = complete == "checked"
-        out = {"roots": [], "positive_definite": [], "sqrtS": [], "complex_count": sol.complex_count,
-               "method": sol.method + (", α-certified at %d digits" % digits if method == "homotopy" else ""),
-               "residuals": [], "diverged": sol.diverged, "certified": certified, "complete": complete, "notes": notes}
-        with mpmath.workdps(digits + 10):
-            for r, err in zip(hp, errs):
-                Sm = mpmath.matrix(m, m)
-                k = 0
-                for i in range(m):
-                    for j in range(i, m):
-                        Sm[i, j] = Sm[j, i] = r[k]
-                        k += 1
-                ev, Q = mpmath.eigsy(Sm)
-                ev = [ev[i] for i in range(m)]
-                bound = 2 * err  # Weyl: |Δλ| ≤ ‖ΔS‖_F ≤ √2 ‖Δ vech S‖
-                if min(ev) > bound:
-                    pd = True
-                elif min(ev) < -bound:
-                    pd = False
-                else:
-                    pd = False
-                    notes.append(f"a real root has λ_min(S) = {float(min(ev)):.3g} within its error {float(bound):.1g}: "
-                                 "treated as singular (not positive definite)")
-                S = np.array(Sm.tolist(), dtype=float) * sc["S"]
-                root = None
-                if pd:
-                    root = np.array((Q * mpmath.diag([mpmath.sqrt(e) for e in ev]) * Q.T).tolist(), dtype=float)
-                    root *= np.sqrt(sc["S"])
-                out["roots"].append(S)
-                out["positive_definite"].append(pd)
-                out["sqrtS"].append(root)
-                out["residuals"].append(self.e1_residual(S))
-        return out
-
-    def _homotopy_roots(self, eqs, unknowns, seed: int, max_paths: int, digits: int, notes: list):
-        """Certified distinct roots of (E1) from one total-degree homotopy (γ from ``seed``), duplicates of simple
-        roots searched again by deflation, a description of what could not be accounted for ('' if nothing), and
-        the homotopy's PolySolution."""
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # failed paths are accounted for below
-            sol = solve_homotopy(eqs, unknowns, seed=seed, max_paths=max_paths)
-        found = certify_roots(eqs, unknowns, sol.endpoints, dps=digits)
-        roots = distinct_roots(found)
-        uncertified = sum(not r.certified for r in found)
-        surplus = sum(r.certified for r in found) - len(roots)  # paths that ended on an already-found root
-        if surplus:
-            starts = [r.as_array().real * (1 + 1e-6 * g) for r in found if r.certified
-                      for g in np.random.default_rng(seed).standard_normal((3, len(unknowns)))]
-            extra = deflated_newton(eqs, unknowns, roots, starts, dps=digits)
-            roots += extra
-            surplus -= len(extra)
-            notes.append(f"{len(extra)} root(s) recovered by deflation after paths ended on the same root")
-        defects = ""
-        if surplus > 0 or uncertified or sol.failed:
-            defects = (f"{max(surplus, 0)} path(s) ended on an already-found simple root, {uncertified} end point(s) "
-                       f"failed the α-test, {sol.failed} path(s) failed")
-        return roots, defects, sol
-
     def e1_residual(self, S) -> float:
-        """‖(ΣxS+λI)(SΣx+λI) − ΣyxᵀSΣyx‖_F / (‖(ΣxS+λI)‖² + ‖Σyx‖²‖S‖), relative."""
-        Sx, Syx, lam = self.sigma_x, self.sigma_yx, self.lam
-        I = np.eye(self.m)
-        L = Sx @ S + lam * I
-        R = Syx.T @ S @ Syx
-        return float(np.linalg.norm(L @ L.T - R) / max(np.linalg.norm(L) ** 2 + np.linalg.norm(R), 1e-300))
+        """‖(ΣxS+λI)(SΣx+λI) − ΣyxᵀSΣyx‖_F / (‖(ΣxS+λI)‖² + ‖Σyx‖²‖S‖), relative (:func:`.ssl_e1.e1_residual`)."""
+        return e1_residual(self.sigma_x, self.sigma_yx, self.lam, S)
 
     def e2_predictor(self, A) -> np.ndarray:
         """(E2): B = A Σyx Aᵀ W⁻¹ with W = A Σx Aᵀ + λ I_n.  A: (..., n, m) -> (..., n, n)."""

@@ -1,0 +1,170 @@
+"""The full-rank equilibrium equation (E1) of the linear SSL model (``ssl_linear.md`` §6.1), solved and certified.
+
+    (E1)  (Σx S + λI)(S Σx + λI) = Σyxᵀ S Σyx          (m(m+1)/2 quadratics in the entries of S = AᵀA)
+
+:func:`solve_e1` normalises the data exactly (:func:`e1_scaling`), then solves by exact Gröbner work with certified
+real-root isolation (m ≤ 2) or a total-degree homotopy whose end points are polished at high precision and certified
+by Smale's α-test (m ≥ 3), and decides each root's positive-definiteness against its certified error.
+:meth:`symdyn.LinearSSL.e1_roots` is the public entry point (validation, caching).
+"""
+from __future__ import annotations
+
+import operator
+import warnings
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from ..matrix_calculus import exact_matrix as _exact, symbol_matrix
+from ..polysolve import certify_roots, deflated_newton, distinct_roots, solve_groebner, solve_homotopy
+
+__all__ = ["e1_sides", "e1_system", "e1_scaling", "e1_residual", "solve_e1", "LAM_MIN_RELATIVE"]
+
+LAM_MIN_RELATIVE = 1e-40  # normalised λ' below which (E1) is refused (inner roots below double precision)
+
+
+def e1_sides(Sx, Syx, S, lam, I, mul=operator.mul) -> tuple:
+    """(E1) as its two sides (left, right) = ((ΣxS + λI)(SΣx + λI), ΣyxᵀSΣyx), for any matrix type: SymPy
+    MatrixSymbols or explicit matrices (``mul`` the default ``*``) and NumPy arrays (``mul=np.matmul``)."""
+    return mul(mul(Sx, S) + lam * I, mul(S, Sx) + lam * I), mul(mul(Syx.T, S), Syx)
+
+
+def e1_system(Sx: sp.Matrix, Syx: sp.Matrix, lam, m: int):
+    """(E1) (ΣxS + λI)(SΣx + λI) − ΣyxᵀSΣyx = 0 as m(m+1)/2 equations in the entries s_ij (i ≤ j) of S."""
+    S = symbol_matrix("s", m, symmetric=True)
+    unknowns = [S[i, j] for i in range(m) for j in range(i, m)]
+    left, right = e1_sides(Sx, Syx, S, lam, sp.eye(m))
+    E1 = left - right
+    return [sp.expand(E1[i, j]) for i in range(m) for j in range(i, m)], unknowns, S
+
+
+def e1_scaling(sigma_x: np.ndarray, sigma_yx: np.ndarray, lam: float) -> dict:
+    """The exact normalisation of (E1): powers of two a ≈ ‖Σx‖_F, b ≈ ‖Σyx‖_F with
+
+        (Σx, Σyx, λ) = (a Σx', b Σyx', (b²/a) λ')   and   S = (b²/a²) S',
+
+    which maps (E1) onto itself (both sides scale by b⁴/a²).  Powers of two keep the data exact, so the Gröbner
+    work on the normalised data is exact for the given data.  Returns {"a", "b", "lam", "S"}: the factors, the
+    normalised λ' and the factor b²/a² of S."""
+    a = 2.0 ** round(np.log2(np.linalg.norm(sigma_x)))
+    b = 2.0 ** round(np.log2(np.linalg.norm(sigma_yx)))
+    return {"a": a, "b": b, "lam": lam * a / b ** 2, "S": b ** 2 / a ** 2}
+
+
+def e1_residual(sigma_x, sigma_yx, lam, S) -> float:
+    """‖(ΣxS+λI)(SΣx+λI) − ΣyxᵀSΣyx‖_F / (‖(ΣxS+λI)‖² + ‖Σyx‖²‖S‖), relative."""
+    S = np.asarray(S, dtype=float)
+    left, right = e1_sides(sigma_x, sigma_yx, S, lam, np.eye(S.shape[0]), np.matmul)
+    L = sigma_x @ S + lam * np.eye(S.shape[0])
+    return float(np.linalg.norm(left - right) / max(np.linalg.norm(L) ** 2 + np.linalg.norm(right), 1e-300))
+
+
+def solve_e1(sigma_x: np.ndarray, sigma_yx: np.ndarray, lam: float, method: str, seed: int, max_paths: int) -> dict:
+    """All real symmetric roots of (E1) for the data (Σx, Σyx, λ), certified (see :meth:`LinearSSL.e1_roots`, which
+    validates the arguments and caches the result)."""
+    m = sigma_x.shape[0]
+    if not np.any(sigma_yx):
+        S = -lam * np.linalg.inv(sigma_x)
+        S = (S + S.T) / 2
+        return {"roots": [S], "positive_definite": [False], "sqrtS": [None], "complex_count": None,
+                "method": "closed form (Σyx = 0: (SΣx + λI)ᵀ(SΣx + λI) = 0 forces SΣx = −λI)",
+                "residuals": [e1_residual(sigma_x, sigma_yx, lam, S)], "diverged": 0, "certified": True, "complete": "proven",
+                "notes": ["over ℂ the solution set of (E1) is positive-dimensional; over ℝ it is one point"]}
+    sc = e1_scaling(sigma_x, sigma_yx, lam)
+    if sc["lam"] < LAM_MIN_RELATIVE:
+        raise ValueError(f"lam: λ relative to the data (λ‖Σx‖/‖Σyx‖² ≈ {sc['lam']:.3g}) is below "
+                         f"{LAM_MIN_RELATIVE:g}: inner branches have S of relative size ≈ 1e{2 * np.log10(sc['lam']):.0f}, "
+                         "below double precision, and exact Gröbner work on such coefficients takes minutes. "
+                         "Refused; analyse the λ → 0 limit instead")
+    Sxn, Syxn = _exact(sigma_x / sc["a"]), _exact(sigma_yx / sc["b"])
+    eqs, unknowns, _ = e1_system(Sxn, Syxn, sp.Rational(sc["lam"]), m)
+    digits = max(30, int(np.ceil(-2 * np.log10(min(sc["lam"], 1.0)))) + 30)
+    notes = []
+    if method == "groebner":
+        sol = solve_groebner(eqs, unknowns, seed=seed, digits=digits)
+        hp = sol.real_hp
+        errs = [mpmath.mpf(10) ** (5 - digits) * max(max(abs(v) for v in r), mpmath.mpf(1e-300)) for r in hp]
+        complete, certified = "proven", True
+    else:
+        paths = 2 ** len(unknowns)
+        if paths > max_paths:
+            raise ValueError(f"m: (E1) at m = {m} is {len(unknowns)} quadrics in the entries of S: 2^{len(unknowns)} = "
+                             f"{paths} total-degree homotopy paths (> max_paths={max_paths}; about "
+                             f"{paths * len(unknowns) * 16 * 60 / 2 ** 30:.2g} GiB and hours of tracking). Refused "
+                             "before allocating; pass a larger max_paths to e1_roots to try")
+        roots, defects, sol = _homotopy_roots(eqs, unknowns, seed, max_paths, digits, notes)
+        if defects:
+            # a second homotopy with another random γ: the answer stands when it finds no new root
+            more, _, _ = _homotopy_roots(eqs, unknowns, seed + 1, max_paths, digits, [])
+            new = [r for r in more if all(np.linalg.norm(r.as_array() - k.as_array()) > 2 * (r.beta + k.beta)
+                                          for k in roots)]
+            roots += new
+            if new:
+                notes.append(f"{defects}; a second homotopy (another γ) found {len(new)} more root(s): "
+                             "roots may still be missing")
+                warnings.warn(f"(E1): {notes[-1]}", RuntimeWarning, stacklevel=3)
+            else:
+                notes.append(f"{defects}; a second homotopy with another random γ found no further root")
+        complete = "checked" if not (defects and new) else "unchecked"
+        real = [r for r in roots if r.real]
+        hp = [[mpmath.re(v) for v in r.x] for r in real]
+        errs = [mpmath.mpf(2 * r.beta) + mpmath.mpf(10) ** (5 - digits) for r in real]
+        certified = complete == "checked"
+    out = {"roots": [], "positive_definite": [], "sqrtS": [], "complex_count": sol.complex_count,
+           "method": sol.method + (", α-certified at %d digits" % digits if method == "homotopy" else ""),
+           "residuals": [], "diverged": sol.diverged, "certified": certified, "complete": complete, "notes": notes}
+    with mpmath.workdps(digits + 10):
+        for r, err in zip(hp, errs):
+            Sm = mpmath.matrix(m, m)
+            k = 0
+            for i in range(m):
+                for j in range(i, m):
+                    Sm[i, j] = Sm[j, i] = r[k]
+                    k += 1
+            ev, Q = mpmath.eigsy(Sm)
+            ev = [ev[i] for i in range(m)]
+            bound = 2 * err  # Weyl: |Δλ| ≤ ‖ΔS‖_F ≤ √2 ‖Δ vech S‖
+            if min(ev) > bound:
+                pd = True
+            elif min(ev) < -bound:
+                pd = False
+            else:
+                pd = False
+                notes.append(f"a real root has λ_min(S) = {float(min(ev)):.3g} within its error {float(bound):.1g}: "
+                             "treated as singular (not positive definite)")
+            S = np.array(Sm.tolist(), dtype=float) * sc["S"]
+            root = None
+            if pd:
+                root = np.array((Q * mpmath.diag([mpmath.sqrt(e) for e in ev]) * Q.T).tolist(), dtype=float)
+                root *= np.sqrt(sc["S"])
+            out["roots"].append(S)
+            out["positive_definite"].append(pd)
+            out["sqrtS"].append(root)
+            out["residuals"].append(e1_residual(sigma_x, sigma_yx, lam, S))
+    return out
+
+
+def _homotopy_roots(eqs, unknowns, seed: int, max_paths: int, digits: int, notes: list):
+    """Certified distinct roots of (E1) from one total-degree homotopy (γ from ``seed``), duplicates of simple
+    roots searched again by deflation, a description of what could not be accounted for ('' if nothing), and
+    the homotopy's PolySolution."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # failed paths are accounted for below
+        sol = solve_homotopy(eqs, unknowns, seed=seed, max_paths=max_paths)
+    found = certify_roots(eqs, unknowns, sol.endpoints, dps=digits)
+    roots = distinct_roots(found)
+    uncertified = sum(not r.certified for r in found)
+    surplus = sum(r.certified for r in found) - len(roots)  # paths that ended on an already-found root
+    if surplus:
+        starts = [r.as_array().real * (1 + 1e-6 * g) for r in found if r.certified
+                  for g in np.random.default_rng(seed).standard_normal((3, len(unknowns)))]
+        extra = deflated_newton(eqs, unknowns, roots, starts, dps=digits)
+        roots += extra
+        surplus -= len(extra)
+        notes.append(f"{len(extra)} root(s) recovered by deflation after paths ended on the same root")
+    defects = ""
+    if surplus > 0 or uncertified or sol.failed:
+        defects = (f"{max(surplus, 0)} path(s) ended on an already-found simple root, {uncertified} end point(s) "
+                   f"failed the α-test, {sol.failed} path(s) failed")
+    return roots, defects, sol
