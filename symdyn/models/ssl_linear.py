@@ -638,12 +638,11 @@ class LinearSSL:
         """
         V, rho, tau = self.commuting_spectra()
         options = []
-        for r_, t_ in zip(rho, tau):
-            delta = t_ ** 2 - 4 * r_ * self.lam
+        modes = m1_radii(rho, tau, np.full(len(rho), self.lam))   # each mode is an m = 1 problem (§6.4)
+        for inner, outer, exists in zip(*modes["radii"], modes["exists"]):
             opts = [("0", 0.0)]
-            if delta >= 0:
-                opts += [("inner", ((abs(t_) - np.sqrt(delta)) / (2 * r_)) ** 2),
-                         ("outer", ((abs(t_) + np.sqrt(delta)) / (2 * r_)) ** 2)]
+            if exists:
+                opts += [("inner", float(inner) ** 2), ("outer", float(outer) ** 2)]
             options.append(opts)
         out = []
         for combo in itertools.product(*options):
