@@ -135,9 +135,11 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _common(p, out_help: str, progress: bool = True, readme: bool = False):
+def _common(p, out_help: str | None, progress: bool = True, readme: bool = False, out_default: str | None = None):
+    """--seed, and as asked --out (when ``out_help`` is given), --no-progress and --readme."""
     p.add_argument("--seed", type=arg_seed, default=0, help="random seed, a non-negative integer (default 0)")
-    p.add_argument("--out", default=None, help=out_help)
+    if out_help is not None:
+        p.add_argument("--out", default=out_default, help=out_help)
     if progress:
         p.add_argument("--no-progress", action="store_true", help="no progress bar")
     if readme:
@@ -155,13 +157,8 @@ def _experiment_parser(sub, exp) -> None:
         if o.choices:
             kw["choices"] = o.choices
         e.add_argument(o.flag, **kw)
-    e.add_argument("--seed", type=arg_seed, default=0, help="random seed, a non-negative integer (default 0)")
-    if exp.output is not None:
-        e.add_argument("--out", default=exp.output, help=f"JSON output path (default {exp.output}; '' for none)")
-    if exp.progress:
-        e.add_argument("--no-progress", action="store_true", help="no progress bar")
-    if exp.readme_key:
-        e.add_argument("--readme", default=None, help="also write the table into this README's section (maintainers)")
+    out_help = None if exp.output is None else f"JSON output path (default {exp.output}; '' for none)"
+    _common(e, out_help, progress=exp.progress, readme=bool(exp.readme_key), out_default=exp.output)
 
 
 def _load_matrix(path: str, name: str):
@@ -176,14 +173,13 @@ def _load_matrix(path: str, name: str):
         raise ValueError(f"{name}: no such file {path}")
     if p.suffix == ".npy":
         return np.load(p)
-    text = p.read_text()
     try:
-        return np.asarray(json.loads(text), dtype=float)
-    except json.JSONDecodeError:
         try:
+            return np.asarray(json.loads(p.read_text()), dtype=float)
+        except json.JSONDecodeError:
             return np.loadtxt(p, ndmin=2)
-        except ValueError as exc:
-            raise ValueError(f"{name}: cannot read a matrix from {path} ({exc})") from None
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name}: cannot read a matrix of numbers from {path} ({exc})") from None
 
 
 def _classify(args) -> int:

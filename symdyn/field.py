@@ -123,8 +123,7 @@ class VectorField:
         self._matrix_capable = None  # whether the matrix form can be compiled (decided on first lambdify)
 
     def _checked_rhs(self, rhs) -> sp.Matrix:
-        items = list(rhs) if not isinstance(rhs, sp.MatrixBase) else list(rhs)
-        for i, e in enumerate(items):
+        for i, e in enumerate(list(rhs)):
             if isinstance(e, (bool, sp.core.relational.Relational, sp.logic.boolalg.BooleanAtom,
                               sp.logic.boolalg.BooleanFunction)):
                 raise TypeError(f"rhs: component {i} is a relation or boolean ({e}); give the expression f_i, not f_i = g")
@@ -367,7 +366,8 @@ class VectorField:
         else:
             rhs = None
         form = {S: e.xreplace(exact) for S, e in self.matrix_form.items()} if self.matrix_form else None
-        values_left = {k: v for k, v in self.matrix_values.items() if k not in {str(s) for s in exact}}
+        substituted = {str(s) for s in exact}
+        values_left = {k: v for k, v in self.matrix_values.items() if k not in substituted}
         return VectorField(self.states, rhs, rest, self.name, form, self.latex_names, values_left,
                            self._refusal)
 

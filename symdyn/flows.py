@@ -122,8 +122,7 @@ def ema_step(kernel, eta: float, alpha: float, online: int, source: slice, targe
     eta = finite_real(eta, "eta", low=0.0, low_open=True)
     alpha = finite_real(alpha, "alpha", low=0.0, high=1.0, high_open=True)
     online = positive_int(online, "online")
-    width = len(range(kernel.dimension)[source])
-    if width != len(range(kernel.dimension)[target]):
+    if len(range(kernel.dimension)[source]) != len(range(kernel.dimension)[target]):
         raise ValueError(f"source, target: blocks of different sizes ({source}, {target})")
 
     def step(x, idx):

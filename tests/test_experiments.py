@@ -36,6 +36,10 @@ def test_classify_verb_reads_files_and_prints_the_label(tmp_path, capsys):
     assert "label: bipartite" in out and "stability: asymptotically stable" in out
     assert main(["classify", str(tmp_path / "missing.npy"), "--V", str(tmp_path / "V.json"), "--beta", "2"]) == 2
     assert "X: no such file" in capsys.readouterr().err
+    (tmp_path / "bad.json").write_text('{"a": 1}')
+    assert main(["classify", str(tmp_path / "X.npy"), "--V", str(tmp_path / "bad.json"), "--beta", "2"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--V: cannot read a matrix of numbers" in err
 
 
 @pytest.mark.parametrize("argv", [["bench", "--repeats", "0"], ["classify"]])

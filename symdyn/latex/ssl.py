@@ -23,38 +23,40 @@ def ssl_document(kind: str = "sg", m: int = 2, n: int = 3, seed: int = 0, *, mod
     """
     if kind not in KINDS:
         raise ValueError(f"kind: unknown kind {kind!r}; expected one of {KINDS}")
-    if model is not None:
-        if not isinstance(model, LinearSSL) or not model.is_numeric:
+    given = model
+    if given is not None:
+        if not isinstance(given, LinearSSL) or not given.is_numeric:
             raise TypeError("model: expected a LinearSSL with numeric moments and lam")
-        m, n = model.m, model.n
-    numeric = model
-    model = LinearSSL(m, n)
-    names = model.latex_names
+        if kind == "ema" and given.kappa is None:
+            raise ValueError("model: the EMA document needs a numeric kappa")
+        m, n = given.m, given.n
+    symbolic = LinearSSL(m, n)  # symbolic moments: the derivation for all data of this shape
+    names = symbolic.latex_names
     tex = lambda e: sp.latex(e, symbol_names=names)  # noqa: E731
     body = [r"\section{Model}",
             r"Encoder $A\in\mathbb R^{n\times m}$, predictor $B\in\mathbb R^{n\times n}$, target $C\in\mathbb R^{n\times m}$; "
             r"second moments $\Sigma_x = \mathbb E[xx^\top]$, $\Sigma_{yx}=\mathbb E[yx^\top]$, $\Sigma_y=\mathbb E[yy^\top]$. "
             r"The objective $F(A,B,C) = \tfrac12\mathbb E\|BAx - Cy\|^2 + \tfrac\lambda2(\|A\|^2+\|B\|^2)$ is, in trace form,",
-            equation("F = " + tex(model.objective()))]
+            equation("F = " + tex(symbolic.objective()))]
     body.append(r"\section{Differentiation}")
     if kind == "gf":
-        E = model.objective(target="a")
+        E = symbolic.objective(target="a")
         body += [r"Gradient flow differentiates $\bar E(A,B) = F(A,B,A)$:", equation(r"\bar E = " + tex(E))]
-        g = model.gradients("gf")
-        body += [equation(rf"\nabla_A \bar E = {tex(g[model.A])}"), equation(rf"\nabla_B \bar E = {tex(g[model.B])}")]
+        g = symbolic.gradients("gf")
+        body += [equation(rf"\nabla_A \bar E = {tex(g[symbolic.A])}"), equation(rf"\nabla_B \bar E = {tex(g[symbolic.B])}")]
     else:
-        g = model.gradients("ema")  # before any substitution
+        g = symbolic.gradients("ema")  # before any substitution
         body += ["SymPy's matrix calculus on the trace form gives (with $\\Sigma_x$ symmetric)",
-                 equation(rf"\nabla_A F = {tex(g[model.A])}"), equation(rf"\nabla_B F = {tex(g[model.B])}")]
+                 equation(rf"\nabla_A F = {tex(g[symbolic.A])}"), equation(rf"\nabla_B F = {tex(g[symbolic.B])}")]
         if kind == "sg":
-            gs = model.gradients("sg")
+            gs = symbolic.gradients("sg")
             body += [r"The stop-gradient freezes the target: differentiate first, \emph{then} substitute $C = A$:",
-                     equation(rf"\nabla_A F\big|_{{C=A}} = {tex(gs[model.A])}"),
-                     equation(rf"\nabla_B F\big|_{{C=A}} = {tex(gs[model.B])}")]
+                     equation(rf"\nabla_A F\big|_{{C=A}} = {tex(gs[symbolic.A])}"),
+                     equation(rf"\nabla_B F\big|_{{C=A}} = {tex(gs[symbolic.B])}")]
         else:
             body += [r"The target follows the encoder: $\dot C = \kappa (A - C)$ (the continuous limit of "
                      r"$C \leftarrow \alpha C + (1-\alpha)A$ with $1-\alpha = \kappa\eta$)."]
-    mf = model.matrix_field(kind)
+    mf = symbolic.matrix_field(kind)
     body += [r"\section{Vector field}",
              equation(r"\begin{aligned}" + r" \\ ".join(rf"\dot {tex(X)} &= {tex(e)}" for X, e in mf.items()) + r"\end{aligned}")]
     # scalar case, entry-wise and symbolic
@@ -75,18 +77,18 @@ def ssl_document(kind: str = "sg", m: int = 2, n: int = 3, seed: int = 0, *, mod
     body.append(r"\section{Equilibria}")
     if kind == "gf":
         body += [r"Euler's identity (the data term is homogeneous of degree 2 in $A$) is verified by exact expansion: "
-                 rf"$\langle A, \nabla_A \bar E\rangle - (\mathbb E\|BAx-Ay\|^2 + \lambda\|A\|^2) = {sp.latex(model.gf_euler_defect())}$ "
+                 rf"$\langle A, \nabla_A \bar E\rangle - (\mathbb E\|BAx-Ay\|^2 + \lambda\|A\|^2) = {sp.latex(symbolic.gf_euler_defect())}$ "
                  rf"for $m={m}, n={n}$ with symbolic moments. Hence $\frac{{d}}{{dt}}\|A\|^2 \le -2\lambda\|A\|^2$, "
                  r"$\|A(t)\|\le e^{-\lambda t}\|A(0)\|$, and $(0,0)$ is the only critical point: gradient flow collapses."]
     else:
         S = sp.MatrixSymbol("S", m, m)
         I = sp.Identity(m)
-        lam = model.lam_symbol
-        E1 = sp.Eq(*e1_sides(model.Sx, model.Syx, S, lam, I))
+        lam = symbolic.lam_symbol
+        E1 = sp.Eq(*e1_sides(symbolic.Sx, symbolic.Syx, S, lam, I))
         W = sp.MatrixSymbol("W", n, n)
         body += [r"With $S = A^\top A \succ 0$, the equilibria satisfy (E1) and (E2):",
                  equation(tex(E1) + r"\qquad\text{(E1)}"),
-                 equation(rf"B = {tex(model.A * model.Syx * model.A.T * W ** -1)},\quad W = {tex(model.A * model.Sx * model.A.T + lam * sp.Identity(n))}"
+                 equation(rf"B = {tex(symbolic.A * symbolic.Syx * symbolic.A.T * W ** -1)},\quad W = {tex(symbolic.A * symbolic.Sx * symbolic.A.T + lam * sp.Identity(n))}"
                      + r"\qquad\text{(E2)}" + (r",\quad C = A" if kind == "ema" else "")),
                  r"Each positive-definite root $S_k$ gives the variety $\{(U\sqrt{S_k}, B(U)) : U^\top U = I_m\}$ of "
                  rf"dimension $nm - m(m+1)/2 = {n * m - m * (m + 1) // 2}$ for $m={m}, n={n}$."]
@@ -116,7 +118,7 @@ def ssl_document(kind: str = "sg", m: int = 2, n: int = 3, seed: int = 0, *, mod
                      else rf"Routh--Hurwitz on the spheres $2\rho r - \tau = \pm\sqrt\Delta$ for all $\kappa > 0$: outer "
                      rf"{verdicts['outer']}, inner {verdicts['inner']}."]
         # numeric instance
-        inst = numeric if numeric is not None else LinearSSL(m, n, *random_moments(m, seed), lam=0.01, kappa=0.5)
+        inst = given if given is not None else LinearSSL(m, n, *random_moments(m, seed), lam=0.01, kappa=0.5)
         Vs = inst.equilibria(kind)
         rows = []
         for V in Vs:
@@ -126,7 +128,7 @@ def ssl_document(kind: str = "sg", m: int = 2, n: int = 3, seed: int = 0, *, mod
                         rf"${num_latex(rep.max_real_nonneutral)}$ & {rep.verdict} \\")
         body += [r"\section{Stability on a random instance}",
                  (rf"Moments from \texttt{{random\_moments({m}, seed={seed})}}, $\lambda = 0.01$"
-                  + (r", $\kappa = 0.5$" if kind == "ema" else "") if numeric is None else
+                  + (r", $\kappa = 0.5$" if kind == "ema" else "") if given is None else
                   rf"The given moments, $\lambda = {num_latex(inst.lam)}$"
                   + (rf", $\kappa = {num_latex(inst.kappa)}$" if kind == "ema" else "")) + rf"; (E1) solved by {Vs[0].info['method'] if Vs else 'the solver'} "
                  rf"({Vs[0].info['complex_count'] if Vs else 0} complex roots). Each row is one full-rank variety; the "

@@ -95,14 +95,11 @@ class _Registry(MutableMapping):
         self._loaded = False
 
     def _load(self):
-        if not self._loaded:
-            self._loaded = True
-            user = dict(self._items)  # registered before the first use: after the built-in ones
-            self._items.clear()
+        if not self._loaded:  # every access goes through here, so nothing is registered before the built-in ones
             for name in SECTIONS:
                 for th in importlib.import_module(f"{__package__}.{name}").theorems():
                     self._items[th.id] = th
-            self._items.update(user)
+            self._loaded = True
         return self._items
 
     def __getitem__(self, key):

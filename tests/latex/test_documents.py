@@ -61,4 +61,6 @@ def test_ssl_document_takes_a_model_and_uses_its_data():
     assert verdicts == sorted(V.stability(seed=0).verdict for V in model.equilibria("ema"))
     with pytest.raises(TypeError, match="model"):
         ssl_document("sg", model=LinearSSL(1, 2))
+    with pytest.raises(ValueError, match="model: the EMA document needs a numeric kappa"):
+        ssl_document("ema", model=LinearSSL(1, 2, [[2.0]], [[1.0]], lam=0.05))
     assert np.isfinite(model.lam)
