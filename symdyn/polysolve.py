@@ -33,7 +33,8 @@ import sympy as sp
 from ._validate import finite_real, positive_int, seed_value, tolerance
 
 __all__ = ["PolySolution", "PositiveDimensionalError", "solve_groebner", "solve_homotopy", "CertifiedRoot",
-           "certify_roots", "distinct_roots", "deflated_newton", "ALPHA0"]
+           "certify_roots", "distinct_roots", "deflated_newton", "ALPHA0", "track_parameters",
+           "monodromy_solve"]
 
 
 class PositiveDimensionalError(ValueError):
@@ -170,7 +171,15 @@ def shape_position(exprs, unknowns, t):
 
 
 def _safe_solve(M: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Batched solve of M x = v, (P, N, N) and (P, N); rows with a singular M give NaN."""
+    """Batched solve of M x = v, (P, N, N) and (P, N); rows with a singular M give NaN.  A tall M (P, E, N),
+    E > N (a consistent overdetermined system), is solved in the least-squares sense."""
+    if M.shape[-2] != M.shape[-1]:
+        with np.errstate(all="ignore"):
+            bad = ~np.isfinite(M).all(axis=(1, 2)) | ~np.isfinite(v).all(axis=1)
+            M = np.where(bad[:, None, None], 0.0, M)
+            out = np.einsum("pij,pj->pi", np.linalg.pinv(M), np.where(bad[:, None], 0.0, v))
+        out[bad] = np.nan
+        return out
     try:
         return np.linalg.solve(M, v[..., None])[..., 0]
     except np.linalg.LinAlgError:
@@ -183,25 +192,34 @@ def _safe_solve(M: np.ndarray, v: np.ndarray) -> np.ndarray:
         return out
 
 
-def _compile_system(eqs, unknowns):
+def _compile_system(eqs, unknowns, homogenize: bool = False):
+    """F(X) (P, N') and JF(X) (P, N', N') of the system, vectorised over P points; with ``homogenize`` the
+    equations are homogenised with a leading variable x₀ (X = (x₀, x), N' = N + 1 unknowns, N equations)."""
     polys = _as_polys(eqs, unknowns, "solve_homotopy (total-degree homotopy)")
-    exprs = [p.as_expr() for p in polys]
-    jac = sp.Matrix(exprs).jacobian(unknowns)
-    f = sp.lambdify([unknowns], exprs, modules="numpy", cse=True)
-    jf = sp.lambdify([unknowns], jac.tolist(), modules="numpy", cse=True)
     degrees = [p.total_degree() for p in polys]
-    N = len(unknowns)
+    vars_ = list(unknowns)
+    if homogenize:
+        x0 = sp.Dummy("x0")
+        exprs = [p.homogenize(x0).as_expr() for p in polys]
+        vars_ = [x0] + vars_
+    else:
+        exprs = [p.as_expr() for p in polys]
+    jac = sp.Matrix(exprs).jacobian(vars_)
+    f = sp.lambdify([vars_], exprs, modules="numpy", cse=True)
+    jf = sp.lambdify([vars_], jac.tolist(), modules="numpy", cse=True)
+    rows, cols = len(exprs), len(vars_)
 
-    def F(X):  # X: (P, N) complex -> (P, N)
-        cols = f(X.T)
-        return np.stack([np.broadcast_to(np.asarray(c, dtype=complex), X.shape[:1]) for c in cols], axis=-1)
+    def F(X):  # X: (P, N') complex -> (P, rows)
+        out = np.empty((X.shape[0], rows), dtype=complex)
+        for i, c in enumerate(f(X.T)):
+            out[:, i] = c
+        return out
 
-    def JF(X):  # (P, N, N)
-        rows = jf(X.T)
-        out = np.empty((X.shape[0], N, N), dtype=complex)
-        for i in range(N):
-            for j in range(N):
-                out[:, i, j] = rows[i][j]
+    def JF(X):  # (P, rows, N')
+        out = np.empty((X.shape[0], rows, cols), dtype=complex)
+        for i, row in enumerate(jf(X.T)):
+            for j, v in enumerate(row):
+                out[:, i, j] = v
         return out
 
     return F, JF, degrees
@@ -212,74 +230,24 @@ def homotopy_paths(eqs, unknowns) -> int:
     return int(np.prod([p.total_degree() for p in _as_polys(eqs, list(unknowns), "homotopy_paths")]))
 
 
-def solve_homotopy(eqs, unknowns, *, seed: int = 0, max_steps: int = 20000, diverge_norm: float = 1e8,
-                   dedupe_tol: float = 1e-6, real_tol: float = 1e-7, max_paths: int = 4096) -> PolySolution:
-    """Total-degree homotopy continuation (numeric). See the module docstring.
-
-    Parameters
-    ----------
-    eqs, unknowns : the square polynomial system (numeric coefficients allowed).
-    seed : int
-        Seed of the random γ and of nothing else.
-    max_steps : int
-        Cap on predictor–corrector steps per path.
-    diverge_norm : float
-        A path whose |s| exceeds this is counted as going to infinity.
-    dedupe_tol, real_tol : float
-        Relative tolerances for merging end points and for calling a solution real (use
-        :func:`certify_roots` for certified answers).
-    max_paths : int
-        Refuse (ValueError, before allocating) when the Bézout number of paths exceeds this.
-    """
-    seed = seed_value(seed)
-    max_steps, max_paths = positive_int(max_steps, "max_steps"), positive_int(max_paths, "max_paths")
-    diverge_norm = finite_real(diverge_norm, "diverge_norm", low=1.0, low_open=True)
-    dedupe_tol, real_tol = tolerance(dedupe_tol, "dedupe_tol"), tolerance(real_tol, "real_tol")
-    unknowns = list(unknowns)
-    F, JF, deg = _compile_system(eqs, unknowns)
-    N = len(unknowns)
-    paths = int(np.prod(deg))
-    if paths > max_paths:
-        mem = paths * N * 16 * 60 / 2 ** 30
-        raise ValueError(f"eqs: total-degree homotopy needs {' * '.join(map(str, deg))} = {paths} paths (> max_paths="
-                         f"{max_paths}); estimated working memory {mem:.2g} GiB and hours of tracking. Refused")
-    rng = np.random.default_rng(seed)
-    gamma = np.exp(2j * np.pi * rng.uniform())
-    deg_arr = np.array(deg)
-    roots = [np.exp(2j * np.pi * np.arange(d) / d) for d in deg]
-    X = np.array(list(itertools.product(*roots)), dtype=complex)  # (P, N)
+def _track(H, Hx, Ht, X, max_steps: int, h0: float = 0.01, hmax: float = 0.1, tol: float = 1e-8):
+    """Predictor (RK4 on dx/dt = −H_x⁻¹H_t) – corrector (3 Newton steps) tracking of all paths at once from t = 0
+    to t = 1, with per-path step control.  Returns (X, t, stalled): a path whose step fell below 1e-14 stalls."""
     P = X.shape[0]
-
-    def G(X):
-        return X ** deg_arr - 1.0
-
-    def JG(X):
-        return np.einsum("pi,ij->pij", deg_arr * X ** (deg_arr - 1), np.eye(N))
-
-    def H(X, t):
-        return (1 - t)[:, None] * gamma * G(X) + t[:, None] * F(X)
-
-    def Hx(X, t):
-        return (1 - t)[:, None, None] * gamma * JG(X) + t[:, None, None] * JF(X)
-
-    def Ht(X):
-        return F(X) - gamma * G(X)
-
-    def velocity(X, t):
-        return -_safe_solve(Hx(X, t), Ht(X))
-
     t = np.zeros(P)
-    h = np.full(P, 0.01)
+    h = np.full(P, h0)
     active = np.ones(P, dtype=bool)
-    diverged = np.zeros(P, dtype=bool)
-    failed = np.zeros(P, dtype=bool)
+    stalled = np.zeros(P, dtype=bool)
+
+    def velocity(x, tt):
+        return -_safe_solve(Hx(x, tt), Ht(x, tt))
+
     for _ in range(max_steps):
         idx = np.flatnonzero(active)
         if idx.size == 0:
             break
         x0, t0, hh = X[idx], t[idx], np.minimum(h[idx], 1.0 - t[idx])
         with np.errstate(all="ignore"):
-            # RK4 predictor along dx/dt = -Hx^{-1} Ht
             k1 = velocity(x0, t0)
             k2 = velocity(x0 + 0.5 * hh[:, None] * k1, t0 + 0.5 * hh)
             k3 = velocity(x0 + 0.5 * hh[:, None] * k2, t0 + 0.5 * hh)
@@ -292,32 +260,129 @@ def solve_homotopy(eqs, unknowns, *, seed: int = 0, max_steps: int = 20000, dive
                 x1 = x1 - dx
                 ok &= np.isfinite(x1).all(axis=1)
             scale = 1.0 + np.linalg.norm(x1, axis=1)
-            ok &= np.linalg.norm(dx, axis=1) <= 1e-8 * scale  # NaN compares False
+            ok &= np.linalg.norm(dx, axis=1) <= tol * scale  # NaN compares False
         X[idx[ok]] = x1[ok]
         t[idx[ok]] = t1[ok]
-        h[idx[ok]] = np.minimum(h[idx[ok]] * 1.5, 0.1)
+        h[idx[ok]] = np.minimum(h[idx[ok]] * 1.5, hmax)
         h[idx[~ok]] *= 0.5
+        stalled |= (h < 1e-14) & active
+        active &= (h >= 1e-14) & (t < 1.0)
+    return X, t, stalled | active  # max_steps exhausted counts as stalled
+
+
+def solve_homotopy(eqs, unknowns, *, seed: int = 0, max_steps: int = 20000, diverge_norm: float = 1e8,
+                   dedupe_tol: float = 1e-6, real_tol: float = 1e-7, max_paths: int = 4096,
+                   projective: bool = True) -> PolySolution:
+    """Total-degree homotopy continuation (numeric). See the module docstring.
+
+    Parameters
+    ----------
+    eqs, unknowns : the square polynomial system (numeric coefficients allowed).
+    seed : int
+        Seed of the random γ (and of the random projective chart) and of nothing else.
+    max_steps : int
+        Cap on predictor–corrector steps per path.
+    diverge_norm : float
+        A finite end point whose |s| exceeds this is counted as at infinity.
+    dedupe_tol, real_tol : float
+        Relative tolerances for merging end points and for calling a solution real (use
+        :func:`certify_roots` for certified answers).
+    max_paths : int
+        Refuse (ValueError, before allocating) when the Bézout number of paths exceeds this.
+    projective : bool
+        Track in projective space: the equations are homogenised with x₀ and the paths live on a random affine
+        chart c·(x₀, x) = 1, so a path whose end point lies at infinity stays bounded and ends with x₀ ≈ 0
+        (counted in ``diverged``) instead of stalling.  Systems with positive-dimensional solution sets at
+        infinity (most systems with structure) need it; ``False`` tracks in affine space (the old behaviour).
+    """
+    seed = seed_value(seed)
+    max_steps, max_paths = positive_int(max_steps, "max_steps"), positive_int(max_paths, "max_paths")
+    diverge_norm = finite_real(diverge_norm, "diverge_norm", low=1.0, low_open=True)
+    dedupe_tol, real_tol = tolerance(dedupe_tol, "dedupe_tol"), tolerance(real_tol, "real_tol")
+    if not isinstance(projective, (bool, np.bool_)):
+        raise TypeError(f"projective: expected a bool, got {type(projective).__name__}")
+    unknowns = list(unknowns)
+    degrees = [p.total_degree() for p in _as_polys(eqs, unknowns, "solve_homotopy (total-degree homotopy)")]
+    N = len(unknowns)
+    paths = int(np.prod(degrees))
+    if paths > max_paths:
+        mem = paths * N * 16 * 60 / 2 ** 30
+        raise ValueError(f"eqs: total-degree homotopy needs {' * '.join(map(str, degrees))} = {paths} paths (> max_paths="
+                         f"{max_paths}); estimated working memory {mem:.2g} GiB and hours of tracking. Refused")
+    F, JF, deg = _compile_system(eqs, unknowns, homogenize=projective)
+    rng = np.random.default_rng(seed)
+    gamma = np.exp(2j * np.pi * rng.uniform())
+    deg_arr = np.array(deg)
+    roots = [np.exp(2j * np.pi * np.arange(d) / d) for d in deg]
+    starts = np.array(list(itertools.product(*roots)), dtype=complex).reshape(-1, N)  # (P, N)
+    P = starts.shape[0]
+    if projective:
+        chart = rng.standard_normal(N + 1) + 1j * rng.standard_normal(N + 1)
+        X = np.concatenate([np.ones((P, 1)), starts], axis=1)
+        X /= (X @ chart)[:, None]
+
+        def G(X):
+            return X[:, 1:] ** deg_arr - X[:, :1] ** deg_arr
+
+        def JG(X):
+            out = np.zeros((X.shape[0], N, N + 1), dtype=complex)
+            out[:, :, 0] = -deg_arr * X[:, :1] ** (deg_arr - 1)
+            out[:, np.arange(N), np.arange(N) + 1] = deg_arr * X[:, 1:] ** (deg_arr - 1)
+            return out
+
+        def H(X, t):
+            core = (1 - t)[:, None] * gamma * G(X) + t[:, None] * F(X)
+            return np.concatenate([core, (X @ chart - 1.0)[:, None]], axis=1)
+
+        def Hx(X, t):
+            core = (1 - t)[:, None, None] * gamma * JG(X) + t[:, None, None] * JF(X)
+            return np.concatenate([core, np.broadcast_to(chart, (X.shape[0], 1, N + 1))], axis=1)
+
+        def Ht(X, t):
+            return np.concatenate([F(X) - gamma * G(X), np.zeros((X.shape[0], 1))], axis=1)
+    else:
+        X = starts.copy()
+
+        def H(X, t):
+            return (1 - t)[:, None] * gamma * (X ** deg_arr - 1.0) + t[:, None] * F(X)
+
+        def Hx(X, t):
+            JG = np.einsum("pi,ij->pij", deg_arr * X ** (deg_arr - 1), np.eye(N))
+            return (1 - t)[:, None, None] * gamma * JG + t[:, None, None] * JF(X)
+
+        def Ht(X, t):
+            return F(X) - gamma * (X ** deg_arr - 1.0)
+
+    X, t, stalled = _track(H, Hx, Ht, X, max_steps)
+    if projective:
+        # a path ending (or stalling within 1e-3 of t = 1) with x₀ ≈ 0 goes to a solution at infinity
+        rel0 = np.abs(X[:, 0]) / np.maximum(np.linalg.norm(X, axis=1), 1e-300)
+        with np.errstate(all="ignore"):
+            aff = X[:, 1:] / X[:, :1]
+        far = (rel0 < 1e-6) | ~np.isfinite(aff).all(axis=1) | (np.linalg.norm(np.nan_to_num(aff), axis=1) > diverge_norm)
+        diverged = far & ((t >= 1.0) | (stalled & (t > 1.0 - 1e-3)))
+        failed = stalled & ~diverged
+        done = (t >= 1.0) & ~diverged & ~failed
+        ends = aff[done]
+        _, JFa, _ = _compile_system(eqs, unknowns)
+        Fa, _, _ = _compile_system(eqs, unknowns)
+    else:
         big = np.linalg.norm(X, axis=1) > diverge_norm
-        diverged |= big & active
-        stalled = h < 1e-14
-        failed |= stalled & active & ~big
-        active &= ~big & ~stalled & (t < 1.0)
-    failed |= active  # max_steps exhausted
-    # a path that stalls within 1e-3 of t = 1, 100× farther out than the typical finite end point, is on its way to
-    # infinity
-    # (solutions at infinity of positive dimension; no projective endgame here)
-    done = (t >= 1.0) & ~diverged & ~failed
-    reach = 1e2 * (1.0 + (np.median(np.linalg.norm(X[done], axis=1)) if done.any() else 1.0))
-    far = failed & (t > 1.0 - 1e-3) & (np.linalg.norm(X, axis=1) > reach)
-    diverged |= far
-    failed &= ~far
-    ends = X[(t >= 1.0) & ~diverged & ~failed]
+        diverged = big.copy()
+        failed = stalled & ~big
+        done = (t >= 1.0) & ~diverged & ~failed
+        reach = 1e2 * (1.0 + (np.median(np.linalg.norm(X[done], axis=1)) if done.any() else 1.0))
+        far = failed & (t > 1.0 - 1e-3) & (np.linalg.norm(X, axis=1) > reach)
+        diverged |= far
+        failed &= ~far
+        ends = X[(t >= 1.0) & ~diverged & ~failed]
+        Fa, JFa = F, JF
     # Newton polish at t = 1
     with np.errstate(all="ignore"):
         for _ in range(5):
             if len(ends) == 0:
                 break
-            new = ends - _safe_solve(JF(ends), F(ends))
+            new = ends - _safe_solve(JFa(ends), Fa(ends))
             keep = np.isfinite(new).all(axis=1)  # a singular end point keeps its tracked value
             ends = np.where(keep[:, None], new, ends)
     distinct: list[np.ndarray] = []
@@ -334,8 +399,67 @@ def solve_homotopy(eqs, unknowns, *, seed: int = 0, max_steps: int = 20000, dive
     if failed.any():
         warnings.warn(f"solve_homotopy: {int(failed.sum())} of {P} paths failed (step size collapsed or max_steps "
                       "reached); solutions may be missing", RuntimeWarning, stacklevel=2)
-    return PolySolution(real, len(distinct), "homotopy (numeric)", res, int(diverged.sum()), [], int(failed.sum()),
-                        np.array(ends, dtype=complex).reshape(-1, N))
+    return PolySolution(real, len(distinct), "homotopy (numeric" + (", projective)" if projective else ")"), res,
+                        int(diverged.sum()), [], int(failed.sum()), np.array(ends, dtype=complex).reshape(-1, N))
+
+
+# ---- parameter homotopies and monodromy ----------------------------------------------------------------
+def track_parameters(F, Fx, Ft, X: np.ndarray, max_steps: int = 20000, hmax: float = 0.1, tol: float = 1e-8):
+    """Track solutions X (P, N) of F(x, t) = 0 from t = 0 to t = 1 (a parameter homotopy).
+
+    F(X, t) (P, E), Fx(X, t) (P, E, N), Ft(X, t) (P, E): the system along the path, its x-Jacobian and its
+    t-derivative, vectorised over the P paths (t has shape (P,)).  E ≥ N: a consistent overdetermined system is
+    tracked in the least-squares sense.  Returns (X, ok): the end points and which paths reached t = 1.
+    """
+    X, t, stalled = _track(F, Fx, Ft, np.array(X, dtype=complex), max_steps, hmax=hmax, tol=tol)
+    return X, (t >= 1.0) & ~stalled & np.isfinite(X).all(axis=1)
+
+
+def monodromy_solve(F, Fx, Fp, x0: np.ndarray, p0: np.ndarray, *, seed: int = 0, stable_loops: int = 5,
+                    max_loops: int = 200, dedupe_tol: float = 1e-6):
+    """All isolated solutions of F(x, p0) = 0 (F linear in the parameters p) by monodromy from one solution x0.
+
+    Loops p0 → p1 → p2 → p0 through random complex parameter points permute the solutions over the parameter
+    space; every solution found is carried round the next loops, and new end points are added.  Stops after
+    ``stable_loops`` consecutive loops found nothing new (Duff, Hill, Jensen, Lee, Leykin & Sommars 2019).
+    F(X, P) (M, E), Fx(X, P) (M, E, N), Fp(X, dP) (M, E): the system, its x-Jacobian and its derivative in the
+    direction dP (the data part; parameter-free rows such as slices give 0), vectorised over M points.
+
+    Returns (solutions (K, N) complex, {"loops", "paths", "failed"}).
+    """
+    rng = np.random.default_rng(seed)
+    sols = np.array(x0, dtype=complex).reshape(1, -1)
+    p0 = np.asarray(p0, dtype=complex)
+    quiet, loops, paths, failed = 0, 0, 0, 0
+
+    def segment(X, pa, pb):
+        def H(x, t):
+            return F(x, pa + t[:, None] * (pb - pa))
+
+        def Hx(x, t):
+            return Fx(x, pa + t[:, None] * (pb - pa))
+
+        def Ht(x, t):
+            return Fp(x, np.broadcast_to(pb - pa, (x.shape[0], pa.size)))
+        return track_parameters(H, Hx, Ht, X, hmax=0.02, tol=1e-10)
+
+    while quiet < stable_loops and loops < max_loops:
+        loops += 1
+        size = np.linalg.norm(p0) / np.sqrt(p0.size)
+        p1, p2 = ((rng.standard_normal(p0.size) + 1j * rng.standard_normal(p0.size)) * size for _ in range(2))
+        X, ok = sols.copy(), np.ones(len(sols), dtype=bool)
+        for pa, pb in ((p0, p1), (p1, p2), (p2, p0)):
+            Y, okk = segment(X[ok], pa, pb)
+            X[ok], ok[ok] = Y, okk
+        paths += len(sols)
+        failed += int((~ok).sum())
+        new = 0
+        for x in X[ok]:
+            if not np.any(np.linalg.norm(sols - x, axis=1) <= dedupe_tol * (1 + np.linalg.norm(x))):
+                sols = np.vstack([sols, x])
+                new += 1
+        quiet = 0 if new else quiet + 1
+    return sols, {"loops": loops, "paths": paths, "failed": failed}
 
 
 # ---- a-posteriori certificates (Smale's α-theory) ---------------------------------------------------------

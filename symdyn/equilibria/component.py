@@ -163,11 +163,15 @@ EquilibriumVariety = EquilibriumComponent  # the former name of the same concept
 
 class EquilibriumSet(list):
     """A list of :class:`EquilibriumComponent` with ``certified`` (every component certified, and no branch left
-    undecided), ``complex_count`` (distinct isolated complex solutions, real or not; None when not counted) and
-    ``notes`` (what could not be certified, and why)."""
+    undecided), ``complex_count`` (distinct isolated complex solutions, real or not; None when not counted),
+    ``notes`` (what could not be certified, and why), ``complete`` ("proven": an exact count; "checked": every
+    homotopy path accounted for; "unchecked"; None when not assessed) and ``strata`` (per stratum, e.g. rank)."""
 
-    def __init__(self, comps, certified: bool, complex_count: int | None, notes=()):
+    def __init__(self, comps, certified: bool, complex_count: int | None, notes=(), *, complete: str | None = None,
+                 strata: dict | None = None):
         super().__init__(comps)
         self.certified = certified
         self.complex_count = complex_count
         self.notes = list(notes)
+        self.complete = complete  # "proven" | "checked" | "unchecked" (None: not assessed)
+        self.strata = dict(strata or {})  # per rank (SSL): {"count", "method", "complete", ...}

@@ -38,7 +38,7 @@ from sympy import QQ
 from sympy.polys.rings import ring
 
 from .._validate import as_float_array, as_square_matrix, choice, positive_int, seed_value
-from ..equilibria.component import EquilibriumComponent
+from ..equilibria.component import EquilibriumComponent, EquilibriumSet
 from ..field import VectorField
 from ..matrix_calculus import (evaluate_in_ring, exact_matrix as _exact, matrix_flow, matrix_gradient, ring_flow,
                                ring_frobenius, ring_matmul, symbol_matrix)
@@ -519,8 +519,10 @@ class LinearSSL:
         ``dimension = nm − m(m+1)/2``, ``equations`` (AᵀA − S = 0, B W − AΣyxAᵀ = 0, C − A = 0),
         ``sample(seed)``, ``residual(x)``, ``tangent_basis(x)``.
 
-        ``include_rank_deficient`` adds the closed-form rank-deficient components (commuting data
-        only, :meth:`commuting_equilibria`).
+        ``include_rank_deficient`` adds every rank-deficient component (r = 0 … m − 1, any data:
+        :meth:`equilibrium_set`, which has the completeness flags).  Data with a symmetry (commuting with a
+        repeated joint eigenvalue, e.g. isotropic) have positive-dimensional families of roots: their full-rank
+        components come from the closed form (:meth:`symmetric_data_components`).
         """
         kind = self._kind(kind)
         if not isinstance(include_rank_deficient, (bool, np.bool_)):
@@ -529,6 +531,13 @@ class LinearSSL:
             raise ValueError("kind: the gradient flow has the single equilibrium (0, 0) for lam > 0 "
                              "(ssl_linear.md §5); equilibria() is for 'sg' and 'ema'")
         self._require_numeric("equilibria")
+        sym = self._data_symmetry()
+        if sym is not None and any(len(c["modes"]) > 1 for c in sym["classes"]):
+            comps = self.symmetric_data_components(kind, _classes=sym)
+            return [c for c in comps if include_rank_deficient or c.info["rank"] == self.m]
+        if include_rank_deficient:
+            return [c for c in self.equilibrium_set(kind, seed=seed) if c.info["rank"] < self.m] + \
+                self.equilibria(kind, method=method, seed=seed)
         found = self.e1_roots(method=method, seed=seed)
         pd = [(S, r, q) for S, r, q, ok in zip(found["roots"], found["residuals"], found["sqrtS"],
                                                found["positive_definite"]) if ok]
@@ -538,18 +547,229 @@ class LinearSSL:
                                           "complex_count": found["complex_count"], "certified": found["certified"],
                                           "complete": found["complete"]}, sqrtS=q, rank=self.m)
                for i, (S, r, q) in enumerate(pd)]
-        if include_rank_deficient:
-            out += [v for v in self.commuting_equilibria(kind) if v.info["rank"] < self.m]
         return out
 
+    def equilibrium_set(self, kind: str = "sg", seed: int = 0, max_rank_paths: int = 4096) -> EquilibriumSet:
+        """The whole equilibrium set of ``kind`` ∈ {"sg", "ema"}: one component per PSD solution S of the
+        un-cancelled equation S(ΣxS + λI)(SΣx + λI) = SΣxySΣyx, every rank r = 0 … m (``ssl_linear.md`` §6).
+
+        * r = 0: the origin (A, B[, C]) = 0.
+        * 0 < r < m: the rank-r stratum (:func:`.ssl_strata.rank_stratum`: the reduced r-dimensional problem
+          (R_r) on the range of S, solved by a parameter homotopy from the generic solutions of its shape).
+        * r = m: the roots of (E1) (:meth:`e1_roots`, certified).
+        * Data with a symmetry (Σx, Σyx commuting and with a repeated joint eigenvalue, e.g. Tian's isotropic
+          Σx = cI, Σyx = I): positive-dimensional families of roots S, in closed form
+          (:meth:`symmetric_data_components`).
+
+        Each component is the O(n)-orbit (times the family) of its roots, of dimension nr − r(r+1)/2 (+ the family's
+        dimension), with ``info["rank"]``, ``info["S"]``, ``info["stratum"]`` and a sample point; components are
+        distinct.  The set carries ``complete`` ("proven": every stratum exact; "checked": every homotopy path of
+        every stratum accounted for; "unchecked": some path failed, a stratum was refused — see ``notes``),
+        ``strata`` ({r: {"count", "method", "complete", ...}}) and ``certified``.  Cached per (kind, seed).
+
+        Refusals (``ValueError``) name the size: a stratum whose generic solution count exceeds ``max_rank_paths``.
+        """
+        kind = self._kind(kind)
+        if kind == "gf":
+            raise ValueError("kind: the gradient flow has the single equilibrium (0, 0) for lam > 0 "
+                             "(ssl_linear.md §5); equilibrium_set() is for 'sg' and 'ema'")
+        self._require_numeric("equilibrium_set")
+        seed = seed_value(seed)
+        max_rank_paths = positive_int(max_rank_paths, "max_rank_paths")
+        cache = self.__dict__.setdefault("_eqset_cache", {})
+        key = (kind, seed, max_rank_paths)
+        if key not in cache:
+            cache[key] = self._build_equilibrium_set(kind, seed, max_rank_paths)
+        found = cache[key]
+        return EquilibriumSet(list(found), found.certified, found.complex_count, found.notes,
+                              complete=found.complete, strata=found.strata)
+
+    def locate(self, x, components, rtol: float = 1e-4) -> int | None:
+        """Index of the component of ``components`` (an :meth:`equilibrium_set`) that the state x lies on, or None.
+
+        x lies on a component when S = AᵀA matches the component's root: its S (isolated roots) or, for a family,
+        its spectrum, with relative tolerance ``rtol`` (default 1e-4: end points of integrations converge at the
+        rate of the slowest non-neutral eigenvalue)."""
+        A = self.unpack(np.asarray(x, dtype=float))[0]
+        S = A.T @ A
+        scale = max(np.linalg.norm(S), max((np.linalg.norm(c.info["S"]) for c in components), default=0.0), 1e-300)
+        best, err = None, np.inf
+        for i, c in enumerate(components):
+            if c.info.get("family_dimension"):
+                e = np.linalg.norm(np.linalg.eigvalsh(S) - np.linalg.eigvalsh(c.info["S"]))
+            else:
+                e = np.linalg.norm(S - c.info["S"])
+            if e < err:
+                best, err = i, e
+        return best if err <= rtol * scale else None
+
+    def _build_equilibrium_set(self, kind: str, seed: int, max_rank_paths: int) -> EquilibriumSet:
+        from .ssl_strata import rank_stratum, stratum_count
+
+        m = self.m
+        sym = self._data_symmetry()
+        if sym is not None and any(len(c["modes"]) > 1 for c in sym["classes"]):
+            return self.symmetric_data_components(kind, _classes=sym)
+        comps = [self.variety_from_S(np.zeros((m, m)), kind, name=f"{kind} rank-0 (origin)",
+                                     extra={"stratum": 0, "certified": True, "method": "exact (S = 0)"},
+                                     sqrtS=np.zeros((m, m)), rank=0)]
+        strata = {0: {"count": 1, "method": "exact", "complete": "proven"}}
+        notes, complete = [], "proven"
+        for r in range(1, m):
+            count = stratum_count(m, r)
+            if count is None and r > 1 and m > 3:
+                raise ValueError(f"m: the rank-{r} stratum at m = {m} needs the generic solutions of its reduced "
+                                 "system, found once per shape by monodromy (hours at this size) and not shipped; "
+                                 f"compute them with symdyn.models.ssl_strata.stratum_start({m}, {r}) (cached "
+                                 "afterwards), or use equilibria() for the full-rank stratum alone. Refused")
+            if count is not None and count > max_rank_paths:
+                raise ValueError(f"m: the rank-{r} stratum at m = {m} has {count} generic solutions to track "
+                                 f"(> max_rank_paths={max_rank_paths}). Refused")
+            found = rank_stratum(self.sigma_x, self.sigma_yx, self.lam, r, seed=seed)
+            ok = "checked" if found["failed"] == 0 else "unchecked"
+            if found["failed"]:
+                notes.append(f"rank {r}: {found['failed']} of {found['count']} homotopy paths failed")
+            strata[r] = {"count": len(found["S"]), "method": found["method"], "complete": ok,
+                         "paths": found["count"], "failed": found["failed"]}
+            complete = _weakest(complete, ok)
+            order = np.argsort([np.trace(S) for S in found["S"]])
+            for i, k in enumerate(order):
+                comps.append(self.variety_from_S(
+                    found["S"][k], kind, name=f"{kind} rank-{r} branch {i + 1}/{len(order)}", rank=r,
+                    sqrtS=_factor_sqrt(found["V"][k]),
+                    extra={"stratum": r, "method": found["method"], "residual_reduced": found["residuals"][k],
+                           "certified": False, "complete": ok}))
+        full = self.equilibria(kind, seed=seed)
+        e1 = self.e1_roots(seed=seed)
+        strata[m] = {"count": len(full), "method": e1["method"], "complete": e1["complete"],
+                     "complex_count": e1["complex_count"]}
+        complete = _weakest(complete, e1["complete"])
+        notes += [f"rank {m}: {n_}" for n_ in e1["notes"]]
+        for c in full:
+            c.info["stratum"] = m
+        comps += full
+        certified = all(c.certified for c in comps)
+        if not certified:
+            notes.append("rank-deficient roots (0 < r < m) are Newton-polished to a relative residual < 1e-9 of the "
+                         "reduced system, not α-certified")
+        return EquilibriumSet(comps, certified, None, notes, complete=complete, strata=strata)
+
+    def _data_symmetry(self):
+        """For commuting data (Σyx symmetric, ΣxΣyx = ΣyxΣx): the classes of modes with equal (ρ_i, τ_i) (relative
+        tolerance 1e-9), with an orthonormal basis of each; None for non-commuting data."""
+        try:
+            V, rho, tau = self.commuting_spectra()
+        except ValueError:
+            return None
+        scale = max(np.abs(rho).max(), np.abs(tau).max())
+        classes = []
+        for i in range(self.m):
+            for c in classes:
+                if abs(rho[i] - c["rho"]) <= 1e-9 * scale and abs(tau[i] - c["tau"]) <= 1e-9 * scale:
+                    c["modes"].append(i)
+                    break
+            else:
+                classes.append({"rho": rho[i], "tau": tau[i], "modes": [i]})
+        for c in classes:
+            c["basis"] = V[:, c["modes"]]
+        return {"V": V, "classes": classes}
+
+    def symmetric_data_components(self, kind: str = "sg", _classes=None) -> EquilibriumSet:
+        """The equilibrium set for commuting data with repeated joint eigenvalues (a symmetry: A → AR for every
+        orthogonal R commuting with Σx and Σyx maps equilibria to equilibria).
+
+        Modes with equal (ρ_i, τ_i) form a class c of size d_c with eigenspace E_c.  On E_c, Σx = ρ_c I and
+        Σyx = τ_c I, so S E(S) = 0 restricted to E_c is a polynomial in S_c: every eigenvalue s of S_c satisfies
+        s((ρ_c s + λ)² − τ_c² s) = 0, i.e. s ∈ {0, r_c1², r_c2²} (the m = 1 radii of the class; only 0 when Δ_c < 0).
+        A component is a choice of multiplicities (k_1, k_2) per class, k_1 + k_2 ≤ d_c: S = Σ_c (r_c1² P_c1 + r_c2² P_c2)
+        with P_c1, P_c2 orthogonal projections of ranks k_1, k_2 onto orthogonal subspaces of E_c.  The roots of one
+        component form a partial flag manifold of dimension Σ_c [d_c(d_c − 1) − Σ_j k_j(k_j − 1)]/2 (k_0 = d_c − k_1 − k_2),
+        so the component has dimension nr − r(r+1)/2 + that (r = Σ_c (k_1 + k_2)).  ``complete = "proven"`` when the
+        data are scalar (one class: the eigenvalue argument above is the whole proof); with several classes it
+        assumes that S is block-diagonal over the classes (true when no two classes share a radius; refused
+        otherwise) and says ``"unchecked"``.
+        """
+        kind = self._kind(kind)
+        sym = _classes or self._data_symmetry()
+        if sym is None:
+            raise ValueError("sigma_yx: symmetric_data_components needs commuting data (symmetric sigma_yx "
+                             "commuting with sigma_x)")
+        classes = sym["classes"]
+        opts = []
+        radii_all = []
+        for c in classes:
+            mod = m1_radii(c["rho"], c["tau"], self.lam)
+            radii = sorted({float(x) for x in mod["radii"]}) if mod["exists"] else []
+            c["radii"] = radii
+            radii_all += [(x, id(c)) for x in radii]
+            d = len(c["modes"])
+            choices = [ks for ks in itertools.product(range(d + 1), repeat=len(radii)) if sum(ks) <= d]
+            opts.append(choices)
+        for (x, i), (y, j) in itertools.combinations(radii_all, 2):
+            if i != j and abs(x - y) <= 1e-9 * max(x, y):
+                raise ValueError("sigma_x: two classes of commuting modes share the radius "
+                                 f"{x:.6g}; the roots then mix the classes (a family not covered by the closed form). "
+                                 "Refused")
+        n = self.n
+        comps = []
+        for combo in itertools.product(*opts):
+            fam_dim, rank, gens, label = 0, 0, [], []
+            for c, ks in zip(classes, combo):
+                d = len(c["modes"])
+                k0 = d - sum(ks)
+                fam_dim += (d * (d - 1) - sum(k * (k - 1) for k in ks) - k0 * (k0 - 1)) // 2
+                rank += sum(ks)
+                E = c["basis"]
+                for i, j in itertools.combinations(range(d), 2):
+                    W = np.outer(E[:, i], E[:, j])
+                    gens.append(W - W.T)
+                label.append("+".join(f"{k}×r{idx + 1}²" for idx, k in enumerate(ks) if k) or "0")
+
+            def draw(rng, combo=combo):
+                S = np.zeros((self.m, self.m))
+                R = np.zeros((self.m, self.m))
+                for c, ks in zip(classes, combo):
+                    E = c["basis"]
+                    Q, _ = np.linalg.qr(rng.standard_normal((E.shape[1], E.shape[1]))) if rng is not None \
+                        else (np.eye(E.shape[1]), None)
+                    F = E @ Q
+                    col = 0
+                    for rad, k in zip(c["radii"], ks):
+                        P = F[:, col: col + k] @ F[:, col: col + k].T
+                        S += rad ** 2 * P
+                        R += rad * P
+                        col += k
+                return S, R
+
+            S0, R0 = draw(None)
+            family = {"generators": gens, "dimension": fam_dim, "draw": draw} if fam_dim else None
+            comps.append(self.variety_from_S(
+                S0, kind, name=f"{kind} rank-{rank} [{'; '.join(label)}]", sqrtS=R0, rank=rank, family=family,
+                extra={"stratum": rank, "certified": True, "method": "closed form (symmetric data)",
+                       "multiplicities": combo}))
+        comps.sort(key=lambda c: (c.info["rank"], float(np.trace(c.info["S"]))))
+        complete = "proven" if len(classes) == 1 else "unchecked"
+        notes = [] if len(classes) == 1 else ["several classes of commuting modes: S assumed block-diagonal over "
+                                              "the classes (no two classes share a radius)"]
+        strata = {}
+        for c in comps:
+            st = strata.setdefault(c.info["rank"], {"count": 0, "method": "closed form", "complete": complete})
+            st["count"] += 1
+        return EquilibriumSet(comps, True, None, notes, complete=complete, strata=strata)
+
     def variety_from_S(self, S, kind: str = "sg", name: str | None = None, extra: dict | None = None,
-                       sqrtS=None, rank: int | None = None) -> EquilibriumComponent:
+                       sqrtS=None, rank: int | None = None, family=None) -> EquilibriumComponent:
         """The variety {(U√S, B(U√S)[, U√S]) : UᵀU = I_m} for a PSD root S (rank r ≤ m).
 
         Dimension: nr − r(r+1)/2 (the O(n)-orbit of one point; = nm − m(m+1)/2 at full rank).
         ``sqrtS`` (the PSD square root) may be given when known in closed form (more accurate than
         re-diagonalising S when S has tiny eigenvalues); ``rank`` when known (a certified positive-definite
         root has rank m however ill-conditioned it is), else the number of eigenvalues above 1e-12·λ_max.
+
+        ``family`` (for data with a symmetry): {"generators": [W (m × m) skew, commuting with Σx and Σyx],
+        "dimension": dim of the family of roots S' = RᵀSR, "draw": callable(rng) -> (S', √S')}.  The component is
+        then the union of the orbits of the family (A → QAR, Q ∈ O(n), R in the data's stabiliser), of dimension
+        nr − r(r+1)/2 + family dimension, with the tangent directions (AW, 0[, CW]) added.
         """
         kind = self._kind(kind)
         n, m = self.n, self.m
@@ -559,17 +779,17 @@ class LinearSSL:
         if rank is None:
             rank = int(np.sum(ev > 1e-12 * ev.max())) if ev.max() > 0 else 0
         sqrtS = (V * np.sqrt(ev)) @ V.T if sqrtS is None else np.asarray(sqrtS, dtype=float)
-        dim = n * rank - rank * (rank + 1) // 2
+        dim = n * rank - rank * (rank + 1) // 2 + (family["dimension"] if family else 0)
         kernel = self.kernel(kind)
 
-        def point(U):
-            A = U @ sqrtS
+        def point(U, root=None):
+            A = U @ (sqrtS if root is None else root)
             B = self.e2_predictor(A)
             return self.pack(A, B, A if kind == "ema" else None)
 
         def sampler(rng):
             U, _ = np.linalg.qr(rng.standard_normal((n, m)))
-            return point(U)
+            return point(U, family["draw"](rng)[1] if family else None)
 
         def tangent(x):
             A, B = self.unpack(x)[:2]
@@ -579,6 +799,8 @@ class LinearSSL:
                 Om[i, j], Om[j, i] = 1.0, -1.0
                 dA = Om @ A
                 rows.append(self.pack(dA, Om @ B - B @ Om, dA if kind == "ema" else None))
+            for W in (family["generators"] if family else ()):
+                rows.append(self.pack(A @ W, np.zeros((n, n)), A @ W if kind == "ema" else None))
             return np.array(rows) if rows else np.zeros((0, self.state_dimension(kind)))
 
         def equations():  # symbolic, built on first use (most numeric work never reads them)
@@ -592,7 +814,7 @@ class LinearSSL:
 
         param = (r"\{(U\sqrt{S},\; U\sqrt{S}\,\Sigma_{yx}\sqrt{S}U^\top W^{-1}"
                  + (r",\; U\sqrt{S}" if kind == "ema" else "") + r") : U^\top U = I_m\}")
-        info = {"S": S, "rank": rank, "kind": kind, "sqrtS": sqrtS}
+        info = {"S": S, "rank": rank, "kind": kind, "sqrtS": sqrtS, "family_dimension": family["dimension"] if family else 0}
         info.update(extra or {})
         return EquilibriumComponent(dim, equations, method=info.get("method", "closed form"),
                                     certified=bool(info.get("certified", False)),
@@ -735,3 +957,16 @@ def m1_radii(rho, tau, lam) -> dict:
     if r1.ndim == 0:
         return {"delta": float(delta), "radii": (float(r1), float(r2)), "exists": bool(exists)}
     return {"delta": delta, "radii": (r1, r2), "exists": exists}
+
+
+def _weakest(a: str, b: str) -> str:
+    """The weaker of two completeness labels (proven > checked > unchecked)."""
+    order = ("proven", "checked", "unchecked")
+    return order[max(order.index(a), order.index(b))]
+
+
+def _factor_sqrt(V: np.ndarray) -> np.ndarray:
+    """√S for S = VVᵀ (V of full column rank): V (VᵀV)^{-1/2} Vᵀ, exactly rank r (no square roots of rounding
+    noise in the kernel directions)."""
+    ev, Q = np.linalg.eigh(V.T @ V)
+    return V @ ((Q / np.sqrt(ev)) @ Q.T) @ V.T

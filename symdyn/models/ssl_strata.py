@@ -1,0 +1,317 @@
+"""The rank-deficient strata of the linear SSL equilibrium set (``ssl_linear.md`` §6, all ranks).
+
+Every SG/EMA equilibrium (λ > 0) has B from (E2) and S = AᵀA a PSD solution of the un-cancelled equation
+
+    S (Σx S + λI)(S Σx + λI) = S Σxy S Σyx                                                     (E1')
+
+(only S E(S) = 0 is forced; (E1) is E(S) = 0, its cancelled form for invertible S).  For rank S = r write
+A = U K with K (r × m) of rank r and the reduced predictor B̃ (r × r).  The equilibrium equations become,
+with V = Kᵀ (m × r), G = VᵀV, H = VᵀΣxV, F = VᵀΣyxV,
+
+    Σx V G + λ V = Σxy V B̃        (m × r)        B̃ (H + λI) = F        (r × r)                  (R_r)
+
+and S = V Vᵀ.  Conversely every real solution (V, B̃) of (R_r) with V of rank r gives S = VVᵀ of rank r that
+solves (E1'), and every such S arises (K Kᵀ-balancedness follows from (R_r)).  (R_r) is cubic and invariant
+under V → VQ, B̃ → QᵀB̃Q (Q ∈ O(r)); a random complex linear slice of r(r − 1)/2 equations in V picks finitely
+many points of each orbit.  The system is linear in the data p = (Σx, Σyx, λ), so its solutions for any data
+follow by a parameter homotopy from the solutions for one random complex p₀; those are found once per shape
+(m, r) by monodromy (:func:`symdyn.polysolve.monodromy_solve`) and cached.  Real solutions are read off as
+S = VVᵀ (real and PSD whichever point of the complex orbit the slice picked).
+"""
+from __future__ import annotations
+
+import functools
+import os
+import warnings
+
+import numpy as np
+import scipy.linalg
+
+from ..polysolve import monodromy_solve, track_parameters
+
+__all__ = ["stratum_residuals", "stratum_start", "stratum_count", "rank_stratum", "pack_data"]
+
+
+def _unpack(X, m, r):
+    P = X.shape[0]
+    return X[:, : m * r].reshape(P, m, r), X[:, m * r:].reshape(P, r, r)
+
+
+def _data(p, m):
+    """p (P, m(m+1)/2 + m² + 1) -> Σx (P, m, m) symmetric, Σyx (P, m, m), λ (P,)."""
+    P = p.shape[0]
+    iu = np.triu_indices(m)
+    k = len(iu[0])
+    Sx = np.zeros((P, m, m), dtype=p.dtype)
+    Sx[:, iu[0], iu[1]] = p[:, :k]
+    Sx[:, iu[1], iu[0]] = p[:, :k]
+    return Sx, p[:, k: k + m * m].reshape(P, m, m), p[:, -1]
+
+
+def pack_data(sigma_x, sigma_yx, lam) -> np.ndarray:
+    """The parameter vector p = (vech Σx, vec Σyx, λ) of (R_r)."""
+    m = sigma_x.shape[0]
+    iu = np.triu_indices(m)
+    return np.concatenate([np.asarray(sigma_x)[iu], np.ravel(sigma_yx), [lam]])
+
+
+class _System:
+    """(R_r) with its slice, evaluated batched in NumPy (no SymPy): F, the x-Jacobian and the p-derivative."""
+
+    def __init__(self, m: int, r: int, seed: int):
+        self.m, self.r = m, r
+        self.N = m * r + r * r
+        rng = np.random.default_rng(10_000 + 97 * m + r + seed)
+        k = r * (r - 1) // 2
+        self.slice = rng.standard_normal((k, m * r)) + 1j * rng.standard_normal((k, m * r))
+        # the sliced system has m·r + r² data rows in N − k... unknowns after the slice: it is consistent but
+        # overdetermined by k (the identity antisym(Vᵀ·(first rows)) = 0); a fixed random complex matrix squares it
+        # (Bertini's randomisation); end points are then checked on the full rows
+        E = m * r + r * r
+        self.square = (np.eye(E) if k == 0 else
+                       (rng.standard_normal((E - k, E)) + 1j * rng.standard_normal((E - k, E))) / np.sqrt(E))
+
+    def data_rows(self, X, p):
+        m, r = self.m, self.r
+        V, B = _unpack(X, m, r)
+        Sx, Syx, lam = _data(p, m)
+        Vt = np.swapaxes(V, 1, 2)
+        G, H, F = Vt @ V, Vt @ Sx @ V, Vt @ Syx @ V
+        E1 = Sx @ V @ G + lam[:, None, None] * V - np.swapaxes(Syx, 1, 2) @ V @ B
+        E2 = B @ (H + lam[:, None, None] * np.eye(r)) - F
+        return np.concatenate([E1.reshape(len(X), -1), E2.reshape(len(X), -1)], axis=1)
+
+    def F(self, X, p):
+        rows = self.data_rows(X, p) @ self.square.T
+        if len(self.slice):
+            rows = np.concatenate([rows, X[:, : self.m * self.r] @ self.slice.T - 1.0], axis=1)
+        return rows
+
+    def Fp(self, X, dp):  # the data rows are linear in p; slice rows do not depend on p
+        rows = self.data_rows(X, dp) @ self.square.T
+        return np.concatenate([rows, np.zeros((len(X), len(self.slice)))], axis=1) if len(self.slice) else rows
+
+    def Fx(self, X, p):
+        m, r = self.m, self.r
+        P = X.shape[0]
+        V, B = _unpack(X, m, r)
+        Sx, Syx, lam = _data(p, m)
+        Sxy = np.swapaxes(Syx, 1, 2)
+        Vt = np.swapaxes(V, 1, 2)
+        G, H = Vt @ V, Vt @ Sx @ V
+        L = lam[:, None, None]
+        cols = []
+        for j in range(self.N):
+            e = np.zeros((P, self.N), dtype=X.dtype)
+            e[:, j] = 1.0
+            dV, dB = _unpack(e, m, r)
+            dVt = np.swapaxes(dV, 1, 2)
+            d1 = Sx @ dV @ G + Sx @ V @ (dVt @ V + Vt @ dV) + L * dV - Sxy @ dV @ B - Sxy @ V @ dB
+            d2 = dB @ (H + L * np.eye(r)) + B @ (dVt @ Sx @ V + Vt @ Sx @ dV) - (dVt @ Syx @ V + Vt @ Syx @ dV)
+            col = [np.concatenate([d1.reshape(P, -1), d2.reshape(P, -1)], axis=1) @ self.square.T]
+            if len(self.slice):
+                col.append(np.broadcast_to(self.slice[:, j] if j < m * r else np.zeros(len(self.slice)),
+                                           (P, len(self.slice))))
+            cols.append(np.concatenate(col, axis=1))
+        return np.stack(cols, axis=2)
+
+
+@functools.lru_cache(maxsize=None)
+def _system(m: int, r: int, seed: int) -> _System:
+    return _System(m, r, seed)
+
+
+_SHIPPED = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "strata")
+
+
+def _cache_paths(m: int, r: int, seed: int) -> list:
+    name = f"m{m}_r{r}_s{seed}.npz"
+    user = os.path.join(os.environ.get("SYMDYN_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "symdyn")),
+                        "strata", name)
+    return [os.path.join(_SHIPPED, name), user]
+
+
+def stratum_count(m: int, r: int, seed: int = 0) -> int | None:
+    """The generic number of solutions of the sliced (R_r) if its start system is known (shipped or cached),
+    else None (computing it is the expensive step)."""
+    for path in _cache_paths(m, r, seed):
+        if os.path.exists(path):
+            return int(np.load(path)["sols"].shape[0])
+    return None
+
+
+@functools.lru_cache(maxsize=None)
+def stratum_start(m: int, r: int, seed: int = 0) -> tuple:
+    """The solutions of (R_r) for one random complex parameter point p₀ (found by monodromy; cached per shape).
+
+    Returns (p₀, solutions (K, N) complex, info {"loops", "paths", "failed", "count"}).  The count K is the number
+    of isolated solutions of the sliced (R_r) for generic data: an invariant of (m, r) (and of the slice).
+    Start systems are read from the package's data (``symdyn/data/strata``, made by ``make strata``) or the user
+    cache (``$SYMDYN_CACHE``, default ``~/.cache/symdyn``) after checking every residual; otherwise computed and
+    written to the user cache."""
+    sysm = _system(m, r, seed)
+    for path in _cache_paths(m, r, seed):
+        if os.path.exists(path):
+            data = np.load(path)
+            p0, sols = data["p0"], data["sols"]
+            res = np.abs(sysm.F(sols, np.broadcast_to(p0, (len(sols), p0.size)))).max() if len(sols) else 0.0
+            if res <= 1e-8 * max(1.0, np.abs(sols).max()) ** 3:
+                return p0, sols, {"loops": int(data["loops"]), "paths": int(data["paths"]),
+                                  "failed": int(data["failed"]), "count": len(sols), "source": path}
+            warnings.warn(f"start system {path} fails its residual check ({res:.2g}); recomputing", RuntimeWarning)
+    p0, sols, info = _compute_start(m, r, seed)
+    user = _cache_paths(m, r, seed)[1]
+    try:
+        os.makedirs(os.path.dirname(user), exist_ok=True)
+        np.savez(user, p0=p0, sols=sols, loops=info["loops"], paths=info["paths"], failed=info["failed"])
+    except OSError:
+        pass
+    return p0, sols, info
+
+
+def _compute_start(m: int, r: int, seed: int) -> tuple:
+    sysm = _system(m, r, seed)
+    rng = np.random.default_rng(20_000 + 31 * m + r + seed)
+    v = rng.standard_normal(m * r) + 1j * rng.standard_normal(m * r)
+    if len(sysm.slice):  # move V onto the slice (least-norm correction)
+        v = v + np.linalg.lstsq(sysm.slice, 1.0 - sysm.slice @ v, rcond=None)[0]
+    # every solution of (R_r) with det(H + λI) ≠ 0 is balanced, B̃ᵀB̃ = VᵀV (the other component, H + λI
+    # singular, has no real points): start on the balanced component, B̃ = Q (VᵀV)^{1/2} with Q complex orthogonal
+    V = v.reshape(m, r)
+    K = rng.standard_normal((r, r)) + 1j * rng.standard_normal((r, r))
+    K = K - K.T
+    Q = np.linalg.solve(np.eye(r) - K, np.eye(r) + K)  # Cayley transform: QᵀQ = I
+    B = Q @ scipy.linalg.sqrtm(V.T @ V)
+    x0 = np.concatenate([v, B.ravel()])
+    # p₀: a random solution of the data rows, linear in p, at x0
+    q = m * (m + 1) // 2 + m * m + 1
+    basis = np.eye(q, dtype=complex)
+    Mat = np.stack([sysm.data_rows(x0[None], basis[i][None])[0] for i in range(q)], axis=1)  # (E, q)
+    _, sv, Vh = np.linalg.svd(Mat)
+    null = Vh[np.sum(sv > 1e-10 * sv[0]):].conj().T
+    p0 = null @ (rng.standard_normal(null.shape[1]) + 1j * rng.standard_normal(null.shape[1]))
+    sols, info = monodromy_solve(lambda X, P: sysm.F(X, P), lambda X, P: sysm.Fx(X, P),
+                                 lambda X, dP: sysm.Fp(X, dP), x0, p0, seed=seed, stable_loops=6)
+    info["count"] = len(sols)
+    return p0, sols, info
+
+
+def stratum_residuals(sigma_x, sigma_yx, lam, V, B) -> float:
+    """max |(R_r)| at a real (V, B̃), relative to the size of the terms."""
+    m, r = V.shape
+    sysm = _system(m, r, 0)
+    X = np.concatenate([np.ravel(V), np.ravel(B)])[None]
+    rows = sysm.data_rows(X, pack_data(sigma_x, sigma_yx, lam)[None])[0]
+    scale = (np.linalg.norm(sigma_x) * np.linalg.norm(V) ** 3 + lam * np.linalg.norm(V)
+             + np.linalg.norm(sigma_yx) * np.linalg.norm(V) * (np.linalg.norm(B) + np.linalg.norm(V)))
+    return float(np.abs(rows).max() / max(scale, 1e-300))
+
+
+def rank_stratum(sigma_x, sigma_yx, lam, r: int, seed: int = 0, rel_tol: float = 1e-8) -> dict:
+    """The real PSD rank-r solutions S of (E1') for the data (Σx, Σyx, λ), 1 ≤ r < m.
+
+    The cached generic solutions of (R_r) (:func:`stratum_start`) are carried to the data by a parameter
+    homotopy p(t) = (1 − t)γp₀ + t p (γ random complex: (R_r) is homogeneous in p, so γp₀ has the solutions of p₀,
+    and the path avoids the discriminant with probability one), so every isolated solution of (R_r) for the data
+    is the end of a path.  Real orbits: S = VVᵀ real and PSD (relative imaginary part and negative eigenvalues
+    below ``rel_tol``) of numerical rank r; each is polished by Newton's method on (R_r) in real arithmetic
+    (V = √S-factor, B̃ from (E2)) and de-duplicated.
+
+    Returns {"S": [m × m], "V": [m × r], "B": [r × r], "residuals", "count" (generic count K of the shape),
+    "finite" (paths ending at finite points), "failed" (paths that did not reach t = 1), "method"}.
+    """
+    m = sigma_x.shape[0]
+    p0, starts, info = stratum_start(m, r, 0)
+    sysm = _system(m, r, 0)
+    rng = np.random.default_rng(seed)
+    p1 = pack_data(sigma_x, sigma_yx, lam).astype(complex)
+    X = np.full(starts.shape, np.nan, dtype=complex)
+    ok = np.zeros(len(starts), dtype=bool)
+    for attempt in range(3):  # paths that fail are tracked again with another γ (and smaller steps)
+        gamma = np.exp(2j * np.pi * rng.uniform())
+        pa = gamma * p0
+        todo = np.flatnonzero(~ok)
+        if not todo.size:
+            break
+
+        def H(x, t, pa=pa):
+            return sysm.F(x, pa + t[:, None] * (p1 - pa))
+
+        def Hx(x, t, pa=pa):
+            return sysm.Fx(x, pa + t[:, None] * (p1 - pa))
+
+        def Ht(x, t, pa=pa):
+            return sysm.Fp(x, np.broadcast_to(p1 - pa, (x.shape[0], p1.size)))
+
+        Y, okk = track_parameters(H, Hx, Ht, starts[todo].copy(), hmax=0.1 / (1 + 2 * attempt))
+        X[todo], ok[todo] = Y, okk
+    # a path that stalls far out (|x| > 1e4 × the largest finite end point) is on its way to a solution at
+    # infinity of the data's system (it has fewer finite solutions than the generic count): not a failure
+    size = np.linalg.norm(np.nan_to_num(X, nan=np.inf), axis=1)
+    reach = 1e4 * max(1.0, size[ok].max() if ok.any() else 1.0)
+    infinite = ~ok & (size > reach)
+    V_all, _ = _unpack(X[ok], m, r)
+    out = {"S": [], "V": [], "B": [], "residuals": [], "count": info["count"], "finite": int(ok.sum()),
+           "infinite": int(infinite.sum()), "failed": int((~ok & ~infinite).sum()),
+           "method": f"parameter homotopy from {info['count']} generic solutions of the reduced rank-{r} system "
+                     "(found by monodromy), Newton-polished"}
+    with np.errstate(all="ignore"):
+        S_all = V_all @ np.swapaxes(V_all, 1, 2)
+    for S in S_all:
+        if not np.isfinite(S).all():
+            continue
+        scale = np.abs(S).max()
+        if scale == 0 or np.abs(S.imag).max() > rel_tol * scale:
+            continue
+        S = (S.real + S.real.T) / 2
+        ev, Q = np.linalg.eigh(S)
+        if ev[0] < -rel_tol * ev[-1] or ev[m - r] <= rel_tol * ev[-1] * 1e-3:
+            continue
+        V = Q[:, m - r:] * np.sqrt(np.clip(ev[m - r:], 0, None))
+        V, B, res = _polish(sigma_x, sigma_yx, lam, V)
+        if res > 1e-9:
+            continue
+        S = V @ V.T
+        if any(np.linalg.norm(S - T) <= 1e-7 * max(np.linalg.norm(T), 1e-300) for T in out["S"]):
+            continue
+        out["S"].append(S)
+        out["V"].append(V)
+        out["B"].append(B)
+        out["residuals"].append(res)
+    if out["failed"]:
+        warnings.warn(f"rank-{r} stratum: {out['failed']} of {len(starts)} parameter-homotopy paths failed; "
+                      "rank-deficient equilibria may be missing", RuntimeWarning, stacklevel=2)
+    return out
+
+
+def _polish(sigma_x, sigma_yx, lam, V, steps: int = 8):
+    """Gauss–Newton on (R_r) in real arithmetic from V (B̃ from (E2)): returns (V, B̃, relative residual)."""
+    m, r = V.shape
+    sysm = _system(m, r, 0)
+    p = pack_data(sigma_x, sigma_yx, lam)[None].astype(float)
+
+    def reduced_B(V):
+        H = V.T @ sigma_x @ V + lam * np.eye(r)
+        return np.linalg.solve(H.T, (V.T @ sigma_yx @ V).T).T
+
+    x = np.concatenate([V.ravel(), reduced_B(V).ravel()])[None]
+    for _ in range(steps):
+        Fv = sysm.data_rows(x, p)
+        J = _data_jacobian(sysm, x, p)
+        dx = np.linalg.lstsq(J[0], Fv[0], rcond=None)[0]
+        x = x - dx
+        if np.linalg.norm(dx) <= 1e-15 * np.linalg.norm(x):
+            break
+    V, B = _unpack(x, m, r)
+    return V[0], B[0], stratum_residuals(sigma_x, sigma_yx, lam, V[0], B[0])
+
+
+def _data_jacobian(sysm: _System, X, p) -> np.ndarray:
+    """The Jacobian of the (unsquared) data rows of (R_r), by the same directional derivatives as ``Fx``."""
+    saved, saved_slice = sysm.square, sysm.slice
+    try:
+        sysm.square = np.eye(sysm.m * sysm.r + sysm.r ** 2)
+        sysm.slice = np.zeros((0, sysm.m * sysm.r))
+        return sysm.Fx(X, p)
+    finally:
+        sysm.square, sysm.slice = saved, saved_slice

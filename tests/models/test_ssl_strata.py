@@ -1,0 +1,123 @@
+"""All rank strata of the linear SSL equilibrium set (issue 12): isotropic families, generic data, commuting data.
+
+Independent references: the Jacobian-kernel/projection dimension test (local_dimension), the commuting closed
+form (each mode an m = 1 problem), a total-degree homotopy on the square rank-1 system, and integrations of the
+SG/EMA flows whose end points must lie on a listed component."""
+import numpy as np
+import pytest
+import sympy as sp
+from scipy.integrate import solve_ivp
+
+from symdyn import LinearSSL
+from symdyn.instances import random_moments
+from symdyn.local_dimension import local_dimension
+from symdyn.polysolve import solve_homotopy
+
+
+def uncancelled_residual(M, S):
+    """‖S(ΣxS+λ)(SΣx+λ) − SΣxySΣyx‖ relative to the terms."""
+    I = np.eye(M.m)
+    L = M.sigma_x @ S + M.lam * I
+    left, right = S @ L @ L.T, S @ M.sigma_yx.T @ S @ M.sigma_yx
+    return np.linalg.norm(left - right) / max(np.linalg.norm(left) + np.linalg.norm(right), 1e-300)
+
+
+@pytest.mark.parametrize("kind", ["sg", "ema"])
+def test_isotropic_families_have_the_measured_dimensions(kind):
+    # Tian's setting: Σx = cI, Σyx = I.  Eigenvalues of S in {0, r1², r2²}: 6 distinct components for m = 2
+    M = LinearSSL(2, 3, 0.8 * np.eye(2), np.eye(2), None, 0.05, 0.7)
+    comps = M.equilibrium_set(kind)
+    assert comps.complete == "proven" and len(comps) == 6
+    ranks = sorted(c.info["rank"] for c in comps)
+    assert ranks == [0, 1, 1, 2, 2, 2]
+    k = M.kernel(kind)
+    seen = set()
+    for c in comps:
+        x = c.sample(3)
+        assert c.residual(x) < 1e-12
+        ld = local_dimension(k.f, k.jacobian, x, seed=1)
+        assert ld.dimension == c.dimension, c.name
+        spec = tuple(np.round(np.linalg.eigvalsh(c.info["S"]), 8))
+        assert spec not in seen  # no double listing
+        seen.add(spec)
+    dims = {c.name.split(" ", 1)[1]: c.dimension for c in comps}
+    assert sorted(dims.values()) == [0, 3, 3, 3, 3, 4]
+    # the outer rank-1 family attracts (normally hyperbolic), the inner one is a saddle
+    r1 = sorted((c for c in comps if c.info["rank"] == 1), key=lambda c: np.trace(c.info["S"]))
+    assert r1[1].stability(seed=0).verdict == "asymptotically stable"
+    assert r1[0].stability(seed=0).verdict == "saddle"
+
+
+def rank1_reference(M):
+    """Real rank-1 roots S = vvᵀ from a total-degree homotopy on the square system (v, b) (independent solver)."""
+    m = M.m
+    v = sp.Matrix(sp.symbols(f"v0:{m}"))
+    b = sp.Symbol("b")
+    Sx, Syx = sp.Matrix(M.sigma_x), sp.Matrix(M.sigma_yx)
+    eqs = list(Sx * v * (v.T * v)[0] + M.lam * v - Syx.T * v * b) + [b * ((v.T * Sx * v)[0] + M.lam) - (v.T * Syx * v)[0]]
+    sol = solve_homotopy([sp.expand(e) for e in eqs], list(v) + [b], seed=4)
+    out = []
+    for x in sol.real:
+        S = np.outer(x[:m], x[:m])
+        if np.linalg.norm(S) > 1e-12 and not any(np.linalg.norm(S - T) < 1e-6 * np.linalg.norm(T) for T in out):
+            out.append(S)
+    return out
+
+
+def test_generic_m2_all_strata_and_end_points():
+    Sx, Syx, Sy = random_moments(2, 1)
+    M = LinearSSL(2, 3, Sx, Syx, Sy, 0.05, 0.5)
+    comps = M.equilibrium_set("sg")
+    assert comps.complete in ("proven", "checked")
+    ranks = [c.info["rank"] for c in comps]
+    assert ranks.count(0) == 1 and ranks.count(1) == 4 and ranks.count(2) == 4
+    ref = rank1_reference(M)
+    got = [c.info["S"] for c in comps if c.info["rank"] == 1]
+    assert len(ref) == len(got)
+    for S in ref:
+        assert min(np.linalg.norm(S - T) for T in got) < 1e-8 * np.linalg.norm(S)
+    for c in comps:
+        assert uncancelled_residual(M, c.info["S"]) < 1e-12
+        assert c.residual(c.sample(2)) < 1e-10
+        assert np.linalg.matrix_rank(c.info["S"], tol=1e-9 * max(np.linalg.norm(c.info["S"]), 1e-300)) == c.info["rank"]
+    # a stable rank-1 branch coexists with the stable full-rank branch; every end point is on a listed component
+    for kind in ("sg", "ema"):
+        comps = M.equilibrium_set(kind)
+        k = M.kernel(kind)
+        rng = np.random.default_rng(0)
+        hit = set()
+        for scale in (0.1, 0.5, 1.5, 0.3, 1.0, 2.0):
+            x0 = rng.standard_normal(M.state_dimension(kind)) * scale
+            end = solve_ivp(lambda t, z: k.f(z), (0, 800), x0, method="LSODA", rtol=1e-10, atol=1e-12).y[:, -1]
+            i = M.locate(end, comps, rtol=1e-3)
+            assert i is not None, f"{kind}: end point not on any listed component"
+            assert comps[i].stability(seed=0).verdict == "asymptotically stable"
+            hit.add(comps[i].info["rank"])
+        assert hit <= {0, 1, 2}
+
+
+def test_commuting_m3_generic_solver_matches_closed_form():
+    # commuting data without repeated eigenvalues: the generic strata solver against the per-mode closed form
+    Sx, Syx, Sy = random_moments(3, 5, commuting=True)
+    M = LinearSSL(3, 4, Sx, Syx, Sy, 0.02)
+    comps = M.equilibrium_set("sg")
+    closed = M.commuting_equilibria("sg")
+    for r in range(4):
+        got = sorted(np.trace(c.info["S"]) for c in comps if c.info["rank"] == r)
+        ref = sorted(np.trace(c.info["S"]) for c in closed if c.info["rank"] == r)
+        assert len(got) == len(ref), r
+        assert np.allclose(got, ref, rtol=1e-7, atol=0)
+
+
+def test_rank2_stratum_m3_residuals_and_ranks():
+    Sx, Syx, Sy = random_moments(3, 2)
+    M = LinearSSL(3, 3, Sx, Syx, Sy, 0.05)
+    comps = M.equilibrium_set("sg")
+    r2 = [c for c in comps if c.info["rank"] == 2]
+    assert len(r2) == 12 and comps.strata[2]["complete"] == "checked"
+    for c in r2:
+        S = c.info["S"]
+        ev = np.linalg.eigvalsh(S)
+        assert abs(ev[0]) < 1e-12 * ev[-1] and ev[1] > 1e-6 * ev[-1]
+        assert uncancelled_residual(M, S) < 1e-12
+        assert c.residual(c.sample(0)) < 1e-10
