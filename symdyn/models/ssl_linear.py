@@ -619,7 +619,7 @@ class LinearSSL:
             count = stratum_count(m, r)
             if count is None and r > 1 and m > 3:
                 raise ValueError(f"m: the rank-{r} stratum at m = {m} needs the generic solutions of its reduced "
-                                 "system, found once per shape by monodromy (hours at this size) and not shipped; "
+                                 "system, found once per shape by monodromy (minutes to hours: m = 3, r = 2 took 2–3 min on 2 cores) and not shipped; "
                                  f"compute them with symdyn.models.ssl_strata.stratum_start({m}, {r}) (cached "
                                  "afterwards), or use equilibria() for the full-rank stratum alone. Refused")
             if count is not None and count > max_rank_paths:
@@ -710,7 +710,6 @@ class LinearSSL:
                 raise ValueError("sigma_x: two classes of commuting modes share the radius "
                                  f"{x:.6g}; the roots then mix the classes (a family not covered by the closed form). "
                                  "Refused")
-        n = self.n
         comps = []
         for combo in itertools.product(*opts):
             fam_dim, rank, gens, label = 0, 0, [], []
