@@ -615,7 +615,7 @@ class LinearSSL:
                                      sqrtS=np.zeros((m, m)), rank=0)]
         strata = {0: {"count": 1, "method": "exact", "complete": "proven"}}
         notes, complete = [], "proven"
-        for r in range(1, m):
+        for r in range(1, m):  # refusals first, before any work
             count = stratum_count(m, r)
             if count is None and r > 1 and m > 3:
                 raise ValueError(f"m: the rank-{r} stratum at m = {m} needs the generic solutions of its reduced "
@@ -625,6 +625,8 @@ class LinearSSL:
             if count is not None and count > max_rank_paths:
                 raise ValueError(f"m: the rank-{r} stratum at m = {m} has {count} generic solutions to track "
                                  f"(> max_rank_paths={max_rank_paths}). Refused")
+        self.e1_roots(seed=seed)  # its own refusals (path count) also come before the strata's work; cached
+        for r in range(1, m):
             found = rank_stratum(self.sigma_x, self.sigma_yx, self.lam, r, seed=seed)
             ok = "checked" if found["failed"] == 0 else "unchecked"
             if found["failed"]:
