@@ -7,7 +7,7 @@ DERIVATIONS := derivations/ssl_sg.tex derivations/ssl_ema.tex derivations/ssl_gf
                derivations/directpred.tex derivations/deep_linear.tex \
                derivations/oja_subspace.tex
 
-.PHONY: install test verify derivations tex pdf pdf-one reproduce bench clean
+.PHONY: install test verify derivations tex pdf pdf-one reproduce bench strata clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,12 @@ reproduce: install
 
 bench: install
 	$(PY) -m benchmarks.run
+
+# the shipped start systems of the SSL rank strata (symdyn/data/strata): recomputed by seeded monodromy (minutes)
+strata: install
+	rm -f symdyn/data/strata/*.npz
+	SYMDYN_CACHE=symdyn/data $(PY) -c "from symdyn.models.ssl_strata import stratum_start; \
+	[print(m, r, stratum_start(m, r)[2]) for m, r in ((2, 1), (3, 1), (3, 2), (4, 1))]"
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

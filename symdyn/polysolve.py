@@ -34,7 +34,7 @@ from ._validate import finite_real, positive_int, seed_value, tolerance
 
 __all__ = ["PolySolution", "PositiveDimensionalError", "solve_groebner", "solve_homotopy", "CertifiedRoot",
            "certify_roots", "distinct_roots", "deflated_newton", "ALPHA0", "track_parameters",
-           "monodromy_solve"]
+           "track_segment", "monodromy_solve"]
 
 
 class PositiveDimensionalError(ValueError):
@@ -192,10 +192,10 @@ def _safe_solve(M: np.ndarray, v: np.ndarray) -> np.ndarray:
         return out
 
 
-def _compile_system(eqs, unknowns, homogenize: bool = False):
-    """F(X) (P, N') and JF(X) (P, N', N') of the system, vectorised over P points; with ``homogenize`` the
-    equations are homogenised with a leading variable x₀ (X = (x₀, x), N' = N + 1 unknowns, N equations)."""
-    polys = _as_polys(eqs, unknowns, "solve_homotopy (total-degree homotopy)")
+def _compile_system(polys, unknowns, homogenize: bool = False):
+    """F(X) (P, N') and JF(X) (P, N', N') of the system (SymPy Polys from :func:`_as_polys`), vectorised over P
+    points; with ``homogenize`` the equations are homogenised with a leading variable x₀ (X = (x₀, x), N' = N + 1
+    unknowns, N equations)."""
     degrees = [p.total_degree() for p in polys]
     vars_ = list(unknowns)
     if homogenize:
@@ -302,14 +302,15 @@ def solve_homotopy(eqs, unknowns, *, seed: int = 0, max_steps: int = 20000, dive
     if not isinstance(projective, (bool, np.bool_)):
         raise TypeError(f"projective: expected a bool, got {type(projective).__name__}")
     unknowns = list(unknowns)
-    degrees = [p.total_degree() for p in _as_polys(eqs, unknowns, "solve_homotopy (total-degree homotopy)")]
+    polys = _as_polys(eqs, unknowns, "solve_homotopy (total-degree homotopy)")
+    degrees = [p.total_degree() for p in polys]
     N = len(unknowns)
     paths = int(np.prod(degrees))
     if paths > max_paths:
         mem = paths * N * 16 * 60 / 2 ** 30
         raise ValueError(f"eqs: total-degree homotopy needs {' * '.join(map(str, degrees))} = {paths} paths (> max_paths="
                          f"{max_paths}); estimated working memory {mem:.2g} GiB and hours of tracking. Refused")
-    F, JF, deg = _compile_system(eqs, unknowns, homogenize=projective)
+    F, JF, deg = _compile_system(polys, unknowns, homogenize=projective)
     rng = np.random.default_rng(seed)
     gamma = np.exp(2j * np.pi * rng.uniform())
     deg_arr = np.array(deg)
@@ -364,8 +365,7 @@ def solve_homotopy(eqs, unknowns, *, seed: int = 0, max_steps: int = 20000, dive
         failed = stalled & ~diverged
         done = (t >= 1.0) & ~diverged & ~failed
         ends = aff[done]
-        _, JFa, _ = _compile_system(eqs, unknowns)
-        Fa, _, _ = _compile_system(eqs, unknowns)
+        Fa, JFa, _ = _compile_system(polys, unknowns)  # the affine system, for the polish at t = 1
     else:
         big = np.linalg.norm(X, axis=1) > diverge_norm
         diverged = big.copy()
@@ -415,6 +415,21 @@ def track_parameters(F, Fx, Ft, X: np.ndarray, max_steps: int = 20000, hmax: flo
     return X, (t >= 1.0) & ~stalled & np.isfinite(X).all(axis=1)
 
 
+def track_segment(F, Fx, Fp, X: np.ndarray, pa: np.ndarray, pb: np.ndarray, **kwargs):
+    """Track solutions X of F(x, pa) = 0 along the straight parameter path p(t) = pa + t(pb − pa) to t = 1
+    (:func:`track_parameters`).  F(X, P), Fx(X, P) and Fp(X, dP) as in :func:`monodromy_solve` (F linear in p
+    along the path, so ∂F/∂t = Fp(X, pb − pa)).  Returns (X, ok)."""
+    def H(x, t):
+        return F(x, pa + t[:, None] * (pb - pa))
+
+    def Hx(x, t):
+        return Fx(x, pa + t[:, None] * (pb - pa))
+
+    def Ht(x, t):
+        return Fp(x, np.broadcast_to(pb - pa, (x.shape[0], pa.size)))
+    return track_parameters(H, Hx, Ht, X, **kwargs)
+
+
 def monodromy_solve(F, Fx, Fp, x0: np.ndarray, p0: np.ndarray, *, seed: int = 0, stable_loops: int = 5,
                     max_loops: int = 200, dedupe_tol: float = 1e-6):
     """All isolated solutions of F(x, p0) = 0 (F linear in the parameters p) by monodromy from one solution x0.
@@ -431,25 +446,13 @@ def monodromy_solve(F, Fx, Fp, x0: np.ndarray, p0: np.ndarray, *, seed: int = 0,
     sols = np.array(x0, dtype=complex).reshape(1, -1)
     p0 = np.asarray(p0, dtype=complex)
     quiet, loops, paths, failed = 0, 0, 0, 0
-
-    def segment(X, pa, pb):
-        def H(x, t):
-            return F(x, pa + t[:, None] * (pb - pa))
-
-        def Hx(x, t):
-            return Fx(x, pa + t[:, None] * (pb - pa))
-
-        def Ht(x, t):
-            return Fp(x, np.broadcast_to(pb - pa, (x.shape[0], pa.size)))
-        return track_parameters(H, Hx, Ht, X, hmax=0.02, tol=1e-10)
-
+    size = np.linalg.norm(p0) / np.sqrt(p0.size)
     while quiet < stable_loops and loops < max_loops:
         loops += 1
-        size = np.linalg.norm(p0) / np.sqrt(p0.size)
         p1, p2 = ((rng.standard_normal(p0.size) + 1j * rng.standard_normal(p0.size)) * size for _ in range(2))
         X, ok = sols.copy(), np.ones(len(sols), dtype=bool)
         for pa, pb in ((p0, p1), (p1, p2), (p2, p0)):
-            Y, okk = segment(X[ok], pa, pb)
+            Y, okk = track_segment(F, Fx, Fp, X[ok], pa, pb, hmax=0.02, tol=1e-10)
             X[ok], ok[ok] = Y, okk
         paths += len(sols)
         failed += int((~ok).sum())

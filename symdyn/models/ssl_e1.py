@@ -19,7 +19,7 @@ import sympy as sp
 from ..matrix_calculus import exact_matrix as _exact, symbol_matrix
 from ..polysolve import certify_roots, deflated_newton, distinct_roots, solve_groebner, solve_homotopy
 
-__all__ = ["e1_sides", "e1_system", "e1_scaling", "e1_residual", "solve_e1", "LAM_MIN_RELATIVE"]
+__all__ = ["e1_sides", "e1_system", "e1_scaling", "e1_residual", "e2_predictor", "solve_e1", "LAM_MIN_RELATIVE"]
 
 LAM_MIN_RELATIVE = 1e-40  # normalised λ' below which (E1) is refused (inner roots below double precision)
 
@@ -50,6 +50,17 @@ def e1_scaling(sigma_x: np.ndarray, sigma_yx: np.ndarray, lam: float) -> dict:
     a = 2.0 ** round(np.log2(np.linalg.norm(sigma_x)))
     b = 2.0 ** round(np.log2(np.linalg.norm(sigma_yx)))
     return {"a": a, "b": b, "lam": lam * a / b ** 2, "S": b ** 2 / a ** 2}
+
+
+def e2_predictor(A, sigma_x, sigma_yx, lam) -> np.ndarray:
+    """(E2): B = A Σyx Aᵀ W⁻¹ with W = A Σx Aᵀ + λ I.  A: (..., n, m) -> (..., n, n) (any n: the reduced
+    predictor B̃ of a rank-r stratum is (E2) for A = Vᵀ, n = r)."""
+    A = np.asarray(A)
+    At = np.swapaxes(A, -1, -2)
+    W = A @ sigma_x @ At + lam * np.eye(A.shape[-2])
+    rhs = A @ sigma_yx @ At
+    # B W = rhs  <=>  W B^T = rhs^T  (W symmetric)
+    return np.swapaxes(np.linalg.solve(W, np.swapaxes(rhs, -1, -2)), -1, -2)
 
 
 def e1_residual(sigma_x, sigma_yx, lam, S) -> float:

@@ -37,13 +37,13 @@ import sympy as sp
 from sympy import QQ
 from sympy.polys.rings import ring
 
-from .._validate import as_float_array, as_square_matrix, choice, positive_int, seed_value
+from .._validate import as_float_array, as_square_matrix, choice, positive_int, seed_value, tolerance
 from ..equilibria.component import EquilibriumComponent, EquilibriumSet
 from ..field import VectorField
 from ..matrix_calculus import (evaluate_in_ring, exact_matrix as _exact, matrix_flow, matrix_gradient, ring_flow,
                                ring_frobenius, ring_matmul, symbol_matrix)
 from ..instances import random_moments  # noqa: F401  (re-exported: older imports)
-from .ssl_e1 import LAM_MIN_RELATIVE, e1_residual, e1_scaling, e1_system, solve_e1  # noqa: F401
+from .ssl_e1 import LAM_MIN_RELATIVE, e1_residual, e1_scaling, e1_system, e2_predictor, solve_e1  # noqa: F401
 
 __all__ = ["LinearSSL", "KINDS", "matrix_gradient"]
 
@@ -503,12 +503,8 @@ class LinearSSL:
         return e1_residual(self.sigma_x, self.sigma_yx, self.lam, S)
 
     def e2_predictor(self, A) -> np.ndarray:
-        """(E2): B = A Σyx Aᵀ W⁻¹ with W = A Σx Aᵀ + λ I_n.  A: (..., n, m) -> (..., n, n)."""
-        A = np.asarray(A, dtype=float)
-        W = A @ self.sigma_x @ np.swapaxes(A, -1, -2) + self.lam * np.eye(self.n)
-        rhs = A @ self.sigma_yx @ np.swapaxes(A, -1, -2)
-        # B W = rhs  <=>  W B^T = rhs^T  (W symmetric)
-        return np.swapaxes(np.linalg.solve(W, np.swapaxes(rhs, -1, -2)), -1, -2)
+        """(E2): B = A Σyx Aᵀ W⁻¹ with W = A Σx Aᵀ + λ I_n.  A: (..., n, m) -> (..., n, n) (:func:`.ssl_e1.e2_predictor`)."""
+        return e2_predictor(np.asarray(A, dtype=float), self.sigma_x, self.sigma_yx, self.lam)
 
     def equilibria(self, kind: str = "sg", method: str = "auto", seed: int = 0,
                    include_rank_deficient: bool = False) -> list[EquilibriumComponent]:
@@ -531,13 +527,12 @@ class LinearSSL:
             raise ValueError("kind: the gradient flow has the single equilibrium (0, 0) for lam > 0 "
                              "(ssl_linear.md §5); equilibria() is for 'sg' and 'ema'")
         self._require_numeric("equilibria")
-        sym = self._data_symmetry()
-        if sym is not None and any(len(c["modes"]) > 1 for c in sym["classes"]):
+        sym = self._repeated_symmetry()
+        if sym is not None:
             comps = self.symmetric_data_components(kind, _classes=sym)
             return [c for c in comps if include_rank_deficient or c.info["rank"] == self.m]
-        if include_rank_deficient:
-            return [c for c in self.equilibrium_set(kind, seed=seed) if c.info["rank"] < self.m] + \
-                self.equilibria(kind, method=method, seed=seed)
+        deficient = ([c for c in self.equilibrium_set(kind, seed=seed) if c.info["rank"] < self.m]
+                     if include_rank_deficient else [])
         found = self.e1_roots(method=method, seed=seed)
         pd = [(S, r, q) for S, r, q, ok in zip(found["roots"], found["residuals"], found["sqrtS"],
                                                found["positive_definite"]) if ok]
@@ -547,7 +542,7 @@ class LinearSSL:
                                           "complex_count": found["complex_count"], "certified": found["certified"],
                                           "complete": found["complete"]}, sqrtS=q, rank=self.m)
                for i, (S, r, q) in enumerate(pd)]
-        return out
+        return deficient + out
 
     def equilibrium_set(self, kind: str = "sg", seed: int = 0, max_rank_paths: int = 4096) -> EquilibriumSet:
         """The whole equilibrium set of ``kind`` ∈ {"sg", "ema"}: one component per PSD solution S of the
@@ -590,7 +585,10 @@ class LinearSSL:
         x lies on a component when S = AᵀA matches the component's root: its S (isolated roots) or, for a family,
         its spectrum, with relative tolerance ``rtol`` (default 1e-4: end points of integrations converge at the
         rate of the slowest non-neutral eigenvalue)."""
-        A = self.unpack(np.asarray(x, dtype=float))[0]
+        rtol = tolerance(rtol, "rtol")
+        if not all(isinstance(c, EquilibriumComponent) and "S" in c.info for c in components):
+            raise TypeError("components: expected SSL equilibrium components (from equilibrium_set or equilibria)")
+        A = self.unpack(x)[0]
         S = A.T @ A
         scale = max(np.linalg.norm(S), max((np.linalg.norm(c.info["S"]) for c in components), default=0.0), 1e-300)
         best, err = None, np.inf
@@ -607,8 +605,8 @@ class LinearSSL:
         from .ssl_strata import rank_stratum, stratum_count
 
         m = self.m
-        sym = self._data_symmetry()
-        if sym is not None and any(len(c["modes"]) > 1 for c in sym["classes"]):
+        sym = self._repeated_symmetry()
+        if sym is not None:
             return self.symmetric_data_components(kind, _classes=sym)
         comps = [self.variety_from_S(np.zeros((m, m)), kind, name=f"{kind} rank-0 (origin)",
                                      extra={"stratum": 0, "certified": True, "method": "exact (S = 0)"},
@@ -625,12 +623,15 @@ class LinearSSL:
             if count is not None and count > max_rank_paths:
                 raise ValueError(f"m: the rank-{r} stratum at m = {m} has {count} generic solutions to track "
                                  f"(> max_rank_paths={max_rank_paths}). Refused")
-        self.e1_roots(seed=seed)  # its own refusals (path count) also come before the strata's work; cached
+        e1 = self.e1_roots(seed=seed)  # its own refusals (path count) also come before the strata's work
         for r in range(1, m):
             found = rank_stratum(self.sigma_x, self.sigma_yx, self.lam, r, seed=seed)
-            ok = "checked" if found["failed"] == 0 else "unchecked"
+            ok = "checked" if found["failed"] == 0 and found["unresolved"] == 0 else "unchecked"
             if found["failed"]:
                 notes.append(f"rank {r}: {found['failed']} of {found['count']} homotopy paths failed")
+            if found["unresolved"]:
+                notes.append(f"rank {r}: {found['unresolved']} real end point(s) with an eigenvalue of S not "
+                             "resolved in double precision were not listed")
             strata[r] = {"count": len(found["S"]), "method": found["method"], "complete": ok,
                          "paths": found["count"], "failed": found["failed"]}
             complete = _weakest(complete, ok)
@@ -642,7 +643,6 @@ class LinearSSL:
                     extra={"stratum": r, "method": found["method"], "residual_reduced": found["residuals"][k],
                            "certified": False, "complete": ok}))
         full = self.equilibria(kind, seed=seed)
-        e1 = self.e1_roots(seed=seed)
         strata[m] = {"count": len(full), "method": e1["method"], "complete": e1["complete"],
                      "complex_count": e1["complex_count"]}
         complete = _weakest(complete, e1["complete"])
@@ -675,6 +675,12 @@ class LinearSSL:
         for c in classes:
             c["basis"] = V[:, c["modes"]]
         return {"V": V, "classes": classes}
+
+    def _repeated_symmetry(self):
+        """:meth:`_data_symmetry` when some joint eigenvalue repeats (positive-dimensional families of roots),
+        else None."""
+        sym = self._data_symmetry()
+        return sym if sym is not None and any(len(c["modes"]) > 1 for c in sym["classes"]) else None
 
     def symmetric_data_components(self, kind: str = "sg", _classes=None) -> EquilibriumSet:
         """The equilibrium set for commuting data with repeated joint eigenvalues (a symmetry: A → AR for every
@@ -742,8 +748,26 @@ class LinearSSL:
                         col += k
                 return S, R
 
+            def root_equations(S, combo=combo):
+                """Per class E_c: the off-class blocks E_cᵀ S E_d vanish, the eigenvalues of S_c = E_cᵀ S E_c lie in
+                {0, r_cj²} (S_c Π_j (S_c − r_cj² I) = 0) with the multiplicities k_j (tr S_c^p = Σ_j k_j r_cj^{2p},
+                p = 1 … #radii)."""
+                blocks = [_exact(c["basis"]) for c in classes]
+                eqs = [e for (i, Ei), (j, Ej) in itertools.combinations(enumerate(blocks), 2) for e in Ei.T * S * Ej]
+                for c, E, ks in zip(classes, blocks, combo):
+                    Sc = E.T * S * E
+                    squares = [sp.Rational(rad ** 2) for rad in c["radii"]]
+                    poly = Sc
+                    for sq in squares:
+                        poly = poly * (Sc - sq * sp.eye(Sc.rows))
+                    eqs += [poly[i, j] for i in range(Sc.rows) for j in range(i, Sc.rows)]
+                    eqs += [(Sc ** p).trace() - sum(k * sq ** p for k, sq in zip(ks, squares))
+                            for p in range(1, len(squares) + 1)]
+                return eqs
+
             S0, R0 = draw(None)
-            family = {"generators": gens, "dimension": fam_dim, "draw": draw} if fam_dim else None
+            family = ({"generators": gens, "dimension": fam_dim, "draw": draw, "equations": root_equations}
+                      if fam_dim else None)
             comps.append(self.variety_from_S(
                 S0, kind, name=f"{kind} rank-{rank} [{'; '.join(label)}]", sqrtS=R0, rank=rank, family=family,
                 extra={"stratum": rank, "certified": True, "method": "closed form (symmetric data)",
@@ -768,7 +792,8 @@ class LinearSSL:
         root has rank m however ill-conditioned it is), else the number of eigenvalues above 1e-12·λ_max.
 
         ``family`` (for data with a symmetry): {"generators": [W (m × m) skew, commuting with Σx and Σyx],
-        "dimension": dim of the family of roots S' = RᵀSR, "draw": callable(rng) -> (S', √S')}.  The component is
+        "dimension": dim of the family of roots S' = RᵀSR, "draw": callable(rng) -> (S', √S'),
+        "equations": callable(S symbolic) -> the equations of the family's roots (replacing S − S₀ = 0)}.  The component is
         then the union of the orbits of the family (A → QAR, Q ∈ O(n), R in the data's stabiliser), of dimension
         nr − r(r+1)/2 + family dimension, with the tangent directions (AW, 0[, CW]) added.
         """
@@ -808,7 +833,8 @@ class LinearSSL:
             a, b, c = self.a, self.b, self.c
             Sx, Syx, _ = self._moment_matrices()
             W = a * Sx * a.T + self._lam_expr() * sp.eye(n)
-            eqs = [sp.expand(e) for e in (a.T * a - _exact(S))] + [sp.expand(e) for e in (b * W - a * Syx * a.T)]
+            roots = family["equations"](a.T * a) if family else list(a.T * a - _exact(S))
+            eqs = [sp.expand(e) for e in roots] + [sp.expand(e) for e in (b * W - a * Syx * a.T)]
             if kind == "ema":
                 eqs += [ci - ai for ci, ai in zip(c, a)]
             return eqs

@@ -27,7 +27,8 @@ import warnings
 import numpy as np
 import scipy.linalg
 
-from ..polysolve import monodromy_solve, track_parameters
+from ..polysolve import monodromy_solve, track_segment
+from .ssl_e1 import e2_predictor
 
 __all__ = ["stratum_residuals", "stratum_start", "stratum_count", "rank_stratum", "pack_data"]
 
@@ -92,6 +93,15 @@ class _System:
         return np.concatenate([rows, np.zeros((len(X), len(self.slice)))], axis=1) if len(self.slice) else rows
 
     def Fx(self, X, p):
+        J = np.einsum("ij,pjk->pik", self.square, self.data_jacobian(X, p))
+        if len(self.slice):
+            slice_cols = np.concatenate([self.slice, np.zeros((len(self.slice), self.r * self.r))], axis=1)
+            J = np.concatenate([J, np.broadcast_to(slice_cols, (len(X),) + slice_cols.shape)], axis=1)
+        return J
+
+    def data_jacobian(self, X, p):
+        """The Jacobian (P, m·r + r², N) of the data rows (unsquared, no slice), one directional derivative per
+        unknown."""
         m, r = self.m, self.r
         P = X.shape[0]
         V, B = _unpack(X, m, r)
@@ -108,11 +118,7 @@ class _System:
             dVt = np.swapaxes(dV, 1, 2)
             d1 = Sx @ dV @ G + Sx @ V @ (dVt @ V + Vt @ dV) + L * dV - Sxy @ dV @ B - Sxy @ V @ dB
             d2 = dB @ (H + L * np.eye(r)) + B @ (dVt @ Sx @ V + Vt @ Sx @ dV) - (dVt @ Syx @ V + Vt @ Syx @ dV)
-            col = [np.concatenate([d1.reshape(P, -1), d2.reshape(P, -1)], axis=1) @ self.square.T]
-            if len(self.slice):
-                col.append(np.broadcast_to(self.slice[:, j] if j < m * r else np.zeros(len(self.slice)),
-                                           (P, len(self.slice))))
-            cols.append(np.concatenate(col, axis=1))
+            cols.append(np.concatenate([d1.reshape(P, -1), d2.reshape(P, -1)], axis=1))
         return np.stack(cols, axis=2)
 
 
@@ -218,7 +224,9 @@ def rank_stratum(sigma_x, sigma_yx, lam, r: int, seed: int = 0, rel_tol: float =
     (V = √S-factor, B̃ from (E2)) and de-duplicated.
 
     Returns {"S": [m × m], "V": [m × r], "B": [r × r], "residuals", "count" (generic count K of the shape),
-    "finite" (paths ending at finite points), "failed" (paths that did not reach t = 1), "method"}.
+    "finite" (paths ending at finite points), "infinite" (paths on their way to infinity), "failed" (paths that
+    did not reach t = 1), "unresolved" (real end points whose r-th eigenvalue is below 1e-3·rel_tol of the largest:
+    dropped with a warning), "method"}.
     """
     m = sigma_x.shape[0]
     p0, starts, info = stratum_start(m, r, 0)
@@ -229,30 +237,22 @@ def rank_stratum(sigma_x, sigma_yx, lam, r: int, seed: int = 0, rel_tol: float =
     ok = np.zeros(len(starts), dtype=bool)
     for attempt in range(3):  # paths that fail are tracked again with another γ (and smaller steps)
         gamma = np.exp(2j * np.pi * rng.uniform())
-        pa = gamma * p0
         todo = np.flatnonzero(~ok)
         if not todo.size:
             break
-
-        def H(x, t, pa=pa):
-            return sysm.F(x, pa + t[:, None] * (p1 - pa))
-
-        def Hx(x, t, pa=pa):
-            return sysm.Fx(x, pa + t[:, None] * (p1 - pa))
-
-        def Ht(x, t, pa=pa):
-            return sysm.Fp(x, np.broadcast_to(p1 - pa, (x.shape[0], p1.size)))
-
-        Y, okk = track_parameters(H, Hx, Ht, starts[todo].copy(), hmax=0.1 / (1 + 2 * attempt))
+        Y, okk = track_segment(sysm.F, sysm.Fx, sysm.Fp, starts[todo].copy(), gamma * p0, p1,
+                               hmax=0.1 / (1 + 2 * attempt))
         X[todo], ok[todo] = Y, okk
     # a path that stalls far out (|x| > 1e4 × the largest finite end point) is on its way to a solution at
-    # infinity of the data's system (it has fewer finite solutions than the generic count): not a failure
-    size = np.linalg.norm(np.nan_to_num(X, nan=np.inf), axis=1)
+    # infinity of the data's system (it has fewer finite solutions than the generic count): not a failure.  A
+    # non-finite end point is a failure, never "at infinity"
+    finite = np.isfinite(X).all(axis=1)
+    size = np.linalg.norm(np.where(finite[:, None], X, 0.0), axis=1)
     reach = 1e4 * max(1.0, size[ok].max() if ok.any() else 1.0)
-    infinite = ~ok & (size > reach)
+    infinite = ~ok & finite & (size > reach)
     V_all, _ = _unpack(X[ok], m, r)
     out = {"S": [], "V": [], "B": [], "residuals": [], "count": info["count"], "finite": int(ok.sum()),
-           "infinite": int(infinite.sum()), "failed": int((~ok & ~infinite).sum()),
+           "infinite": int(infinite.sum()), "failed": int((~ok & ~infinite).sum()), "unresolved": 0,
            "method": f"parameter homotopy from {info['count']} generic solutions of the reduced rank-{r} system "
                      "(found by monodromy), Newton-polished"}
     with np.errstate(all="ignore"):
@@ -265,7 +265,10 @@ def rank_stratum(sigma_x, sigma_yx, lam, r: int, seed: int = 0, rel_tol: float =
             continue
         S = (S.real + S.real.T) / 2
         ev, Q = np.linalg.eigh(S)
-        if ev[0] < -rel_tol * ev[-1] or ev[m - r] <= rel_tol * ev[-1] * 1e-3:
+        if ev[0] < -rel_tol * ev[-1]:
+            continue
+        if ev[m - r] <= rel_tol * ev[-1] * 1e-3:  # rank r in exact arithmetic, not resolved in double precision
+            out["unresolved"] += 1
             continue
         V = Q[:, m - r:] * np.sqrt(np.clip(ev[m - r:], 0, None))
         V, B, res = _polish(sigma_x, sigma_yx, lam, V)
@@ -281,6 +284,10 @@ def rank_stratum(sigma_x, sigma_yx, lam, r: int, seed: int = 0, rel_tol: float =
     if out["failed"]:
         warnings.warn(f"rank-{r} stratum: {out['failed']} of {len(starts)} parameter-homotopy paths failed; "
                       "rank-deficient equilibria may be missing", RuntimeWarning, stacklevel=2)
+    if out["unresolved"]:
+        warnings.warn(f"rank-{r} stratum: {out['unresolved']} real end point(s) have an eigenvalue of S below "
+                      f"{rel_tol * 1e-3:g} of the largest, not resolved in double precision; such roots are not "
+                      "listed", RuntimeWarning, stacklevel=2)
     return out
 
 
@@ -290,14 +297,10 @@ def _polish(sigma_x, sigma_yx, lam, V, steps: int = 8):
     sysm = _system(m, r, 0)
     p = pack_data(sigma_x, sigma_yx, lam)[None].astype(float)
 
-    def reduced_B(V):
-        H = V.T @ sigma_x @ V + lam * np.eye(r)
-        return np.linalg.solve(H.T, (V.T @ sigma_yx @ V).T).T
-
-    x = np.concatenate([V.ravel(), reduced_B(V).ravel()])[None]
+    x = np.concatenate([V.ravel(), e2_predictor(V.T, sigma_x, sigma_yx, lam).ravel()])[None]  # B̃ = (E2) for A = Vᵀ
     for _ in range(steps):
         Fv = sysm.data_rows(x, p)
-        J = _data_jacobian(sysm, x, p)
+        J = sysm.data_jacobian(x, p)
         dx = np.linalg.lstsq(J[0], Fv[0], rcond=None)[0]
         x = x - dx
         if np.linalg.norm(dx) <= 1e-15 * np.linalg.norm(x):
@@ -305,13 +308,3 @@ def _polish(sigma_x, sigma_yx, lam, V, steps: int = 8):
     V, B = _unpack(x, m, r)
     return V[0], B[0], stratum_residuals(sigma_x, sigma_yx, lam, V[0], B[0])
 
-
-def _data_jacobian(sysm: _System, X, p) -> np.ndarray:
-    """The Jacobian of the (unsquared) data rows of (R_r), by the same directional derivatives as ``Fx``."""
-    saved, saved_slice = sysm.square, sysm.slice
-    try:
-        sysm.square = np.eye(sysm.m * sysm.r + sysm.r ** 2)
-        sysm.slice = np.zeros((0, sysm.m * sysm.r))
-        return sysm.Fx(X, p)
-    finally:
-        sysm.square, sysm.slice = saved, saved_slice

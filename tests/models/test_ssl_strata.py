@@ -40,6 +40,12 @@ def test_isotropic_families_have_the_measured_dimensions(kind):
         spec = tuple(np.round(np.linalg.eigvalsh(c.info["S"]), 8))
         assert spec not in seen  # no double listing
         seen.add(spec)
+    # the defining equations describe the whole family: they vanish on a fresh sample of each component and not
+    # on a sample of a component with the same rank but other multiplicities
+    for c in comps:
+        assert c.equation_residual(c.sample(7)) < 1e-9, c.name
+    rank2 = [c for c in comps if c.info["rank"] == 2]
+    assert all(a.equation_residual(b.sample(7)) > 1e-3 for a in rank2 for b in rank2 if a is not b)
     dims = {c.name.split(" ", 1)[1]: c.dimension for c in comps}
     assert sorted(dims.values()) == [0, 3, 3, 3, 3, 4]
     # the outer rank-1 family attracts (normally hyperbolic), the inner one is a saddle
