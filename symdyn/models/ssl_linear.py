@@ -602,7 +602,7 @@ class LinearSSL:
         return best if err <= rtol * scale else None
 
     def _build_equilibrium_set(self, kind: str, seed: int, max_rank_paths: int) -> EquilibriumSet:
-        from .ssl_strata import rank_stratum, stratum_count
+        from .ssl_strata import stratum_count
 
         m = self.m
         sym = self._repeated_symmetry()
@@ -625,7 +625,7 @@ class LinearSSL:
                                  f"(> max_rank_paths={max_rank_paths}). Refused")
         e1 = self.e1_roots(seed=seed)  # its own refusals (path count) also come before the strata's work
         for r in range(1, m):
-            found = rank_stratum(self.sigma_x, self.sigma_yx, self.lam, r, seed=seed)
+            found = self._rank_stratum(r, seed)
             ok = "checked" if found["failed"] == 0 and found["unresolved"] == 0 else "unchecked"
             if found["failed"]:
                 notes.append(f"rank {r}: {found['failed']} of {found['count']} homotopy paths failed")
@@ -655,6 +655,15 @@ class LinearSSL:
             notes.append("rank-deficient roots (0 < r < m) are Newton-polished to a relative residual < 1e-9 of the "
                          "reduced system, not α-certified")
         return EquilibriumSet(comps, certified, None, notes, complete=complete, strata=strata)
+
+    def _rank_stratum(self, r: int, seed: int) -> dict:
+        """The rank-r roots (:func:`.ssl_strata.rank_stratum`), cached per (r, seed): SG and EMA share them."""
+        from .ssl_strata import rank_stratum
+
+        cache = self.__dict__.setdefault("_strata_cache", {})
+        if (r, seed) not in cache:
+            cache[(r, seed)] = rank_stratum(self.sigma_x, self.sigma_yx, self.lam, r, seed=seed)
+        return cache[(r, seed)]
 
     def _data_symmetry(self):
         """For commuting data (Σyx symmetric, ΣxΣyx = ΣyxΣx): the classes of modes with equal (ρ_i, τ_i) (relative

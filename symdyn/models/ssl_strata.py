@@ -100,26 +100,33 @@ class _System:
         return J
 
     def data_jacobian(self, X, p):
-        """The Jacobian (P, m·r + r², N) of the data rows (unsquared, no slice), one directional derivative per
-        unknown."""
+        """The Jacobian (P, m·r + r², N) of the data rows (unsquared, no slice), in closed form: for the unknowns
+        V_ab and B̃_cd, with G = VᵀV, H = VᵀΣxV,
+
+            ∂(ΣxVG + λV − ΣxyVB̃)_ik/∂V_ab = Σx_ia G_bk + (ΣxV)_ib V_ak + (ΣxVVᵀ)_ia δ_bk + λ δ_ia δ_bk − Σxy_ia B̃_bk
+            ∂(ΣxVG + λV − ΣxyVB̃)_ik/∂B̃_cd = −(ΣxyV)_ic δ_dk
+            ∂(B̃(H + λI) − VᵀΣyxV)_ik/∂V_ab = B̃_ib (ΣxV)_ak + (B̃VᵀΣx)_ia δ_bk − δ_ib (ΣyxV)_ak − (VᵀΣyx)_ia δ_bk
+            ∂(B̃(H + λI) − VᵀΣyxV)_ik/∂B̃_cd = δ_ic (H + λI)_dk
+        """
         m, r = self.m, self.r
         P = X.shape[0]
         V, B = _unpack(X, m, r)
         Sx, Syx, lam = _data(p, m)
         Sxy = np.swapaxes(Syx, 1, 2)
         Vt = np.swapaxes(V, 1, 2)
-        G, H = Vt @ V, Vt @ Sx @ V
         L = lam[:, None, None]
-        cols = []
-        for j in range(self.N):
-            e = np.zeros((P, self.N), dtype=X.dtype)
-            e[:, j] = 1.0
-            dV, dB = _unpack(e, m, r)
-            dVt = np.swapaxes(dV, 1, 2)
-            d1 = Sx @ dV @ G + Sx @ V @ (dVt @ V + Vt @ dV) + L * dV - Sxy @ dV @ B - Sxy @ V @ dB
-            d2 = dB @ (H + L * np.eye(r)) + B @ (dVt @ Sx @ V + Vt @ Sx @ dV) - (dVt @ Syx @ V + Vt @ Syx @ dV)
-            cols.append(np.concatenate([d1.reshape(P, -1), d2.reshape(P, -1)], axis=1))
-        return np.stack(cols, axis=2)
+        Im, Ir = np.eye(m), np.eye(r)
+        SxV = Sx @ V
+        HL = Vt @ SxV + L * Ir
+        d1V = (np.einsum("pia,pbk->pikab", Sx, Vt @ V) + np.einsum("pib,pak->pikab", SxV, V)
+               + np.einsum("pia,bk->pikab", SxV @ Vt + L * Im, Ir) - np.einsum("pia,pbk->pikab", Sxy, B))
+        d1B = -np.einsum("pic,dk->pikcd", Sxy @ V, Ir)
+        d2V = (np.einsum("pib,pak->pikab", B, SxV) + np.einsum("pia,bk->pikab", B @ Vt @ Sx, Ir)
+               - np.einsum("ib,pak->pikab", Ir, Syx @ V) - np.einsum("pia,bk->pikab", Vt @ Syx, Ir))
+        d2B = np.einsum("ic,pdk->pikcd", Ir, HL)
+        top = np.concatenate([d1V.reshape(P, m * r, m * r), d1B.reshape(P, m * r, r * r)], axis=2)
+        bottom = np.concatenate([d2V.reshape(P, r * r, m * r), d2B.reshape(P, r * r, r * r)], axis=2)
+        return np.concatenate([top, bottom], axis=1)
 
 
 @functools.lru_cache(maxsize=None)

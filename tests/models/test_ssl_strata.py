@@ -127,3 +127,21 @@ def test_rank2_stratum_m3_residuals_and_ranks():
         assert abs(ev[0]) < 1e-12 * ev[-1] and ev[1] > 1e-6 * ev[-1]
         assert uncancelled_residual(M, S) < 1e-12
         assert c.residual(c.sample(0)) < 1e-10
+
+
+@pytest.mark.parametrize("m,r", [(2, 1), (3, 2), (4, 3)])
+def test_reduced_system_jacobian_matches_finite_differences(m, r):
+    """The closed-form Jacobian of (R_r) against central differences of the rows, at random complex points."""
+    from symdyn.models.ssl_strata import _System
+
+    sysm = _System(m, r, 0)
+    rng = np.random.default_rng(m + r)
+    X = rng.standard_normal((3, sysm.N)) + 1j * rng.standard_normal((3, sysm.N))
+    p = rng.standard_normal((3, m * (m + 1) // 2 + m * m + 1)).astype(complex)
+    J = sysm.data_jacobian(X, p)
+    h = 1e-6
+    for j in range(sysm.N):
+        e = np.zeros(sysm.N)
+        e[j] = h
+        fd = (sysm.data_rows(X + e, p) - sysm.data_rows(X - e, p)) / (2 * h)
+        assert np.abs(J[:, :, j] - fd).max() < 1e-7 * (1 + np.abs(fd).max())
