@@ -54,6 +54,7 @@ from .._validate import positive_int, seed_value
 from ..local_dimension import local_dimension
 from ..polysolve import shape_position
 from .component import EquilibriumComponent, EquilibriumSet
+from .search import gauss_newton
 
 __all__ = ["equilibrium_components"]
 
@@ -199,23 +200,21 @@ def _critical_system(G_exprs, gens, codim: int, rng):
 
 
 def _newton_points(fn, jac, D, rng, starts: int = 60):
-    """Real points of {g = 0} by minimum-norm Gauss–Newton from random starts at several scales."""
-    found = []
-    for _ in range(starts):
-        x = rng.standard_normal(D) * (10.0 ** rng.integers(-1, 3))
-        for _ in range(80):
-            F = np.asarray(fn(x), dtype=float).ravel()
-            Jx = np.atleast_2d(np.asarray(jac(x), dtype=float))
-            if not (np.all(np.isfinite(F)) and np.all(np.isfinite(Jx))):
-                break
-            step = np.linalg.lstsq(Jx, -F, rcond=1e-13)[0]
-            x = x + step
-            if np.linalg.norm(step) <= 1e-14 * (1 + np.linalg.norm(x)):
-                break
-        F = np.asarray(fn(x), dtype=float).ravel()
-        if np.all(np.isfinite(x)) and np.linalg.norm(F) <= 1e-10 * (1 + np.linalg.norm(x)) ** 3:
-            found.append(x)
-    return found
+    """Real points of {g = 0} by minimum-norm Gauss–Newton (:func:`.search.gauss_newton`) from random starts at
+    several scales."""
+    X0 = np.stack([rng.standard_normal(D) * (10.0 ** rng.integers(-1, 3)) for _ in range(starts)])
+
+    def f(X):
+        return np.stack([np.asarray(fn(x), dtype=float).ravel() for x in X])
+
+    def J(X):
+        return np.stack([np.atleast_2d(np.asarray(jac(x), dtype=float)) for x in X])
+
+    X, _, _ = gauss_newton(f, J, X0, max_iter=80, tol=np.inf)
+    with np.errstate(all="ignore"):
+        F = f(X)
+        ok = np.isfinite(X).all(axis=1) & (np.linalg.norm(F, axis=1) <= 1e-10 * (1 + np.linalg.norm(X, axis=1)) ** 3)
+    return list(X[ok])
 
 
 def equilibrium_components(field, seed: int = 0, samples: int = 5, *, max_states: int = 6, max_bezout: int = 30,

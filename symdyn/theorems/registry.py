@@ -14,7 +14,7 @@ import json
 import time
 import zlib
 from collections.abc import MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -30,12 +30,15 @@ SECTIONS = ("ssl_linear", "attention", "neighbours")  # modules of this package,
 @dataclass
 class CheckResult:
     """passed: the claim holds on this instance; applicable: the hypothesis holds; residual: the
-    measured error (or margin) of the check; detail: one line."""
+    measured error (or margin) of the check; detail: one line; evidence: a short label for an instance that
+    bears on the claim in a particular way (e.g. "no full-rank equilibrium, none found by search"), tallied
+    per label in the report."""
 
     passed: bool
     residual: float = 0.0
     applicable: bool = True
     detail: str = ""
+    evidence: str = ""
 
 
 @dataclass
@@ -77,6 +80,7 @@ class TheoremReport:
     measure: str = "residual"
     min_margin: float | None = None
     counterexample_residual: float | None = None
+    evidence: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -186,6 +190,8 @@ def verify(ids=None, instances: int = 20, seed: int = 0, progress: bool = True,
                                     "(return CheckResult(passed, residual, applicable, detail))")
             if res is not None:
                 r = float(res.residual)
+                if res.evidence:
+                    rep.evidence[res.evidence] = rep.evidence.get(res.evidence, 0) + 1
                 if not res.applicable:
                     rep.not_applicable += 1
                 elif res.passed:
@@ -227,7 +233,8 @@ def format_report(reports) -> str:
     """Markdown table: id · kind · instances · passed · n/a · status · value · time.
 
     The value is the largest residual over passed instances, or for verdict theorems (measure "margin") the
-    smallest margin; on a refuted row, the first counterexample's residual and where it was saved."""
+    smallest margin; on a refuted row, the first counterexample's residual and where it was saved.  Instances
+    with an evidence label are counted after the status ("verified; 3 × no full-rank equilibrium ...")."""
     rows = ["| id | kind | instances | passed | n/a | status | max residual / min margin | time s |",
             "|---|---|---|---|---|---|---|---|"]
     for r in reports:
@@ -237,6 +244,7 @@ def format_report(reports) -> str:
             value = f"margin {r.min_margin:.2e}" if r.min_margin is not None else "-"
         else:
             value = f"{r.max_residual:.2e}"
-        rows.append(f"| {r.id} | {r.kind} | {r.instances} | {r.passed} | {r.not_applicable} | {r.status} | "
+        status = r.status + "".join(f"; {n} × {label}" for label, n in sorted(r.evidence.items()))
+        rows.append(f"| {r.id} | {r.kind} | {r.instances} | {r.passed} | {r.not_applicable} | {status} | "
                     f"{value} | {r.seconds:.1f} |")
     return "\n".join(rows)

@@ -11,6 +11,7 @@ import functools
 
 import numpy as np
 
+from ..equilibria.search import search_equilibria
 from ..instances import m1_instance, ssl_instance, ssl_model
 from ..models.ssl_linear import LinearSSL
 from ..stability import stability
@@ -85,36 +86,68 @@ def _check_gf_collapse(inst):
                        detail="⟨A, ∇_A E⟩ = E‖BAx − Ay‖² + λ‖A‖² ≥ λ‖A‖²")
 
 
-def _varieties(inst, kind="sg"):
-    return ssl_model(inst).equilibria(kind)
+def _search_scales(model) -> tuple:
+    """‖x‖ range of the search's random starts: from the inner branches (‖A‖ ~ λ/‖Σyx‖) to beyond the outer
+    ones (‖A‖² ~ n‖Σyx‖/‖Σx‖)."""
+    sy, sx = np.linalg.norm(model.sigma_yx), np.linalg.norm(model.sigma_x)
+    return 0.3 * model.lam / max(sy, 1e-300), 3.0 * np.sqrt(model.n * sy / max(sx, 1e-300))
 
 
 def _check_e1e2(inst):
+    """The iff of Prop. 4.5 on the whole equilibrium set: every listed component (every rank) is an equilibrium,
+    its full-rank components are (U√S_k, B(U)) with S_k a PD root of (E1), and every equilibrium that an
+    independent search of the field itself reaches (many-start Gauss–Newton, integrations) lies on a listed
+    component.  A solver that drops roots is refuted by the equilibria it failed to list."""
     model = ssl_model(inst)
-    worst, count = 0.0, 0
+    m = model.m
+    worst, count, full, reached, unlisted, notes = 0.0, 0, 0, 0, [], []
     for kind in ("sg", "ema"):
-        for V in model.equilibria(kind):
+        comps = model.equilibrium_set(kind)
+        for c in comps:
             for s in range(2):
-                worst = max(worst, V.residual(V.sample(s)))
+                worst = max(worst, c.residual(c.sample(s)))
                 count += 1
-    if count == 0:
-        return CheckResult(True, 0.0, applicable=False, detail="(E1) has no positive-definite root")
-    return CheckResult(worst < 1e-10, worst, detail=f"{count} sampled points")
+            if c.info["rank"] == m:
+                full += 1
+                worst = max(worst, model.e1_residual(c.info["S"]))
+        if comps.complete == "unchecked":
+            notes.append(f"{kind}: completeness unchecked ({'; '.join(comps.notes)})")
+        found = search_equilibria(model.kernel(kind), starts=48, seed=inst["x_seed"], scales=_search_scales(model),
+                                  integrations=2)
+        for x, how in zip(found.points, found.origin):
+            i = model.locate(x, comps, rtol=1e-6)
+            if i is None:
+                A = model.unpack(x)[0]
+                sv = np.linalg.svd(A, compute_uv=False)
+                rank = int(np.sum(sv > 1e-6 * max(sv.max(), 1e-300)))
+                unlisted.append(f"{kind}: rank-{rank} equilibrium with tr S = {float(np.sum(sv ** 2)):.6g} "
+                                f"(by {how}) not listed")
+            reached += 1
+    detail = (f"{count} sampled points on {len(comps)} components per kind; the search reached {reached} "
+              f"equilibria, {len(unlisted)} of them not listed" + (": " + "; ".join(unlisted[:3]) if unlisted else "")
+              + ("; " + "; ".join(notes) if notes else ""))
+    ok = worst < 1e-10 and not unlisted
+    evidence = "" if full else "no full-rank equilibrium (PD root of (E1)), none found by the search"
+    return CheckResult(ok, worst if not unlisted else np.inf, detail=detail, evidence=evidence)
 
 
 def _check_dimension(inst):
+    """Every component of rank r has dimension nr − r(r+1)/2 (generic data; r = m is Cor. 4.6): the neutral
+    eigenvalue count of the Jacobian and the computed tangent space agree with it, for SG and EMA."""
     model = ssl_model(inst)
-    Vs = model.equilibria("sg")
-    if not Vs:
-        return CheckResult(True, 0.0, applicable=False)
     worst = 0.0
     ok = True
-    for V in Vs:
-        x = V.sample(0)
-        rep = stability(V.kernel, x, manifold_dim=V.dimension)
-        T = V.tangent_basis(x)
-        ok &= rep.neutral_count == V.dimension == T.shape[0] == model.n * model.m - model.m * (model.m + 1) // 2
-        worst = max(worst, float(np.linalg.norm(V.kernel.jacobian(x) @ T.T)))
+    n = model.n
+    for kind in ("sg", "ema"):
+        for V in model.equilibrium_set(kind):
+            r = V.info["rank"]
+            x = V.sample(0)
+            rep = stability(V.kernel, x, manifold_dim=V.dimension)
+            T = V.tangent_basis(x)
+            ok &= rep.neutral_count == V.dimension == T.shape[0] == n * r - r * (r + 1) // 2
+            if T.shape[0]:
+                worst = max(worst, float(np.linalg.norm(V.kernel.jacobian(x) @ T.T)
+                                         / max(np.linalg.norm(V.kernel.jacobian(x)), 1e-300)))
     return CheckResult(bool(ok), worst)
 
 
@@ -136,20 +169,64 @@ def _check_m1_spheres(inst):
     return CheckResult(err < 1e-10, err)
 
 
-def _check_outer_branch(inst):
-    model = ssl_model(inst)
-    Vs = model.equilibria("sg")
-    if not Vs:
-        return CheckResult(True, 0.0, applicable=False)
-    verdicts = []
-    margin = np.inf
-    for V in Vs:
+def _verdicts(comps) -> tuple:
+    """Stability verdicts of components and the smallest |max Re μ| over the non-neutral spectra (the margin)."""
+    verdicts, margin = [], np.inf
+    for V in comps:
         rep = V.stability(seed=0)
         verdicts.append(rep.verdict)
         margin = min(margin, abs(rep.max_real_nonneutral))
-    stable = [i for i, v in enumerate(verdicts) if v == "asymptotically stable"]
-    ok = stable == [len(Vs) - 1] and all(v == "saddle" for v in verdicts[:-1])
-    return CheckResult(ok, float(margin), detail=f"verdicts by increasing trace(S): {verdicts}")
+    return verdicts, float(margin)
+
+
+def _check_outer_branch(inst):
+    """For SG and EMA: of the full-rank branches (sorted by tr S), exactly the last is asymptotically stable and
+    every other one is a saddle."""
+    model = ssl_model(inst)
+    ok, margin, details = True, np.inf, []
+    for kind in ("sg", "ema"):
+        Vs = model.equilibria(kind)
+        if not Vs:
+            return CheckResult(True, 0.0, applicable=False, detail="no full-rank equilibrium (see ssl.strata-stability)")
+        verdicts, mg = _verdicts(Vs)
+        margin = min(margin, mg)
+        ok &= ([i for i, v in enumerate(verdicts) if v == "asymptotically stable"] == [len(Vs) - 1]
+               and all(v == "saddle" for v in verdicts[:-1]))
+        details.append(f"{kind} by increasing tr S: {verdicts}")
+    return CheckResult(bool(ok), margin, detail="; ".join(details))
+
+
+def _check_strata_stability(inst):
+    """Measured claim about the rank-deficient strata (0 < rank S < m): every component is normally hyperbolic
+    (asymptotically stable or a saddle, never undecided), and SG and EMA give it the same verdict.  The detail
+    tallies the stable components per rank (the attractors of partially collapsed training)."""
+    model = ssl_model(inst)
+    by_kind = {}
+    margin = np.inf
+    for kind in ("sg", "ema"):
+        comps = [c for c in model.equilibrium_set(kind) if 0 < c.info["rank"] < model.m]
+        verdicts, mg = _verdicts(comps)
+        by_kind[kind] = (comps, verdicts)
+        margin = min(margin, mg)
+    comps, sg = by_kind["sg"]
+    ema = by_kind["ema"][1]
+    if not comps:
+        return CheckResult(True, 0.0, applicable=False, detail="no rank-deficient component besides the origin")
+    decided = all(v in ("asymptotically stable", "saddle") for v in sg + ema)
+    same = sg == ema and [c.info["rank"] for c in comps] == [c.info["rank"] for c in by_kind["ema"][0]]
+    tally = {}
+    for c, v in zip(comps, sg):
+        k = tally.setdefault(c.info["rank"], [0, 0])
+        k[0] += v == "asymptotically stable"
+        k[1] += 1
+    stable_deficient = any(k[0] for k in tally.values())
+    full = any(c.info["rank"] == model.m for c in model.equilibrium_set("sg"))
+    evidence = ("a stable rank-deficient component and no full-rank equilibrium" if stable_deficient and not full
+                else "a stable rank-deficient component next to the stable full-rank branch" if stable_deficient
+                else "")
+    detail = ", ".join(f"rank {r}: {a} of {b} stable" for r, (a, b) in sorted(tally.items()))
+    return CheckResult(bool(decided and same), margin, detail=detail + ("" if same else f"; SG {sg} vs EMA {ema}"),
+                       evidence=evidence)
 
 
 def _check_origin(inst):
@@ -178,15 +255,22 @@ def theorems() -> list[Theorem]:
         Theorem("ssl.gf-collapse", r"\langle A, \nabla_A \bar E\rangle = \mathbb E\|BAx-Ay\|^2 + \lambda\|A\|^2"
                 r"\;\Rightarrow\; \|A(t)\| \le e^{-\lambda t}\|A(0)\|", "ssl_linear.md §5 (Lemma 4.3)", "numeric",
                 ssl_instance, _check_gf_collapse),
-        Theorem("ssl.equilibria-E1E2", r"(U\sqrt{S_k}, B(U))\text{ with }S_k\text{ a PD root of (E1), B from (E2), is an "
-                r"equilibrium of SG and EMA}", "ssl_linear.md §6.1 (Prop. 4.5)", "numeric", ssl_instance, _check_e1e2),
-        Theorem("ssl.variety-dimension", r"\dim \mathcal A_k = nm - m(m+1)/2 = \#\{\mu(J)=0\}", "ssl_linear.md §6.2 (Cor. 4.6)",
+        Theorem("ssl.equilibria-E1E2", r"(A, B)\text{ with }A^\top A\text{ invertible is an equilibrium of SG and EMA}"
+                r"\iff A = U\sqrt{S_k},\ S_k\text{ a PD root of (E1)},\ B\text{ from (E2); with every rank stratum "
+                r"this lists all equilibria}", "ssl_linear.md §6.1 (Prop. 4.5), all strata §6", "numeric", ssl_instance,
+                _check_e1e2, note="every equilibrium reached by many-start Newton on the field and by integration must "
+                "lie on a listed component"),
+        Theorem("ssl.variety-dimension", r"\dim \mathcal A_{k} = nr - r(r+1)/2 = \#\{\mu(J)=0\}\text{ on the rank-}r"
+                r"\text{ components (}r = m\text{: } nm - m(m+1)/2\text{)}", "ssl_linear.md §6.2 (Cor. 4.6)",
                 "numeric", ssl_instance, _check_dimension),
         Theorem("ssl.m1-spheres", r"m=1:\; \|a\| \in \{(|\tau| \mp \sqrt{\Delta})/2\rho\},\; \Delta=\tau^2-4\rho\lambda \ge 0",
                 "ssl_linear.md §6.4 (Prop. 4.11)", "numeric", m1_instance, _check_m1_spheres),
         Theorem("ssl.stability-outer-branch", r"\text{exactly one full-rank branch (largest } \operatorname{tr} S_k"
-                r"\text{) is asymptotically stable; the others are saddles}", "ssl_linear.md §7.3.2 (note's claim; "
+                r"\text{) is asymptotically stable; the others are saddles (SG and EMA)}", "ssl_linear.md §7.3.2 (note's claim; "
                 "Prop. 4.10 says 'in general asymptotically stable')", "numeric", ssl_instance, _check_outer_branch, measure="margin"),
+        Theorem("ssl.strata-stability", r"0<\operatorname{rank} S<m:\ \text{every component is asymptotically stable or "
+                r"a saddle, with the same verdict for SG and EMA}", "measured (issue 12): the rank-deficient strata",
+                "numeric", ssl_instance, _check_strata_stability, measure="margin"),
         Theorem("ssl.origin-stable", r"\lambda>0 \Rightarrow (0,0[,0])\text{ is asymptotically stable for SG and EMA}",
                 "ssl_linear.md §7.3.4", "numeric", ssl_instance, _check_origin),
     ]
