@@ -9,6 +9,8 @@
   x_t ← α x_t + (1 − α) x_new[source]).  Models build them for their state layout
   (:meth:`symdyn.LinearSSL.discrete_step`).
 * :func:`sphere_rk4` — projected RK4 on a product of unit spheres (rows of X renormalised every stage), batched.
+* :func:`first_return` — recurrence of a discrete map: the first step at which each trajectory comes back to its
+  start (a point on a periodic orbit, to the resolution of one step).
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from scipy.integrate import solve_ivp
 
 from ._validate import as_float_array, choice, finite_real, nonnegative_int, positive_int, tolerance
 
-__all__ = ["Trajectory", "integrate", "euler_map", "gradient_step", "ema_step", "sphere_rk4"]
+__all__ = ["Trajectory", "integrate", "euler_map", "gradient_step", "ema_step", "sphere_rk4", "first_return"]
 
 
 @dataclass
@@ -93,6 +95,56 @@ def euler_map(step, x0, steps: int, *, blowup: float = 1e8, callback=None, check
             if callback(i + 1, x, active):
                 break
     return x, diverged
+
+
+def first_return(step, x0, steps: int, *, leave: float = 10.0):
+    """First return of each trajectory of x ← step(x) to its start: periodic orbits of a discrete map.
+
+    A row *returns* when, after having moved away by more than ``leave`` times its first step's length
+    δ = ‖x₁ − x₀‖, it comes back within 2δ of x₀: the trajectory passes through its start again, to the
+    resolution of one step (a map sampling a periodic orbit of period T returns after ≈ T/η steps); the return
+    step is the closest step of that visit.
+
+    Parameters
+    ----------
+    step : callable (K, D), (K,) -> (K, D) — as for :func:`euler_map`
+    x0 : (N, D) array — start points (e.g. the end points of a long run, already on their attractor)
+    steps : int — steps to watch
+    leave : float — how far (in first-step lengths) a row must go before a return counts
+
+    Returns
+    -------
+    (returns, closest) : (N,) int array — the return step, or −1 if none within ``steps`` (or δ ≤ 1e-12‖x₀‖: a
+    fixed point); (N,) float — the closest approach to x₀ after leaving, relative to δ (≤ 2 when it returned).
+    """
+    steps = positive_int(steps, "steps")
+    x = np.array(as_float_array(x0, "x0"), copy=True)
+    if x.ndim != 2:
+        raise ValueError(f"x0: expected a batch of shape (N, D), got {x.shape}")
+    idx = np.arange(len(x))
+    start = x.copy()
+    x = step(x, idx)
+    delta = np.linalg.norm(x - start, axis=1)
+    delta[delta <= 1e-12 * np.linalg.norm(start, axis=1)] = 0.0  # a fixed point (rounding noise is no motion)
+    left = np.zeros(len(x), dtype=bool)
+    near = np.zeros(len(x), dtype=bool)  # within 2δ after leaving: the return is the closest step of this visit
+    done = np.zeros(len(x), dtype=bool)
+    returns = np.full(len(x), -1)
+    closest = np.full(len(x), np.inf)
+    for t in range(2, steps + 1):
+        x = step(x, idx)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            d = np.linalg.norm(x - start, axis=1) / delta
+        left |= d > leave
+        watch = left & ~done & (delta > 0)
+        closer = watch & (d < closest)
+        done |= watch & near & ~closer  # moving away again after the closest approach
+        closest[closer] = d[closer]
+        near |= watch & (d <= 2.0)
+        returns[closer & near] = t
+        if (done | (delta == 0)).all():
+            break
+    return returns, closest
 
 
 def _rows(params: dict, idx) -> dict:

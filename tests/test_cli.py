@@ -87,10 +87,15 @@ def test_reproduce_ssl_branches_small(tmp_path, capsys):
     for kind in ("sg", "ema"):
         fr = res["fractions"][kind]
         assert abs(sum(fr.values()) - 1) < 1e-12
-        assert fr["saddle branch"] == 0.0  # saddles have measure-zero basins
-        # exactly one attracting full-rank branch, when any exists
-        br = res["instances"][0][kind]["branches"]
-        assert not br or br.count("asymptotically stable") == 1
+        assert fr["full-rank saddle"] == fr["rank-deficient saddle"] == 0.0  # saddles have measure-zero basins
+        assert fr["unlisted"] == 0.0  # every converged end point lies on a listed component
+        comps = res["instances"][0][kind]["components"]
+        # exactly one attracting full-rank branch, when any exists; end points only on stable components
+        full = [c["verdict"] for c in comps if c["rank"] == 2]
+        assert not full or full.count("asymptotically stable") == 1
+        assert all(c["verdict"] == "asymptotically stable" for c in comps if c["end_points"])
+        assert sum(c["end_points"] for c in comps) == round(40 * (1 - fr["periodic orbit"] - fr["not converged"]
+                                                                 - fr["diverged"]))
 
 
 def test_reproduce_figures(tmp_path, monkeypatch, capsys):

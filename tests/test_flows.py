@@ -54,3 +54,17 @@ def test_sphere_rk4_stays_on_the_sphere_and_reaches_the_principal_eigenvector():
     assert np.allclose(np.linalg.norm(X, axis=-1), 1.0, atol=1e-12)
     assert np.all(res < 1e-10)
     assert np.allclose(np.abs(X[:, 0, 0]), 1.0, atol=1e-8)
+
+
+def test_first_return_finds_the_period_of_a_rotation_and_not_of_a_fixed_point():
+    """x ← R(θ)x (a rotation by θ = 2π/97 per step) returns to its start after 97 steps; a contraction towards a
+    fixed point, and the fixed point itself, never return."""
+    from symdyn.flows import first_return
+
+    th = 2 * np.pi / 97
+    R = np.array([[np.cos(th), -np.sin(th)], [np.sin(th), np.cos(th)]])
+    rot = lambda x, idx: x @ R.T
+    ret, closest = first_return(rot, np.array([[1.0, 0.0], [0.0, 3.0]]), 300)
+    assert list(ret) == [97, 97] and (closest <= 2).all()
+    contract = lambda x, idx: 0.9 * x @ R.T
+    assert list(first_return(contract, np.array([[1.0, 0.0], [0.0, 0.0]]), 300)[0]) == [-1, -1]

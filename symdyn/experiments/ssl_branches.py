@@ -1,15 +1,19 @@
-"""Which equilibrium branches do SG and EMA reach for m ≥ 2? (``ssl_linear.md`` §6–§7).
+"""Which equilibrium components do SG and EMA reach for m ≥ 2? (``ssl_linear.md`` §6–§7, every rank stratum).
 
-For each of ``instances`` random data sets (``random_moments(m)``, λ ~ U[0.005, 0.03]) the full-rank
-branches S_k of (E1) are computed and their stability judged (symdyn.stability at a sampled point);
+For each of ``instances`` random data sets (``random_moments(m)``, λ ~ U[0.005, 0.03]) the whole equilibrium set
+is computed (:meth:`LinearSSL.equilibrium_set`: every rank r = 0 … m, each component with its stability verdict);
 then ``inits`` Gaussian initialisations (entries N(0, 1)) are iterated with the discrete updates
 
     SG :  x ← x + η f_SG(x)        EMA: (A, B) ← (A, B) + η f_EMA;  C ← α C + (1 − α) A_new
 
-(the derived matrix-form kernel, all inits as one batch).  End points are labelled by AᵀA: the branch
-S_k it matches (‖S_k^{-1/2}(AᵀA − S_k)S_k^{-1/2}‖ ≤ rtol), ``origin`` (‖A‖ ≤ 1e-4), ``rank-deficient``
-(AᵀA singular to 1e-6: a partially collapsed equilibrium), or ``other`` (‖f‖ > 1e-7(1 + ‖x‖): not
-converged, or diverged).
+(the derived matrix-form kernel, all inits as one batch).  Every end point is labelled by the component it lies on
+(:meth:`LinearSSL.locate`: S = AᵀA matches the component's root to ``rtol``): its rank r and its branch (k-th of
+its stratum by increasing tr S) and verdict.  End points that are not equilibria are ``diverged`` (the Euler
+iteration blew up), on a ``periodic orbit`` (‖f‖ > 1e-7(1 + ‖x‖) after ``steps`` updates, and the trajectory comes
+back to its end point within as many steps again: :func:`symdyn.flows.first_return`; the JSON gives the period and
+the rank of A on the orbit), or ``not converged`` (still moving; the JSON names the component each lingers near,
+within 5 % in S); a converged end point on no listed component would be ``unlisted`` (a completeness failure;
+reported, never expected).
 """
 from __future__ import annotations
 
@@ -20,32 +24,37 @@ from pathlib import Path
 import numpy as np
 
 from .registry import ALPHA, ETA, Experiment, Option, write_json
-from ..flows import euler_map
+from ..flows import euler_map, first_return
 from ..instances import random_moments
 from ..models.ssl_linear import LinearSSL
 
 __all__ = ["run", "format_table", "OUTCOMES"]
 
-OUTCOMES = ("stable branch", "saddle branch", "origin", "rank-deficient", "other")
+OUTCOMES = ("full-rank stable", "full-rank saddle", "rank-deficient stable", "rank-deficient saddle", "origin",
+            "periodic orbit", "not converged", "diverged", "unlisted")
 
 
-def _label(A, branches, rtol):
-    if np.linalg.norm(A) <= 1e-4:
+def _outcome(rank: int, verdict: str, m: int) -> str:
+    if rank == 0:
         return "origin"
-    S = A.T @ A
-    for Sk, verdict in branches:
-        # scale-aware in every direction: ‖S_k^{-1/2} (S − S_k) S_k^{-1/2}‖ ≤ rtol (a plain relative Frobenius
-        # distance would confuse a branch with a tiny eigenvalue and the rank-deficient equilibrium next to it)
-        w, U = np.linalg.eigh(Sk)
-        Wm = (U / np.sqrt(w)) @ U.T
-        if np.linalg.norm(Wm @ (S - Sk) @ Wm, 2) <= rtol:
-            return "stable branch" if verdict == "asymptotically stable" else "saddle branch"
-    ev = np.linalg.eigvalsh(S)
-    return "rank-deficient" if ev.min() <= 1e-6 * ev.max() else "other"
+    stable = verdict == "asymptotically stable"
+    return ("full-rank " if rank == m else "rank-deficient ") + ("stable" if stable else "saddle")
+
+
+def _component_labels(comps) -> list:
+    """'rank r, branch k/K' per component (k-th by increasing tr S within the rank-r stratum; the set lists
+    components by rank, then by increasing tr S)."""
+    per_rank = Counter(c.info["rank"] for c in comps)
+    seen, out = Counter(), []
+    for c in comps:
+        r = c.info["rank"]
+        seen[r] += 1
+        out.append(f"rank {r}, branch {seen[r]}/{per_rank[r]}")
+    return out
 
 
 def run(m: int = 2, n: int = 3, instances: int = 8, inits: int = 200, steps: int = 20000, eta: float = 0.05,
-        alpha: float = 0.99, seed: int = 0, rtol: float = 1e-3, out: str | Path | None = "results/ssl_branches.json",
+        alpha: float = 0.99, seed: int = 0, rtol: float = 1e-4, out: str | Path | None = "results/ssl_branches.json",
         progress: bool = True) -> dict:
     """Run the experiment (module docstring); returns and writes a JSON-able dict."""
     for name, v in (("m", m), ("n", n), ("instances", instances), ("inits", inits), ("steps", steps)):
@@ -63,6 +72,7 @@ def run(m: int = 2, n: int = 3, instances: int = 8, inits: int = 200, steps: int
         bar = tqdm(total=instances * 2, desc="ssl-branches", unit="run", mininterval=0.5)
     t0 = time.perf_counter()
     per_instance, totals = [], {"sg": Counter(), "ema": Counter()}
+    stable_reach = {"sg": {}, "ema": {}}  # per rank: [instances with a stable rank-r component, end points on one]
     for i in range(instances):
         Sx, Syx, Sy = random_moments(m, rng)
         lam = float(rng.uniform(0.005, 0.03))
@@ -71,19 +81,57 @@ def run(m: int = 2, n: int = 3, instances: int = 8, inits: int = 200, steps: int
         B0 = rng.standard_normal((inits, n, n))
         record = {"instance": i, "lam": lam}
         for kind in ("sg", "ema"):
-            branches = [(V.info["S"], V.stability(seed=0).verdict) for V in model.equilibria(kind)]
+            comps = model.equilibrium_set(kind)
+            labels = _component_labels(comps)
+            verdicts = [c.stability(seed=0).verdict for c in comps]
             k = model.kernel(kind)
             x0 = model.pack(A0, B0, A0 if kind == "ema" else None)
             step = model.discrete_step(kind, eta, alpha)
             x, diverged = euler_map(step, x0, steps)
-            A = model.unpack(x)[0]
             fx = k.f(x[~diverged]) if (~diverged).any() else np.zeros((0, x.shape[1]))
             converged = np.zeros(len(x), dtype=bool)
             converged[~diverged] = np.linalg.norm(fx, axis=1) <= 1e-7 * (1 + np.linalg.norm(x[~diverged], axis=1))
-            labels = [_label(a, branches, rtol) if ok else "other" for a, ok in zip(A, converged)]
-            c = Counter(labels)
+            # an end point that is no equilibrium: on a periodic orbit if its trajectory comes back to it (watched
+            # for as many steps again), else still moving (named by the component it lingers near)
+            slow = np.flatnonzero(~diverged & ~converged)
+            returns = first_return(step, x[slow], steps)[0] if slow.size else np.zeros(0, dtype=int)
+            cycles = []
+            outcomes, reached, lingering = [], Counter(), Counter()
+            for q, (xi, div, conv) in enumerate(zip(x, diverged, converged)):
+                if div:
+                    outcomes.append("diverged")
+                elif not conv:
+                    ret = int(returns[np.searchsorted(slow, q)])
+                    if ret > 0:
+                        outcomes.append("periodic orbit")
+                        sv = np.linalg.svd(model.unpack(xi)[0], compute_uv=False)
+                        cycles.append({"period": ret * eta, "rank_A": int(np.sum(sv > 1e-8 * sv.max())),
+                                       "norm_A": float(np.linalg.norm(sv))})
+                        continue
+                    outcomes.append("not converged")
+                    j = model.locate(xi, comps, rtol=0.05)  # where it lingers: the component it is slowly passing
+                    lingering["far from every component" if j is None else f"{labels[j]} ({verdicts[j]})"] += 1
+                else:
+                    j = model.locate(xi, comps, rtol=rtol)
+                    outcomes.append("unlisted" if j is None else _outcome(comps[j].info["rank"], verdicts[j], m))
+                    if j is not None:
+                        reached[j] += 1
+            c = Counter(outcomes)
             totals[kind].update(c)
-            record[kind] = {"branches": [v for _, v in branches], "outcomes": dict(c)}
+            for r in range(1, m + 1):
+                stable = [j for j, cp in enumerate(comps) if cp.info["rank"] == r
+                          and verdicts[j] == "asymptotically stable"]
+                if stable:
+                    acc = stable_reach[kind].setdefault(r, [0, 0, 0])
+                    acc[0] += 1
+                    acc[1] += sum(reached[j] for j in stable)
+                    acc[2] += inits
+            record[kind] = {
+                "complete": comps.complete,
+                "components": [{"label": labels[j], "rank": cp.info["rank"], "verdict": verdicts[j],
+                                "trace_S": float(np.trace(cp.info["S"])), "dimension": cp.dimension,
+                                "end_points": reached[j]} for j, cp in enumerate(comps)],
+                "outcomes": dict(c), "not_converged_near": dict(lingering), "periodic_orbits": cycles}
             if bar is not None:
                 bar.update(1)
         per_instance.append(record)
@@ -93,14 +141,27 @@ def run(m: int = 2, n: int = 3, instances: int = 8, inits: int = 200, steps: int
     result = {"config": {"m": m, "n": n, "instances": instances, "inits": inits, "steps": steps, "eta": eta,
                          "alpha": alpha, "seed": seed, "rtol": rtol},
               "fractions": {k: {o: totals[k].get(o, 0) / runs for o in OUTCOMES} for k in ("sg", "ema")},
+              "stable_components": {k: {str(r): {"instances": a, "share_of_their_end_points": (b / t if t else 0.0)}
+                                        for r, (a, b, t) in sorted(v.items())} for k, v in stable_reach.items()},
               "instances": per_instance, "seconds": round(time.perf_counter() - t0, 2)}
     return write_json(result, out)
 
 
 def format_table(res: dict) -> str:
+    """Shares of end points by outcome, then how often the stable components of each rank attract (over the
+    instances where that rank has one)."""
     rows = ["| method | " + " | ".join(OUTCOMES) + " |", "|---" * (len(OUTCOMES) + 1) + "|"]
     for k in ("sg", "ema"):
         rows.append(f"| {k.upper()} | " + " | ".join(f"{res['fractions'][k][o]:.1%}" for o in OUTCOMES) + " |")
+    m = res["config"]["m"]
+    rows += ["", "| method | " + " | ".join(f"stable rank-{r}: instances / share of their end points"
+                                            for r in range(1, m + 1)) + " |", "|---" * (m + 1) + "|"]
+    for k in ("sg", "ema"):
+        cells = []
+        for r in range(1, m + 1):
+            v = res["stable_components"][k].get(str(r))
+            cells.append(f"{v['instances']} / {v['share_of_their_end_points']:.1%}" if v else "0 / -")
+        rows.append(f"| {k.upper()} | " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
 
@@ -114,5 +175,6 @@ EXPERIMENT = Experiment(
      ETA, ALPHA),
     run, format_table, output="results/ssl_branches.json", readme_key="reproduce:ssl-branches",
     remark="The note (shared/papers/ssl_linear.md §7.3) predicts: exactly one attracting full-rank branch, the others "
-           "saddles (never reached); the origin and some partially collapsed equilibria are attracting too.",
+           "saddles (never reached); the origin and some partially collapsed equilibria are attracting too. Every end "
+           "point is labelled by the component it lies on (all rank strata, LinearSSL.equilibrium_set).",
     settings=("m", "n", "instances", "inits", "steps", "seed"))
