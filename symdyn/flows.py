@@ -59,7 +59,8 @@ def integrate(kernel, x0, t_max: float, *, t_eval=None, method: str = "LSODA", r
     return Trajectory(sol.t, sol.y.T, bool(sol.success), str(sol.message))
 
 
-def euler_map(step, x0, steps: int, *, blowup: float = 1e8, callback=None, check_every: int = 1):
+def euler_map(step, x0, steps: int, *, blowup: float = 1e8, callback=None, check_every: int = 1,
+              settle: float | None = None):
     """Iterate x ← step(x) on a batch x0 (N, D); rows exceeding ``blowup`` in max-norm are frozen.
 
     Parameters
@@ -69,6 +70,9 @@ def euler_map(step, x0, steps: int, *, blowup: float = 1e8, callback=None, check
     steps : int — number of updates
     callback : callable(i, x, active) called every ``check_every`` steps, e.g. a progress bar;
         may return True to stop early.
+    settle : float, optional — rows whose update moves them by at most ``settle``·(1 + ‖x‖) are at a fixed point
+        of the map to that accuracy and stop being updated (None: every row runs all ``steps``).  For x ← x + ηf(x)
+        this is ‖f(x)‖ ≤ settle·(1 + ‖x‖)/η; choose it well below the accuracy the end points are judged with.
 
     Returns
     -------
@@ -77,6 +81,8 @@ def euler_map(step, x0, steps: int, *, blowup: float = 1e8, callback=None, check
     steps = nonnegative_int(steps, "steps")
     blowup = finite_real(blowup, "blowup", low=0.0, low_open=True)
     check_every = positive_int(check_every, "check_every")
+    if settle is not None:
+        settle = finite_real(settle, "settle", low=0.0)
     x = np.array(as_float_array(x0, "x0"), copy=True)
     if x.ndim != 2:
         raise ValueError(f"x0: expected a batch of shape (N, D), got {x.shape}")
@@ -90,7 +96,12 @@ def euler_map(step, x0, steps: int, *, blowup: float = 1e8, callback=None, check
             diverged[active[bad]] = True
             new = new[~bad]
             active = active[~bad]
-        x[active] = new
+        if settle is not None:
+            moved = np.linalg.norm(new - x[active], axis=1) <= settle * (1 + np.linalg.norm(new, axis=1))
+            x[active] = new
+            active = active[~moved]
+        else:
+            x[active] = new
         if callback is not None and (i + 1) % check_every == 0:
             if callback(i + 1, x, active):
                 break
@@ -103,7 +114,8 @@ def first_return(step, x0, steps: int, *, leave: float = 10.0):
     A row *returns* when, after having moved away by more than ``leave`` times its first step's length
     δ = ‖x₁ − x₀‖, it comes back within 2δ of x₀: the trajectory passes through its start again, to the
     resolution of one step (a map sampling a periodic orbit of period T returns after ≈ T/η steps); the return
-    step is the closest step of that visit.
+    step is the closest step of that visit.  A slowly decaying spiral also comes back near its start; the ratio of
+    the step length at the return to δ tells them apart (1 on a periodic orbit, e^{−σT} < 1 on a spiral).
 
     Parameters
     ----------
@@ -114,8 +126,9 @@ def first_return(step, x0, steps: int, *, leave: float = 10.0):
 
     Returns
     -------
-    (returns, closest) : (N,) int array — the return step, or −1 if none within ``steps`` (or δ ≤ 1e-12‖x₀‖: a
-    fixed point); (N,) float — the closest approach to x₀ after leaving, relative to δ (≤ 2 when it returned).
+    (returns, closest, ratio) : (N,) int array — the return step, or −1 if none within ``steps`` (or
+    δ ≤ 1e-12‖x₀‖: a fixed point); (N,) float — the closest approach to x₀ after leaving, relative to δ (≤ 2 when
+    it returned); (N,) float — step length at the return over δ (NaN without a return).
     """
     steps = positive_int(steps, "steps")
     x = np.array(as_float_array(x0, "x0"), copy=True)
@@ -131,10 +144,13 @@ def first_return(step, x0, steps: int, *, leave: float = 10.0):
     done = np.zeros(len(x), dtype=bool)
     returns = np.full(len(x), -1)
     closest = np.full(len(x), np.inf)
+    ratio = np.full(len(x), np.nan)
     for t in range(2, steps + 1):
+        prev = x
         x = step(x, idx)
         with np.errstate(invalid="ignore", divide="ignore"):
             d = np.linalg.norm(x - start, axis=1) / delta
+            length = np.linalg.norm(x - prev, axis=1) / delta
         left |= d > leave
         watch = left & ~done & (delta > 0)
         closer = watch & (d < closest)
@@ -142,9 +158,10 @@ def first_return(step, x0, steps: int, *, leave: float = 10.0):
         closest[closer] = d[closer]
         near |= watch & (d <= 2.0)
         returns[closer & near] = t
+        ratio[closer & near] = length[closer & near]
         if (done | (delta == 0)).all():
             break
-    return returns, closest
+    return returns, closest, ratio
 
 
 def _rows(params: dict, idx) -> dict:

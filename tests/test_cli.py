@@ -13,7 +13,7 @@ from symdyn.experiments.ssl_m1 import LABELS, run
 
 def test_reproduce_ssl_m1_small(tmp_path, capsys):
     out = tmp_path / "ssl_m1.json"
-    code = main(["reproduce", "ssl-m1", "--trials", "200", "--steps", "20000", "--seed", "3",
+    code = main(["reproduce", "ssl-m1", "--trials", "150", "--steps", "15000", "--seed", "3",
                  "--out", str(out), "--no-progress"])
     assert code == 0
     text = capsys.readouterr().out
@@ -30,10 +30,11 @@ def test_reproduce_ssl_m1_small(tmp_path, capsys):
 
 def test_trials_without_nonzero_equilibria_collapse():
     """Δ < 0: the only equilibrium is 0, so the trials must end at the origin (or diverge)."""
-    res = run(trials=300, steps=30000, seed=5, out=None, progress=False, per_trial=True)
-    tr = res["trials"]
+    res = run(trials=20, all_trials=300, steps=20000, seed=5, out=None, progress=False, per_trial=True)
+    tr = res["trials"]["all"]
     neg = tr["delta"] < 0
     assert neg.sum() > 50
+    assert (res["trials"]["delta_nonneg"]["delta"] >= 0).all()  # the primary table's draws
     for mth in ("sg", "ema"):
         assert np.all(tr[f"norm_a_{mth}"][neg & (tr[f"labels_{mth}"] != "elsewhere")] <= 1e-4)
         assert np.mean(tr[f"labels_{mth}"][neg] == "origin") >= 0.95
@@ -41,6 +42,45 @@ def test_trials_without_nonzero_equilibria_collapse():
         outer = tr[f"labels_{mth}"] == "outer"
         r2 = (np.abs(tr["tau"]) + np.sqrt(np.clip(tr["delta"], 0, None))) / (2 * tr["rho"])
         assert np.allclose(tr[f"norm_a_{mth}"][outer], r2[outer], rtol=1e-3)
+        # every "elsewhere" trial has its cause, and only those
+        assert ((tr[f"why_{mth}"] != "") == (tr[f"labels_{mth}"] == "elsewhere")).all()
+
+
+def test_share_of_draws_with_spheres_matches_the_integral():
+    """P(Δ ≥ 0) for ρ ~ U[0,3], τ ~ U[−1,1], λ ~ U[0.01,0.1] is E[max(0, 1 − 2√(ρλ))] (τ uniform): by quadrature
+    0.4767; the all-draws sampler agrees, and the redraw sampler keeps only Δ ≥ 0."""
+    from scipy.integrate import dblquad
+
+    from symdyn.experiments.ssl_m1 import draw_trials
+
+    p, _ = dblquad(lambda lam, rho: max(0.0, 1 - 2 * np.sqrt(rho * lam)), 0, 3, 0.01, 0.1)
+    p /= 3 * 0.09
+    assert abs(p - 0.4767) < 5e-4
+    d = draw_trials(np.random.default_rng(0), 200_000, 1, "all")
+    assert abs(np.mean(d["tau"] ** 2 - 4 * d["rho"] * d["lam"] >= 0) - p) < 4e-3
+    r = draw_trials(np.random.default_rng(0), 5000, 1, "delta_nonneg", "uniform", 0.5)
+    assert (r["tau"] ** 2 - 4 * r["rho"] * r["lam"] >= 0).all() and np.abs(r["a0"]).max() <= 0.5 * np.sqrt(3)
+    with pytest.raises(ValueError, match="sampling"):
+        draw_trials(np.random.default_rng(0), 5, 1, "some")
+
+
+def test_map_unstable_outer_sphere_is_what_the_flow_jacobian_says():
+    """Trials explained as 'map-unstable outer' (SG): at the outer sphere the SG map I + ηJ has a multiplier
+    outside the unit circle, with J the derived flow's Jacobian (independent of the finite differences the
+    experiment uses), although the flow itself is stable there (Re μ ≤ 0)."""
+    from symdyn import LinearSSL
+
+    res = run(trials=4000, all_trials=0, steps=1500, seed=1, out=None, progress=False, per_trial=True, methods=("sg",))
+    tr = res["trials"]["delta_nonneg"]
+    idx = np.flatnonzero(tr["why_sg"] == "map-unstable outer")
+    assert idx.size >= 1
+    for i in idx[:3]:
+        M = LinearSSL(1, 2, [[tr["rho"][i]]], [[tr["tau"][i]]], None, tr["lam"][i])
+        r2 = (abs(tr["tau"][i]) + np.sqrt(tr["delta"][i])) / (2 * tr["rho"][i])
+        a = np.array([[r2], [0.0]])
+        x = M.pack(a, np.sign(tr["tau"][i]) * (a @ a.T) / r2)
+        mu = np.linalg.eigvals(M.kernel("sg").jacobian(x))
+        assert mu.real.max() < 1e-9 and np.abs(1 + 0.05 * mu).max() > 1
 
 
 def test_seed_reproducibility():
@@ -52,7 +92,7 @@ def test_seed_reproducibility():
 
 def test_unknown_experiment_and_bad_values(capsys):
     assert main(["reproduce", "no-such-thing"]) == 2
-    assert "valid names: ssl-m1, ssl-branches, attention-multistability, figures" in capsys.readouterr().err
+    assert "valid names: ssl-m1, ssl-m1-sensitivity, ssl-branches, attention-multistability, figures" in capsys.readouterr().err
     assert main(["reproduce", "ssl-m1", "--eta", "2", "--no-progress", "--out", ""]) == 2
     assert "eta" in capsys.readouterr().err
 

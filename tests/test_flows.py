@@ -64,7 +64,11 @@ def test_first_return_finds_the_period_of_a_rotation_and_not_of_a_fixed_point():
     th = 2 * np.pi / 97
     R = np.array([[np.cos(th), -np.sin(th)], [np.sin(th), np.cos(th)]])
     rot = lambda x, idx: x @ R.T
-    ret, closest = first_return(rot, np.array([[1.0, 0.0], [0.0, 3.0]]), 300)
-    assert list(ret) == [97, 97] and (closest <= 2).all()
+    ret, closest, ratio = first_return(rot, np.array([[1.0, 0.0], [0.0, 3.0]]), 300)
+    assert list(ret) == [97, 97] and (closest <= 2).all() and np.allclose(ratio, 1, atol=1e-12)
     contract = lambda x, idx: 0.9 * x @ R.T
     assert list(first_return(contract, np.array([[1.0, 0.0], [0.0, 0.0]]), 300)[0]) == [-1, -1]
+    # a slowly decaying spiral comes back near its start, and the step-length ratio shows the decay
+    spiral = lambda x, idx: np.exp(-1e-4) * x @ R.T
+    ret, _, ratio = first_return(spiral, np.array([[1.0, 0.0]]), 300)
+    assert ret[0] == 97 and abs(ratio[0] - np.exp(-96e-4)) < 1e-12  # (x₉₇ − x₉₆) = e^{−96σ}(x₁ − x₀)

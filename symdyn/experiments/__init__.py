@@ -1,5 +1,6 @@
-"""Reproduced experiments: one module per experiment (``run(...)``, ``format_table``, ``EXPERIMENT``), collected
-in :data:`EXPERIMENTS`, from which ``symdyn reproduce`` builds its sub-parsers (see :mod:`.registry`)."""
+"""Reproduced experiments: one module per experiment (``run(...)``, ``format_table``, ``EXPERIMENT``; a module may add
+companion experiments in ``MORE_EXPERIMENTS``), collected in :data:`EXPERIMENTS`, from which ``symdyn reproduce``
+builds its sub-parsers (see :mod:`.registry`)."""
 from __future__ import annotations
 
 import importlib
@@ -12,5 +13,6 @@ MODULES = ("ssl_m1", "ssl_branches", "attention_multistability", "figures")  # i
 
 EXPERIMENTS: dict = {}
 for _name in MODULES:
-    _exp = importlib.import_module(f"{__name__}.{_name}").EXPERIMENT
-    EXPERIMENTS[_exp.name] = _exp
+    _mod = importlib.import_module(f"{__name__}.{_name}")
+    for _exp in (_mod.EXPERIMENT, *getattr(_mod, "MORE_EXPERIMENTS", ())):
+        EXPERIMENTS[_exp.name] = _exp

@@ -10,10 +10,10 @@ then ``inits`` Gaussian initialisations (entries N(0, 1)) are iterated with the 
 (:meth:`LinearSSL.locate`: S = AᵀA matches the component's root to ``rtol``): its rank r and its branch (k-th of
 its stratum by increasing tr S) and verdict.  End points that are not equilibria are ``diverged`` (the Euler
 iteration blew up), on a ``periodic orbit`` (‖f‖ > 1e-7(1 + ‖x‖) after ``steps`` updates, and the trajectory comes
-back to its end point within as many steps again: :func:`symdyn.flows.first_return`; the JSON gives the period and
-the rank of A on the orbit), or ``not converged`` (still moving; the JSON names the component each lingers near,
-within 5 % in S); a converged end point on no listed component would be ``unlisted`` (a completeness failure;
-reported, never expected).
+back to its end point within as many steps again with the same step length, ±1 %: :func:`symdyn.flows.first_return`;
+a decaying spiral comes back with a shorter step; the JSON gives the period and the rank of A on the orbit), or ``not converged`` (still moving; the JSON names the component that Newton's method
+from the end point reaches, the equilibrium it is heading to); a converged end point, or such a Newton limit, on no
+listed component would be ``unlisted`` (a completeness failure; reported, never expected).
 """
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from .registry import ALPHA, ETA, Experiment, Option, write_json
+from ..equilibria.search import gauss_newton
 from ..flows import euler_map, first_return
 from ..instances import random_moments
 from ..models.ssl_linear import LinearSSL
@@ -92,9 +93,11 @@ def run(m: int = 2, n: int = 3, instances: int = 8, inits: int = 200, steps: int
             converged = np.zeros(len(x), dtype=bool)
             converged[~diverged] = np.linalg.norm(fx, axis=1) <= 1e-7 * (1 + np.linalg.norm(x[~diverged], axis=1))
             # an end point that is no equilibrium: on a periodic orbit if its trajectory comes back to it (watched
-            # for as many steps again), else still moving (named by the component it lingers near)
+            # for as many steps again), else still moving (named by the equilibrium it is heading to)
             slow = np.flatnonzero(~diverged & ~converged)
-            returns = first_return(step, x[slow], steps)[0] if slow.size else np.zeros(0, dtype=int)
+            returns, ratio = (first_return(step, x[slow], steps)[::2] if slow.size
+                              else (np.zeros(0, dtype=int), np.zeros(0)))
+            returns = np.where(np.abs(ratio - 1) <= 1e-2, returns, -1)  # a decaying spiral is no periodic orbit
             cycles = []
             outcomes, reached, lingering = [], Counter(), Counter()
             for q, (xi, div, conv) in enumerate(zip(x, diverged, converged)):
@@ -108,9 +111,15 @@ def run(m: int = 2, n: int = 3, instances: int = 8, inits: int = 200, steps: int
                         cycles.append({"period": ret * eta, "rank_A": int(np.sum(sv > 1e-8 * sv.max())),
                                        "norm_A": float(np.linalg.norm(sv))})
                         continue
+                    # still moving: Newton's method from the end point names the equilibrium it is heading to,
+                    # which must be listed too (else it counts as unlisted)
+                    y, ok, _ = gauss_newton(k.f, k.jacobian, xi[None])
+                    j = model.locate(y[0], comps, rtol=1e-6) if ok[0] else None
+                    if ok[0] and j is None:
+                        outcomes.append("unlisted")
+                        continue
                     outcomes.append("not converged")
-                    j = model.locate(xi, comps, rtol=0.05)  # where it lingers: the component it is slowly passing
-                    lingering["far from every component" if j is None else f"{labels[j]} ({verdicts[j]})"] += 1
+                    lingering["Newton reached no equilibrium" if j is None else f"{labels[j]} ({verdicts[j]})"] += 1
                 else:
                     j = model.locate(xi, comps, rtol=rtol)
                     outcomes.append("unlisted" if j is None else _outcome(comps[j].info["rank"], verdicts[j], m))
