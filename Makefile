@@ -48,6 +48,7 @@ pdf-one: tex
 
 reproduce: install
 	$(VENV)/bin/symdyn reproduce ssl-m1 --readme README.md
+	$(VENV)/bin/symdyn reproduce ssl-m1-sensitivity --readme README.md
 	$(VENV)/bin/symdyn reproduce ssl-branches --readme README.md
 	$(VENV)/bin/symdyn reproduce attention-multistability --readme README.md
 	$(VENV)/bin/symdyn reproduce figures

@@ -62,3 +62,20 @@ def test_polynomial_methods_refuse_non_polynomial_systems_by_name():
     for fn, name in ((solve_groebner, "solve_groebner"), (solve_homotopy, "solve_homotopy")):
         with pytest.raises(ValueError, match=f"eqs: {name} .* needs polynomial equations"):
             fn([sp.sin(x) - y, y ** 2 - 1], [x, y])
+
+
+def test_krawczyk_certifies_a_root_box_and_refuses_a_box_without_one():
+    import mpmath
+
+    from symdyn.polysolve import krawczyk
+
+    iv = mpmath.iv
+    F = lambda X: iv.matrix([[X[0] ** 2 - 2], [X[0] * X[1] - 1]])
+    J = lambda X: iv.matrix([[2 * X[0], 0], [X[1], X[0]]])
+    with mpmath.workdps(50):
+        root = [mpmath.sqrt(2), 1 / mpmath.sqrt(2)]
+    assert krawczyk(F, J, root, 1e-20)["certified"]
+    assert not krawczyk(F, J, [1.4142135623730951, 0.7071067811865476], 1e-20)["certified"]  # double precision is
+    # 1e-16 off: the root is outside a 1e-20 box
+    assert not krawczyk(F, J, [1.5, 0.7], 1e-3)["certified"]  # no root within 1e-3 of (1.5, 0.7)
+    assert iv.dps == 15  # the interval context's precision is restored

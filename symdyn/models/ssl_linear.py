@@ -637,11 +637,13 @@ class LinearSSL:
             complete = _weakest(complete, ok)
             order = np.argsort([np.trace(S) for S in found["S"]])
             for i, k in enumerate(order):
+                cert = found["certificates"][k]
                 comps.append(self.variety_from_S(
                     found["S"][k], kind, name=f"{kind} rank-{r} branch {i + 1}/{len(order)}", rank=r,
                     sqrtS=_factor_sqrt(found["V"][k]),
-                    extra={"stratum": r, "method": found["method"], "residual_reduced": found["residuals"][k],
-                           "certified": False, "complete": ok}))
+                    extra={"stratum": r, "method": found["method"] + ", Krawczyk-certified in a chart",
+                           "residual_reduced": found["residuals"][k], "certified": cert["certified"],
+                           "certificate": cert, "complete": ok}))
         full = self.equilibria(kind, seed=seed)
         strata[m] = {"count": len(full), "method": e1["method"], "complete": e1["complete"],
                      "complex_count": e1["complex_count"]}
@@ -651,18 +653,22 @@ class LinearSSL:
             c.info["stratum"] = m
         comps += full
         certified = all(c.certified for c in comps)
-        if not certified:
-            notes.append("rank-deficient roots (0 < r < m) are Newton-polished to a relative residual < 1e-9 of the "
-                         "reduced system, not α-certified")
+        failed = [c.name + ": " + c.info["certificate"]["reason"] for c in comps if "certificate" in c.info
+                  and not c.info["certificate"]["certified"]]
+        if failed:
+            notes.append("not certified: " + "; ".join(failed))
         return EquilibriumSet(comps, certified, None, notes, complete=complete, strata=strata)
 
     def _rank_stratum(self, r: int, seed: int) -> dict:
-        """The rank-r roots (:func:`.ssl_strata.rank_stratum`), cached per (r, seed): SG and EMA share them."""
-        from .ssl_strata import rank_stratum
+        """The rank-r roots (:func:`.ssl_strata.rank_stratum`), each Krawczyk-certified in a chart
+        (:func:`.ssl_strata.certify_rank_root`), cached per (r, seed): SG and EMA share them."""
+        from .ssl_strata import certify_rank_root, rank_stratum
 
         cache = self.__dict__.setdefault("_strata_cache", {})
         if (r, seed) not in cache:
-            cache[(r, seed)] = rank_stratum(self.sigma_x, self.sigma_yx, self.lam, r, seed=seed)
+            found = rank_stratum(self.sigma_x, self.sigma_yx, self.lam, r, seed=seed)
+            found["certificates"] = [certify_rank_root(self.sigma_x, self.sigma_yx, self.lam, S, r) for S in found["S"]]
+            cache[(r, seed)] = found
         return cache[(r, seed)]
 
     def _data_symmetry(self):

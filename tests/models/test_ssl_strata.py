@@ -145,3 +145,17 @@ def test_reduced_system_jacobian_matches_finite_differences(m, r):
         e[j] = h
         fd = (sysm.data_rows(X + e, p) - sysm.data_rows(X - e, p)) / (2 * h)
         assert np.abs(J[:, :, j] - fd).max() < 1e-7 * (1 + np.abs(fd).max())
+
+
+def test_rank_deficient_roots_are_krawczyk_certified_and_a_wrong_S_is_not():
+    from symdyn.models.ssl_strata import certify_rank_root
+
+    Sx, Syx, Sy = random_moments(3, 1)
+    M = LinearSSL(3, 4, Sx, Syx, Sy, 0.02, 1.0)
+    comps = M.equilibrium_set("sg")
+    deficient = [c for c in comps if 0 < c.info["rank"] < 3]
+    assert deficient and all(c.certified and c.info["certificate"]["radius"] < 1e-20 for c in deficient)
+    assert comps.certified
+    c = deficient[0]
+    bad = certify_rank_root(Sx, Syx, 0.02, 1.01 * c.info["S"], c.info["rank"])
+    assert not bad["certified"] and "away from the given S" in bad["reason"]
