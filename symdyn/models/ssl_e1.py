@@ -63,6 +63,18 @@ def e2_predictor(A, sigma_x, sigma_yx, lam) -> np.ndarray:
     return np.swapaxes(np.linalg.solve(W, np.swapaxes(rhs, -1, -2)), -1, -2)
 
 
+def unvech(v, size: int, matrix=None):
+    """The symmetric size×size matrix whose upper triangle, row by row, is v (the order of (E1)'s unknowns s_ij,
+    i ≤ j); ``matrix`` is the matrix constructor (default mpmath.matrix; mpmath.iv.matrix for intervals)."""
+    M = (matrix or mpmath.matrix)(size, size)
+    k = 0
+    for i in range(size):
+        for j in range(i, size):
+            M[i, j] = M[j, i] = v[k]
+            k += 1
+    return M
+
+
 def e1_residual(sigma_x, sigma_yx, lam, S) -> float:
     """‖(ΣxS+λI)(SΣx+λI) − ΣyxᵀSΣyx‖_F / (‖(ΣxS+λI)‖² + ‖Σyx‖²‖S‖), relative."""
     S = np.asarray(S, dtype=float)
@@ -127,12 +139,7 @@ def solve_e1(sigma_x: np.ndarray, sigma_yx: np.ndarray, lam: float, method: str,
            "residuals": [], "diverged": sol.diverged, "certified": certified, "complete": complete, "notes": notes}
     with mpmath.workdps(digits + 10):
         for r, err in zip(hp, errs):
-            Sm = mpmath.matrix(m, m)
-            k = 0
-            for i in range(m):
-                for j in range(i, m):
-                    Sm[i, j] = Sm[j, i] = r[k]
-                    k += 1
+            Sm = unvech(r, m)
             ev, Q = mpmath.eigsy(Sm)
             ev = [ev[i] for i in range(m)]
             bound = 2 * err  # Weyl: |Δλ| ≤ ‖ΔS‖_F ≤ √2 ‖Δ vech S‖

@@ -28,7 +28,7 @@ import numpy as np
 import scipy.linalg
 
 from ..polysolve import monodromy_solve, track_segment
-from .ssl_e1 import e2_predictor
+from .ssl_e1 import e2_predictor, unvech
 
 __all__ = ["stratum_residuals", "stratum_start", "stratum_count", "rank_stratum", "pack_data"]
 
@@ -327,12 +327,7 @@ def _chart(ctx, m: int, r: int, sigma_x, sigma_yx, lam, u, du=None):
     q = r * (r + 1) // 2
 
     def parts(v):
-        P = ctx.matrix(r, r)
-        k = 0
-        for i in range(r):
-            for j in range(i, r):
-                P[i, j] = P[j, i] = v[k]
-                k += 1
+        P = unvech(v, r, ctx.matrix)
         K = ctx.matrix(m - r, r)
         for i in range(m - r):
             for j in range(r):
@@ -430,12 +425,7 @@ def certify_rank_root(sigma_x, sigma_yx, lam, S, r: int, dps: int = 40) -> dict:
                 break
         if not res["certified"]:
             return {"certified": False, "radius": res["width"], "reason": "Krawczyk test failed"}
-        P = mp.matrix(r, r)
-        k = 0
-        for i in range(r):
-            for j in range(i, r):
-                P[i, j] = P[j, i] = x[k]
-                k += 1
+        P = unvech(x, r, mp.matrix)
         lmin = min(mp.eigsy(P)[0][i] for i in range(r))
         if lmin <= 2 * radius * r:  # Weyl: the box moves eigenvalues of P by at most ‖ΔP‖_F ≤ r·radius·√2
             return {"certified": False, "radius": res["width"], "reason": "P not certified positive definite"}
