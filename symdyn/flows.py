@@ -10,7 +10,8 @@
   (:meth:`symdyn.LinearSSL.discrete_step`).
 * :func:`sphere_rk4` — projected RK4 on a product of unit spheres (rows of X renormalised every stage), batched.
 * :func:`first_return` — recurrence of a discrete map: the first step at which each trajectory comes back to its
-  start (a point on a periodic orbit, to the resolution of one step).
+  start (a point on a periodic orbit, to the resolution of one step); :func:`periodic_returns` keeps only the
+  returns with an unchanged step length (periodic orbits, not decaying spirals).
 """
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ from scipy.integrate import solve_ivp
 
 from ._validate import as_float_array, choice, finite_real, nonnegative_int, positive_int, tolerance
 
-__all__ = ["Trajectory", "integrate", "euler_map", "gradient_step", "ema_step", "sphere_rk4", "first_return"]
+__all__ = ["Trajectory", "integrate", "euler_map", "gradient_step", "ema_step", "sphere_rk4", "first_return",
+           "periodic_returns"]
 
 
 @dataclass
@@ -162,6 +164,17 @@ def first_return(step, x0, steps: int, *, leave: float = 10.0):
         if (done | (delta == 0)).all():
             break
     return returns, closest, ratio
+
+
+def periodic_returns(step, x0, steps: int, *, ratio_tol: float = 1e-2) -> np.ndarray:
+    """Return steps of the rows of x0 that lie on a periodic orbit of x ← step(x), −1 for the others.
+
+    A row is on a periodic orbit when it comes back to its start (:func:`first_return`) with the same step
+    length, |ratio − 1| ≤ ``ratio_tol``; a slowly decaying spiral also comes back near its start, but with a
+    shorter step (ratio e^{−σT}).  The period of a map x ← x + ηf sampling a flow is ≈ η × the return step."""
+    ratio_tol = finite_real(ratio_tol, "ratio_tol", low=0.0, low_open=True)
+    returns, _, ratio = first_return(step, x0, steps)
+    return np.where(np.abs(ratio - 1) <= ratio_tol, returns, -1)
 
 
 def _rows(params: dict, idx) -> dict:

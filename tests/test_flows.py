@@ -70,5 +70,11 @@ def test_first_return_finds_the_period_of_a_rotation_and_not_of_a_fixed_point():
     assert list(first_return(contract, np.array([[1.0, 0.0], [0.0, 0.0]]), 300)[0]) == [-1, -1]
     # a slowly decaying spiral comes back near its start, and the step-length ratio shows the decay
     spiral = lambda x, idx: np.exp(-1e-4) * x @ R.T
+    from symdyn.flows import periodic_returns
+
+    assert list(periodic_returns(rot, np.array([[1.0, 0.0]]), 300)) == [97]
+    faster = lambda x, idx: np.exp(-1e-3) * x @ R.T  # step-length ratio e^{−0.096} after one turn: a spiral
+    assert first_return(faster, np.array([[1.0, 0.0]]), 300)[0][0] > 0  # it does come back near its start
+    assert list(periodic_returns(faster, np.array([[1.0, 0.0]]), 300)) == [-1]
     ret, _, ratio = first_return(spiral, np.array([[1.0, 0.0]]), 300)
     assert ret[0] == 97 and abs(ratio[0] - np.exp(-96e-4)) < 1e-12  # (x₉₇ − x₉₆) = e^{−96σ}(x₁ − x₀)

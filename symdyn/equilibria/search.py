@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validate import finite_real, nonnegative_int, positive_int, seed_value, tolerance
+from .._validate import finite_real, nonnegative_int, seed_value, tolerance
 
 __all__ = ["SearchResult", "gauss_newton", "search_equilibria"]
 
@@ -32,7 +32,7 @@ __all__ = ["SearchResult", "gauss_newton", "search_equilibria"]
 @dataclass
 class SearchResult:
     """points (K, D): the equilibria reached; origin (K,): "newton" or "integration"; residuals (K,): the relative
-    residual ‖f(x)‖ / (‖J(x)‖_F‖x‖ + ‖f‖ scale) of each; tried: starts tried; unconverged: starts that reached no
+    residual ‖f(x)‖ / (‖J(x)‖_F‖x‖) of each (0 where f(x) = 0 exactly); tried: starts tried; unconverged: starts that reached no
     equilibrium (Newton wandered off, or an integration had not settled)."""
 
     points: np.ndarray
@@ -141,7 +141,6 @@ def search_equilibria(kernel, starts: int = 64, seed: int = 0, *, scales: tuple 
     notes = []
     n_int = min(integrations, len(X0))
     if n_int:
-        positive_int(n_int, "integrations")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # a trajectory that blows up is simply not an end point
             for i in range(n_int):

@@ -10,8 +10,9 @@ then ``inits`` Gaussian initialisations (entries N(0, 1)) are iterated with the 
 (:meth:`LinearSSL.locate`: S = AᵀA matches the component's root to ``rtol``): its rank r and its branch (k-th of
 its stratum by increasing tr S) and verdict.  End points that are not equilibria are ``diverged`` (the Euler
 iteration blew up), on a ``periodic orbit`` (‖f‖ > 1e-7(1 + ‖x‖) after ``steps`` updates, and the trajectory comes
-back to its end point within as many steps again with the same step length, ±1 %: :func:`symdyn.flows.first_return`;
-a decaying spiral comes back with a shorter step; the JSON gives the period and the rank of A on the orbit), or ``not converged`` (still moving; the JSON names the component that Newton's method
+back to its end point within as many steps again with the same step length, ±1 %:
+:func:`symdyn.flows.periodic_returns`; a decaying spiral comes back with a shorter step; the JSON gives the period
+and the rank of A on the orbit), or ``not converged`` (still moving; the JSON names the component that Newton's method
 from the end point reaches, the equilibrium it is heading to); a converged end point, or such a Newton limit, on no
 listed component would be ``unlisted`` (a completeness failure; reported, never expected).
 """
@@ -25,7 +26,7 @@ import numpy as np
 
 from .registry import ALPHA, ETA, Experiment, Option, write_json
 from ..equilibria.search import gauss_newton
-from ..flows import euler_map, first_return
+from ..flows import euler_map, periodic_returns
 from ..instances import random_moments
 from ..models.ssl_linear import LinearSSL
 
@@ -95,9 +96,12 @@ def run(m: int = 2, n: int = 3, instances: int = 8, inits: int = 200, steps: int
             # an end point that is no equilibrium: on a periodic orbit if its trajectory comes back to it (watched
             # for as many steps again), else still moving (named by the equilibrium it is heading to)
             slow = np.flatnonzero(~diverged & ~converged)
-            returns, ratio = (first_return(step, x[slow], steps)[::2] if slow.size
-                              else (np.zeros(0, dtype=int), np.zeros(0)))
-            returns = np.where(np.abs(ratio - 1) <= 1e-2, returns, -1)  # a decaying spiral is no periodic orbit
+            returns = periodic_returns(step, x[slow], steps) if slow.size else np.zeros(0, dtype=int)
+            # still moving: Newton's method from the end point names the equilibrium it is heading to, which must
+            # be listed too (else the end point counts as unlisted)
+            moving = slow[returns < 0]
+            target, target_ok = (gauss_newton(k.f, k.jacobian, x[moving])[:2] if moving.size
+                                 else (np.zeros((0, x.shape[1])), np.zeros(0, dtype=bool)))
             cycles = []
             outcomes, reached, lingering = [], Counter(), Counter()
             for q, (xi, div, conv) in enumerate(zip(x, diverged, converged)):
@@ -111,11 +115,9 @@ def run(m: int = 2, n: int = 3, instances: int = 8, inits: int = 200, steps: int
                         cycles.append({"period": ret * eta, "rank_A": int(np.sum(sv > 1e-8 * sv.max())),
                                        "norm_A": float(np.linalg.norm(sv))})
                         continue
-                    # still moving: Newton's method from the end point names the equilibrium it is heading to,
-                    # which must be listed too (else it counts as unlisted)
-                    y, ok, _ = gauss_newton(k.f, k.jacobian, xi[None])
-                    j = model.locate(y[0], comps, rtol=1e-6) if ok[0] else None
-                    if ok[0] and j is None:
+                    w = np.searchsorted(moving, q)
+                    j = model.locate(target[w], comps, rtol=1e-6) if target_ok[w] else None
+                    if target_ok[w] and j is None:
                         outcomes.append("unlisted")
                         continue
                     outcomes.append("not converged")

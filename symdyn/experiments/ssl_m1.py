@@ -20,7 +20,7 @@ r₁), ``origin`` (‖a‖ ≤ origin_tol), else *elsewhere*, which is explained
 * ``map-unstable outer`` — the outer sphere exists and attracts the flow, but not the map at this η: the Jacobian
   of the discrete update at the sphere has a multiplier outside the unit circle (for small ρ the sphere is far out,
   r₂ ≈ |τ|/ρ, and the stiff direction's multiplier 1 + ημ passes −1);
-* ``periodic orbit`` — the trajectory comes back to its end point (:func:`symdyn.flows.first_return`);
+* ``periodic orbit`` — the trajectory comes back to its end point (:func:`symdyn.flows.periodic_returns`);
 * ``not converged`` — still moving after ``steps`` updates (slow passage, e.g. near Δ = 0 where the spheres merge).
 
 :func:`sensitivity` varies the knobs the paper does not state (α, n, initialisation distribution and scale, η) one
@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from .registry import ALPHA, ETA, Experiment, Option, write_json
-from ..flows import euler_map, first_return
+from ..flows import euler_map, periodic_returns
 from ..models.ssl_linear import LinearSSL, m1_radii
 
 __all__ = ["run", "sensitivity", "draw_trials", "PAPER", "LABELS", "ELSEWHERE"]
@@ -140,8 +140,7 @@ def _simulate(model, mth, d: dict, steps: int, eta: float, alpha: float, rtol: f
         others = rest[~unstable]
         if others.size:
             sub = model.discrete_step(mth, eta, alpha, lam=lam[others], sx_11=rho[others], syx_11=tau[others])
-            returns, _, ratio = first_return(sub, x[others], steps)
-            returns = np.where(np.abs(ratio - 1) <= 1e-2, returns, -1)  # a decaying spiral is no periodic orbit
+            returns = periodic_returns(sub, x[others], steps)
             why[others] = np.where(returns > 0, "periodic orbit", "not converged")
     return {"labels": labels, "why": why, "exists": exists, "norm_a": np.linalg.norm(A, axis=-1),
             "diverged": int(diverged.sum())}

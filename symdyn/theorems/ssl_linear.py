@@ -127,7 +127,7 @@ def _check_e1e2(inst):
               f"equilibria, {len(unlisted)} of them not listed" + (": " + "; ".join(unlisted[:3]) if unlisted else "")
               + ("; " + "; ".join(notes) if notes else ""))
     ok = worst < 1e-10 and not unlisted
-    evidence = "" if full else "no full-rank equilibrium (PD root of (E1)), none found by the search"
+    evidence = "" if full or not ok else "no full-rank equilibrium (PD root of (E1)), none found by the search"
     return CheckResult(ok, worst if not unlisted else np.inf, detail=detail, evidence=evidence)
 
 
