@@ -260,3 +260,14 @@ def test_derive_cli_writes_a_complete_document(tmp_path):
     assert "\\dot C" in tex and "Routh" in tex
     assert main(["derive", "transformer"]) == 2
     assert main(["derive", "oja-subspace", "--d", "3", "--h", "5", "--out", str(out)]) == 2   # h > d: named error
+
+
+def test_sensitivity_refuses_a_bad_horizon_and_unknown_knobs(capsys):
+    from symdyn.experiments.ssl_m1 import sensitivity
+
+    with pytest.raises(ValueError, match="horizon"):
+        sensitivity(horizon=-1.0, out=None)
+    with pytest.raises(ValueError, match="knobs"):
+        sensitivity(knobs={"temperature": [1.0]}, out=None)
+    assert main(["reproduce", "ssl-m1-sensitivity", "--horizon", "-1", "--no-progress", "--out", ""]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == ["symdyn: horizon: expected a positive finite time span, got -1.0"]

@@ -84,8 +84,8 @@ def gauss_newton(f, jac, X0, *, max_iter: int = 60, tol: float = 1e-10, rcond: f
             if finite.any():
                 step[finite] = np.einsum("pij,pj->pi", np.linalg.pinv(J[finite], rcond=rcond), F[finite])
             x = x - step
+            small = np.linalg.norm(step, axis=1) <= 1e-15 * (1 + np.linalg.norm(x, axis=1))
         X[idx] = x
-        small = np.linalg.norm(step, axis=1) <= 1e-15 * (1 + np.linalg.norm(x, axis=1))
         active[idx[~finite | small | (np.abs(x).max(axis=1) > 1e12)]] = False
     with np.errstate(all="ignore"):
         F, J = np.asarray(f(X)), np.asarray(jac(X))

@@ -226,6 +226,8 @@ def sensitivity(trials: int = 2000, horizon: float = 2000.0, seed: int = 0, knob
     s = 1): ``knobs`` {name: [values]} (default :data:`KNOBS`); the number of steps is horizon/η (the same time
     span for every η).  The same seed draws the parameters of every row (initialisations differ only where the
     knob changes them)."""
+    if not (np.isfinite(horizon) and horizon > 0):
+        raise ValueError(f"horizon: expected a positive finite time span, got {horizon!r}")
     knobs = KNOBS if knobs is None else knobs
     base = {"n": 2, "eta": 0.05, "alpha": 0.99, "init": "gaussian", "init_scale": 1.0}
     unknown = set(knobs) - set(base)
