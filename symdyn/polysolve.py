@@ -230,9 +230,13 @@ def homotopy_paths(eqs, unknowns) -> int:
     return int(np.prod([p.total_degree() for p in _as_polys(eqs, list(unknowns), "homotopy_paths")]))
 
 
-def _track(H, Hx, Ht, X, max_steps: int, h0: float = 0.01, hmax: float = 0.1, tol: float = 1e-8):
+def _track(H, Hx, Ht, X, max_steps: int, h0: float = 0.01, hmax: float = 0.1, tol: float = 1e-8,
+           predictor_tol: float | None = None):
     """Predictor (RK4 on dx/dt = −H_x⁻¹H_t) – corrector (3 Newton steps) tracking of all paths at once from t = 0
-    to t = 1, with per-path step control.  Returns (X, t, stalled): a path whose step fell below 1e-14 stalls."""
+    to t = 1, with per-path step control.  A step is accepted when the last correction is below ``tol`` (relative
+    to 1 + |x|) and, with ``predictor_tol``, the first correction (the predictor's error) is below
+    ``predictor_tol``·|x|: a predictor that lands far off its path may converge onto another path (path jumping),
+    so its step is halved instead.  Returns (X, t, stalled): a path whose step fell below 1e-14 stalls."""
     P = X.shape[0]
     t = np.zeros(P)
     h = np.full(P, h0)
@@ -255,8 +259,10 @@ def _track(H, Hx, Ht, X, max_steps: int, h0: float = 0.01, hmax: float = 0.1, to
             x1 = x0 + hh[:, None] / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
             t1 = t0 + hh
             ok = np.ones(idx.size, dtype=bool)
-            for _ in range(3):  # Newton corrector at fixed t1
+            for it in range(3):  # Newton corrector at fixed t1
                 dx = _safe_solve(Hx(x1, t1), H(x1, t1))
+                if it == 0 and predictor_tol is not None:
+                    ok &= np.linalg.norm(dx, axis=1) <= predictor_tol * np.linalg.norm(x1, axis=1) + tol
                 x1 = x1 - dx
                 ok &= np.isfinite(x1).all(axis=1)
             scale = 1.0 + np.linalg.norm(x1, axis=1)
@@ -404,41 +410,52 @@ def solve_homotopy(eqs, unknowns, *, seed: int = 0, max_steps: int = 20000, dive
 
 
 # ---- parameter homotopies and monodromy ----------------------------------------------------------------
-def track_parameters(F, Fx, Ft, X: np.ndarray, max_steps: int = 20000, hmax: float = 0.1, tol: float = 1e-8):
+def track_parameters(F, Fx, Ft, X: np.ndarray, max_steps: int = 20000, hmax: float = 0.1, tol: float = 1e-8,
+                     predictor_tol: float | None = None, return_t: bool = False):
     """Track solutions X (P, N) of F(x, t) = 0 from t = 0 to t = 1 (a parameter homotopy).
 
     F(X, t) (P, E), Fx(X, t) (P, E, N), Ft(X, t) (P, E): the system along the path, its x-Jacobian and its
     t-derivative, vectorised over the P paths (t has shape (P,)).  E ≥ N: a consistent overdetermined system is
-    tracked in the least-squares sense.  Returns (X, ok): the end points and which paths reached t = 1.
+    tracked in the least-squares sense.  ``predictor_tol`` bounds the predictor's relative error (guards against
+    path jumping; None: no bound).  Returns (X, ok): the end points and which paths reached t = 1; with
+    ``return_t`` (X, ok, t), t where each path stopped.
     """
-    X, t, stalled = _track(F, Fx, Ft, np.array(X, dtype=complex), max_steps, hmax=hmax, tol=tol)
-    return X, (t >= 1.0) & ~stalled & np.isfinite(X).all(axis=1)
+    X, t, stalled = _track(F, Fx, Ft, np.array(X, dtype=complex), max_steps, hmax=hmax, tol=tol,
+                           predictor_tol=predictor_tol)
+    ok = (t >= 1.0) & ~stalled & np.isfinite(X).all(axis=1)
+    return (X, ok, t) if return_t else (X, ok)
 
 
-def track_segment(F, Fx, Fp, X: np.ndarray, pa: np.ndarray, pb: np.ndarray, **kwargs):
+def track_segment(F, Fx, Fp, X: np.ndarray, pa: np.ndarray, pb: np.ndarray, *, linear: bool = True, **kwargs):
     """Track solutions X of F(x, pa) = 0 along the straight parameter path p(t) = pa + t(pb − pa) to t = 1
-    (:func:`track_parameters`).  F(X, P), Fx(X, P) and Fp(X, dP) as in :func:`monodromy_solve` (F linear in p
-    along the path, so ∂F/∂t = Fp(X, pb − pa)).  Returns (X, ok)."""
+    (:func:`track_parameters`).  F(X, P), Fx(X, P) as in :func:`monodromy_solve`; ∂F/∂t = Fp(X, pb − pa) for a
+    system linear in p (``linear=True``), else Fp(X, P, dP), the derivative at P in the direction dP.
+    Returns (X, ok)."""
+    def p_at(t):
+        return pa + t[:, None] * (pb - pa)
+
     def H(x, t):
-        return F(x, pa + t[:, None] * (pb - pa))
+        return F(x, p_at(t))
 
     def Hx(x, t):
-        return Fx(x, pa + t[:, None] * (pb - pa))
+        return Fx(x, p_at(t))
 
     def Ht(x, t):
-        return Fp(x, np.broadcast_to(pb - pa, (x.shape[0], pa.size)))
+        dp = np.broadcast_to(pb - pa, (x.shape[0], pa.size))
+        return Fp(x, dp) if linear else Fp(x, p_at(t), dp)
     return track_parameters(H, Hx, Ht, X, **kwargs)
 
 
 def monodromy_solve(F, Fx, Fp, x0: np.ndarray, p0: np.ndarray, *, seed: int = 0, stable_loops: int = 5,
-                    max_loops: int = 200, dedupe_tol: float = 1e-6):
-    """All isolated solutions of F(x, p0) = 0 (F linear in the parameters p) by monodromy from one solution x0.
+                    max_loops: int = 200, dedupe_tol: float = 1e-6, linear: bool = True):
+    """All isolated solutions of F(x, p0) = 0 by monodromy from one solution x0 (on x0's irreducible component).
 
     Loops p0 → p1 → p2 → p0 through random complex parameter points permute the solutions over the parameter
     space; every solution found is carried round the next loops, and new end points are added.  Stops after
     ``stable_loops`` consecutive loops found nothing new (Duff, Hill, Jensen, Lee, Leykin & Sommars 2019).
     F(X, P) (M, E), Fx(X, P) (M, E, N), Fp(X, dP) (M, E): the system, its x-Jacobian and its derivative in the
-    direction dP (the data part; parameter-free rows such as slices give 0), vectorised over M points.
+    direction dP (the data part; parameter-free rows such as slices give 0), vectorised over M points; for a system
+    not linear in p (``linear=False``) Fp(X, P, dP) is the derivative at P.
 
     Returns (solutions (K, N) complex, {"loops", "paths", "failed"}).
     """
@@ -452,7 +469,7 @@ def monodromy_solve(F, Fx, Fp, x0: np.ndarray, p0: np.ndarray, *, seed: int = 0,
         p1, p2 = ((rng.standard_normal(p0.size) + 1j * rng.standard_normal(p0.size)) * size for _ in range(2))
         X, ok = sols.copy(), np.ones(len(sols), dtype=bool)
         for pa, pb in ((p0, p1), (p1, p2), (p2, p0)):
-            Y, okk = track_segment(F, Fx, Fp, X[ok], pa, pb, hmax=0.02, tol=1e-10)
+            Y, okk = track_segment(F, Fx, Fp, X[ok], pa, pb, hmax=0.02, tol=1e-10, linear=linear)
             X[ok], ok[ok] = Y, okk
         paths += len(sols)
         failed += int((~ok).sum())
@@ -493,22 +510,30 @@ class CertifiedRoot:
         return np.array([complex(v) for v in self.x])
 
 
-class _MPSystem:
-    """F, DF and the derivative tensors DᵏF of a polynomial system, compiled for mpmath (built once)."""
+class MPSystem:
+    """F, DF and the derivative tensors DᵏF (k ≥ 2) of a square polynomial system, evaluated in mpmath.
 
-    def __init__(self, eqs, unknowns):
+    f(*x) -> [F_i], jac(*x) -> [[∂F_i/∂x_j]], tensors [(k, fn)] with fn(*x) -> the flat list of all k-th partials of
+    every equation (a constant list for k = degree).  :meth:`from_equations` builds them from SymPy expressions
+    once; a model with a closed form passes its own (no SymPy at certification time)."""
+
+    def __init__(self, f, jac, tensors: list, N: int):
+        self.f, self.jac, self.tensors, self.N = f, jac, list(tensors), N
+        self.degree = max([k for k, _ in self.tensors], default=1)
+
+    @classmethod
+    def from_equations(cls, eqs, unknowns) -> "MPSystem":
         unknowns = list(unknowns)
         polys = _as_polys(eqs, unknowns, "the α-test")
         exprs = [p.as_expr() for p in polys]
-        self.N = len(unknowns)
-        self.degree = max((p.total_degree() for p in polys), default=1)
-        self.f = sp.lambdify(unknowns, exprs, modules="mpmath")
-        jac = sp.Matrix(exprs).jacobian(unknowns)
-        self.jac = sp.lambdify(unknowns, jac.tolist(), modules="mpmath")
-        self.tensors = []  # (k, function returning the flat list of all k-th partials of every equation)
-        for k in range(2, self.degree + 1):
+        degree = max((p.total_degree() for p in polys), default=1)
+        f = sp.lambdify(unknowns, exprs, modules="mpmath")
+        jac = sp.lambdify(unknowns, sp.Matrix(exprs).jacobian(unknowns).tolist(), modules="mpmath")
+        tensors = []
+        for k in range(2, degree + 1):
             entries = [sp.diff(e, *combo) for e in exprs for combo in itertools.product(unknowns, repeat=k)]
-            self.tensors.append((k, sp.lambdify(unknowns, entries, modules="mpmath")))
+            tensors.append((k, sp.lambdify(unknowns, entries, modules="mpmath")))
+        return cls(f, jac, tensors, len(unknowns))
 
     def newton(self, x, steps: int):
         """At most ``steps`` Newton steps, stopping once a step is below the working precision."""
@@ -543,13 +568,15 @@ class _MPSystem:
         return beta, gamma, beta * gamma
 
 
-def certify_roots(eqs, unknowns, approximations, *, dps: int = 50, newton_steps: int = 12) -> list:
+def certify_roots(eqs, unknowns, approximations, *, dps: int = 50, newton_steps: int = 12,
+                  system: MPSystem | None = None) -> list:
     """Polish each approximate root with Newton's method at ``dps`` digits and certify it (α-test).
 
-    Returns a list of :class:`CertifiedRoot` (same order).  A root is certified real when the α-test also
-    passes at Re x in real arithmetic (the Newton sequence from a real point stays real).
+    ``system`` (an :class:`MPSystem`) replaces the SymPy equations ``eqs, unknowns`` (then ignored) when the model
+    has the system in closed form.  Returns a list of :class:`CertifiedRoot` (same order).  A root is certified
+    real when the α-test also passes at Re x in real arithmetic (the Newton sequence from a real point stays real).
     """
-    system = _MPSystem(eqs, unknowns)
+    system = system or MPSystem.from_equations(eqs, unknowns)
     out = []
     with mpmath.workdps(dps):
         for a in approximations:
@@ -584,7 +611,7 @@ def deflated_newton(eqs, unknowns, known: list, starts, *, dps: int = 50, max_it
     """Real roots not in ``known`` (CertifiedRoot list), by Newton's method in real arithmetic on the deflated
     system M(x)F(x), M(x) = Π_r (‖r‖²/‖x − r‖² + 1) over the known roots (scaled to each root's size) (Farrell, Birkisson & Funke 2015),
     from each real start; each result is polished and certified on the original system."""
-    system = _MPSystem(eqs, unknowns)
+    system = MPSystem.from_equations(eqs, unknowns)
     found: list = []
     with mpmath.workdps(dps):
         for s in starts:

@@ -17,9 +17,10 @@ import numpy as np
 import sympy as sp
 
 from ..matrix_calculus import exact_matrix as _exact, symbol_matrix
-from ..polysolve import certify_roots, deflated_newton, distinct_roots, solve_groebner, solve_homotopy
+from ..polysolve import PolySolution, certify_roots, deflated_newton, distinct_roots, solve_groebner, solve_homotopy
 
-__all__ = ["e1_sides", "e1_system", "e1_scaling", "e1_residual", "e2_predictor", "solve_e1", "LAM_MIN_RELATIVE"]
+__all__ = ["e1_sides", "e1_system", "e1_scaling", "e1_residual", "e2_predictor", "solve_e1", "pack_data", "split_data",
+           "LAM_MIN_RELATIVE"]
 
 LAM_MIN_RELATIVE = 1e-40  # normalised λ' below which (E1) is refused (inner roots below double precision)
 
@@ -75,6 +76,25 @@ def unvech(v, size: int, matrix=None):
     return M
 
 
+def split_data(p, m):
+    """The inverse of :func:`pack_data`, batched: p (P, m(m+1)/2 + m² + 1) -> Σx (P, m, m) symmetric, Σyx (P, m, m),
+    λ (P,)."""
+    P = p.shape[0]
+    iu = np.triu_indices(m)
+    k = len(iu[0])
+    Sx = np.zeros((P, m, m), dtype=p.dtype)
+    Sx[:, iu[0], iu[1]] = p[:, :k]
+    Sx[:, iu[1], iu[0]] = p[:, :k]
+    return Sx, p[:, k: k + m * m].reshape(P, m, m), p[:, -1]
+
+
+def pack_data(sigma_x, sigma_yx, lam) -> np.ndarray:
+    """The parameter vector p = (vech Σx, vec Σyx, λ) of (E1) and of the rank strata (R_r)."""
+    m = sigma_x.shape[0]
+    iu = np.triu_indices(m)
+    return np.concatenate([np.asarray(sigma_x)[iu], np.ravel(sigma_yx), [lam]])
+
+
 def e1_residual(sigma_x, sigma_yx, lam, S) -> float:
     """‖(ΣxS+λI)(SΣx+λI) − ΣyxᵀSΣyx‖_F / (‖(ΣxS+λI)‖² + ‖Σyx‖²‖S‖), relative."""
     S = np.asarray(S, dtype=float)
@@ -104,12 +124,32 @@ def solve_e1(sigma_x: np.ndarray, sigma_yx: np.ndarray, lam: float, method: str,
     eqs, unknowns, _ = e1_system(Sxn, Syxn, sp.Rational(sc["lam"]), m)
     digits = max(30, int(np.ceil(-2 * np.log10(min(sc["lam"], 1.0)))) + 30)
     notes = []
+    if method == "parameter":
+        from .ssl_e1_homotopy import parameter_roots
+
+        found = parameter_roots(sigma_x / sc["a"], sigma_yx / sc["b"], sc["lam"], seed, digits)
+        notes += found["notes"]
+        if found["defects"]:
+            fallback = 2 ** len(unknowns) <= max_paths
+            notes.append(f"parameter homotopy: {found['defects']}; " + (
+                "solved again by the total-degree homotopy" if fallback else
+                f"the total-degree homotopy ({2 ** len(unknowns)} paths) exceeds max_paths={max_paths}"))
+            warnings.warn(f"(E1): {notes[-1]}", RuntimeWarning, stacklevel=3)
+            if fallback:
+                method = "homotopy"
+        if method == "parameter":
+            sol = PolySolution(None, found["complex_count"], found["method"] + ", α-certified at %d digits" % digits,
+                               [], found["diverged"], [], 0)
+            hp = [[mpmath.re(v) for v in r.x] for r in found["real"]]
+            errs = [mpmath.mpf(2 * r.beta) + mpmath.mpf(10) ** (5 - digits) for r in found["real"]]
+            complete = "unchecked" if found["defects"] else "checked"
+            certified = complete == "checked"
     if method == "groebner":
         sol = solve_groebner(eqs, unknowns, seed=seed, digits=digits)
         hp = sol.real_hp
         errs = [mpmath.mpf(10) ** (5 - digits) * max(max(abs(v) for v in r), mpmath.mpf(1e-300)) for r in hp]
         complete, certified = "proven", True
-    else:
+    elif method == "homotopy":
         paths = 2 ** len(unknowns)
         if paths > max_paths:
             raise ValueError(f"m: (E1) at m = {m} is {len(unknowns)} quadrics in the entries of S: 2^{len(unknowns)} = "

@@ -470,9 +470,12 @@ class LinearSSL:
         """All real symmetric roots S of (E1), each certified, with its positive-definiteness decided.
 
         The data are first normalised exactly (:meth:`e1_scaling`), so the answer does not depend on the
-        scale of Σ and λ.  method: "groebner" (exact, certified real-root isolation; default for m ≤ 2) or
+        scale of Σ and λ.  method: "groebner" (exact, certified real-root isolation; default for m ≤ 2),
+        "parameter" (default for m = 3 … 5: a parameter homotopy from the shipped generic solutions of (E1), K = 24,
+        116, … paths instead of 2^{m(m+1)/2}, tracked twice with independent γ as the independent count, real roots
+        α-certified at high precision: :mod:`.ssl_e1_homotopy`; on any defect it falls back to "homotopy") or
         "homotopy" (total-degree homotopy, then every end point polished at high precision and certified by
-        Smale's α-test, duplicates of simple roots searched again by deflation; default for m ≥ 3).
+        Smale's α-test, duplicates of simple roots searched again by deflation).
 
         Positive-definiteness is decided at high precision, relative to each root's own size (an inner
         branch with S ~ λ² is not dropped next to an outer one with S ~ 1): λ_min(S) must exceed the
@@ -486,11 +489,14 @@ class LinearSSL:
         Results are cached per (method, seed).
         """
         self._require_numeric("e1_roots")
-        method = choice(method, "method", ("auto", "groebner", "homotopy"))
+        method = choice(method, "method", ("auto", "groebner", "homotopy", "parameter"))
         seed = seed_value(seed)
         max_paths = positive_int(max_paths, "max_paths")
         if method == "auto":
-            method = "groebner" if self.m <= 2 else "homotopy"
+            from .ssl_e1_homotopy import e1_start_count
+
+            method = ("groebner" if self.m <= 2 else "parameter" if e1_start_count(self.m) is not None
+                      else "homotopy")
         cache = self.__dict__.setdefault("_e1_cache", {})
         key = (method, seed, max_paths)
         if key not in cache:

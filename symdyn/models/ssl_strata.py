@@ -21,14 +21,14 @@ S = VVᵀ (real and PSD whichever point of the complex orbit the slice picked).
 from __future__ import annotations
 
 import functools
-import os
 import warnings
 
 import numpy as np
 import scipy.linalg
 
 from ..polysolve import monodromy_solve, track_segment
-from .ssl_e1 import e2_predictor, unvech
+from .ssl_e1 import e2_predictor, pack_data, split_data as _data, unvech
+from .start_systems import known_count, load_or_compute
 
 __all__ = ["stratum_residuals", "stratum_start", "stratum_count", "rank_stratum", "pack_data"]
 
@@ -36,24 +36,6 @@ __all__ = ["stratum_residuals", "stratum_start", "stratum_count", "rank_stratum"
 def _unpack(X, m, r):
     P = X.shape[0]
     return X[:, : m * r].reshape(P, m, r), X[:, m * r:].reshape(P, r, r)
-
-
-def _data(p, m):
-    """p (P, m(m+1)/2 + m² + 1) -> Σx (P, m, m) symmetric, Σyx (P, m, m), λ (P,)."""
-    P = p.shape[0]
-    iu = np.triu_indices(m)
-    k = len(iu[0])
-    Sx = np.zeros((P, m, m), dtype=p.dtype)
-    Sx[:, iu[0], iu[1]] = p[:, :k]
-    Sx[:, iu[1], iu[0]] = p[:, :k]
-    return Sx, p[:, k: k + m * m].reshape(P, m, m), p[:, -1]
-
-
-def pack_data(sigma_x, sigma_yx, lam) -> np.ndarray:
-    """The parameter vector p = (vech Σx, vec Σyx, λ) of (R_r)."""
-    m = sigma_x.shape[0]
-    iu = np.triu_indices(m)
-    return np.concatenate([np.asarray(sigma_x)[iu], np.ravel(sigma_yx), [lam]])
 
 
 class _System:
@@ -134,52 +116,29 @@ def _system(m: int, r: int, seed: int) -> _System:
     return _System(m, r, seed)
 
 
-_SHIPPED = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "strata")
-
-
-def _cache_paths(m: int, r: int, seed: int) -> list:
-    name = f"m{m}_r{r}_s{seed}.npz"
-    user = os.path.join(os.environ.get("SYMDYN_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "symdyn")),
-                        "strata", name)
-    return [os.path.join(_SHIPPED, name), user]
+def _name(m: int, r: int, seed: int) -> str:
+    return f"m{m}_r{r}_s{seed}"
 
 
 def stratum_count(m: int, r: int, seed: int = 0) -> int | None:
     """The generic number of solutions of the sliced (R_r) if its start system is known (shipped or cached),
     else None (computing it is the expensive step)."""
-    for path in _cache_paths(m, r, seed):
-        if os.path.exists(path):
-            return int(np.load(path)["sols"].shape[0])
-    return None
+    return known_count(_name(m, r, seed))
 
 
 @functools.lru_cache(maxsize=None)
 def stratum_start(m: int, r: int, seed: int = 0) -> tuple:
     """The solutions of (R_r) for one random complex parameter point p₀ (found by monodromy; cached per shape).
 
-    Returns (p₀, solutions (K, N) complex, info {"loops", "paths", "failed", "count"}).  The count K is the number
-    of isolated solutions of the sliced (R_r) for generic data: an invariant of (m, r) (and of the slice).
-    Start systems are read from the package's data (``symdyn/data/strata``, made by ``make strata``) or the user
-    cache (``$SYMDYN_CACHE``, default ``~/.cache/symdyn``) after checking every residual; otherwise computed and
-    written to the user cache."""
+    Returns (p₀, solutions (K, N) complex, info {"loops", "paths", "failed", "count", "source"}).  The count K is
+    the number of isolated solutions of the sliced (R_r) for generic data: an invariant of (m, r) (and of the
+    slice).  Start systems are read from the package's data (``symdyn/data/strata``, made by ``make strata``) or
+    the user cache (:mod:`.start_systems`) after checking every residual; otherwise computed and cached."""
     sysm = _system(m, r, seed)
-    for path in _cache_paths(m, r, seed):
-        if os.path.exists(path):
-            data = np.load(path)
-            p0, sols = data["p0"], data["sols"]
-            res = np.abs(sysm.F(sols, np.broadcast_to(p0, (len(sols), p0.size)))).max() if len(sols) else 0.0
-            if res <= 1e-8 * max(1.0, np.abs(sols).max()) ** 3:
-                return p0, sols, {"loops": int(data["loops"]), "paths": int(data["paths"]),
-                                  "failed": int(data["failed"]), "count": len(sols), "source": path}
-            warnings.warn(f"start system {path} fails its residual check ({res:.2g}); recomputing", RuntimeWarning)
-    p0, sols, info = _compute_start(m, r, seed)
-    user = _cache_paths(m, r, seed)[1]
-    try:
-        os.makedirs(os.path.dirname(user), exist_ok=True)
-        np.savez(user, p0=p0, sols=sols, loops=info["loops"], paths=info["paths"], failed=info["failed"])
-    except OSError:
-        pass
-    return p0, sols, info
+
+    def residual(sols, p0):
+        return np.abs(sysm.F(sols, np.broadcast_to(p0, (len(sols), p0.size)))).max() / max(1.0, np.abs(sols).max()) ** 3
+    return load_or_compute(_name(m, r, seed), residual, lambda: _compute_start(m, r, seed))
 
 
 def _compute_start(m: int, r: int, seed: int) -> tuple:
@@ -242,13 +201,16 @@ def rank_stratum(sigma_x, sigma_yx, lam, r: int, seed: int = 0, rel_tol: float =
     p1 = pack_data(sigma_x, sigma_yx, lam).astype(complex)
     X = np.full(starts.shape, np.nan, dtype=complex)
     ok = np.zeros(len(starts), dtype=bool)
-    for attempt in range(3):  # paths that fail are tracked again with another γ (and smaller steps)
-        gamma = np.exp(2j * np.pi * rng.uniform())
+    # paths that fail are tracked again along the same path with smaller steps.  Never with another γ: the end
+    # point a start reaches depends on γ (paths of two γ differ by a monodromy permutation), so a path retried with
+    # another γ may land on a root already reached and leave one unreached while every path "succeeds"
+    gamma = np.exp(2j * np.pi * rng.uniform())
+    for attempt in range(3):
         todo = np.flatnonzero(~ok)
         if not todo.size:
             break
         Y, okk = track_segment(sysm.F, sysm.Fx, sysm.Fp, starts[todo].copy(), gamma * p0, p1,
-                               hmax=0.1 / (1 + 2 * attempt))
+                               hmax=0.1 / 4 ** attempt, max_steps=20000 * (1 + attempt))
         X[todo], ok[todo] = Y, okk
     # a path that stalls far out (|x| > 1e4 × the largest finite end point) is on its way to a solution at
     # infinity of the data's system (it has fewer finite solutions than the generic count): not a failure.  A

@@ -1,0 +1,389 @@
+"""(E1) by a parameter homotopy from its generic solutions (``ssl_linear.md`` §6.1): m = 3 … 5 in seconds.
+
+    (E1)  E(S; p) = (Σx S + λI)(S Σx + λI) − Σyxᵀ S Σyx = 0,     x = vech S  (N = m(m+1)/2 unknowns)
+
+with the data p = (vech Σx, vec Σyx, λ) (:func:`.ssl_e1.pack_data`).  For generic complex p (E1) has K isolated
+solutions, far fewer than the 2^N total-degree paths (K = 28 of 64 at m = 3, 116 of 1024 at m = 4).  They are
+found once for one random complex p₀ by monodromy and checked against an independent total-degree homotopy
+(:func:`e1_start`, shipped in ``symdyn/data/strata``).  E is homogeneous of degree 2 in p, so γp₀ has the same
+solutions, and the K paths of p(t) = (1 − t)γp₀ + t p reach every isolated solution at the data (Morgan & Sommese
+1989; a random γ keeps the path off the discriminant with probability one).  :func:`parameter_roots` tracks them
+twice, with two independent γ, and accepts the answer when both give the same set of distinct finite end points
+(the second homotopy is the independent count of the issue's "checked").
+
+Certification: every distinct end point is Newton-polished and α-tested in double precision (‖D²E‖ is constant,
+E being quadratic); one that is not clearly non-real (‖Im x‖ > 10·2β with α < α₀/10) is polished and α-certified
+at high precision in mpmath from the closed form below (no SymPy), and certified real when the α-test passes at
+Re x in real arithmetic (:func:`symdyn.polysolve.certify_roots`).
+"""
+from __future__ import annotations
+
+import functools
+
+import mpmath
+import numpy as np
+
+from ..polysolve import ALPHA0, MPSystem, certify_roots, monodromy_solve, solve_homotopy, track_segment
+from .ssl_e1 import pack_data, split_data, unvech
+from .start_systems import known_count, load_or_compute
+
+__all__ = ["E1System", "e1_start", "e1_start_count", "parameter_roots"]
+
+PREDICTOR_TOL = 1e-3  # retries bound the predictor's relative error (path jumping)
+
+
+class E1System:
+    """(E1) as the square system vech E(S; p) = 0 in x = vech S, batched over P points in NumPy (no SymPy).
+
+    F(X, p) (P, N); Fx(X, p) (P, N, N): ∂E/∂s_k = Σx B_k L + (Σx B_k L)ᵀ − Σyxᵀ B_k Σyx with L = SΣx + λI and B_k
+    the symmetric basis matrix of s_k; Fp(X, p, dp) (P, N): the derivative in the data direction dp,
+    dE = dLᵀL + LᵀdL − dΣyxᵀSΣyx − ΣyxᵀS dΣyx with dL = S dΣx + dλ I.  Transposes, never conjugates: the data
+    are complex along the homotopy and E stays complex symmetric.  With ``x0`` (P,) the same for the homogenised
+    E_h(S, x₀) = LᵀL − x₀ΣyxᵀSΣyx, L = SΣx + x₀λI (degree 2 in (x₀, S); E_h(S, 1) = E), tracked in projective
+    space by :class:`ProjectiveChart`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sysm = E1System(2)
+    >>> p = pack_data(np.eye(2), np.eye(2), 0.0)[None]
+    >>> float(np.abs(sysm.F(np.array([[1.0, 0.0, 1.0]]), p)).max())  # S = I solves S² = S when λ = 0
+    0.0
+    """
+
+    def __init__(self, m: int):
+        self.m = m
+        self.iu = np.triu_indices(m)
+        self.N = len(self.iu[0])
+        self.basis = np.zeros((self.N, m, m))
+        for k, (i, j) in enumerate(zip(*self.iu)):
+            self.basis[k, i, j] = self.basis[k, j, i] = 1.0
+
+    def matrices(self, X) -> np.ndarray:
+        """S (P, m, m) from x = vech S (P, N)."""
+        return np.einsum("pk,kab->pab", X, self.basis)
+
+    def _parts(self, X, p, x0):
+        S = self.matrices(X)
+        Sx, Syx, lam = split_data(p, self.m)
+        x0 = np.ones(len(X)) if x0 is None else x0
+        return S, Sx, Syx, S @ Sx + (x0 * lam)[:, None, None] * np.eye(self.m), x0[:, None, None]
+
+    def F(self, X, p, x0=None):
+        S, Sx, Syx, L, h = self._parts(X, p, x0)
+        E = np.swapaxes(L, 1, 2) @ L - h * (np.swapaxes(Syx, 1, 2) @ S @ Syx)
+        return E[:, self.iu[0], self.iu[1]]
+
+    def _sandwich(self, P, Q):
+        """(P B_k Q)_ad for every k, (n, N, m, m): B_k = w_k(e_i e_jᵀ + e_j e_iᵀ) (w = ½ on the diagonal), so
+        P B_k Q = w_k (P[:, i] ⊗ Q[j, :] + P[:, j] ⊗ Q[i, :]) — outer products, no m×m×m contraction."""
+        I, J = self.iu
+        w = np.where(I == J, 0.5, 1.0)[None, :, None, None]
+        return w * (np.einsum("pak,pkd->pkad", P[:, :, I], Q[:, J, :])
+                    + np.einsum("pak,pkd->pkad", P[:, :, J], Q[:, I, :]))
+
+    def Fx(self, X, p, x0=None):
+        S, Sx, Syx, L, h = self._parts(X, p, x0)
+        T = self._sandwich(Sx, L)
+        D = T + np.swapaxes(T, 2, 3) - h[:, None] * self._sandwich(np.swapaxes(Syx, 1, 2), Syx)
+        return np.swapaxes(D[:, :, self.iu[0], self.iu[1]], 1, 2)
+
+    def Fx0(self, X, p, x0):
+        """∂/∂x₀ of the homogenised E (below): λ(L + Lᵀ) − ΣyxᵀSΣyx, (P, N)."""
+        S, Sx, Syx, L, h = self._parts(X, p, x0)
+        lam = split_data(p, self.m)[2][:, None, None]
+        D = lam * (L + np.swapaxes(L, 1, 2)) - np.swapaxes(Syx, 1, 2) @ S @ Syx
+        return D[:, self.iu[0], self.iu[1]]
+
+    def Fp(self, X, p, dp, x0=None):
+        S, Sx, Syx, L, h = self._parts(X, p, x0)
+        dSx, dSyx, dlam = split_data(dp, self.m)
+        dL = S @ dSx + (h[:, 0, 0] * dlam)[:, None, None] * np.eye(self.m)
+        dE = (np.swapaxes(dL, 1, 2) @ L + np.swapaxes(L, 1, 2) @ dL
+              - h * (np.swapaxes(dSyx, 1, 2) @ S @ Syx + np.swapaxes(Syx, 1, 2) @ S @ dSyx))
+        return dE[:, self.iu[0], self.iu[1]]
+
+    def hessian_norm(self, sigma_x) -> float:
+        """An upper bound of the Frobenius norm of the constant tensor D²E (all ordered pairs (k, l)):
+        ∂²E/∂s_k∂s_l = Σx (B_k B_l + B_l B_k) Σx (computed in double precision, rounded up by 1e-12)."""
+        Bsx = np.einsum("kab,bc->kac", self.basis, sigma_x)
+        T = np.einsum("ab,kbc,lcd->klad", sigma_x, self.basis, Bsx)
+        T = T + np.swapaxes(T, 0, 1)
+        return float(np.linalg.norm(T[:, :, self.iu[0], self.iu[1]])) * (1 + 1e-12)
+
+    def mp_system(self, sigma_x, sigma_yx, lam) -> MPSystem:
+        """The same system for mpmath (for :func:`symdyn.polysolve.certify_roots`), at the real data given
+        (exactly representable floats: the normalised data of :func:`.ssl_e1.e1_scaling`)."""
+        m, iu = self.m, self.iu
+        Sx, Syx = mpmath.matrix(sigma_x.tolist()), mpmath.matrix(sigma_yx.tolist())
+        B = [mpmath.matrix(b.tolist()) for b in self.basis]
+        hess = self.hessian_norm(sigma_x)
+
+        def parts(x):
+            S = unvech(list(x), m)
+            return S, S * Sx + mpmath.mpf(lam) * mpmath.eye(m)
+
+        def f(*x):
+            S, L = parts(x)
+            E = L.T * L - Syx.T * S * Syx
+            return [E[i, j] for i, j in zip(*iu)]
+
+        def jac(*x):
+            S, L = parts(x)
+            cols = []
+            for Bk in B:
+                D = Sx * Bk * L
+                D = D + D.T - Syx.T * Bk * Syx
+                cols.append([D[i, j] for i, j in zip(*iu)])
+            return [[cols[k][i] for k in range(self.N)] for i in range(self.N)]
+
+        def tensor(*x):  # only its Frobenius norm is used (γ bound): one entry carrying it
+            return [mpmath.mpf(hess)]
+        return MPSystem(f, jac, [(2, tensor)], self.N)
+
+
+class ProjectiveChart:
+    """(E1) homogenised, on the random affine chart c·(x₀, x) = 1 of projective space: unknowns y = (x₀, x).
+
+    A root of (E1) is y ∝ (1, x); a path that would go to infinity in x stays bounded and ends with x₀ = 0.
+    Affine tracking loses those paths (they stall at |x| ~ 10³ short of t = 1) and with them the count; large
+    finite roots (|x| ≫ 1) are ordinary points here."""
+
+    def __init__(self, sysm: E1System, seed: int = 0):
+        rng = np.random.default_rng(40_000 + sysm.m + seed)
+        self.sysm = sysm
+        self.c = (rng.standard_normal(sysm.N + 1) + 1j * rng.standard_normal(sysm.N + 1)) / np.sqrt(2 * (sysm.N + 1))
+
+    def lift(self, X) -> np.ndarray:
+        Y = np.concatenate([np.ones((len(X), 1)), X], axis=1)
+        return Y / (Y @ self.c)[:, None]
+
+    def F(self, Y, p):
+        return np.concatenate([self.sysm.F(Y[:, 1:], p, Y[:, 0]), (Y @ self.c - 1.0)[:, None]], axis=1)
+
+    def Fx(self, Y, p):
+        X, x0 = Y[:, 1:], Y[:, 0]
+        J = np.concatenate([self.sysm.Fx0(X, p, x0)[..., None], self.sysm.Fx(X, p, x0)], axis=2)
+        return np.concatenate([J, np.broadcast_to(self.c, (len(Y), 1, len(self.c)))], axis=1)
+
+    def Fp(self, Y, p, dp):
+        return np.concatenate([self.sysm.Fp(Y[:, 1:], p, dp, Y[:, 0]), np.zeros((len(Y), 1))], axis=1)
+
+
+@functools.lru_cache(maxsize=None)
+def _system(m: int) -> E1System:
+    return E1System(m)
+
+
+def _name(m: int, seed: int) -> str:
+    return f"m{m}_e1_s{seed}"
+
+
+def e1_start_count(m: int, seed: int = 0) -> int | None:
+    """The generic number of solutions of (E1) at size m if its start system is shipped or cached, else None."""
+    return known_count(_name(m, seed))
+
+
+@functools.lru_cache(maxsize=None)
+def e1_start(m: int, seed: int = 0, check: bool = True) -> tuple:
+    """The solutions of (E1) at one random complex data point p₀: (p₀, solutions (K, N), info).
+
+    Found by monodromy from one constructed solution: for random complex R, Σx (symmetric) and λ, S₀ = RᵀR and
+    Σyx = R⁻¹L (L = S₀Σx + λI) give E(S₀) = LᵀL − LᵀR⁻ᵀRᵀRR⁻¹L = 0.  With ``check`` (the default when computing) an
+    independent total-degree homotopy at p₀ counts the finite solutions again: info["count_check"] (must equal K,
+    else a warning).  Shipped for m = 3, 4, 5 (``make strata``), else computed and cached (minutes at m = 5)."""
+    sysm = _system(m)
+
+    def residual(sols, p0):
+        return np.abs(sysm.F(sols, np.broadcast_to(p0, (len(sols), p0.size)))).max() / max(1.0, np.abs(sols).max()) ** 2
+    return load_or_compute(_name(m, seed), residual, lambda: _compute_start(m, seed, check))
+
+
+def _compute_start(m: int, seed: int, check: bool) -> tuple:
+    import warnings
+
+    import sympy as sp
+
+    from .ssl_e1 import e1_system
+
+    sysm = _system(m)
+    rng = np.random.default_rng(30_000 + m + seed)
+
+    def crandn(*shape):
+        return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / np.sqrt(2)
+    R, Sx, lam = crandn(m, m), crandn(m, m), complex(crandn(1)[0])
+    Sx = (Sx + Sx.T) / 2
+    S0 = R.T @ R
+    Syx = np.linalg.solve(R, S0 @ Sx + lam * np.eye(m))
+    p0 = pack_data(Sx, Syx, lam)
+    sols, info = monodromy_solve(sysm.F, sysm.Fx, sysm.Fp, S0[sysm.iu], p0, seed=seed, stable_loops=6, linear=False)
+    if check:  # the independent count: a total-degree homotopy at p₀ (SymPy builds it once; offline)
+        eqs, unknowns, _ = e1_system(sp.Matrix(Sx), sp.Matrix(Syx), sp.nsimplify(0) + lam, m)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            td = solve_homotopy(eqs, unknowns, seed=seed, max_paths=2 ** sysm.N)
+        info["count_check"] = int(td.complex_count)
+        info["count_check_failed"] = int(td.failed)
+        if td.complex_count != len(sols):
+            warnings.warn(f"(E1) start system m = {m}: monodromy found {len(sols)} solutions, the total-degree "
+                          f"homotopy {td.complex_count} ({td.failed} failed paths)", RuntimeWarning)
+    return p0, sols, info
+
+
+def _polish_and_alpha(sysm, X, p1, hess) -> tuple:
+    """Complex Newton polish (double precision) and the double-precision α-test: (X, β, γ bound, α)."""
+    P = np.broadcast_to(p1, (len(X), p1.size))
+    with np.errstate(all="ignore"):
+        for _ in range(4):
+            X = X - np.linalg.solve(sysm.Fx(X, P), sysm.F(X, P)[..., None])[..., 0]
+        J = sysm.Fx(X, P)
+        Jinv = np.linalg.inv(J)
+        beta = np.linalg.norm(np.einsum("pij,pj->pi", Jinv, sysm.F(X, P)), axis=1)
+        gamma = np.linalg.norm(Jinv, axis=(1, 2)) * hess / 2
+    return X, beta, gamma, beta * gamma
+
+
+def _distinct(X, beta) -> tuple:
+    """(indices of distinct end points, indices of the others): two end points are one root when they lie within
+    max(2(β₁ + β₂), 1e-8·size) of each other."""
+    keep: list = []
+    dup: list = []
+    for i in range(len(X)):
+        tol = lambda j: max(2 * (beta[i] + beta[j]), 1e-8 * max(1.0, np.linalg.norm(X[i])))  # noqa: E731
+        (dup if any(np.linalg.norm(X[i] - X[j]) <= tol(j) for j in keep) else keep).append(i)
+    return keep, dup
+
+
+def _run(sysm, starts, p0, p1, rng, hess, bound) -> dict:
+    """One parameter homotopy γp₀ → p₁ of all start solutions, in projective space (:class:`ProjectiveChart`).
+    Paths that fail, and paths whose end point coincides with another's (a path jumped), are tracked again along
+    the same path with smaller steps and a bound on the predictor's error (up to 3 times).  End points with
+    |x₀| ≤ 1e-10·|y| (reached), or stalled late and far out (see below), are at infinity.  Returns the distinct polished finite end points with their β and α, and the counts of failed
+    paths, paths at infinity and paths still ending on an already-reached root."""
+    K = len(starts)
+    chart = ProjectiveChart(sysm)
+    Y0 = chart.lift(starts)
+    Y = np.full(Y0.shape, np.nan, dtype=complex)
+    ok = np.zeros(K, dtype=bool)
+    X = np.full(starts.shape, np.nan, dtype=complex)
+    beta = np.full(K, np.inf)
+    alpha = np.full(K, np.inf)
+    t_end = np.zeros(K)
+    todo = np.arange(K)
+    # one γ for every path and every retry: the end point a start reaches depends on γ (the paths of two γ
+    # differ by a monodromy permutation), so a path tracked again with another γ could land on a root already
+    # reached and leave one unreached
+    gamma = np.exp(2j * np.pi * rng.uniform())
+
+    def at_infinity():
+        # a stalled path is on its way to infinity when it stopped late (t ≥ 0.9) with |x₀| ≤ 1e-3·|y| and |S|
+        # beyond ten times the bound on every PSD root (:func:`psd_root_bound`): roots at infinity are singular,
+        # so the tracker stalls short of them
+        with np.errstate(all="ignore"):
+            r = np.where(np.isfinite(Y).all(axis=1), np.abs(Y[:, 0]) / np.linalg.norm(Y, axis=1), np.inf)
+            far = np.linalg.norm(Y[:, 1:] / Y[:, :1], axis=1) > 10 * bound
+        return (ok & (r <= 1e-10)) | (~ok & (t_end >= 0.9) & (r <= 1e-3) & far)
+
+    for attempt in range(4):
+        W, okk, tt = track_segment(chart.F, chart.Fx, chart.Fp, Y0[todo].copy(), gamma * p0, p1,
+                                   hmax=0.1 / 4 ** attempt, linear=False, max_steps=20000 * (1 + attempt),
+                                   predictor_tol=PREDICTOR_TOL if attempt else None, return_t=True)
+        Y[todo], ok[todo], t_end[todo] = W, okk, tt
+        infinite = at_infinity()
+        idx = np.flatnonzero(ok & ~infinite)
+        X[idx], beta[idx], _, alpha[idx] = _polish_and_alpha(sysm, Y[idx, 1:] / Y[idx, :1], p1, hess)
+        keep, dup = _distinct(X[idx], beta[idx])
+        collided = set(int(i) for i in idx[dup])
+        for j in dup:  # the path it collided with is suspect too
+            near = np.linalg.norm(X[idx[keep]] - X[idx[j]], axis=1)
+            collided.add(int(idx[keep][int(np.argmin(near))]))
+        todo = np.array(sorted(set(np.flatnonzero(~ok & ~infinite)) | collided), dtype=int)
+        if not todo.size or len(_conjugate_closure(X[idx[keep]], beta[idx[keep]], alpha[idx[keep]])[0]) == K:
+            break
+    infinite = at_infinity()
+    finite = ok & ~infinite
+    idx = np.flatnonzero(finite)
+    keep, dup = _distinct(X[idx], beta[idx])
+    Xc, bc, ac = _conjugate_closure(X[idx[keep]], beta[idx[keep]], alpha[idx[keep]])
+    return {"X": Xc, "beta": bc, "alpha": ac, "surplus": len(dup), "failed": int((~ok & ~infinite).sum()),
+            "infinite": int(infinite.sum())}
+
+
+def _conjugate_closure(X, beta, alpha) -> tuple:
+    """The end points with the complex conjugates of the non-real ones added (the data are real, so the roots come
+    in conjugate pairs, with the same β and α): paths that jumped onto a root's conjugate lose nothing."""
+    add = [i for i, x in enumerate(X) if np.linalg.norm(x.imag) > 2 * beta[i]
+           and np.min(np.linalg.norm(X - x.conj(), axis=1)) > max(2 * (beta[i] + beta.max()), 1e-8 * max(1.0, np.linalg.norm(x)))]
+    return (np.concatenate([X, X[add].conj()]), np.concatenate([beta, beta[add]]),
+            np.concatenate([alpha, alpha[add]]))
+
+
+def psd_root_bound(sigma_x, sigma_yx, lam) -> float:
+    """An upper bound of ‖S‖_F over the real PSD roots S of (E1).
+
+    With L = SΣx + λI, (E1) says ‖L‖_F² = tr(ΣyxᵀSΣyx) ≤ ‖Σyx‖₂² tr S ≤ ‖Σyx‖₂² √m ‖S‖_F (S ⪰ 0), and
+    ‖L‖_F ≥ σ ‖S‖_F − λ√m with σ = λ_min(Σx) > 0.  So u = ‖S‖_F satisfies (σu − λ√m)² ≤ c u, c = ‖Σyx‖₂²√m,
+    whence u ≤ (2σλ√m + c + √(c² + 4σλ√m c)) / (2σ²)."""
+    m = sigma_x.shape[0]
+    s = float(np.linalg.eigvalsh(sigma_x)[0])
+    c = float(np.linalg.norm(sigma_yx, 2)) ** 2 * np.sqrt(m)
+    a = lam * np.sqrt(m)
+    return (2 * s * a + c + np.sqrt(c * c + 4 * s * a * c)) / (2 * s * s)
+
+
+def parameter_roots(sigma_x, sigma_yx, lam, seed: int, digits: int) -> dict:
+    """All real roots of (E1) for real data (normalised: exactly representable), by two parameter homotopies.
+
+    Completeness: the distinct end points (closed under conjugation) are complete ("checked") when they are all
+    K generic solutions (there are at most K isolated ones).  Otherwise a second homotopy with an independent γ
+    runs, the union of both is the answer, and it is complete for the equilibria when one homotopy has no failed
+    path (every path ended at a root, or stalled far out: beyond 10× :func:`psd_root_bound`) and the other found
+    no root inside the ball ‖S‖_F ≤ 10·bound (where every PSD root lies) that this one missed.  Returns {"real":
+    [CertifiedRoot], "complex_count", "diverged" (roots not reached), "defects" ('' when complete and every end
+    point is certified), "notes", "method", "count" (K)}.
+    """
+    m = sigma_x.shape[0]
+    p0, starts, info = e1_start(m)
+    sysm = _system(m)
+    K = info["count"]
+    p1 = pack_data(sigma_x, sigma_yx, lam).astype(complex)
+    hess = sysm.hessian_norm(sigma_x)
+    bound = psd_root_bound(sigma_x, sigma_yx, lam)
+    rng = np.random.default_rng(seed)
+    a = _run(sysm, starts, p0, p1, rng, hess, bound)
+    # all K found: there are no more (K is the generic count, checked by a total-degree homotopy when the start
+    # system was made); otherwise the second homotopy is the independent check
+    b = a if len(a["X"]) == K else _run(sysm, starts, p0, p1, rng, hess, bound)
+    X, beta, alpha = a["X"], a["beta"], a["alpha"]
+
+    def unmatched(P, Q, bq):
+        return [i for i, x in enumerate(P) if not len(Q) or np.min(np.linalg.norm(Q - x, axis=1)) > max(
+            1e-8 * max(1.0, np.linalg.norm(x)), 2 * bq.max())]
+    new = unmatched(b["X"], X, beta + b["beta"].max() if len(b["X"]) else beta)
+    X, beta, alpha = (np.concatenate([v, b[k][new]]) for v, k in ((X, "X"), (beta, "beta"), (alpha, "alpha")))
+    # the roots that can be equilibria lie in the ball ‖S‖_F ≤ bound: a homotopy with no failed path must have
+    # found every root of the union there (the other homotopy is the independent check)
+    inside = X[np.linalg.norm(sysm.matrices(X), axis=(1, 2)) <= 10 * bound]
+    agree = any(not r["failed"] and not unmatched(inside, r["X"], np.full(1, 1e-300) + r["beta"].max())
+                for r in (a, b))
+    nonreal = (alpha < ALPHA0 / 10) & (np.linalg.norm(X.imag, axis=1) > 20 * beta)
+    mp = sysm.mp_system(sigma_x, sigma_yx, lam)
+    checked = certify_roots(None, None, [X[i] for i in np.flatnonzero(~nonreal)], dps=digits, system=mp)
+    real = [r for r in checked if r.certified and r.real]
+    uncertified = sum(not r.certified for r in checked)
+    defects, notes = [], []
+    if len(X) < K:
+        if agree:
+            notes.append(f"{K - len(X)} of the {K} generic roots not reached: their paths stalled beyond 10× the "
+                         f"bound ‖S‖_F ≤ {bound:.3g} on PSD roots (roots at or near infinity); a homotopy with every "
+                         "path accounted for found every root inside it that the other (independent γ) found")
+        else:
+            defects.append(f"no homotopy accounted for every path and found every root with ‖S‖_F ≤ 10×{bound:.3g}: "
+                           f"{a['failed']} and {b['failed']} failed path(s); {len(a['X'])} and {len(b['X'])} roots, "
+                           f"{len(X)} together, of {K}")
+    if uncertified:
+        defects.append(f"{uncertified} end point(s) failed the high-precision α-test")
+    return {"real": real, "complex_count": len(X), "diverged": K - len(X), "defects": "; ".join(defects),
+            "count": K, "notes": notes,
+            "method": f"parameter homotopy from the {K} generic solutions of (E1) (monodromy, checked by a "
+                      "total-degree count), " + ("all K reached" if a is b else "tracked twice with independent γ")}

@@ -1,0 +1,68 @@
+"""Start systems of parameter homotopies: all solutions of a parametrised polynomial system at one random complex
+parameter point p₀, computed once per shape and then read from disk.
+
+A parametrised system F(x; p) = 0 has, for generic p, the same number K of isolated solutions; carrying the K
+solutions at p₀ along a path p(t) from p₀ to the data reaches every isolated solution at the data (the
+parameter-homotopy theorem of Morgan & Sommese 1989).  The solutions at p₀ (found by monodromy) are stored as
+``<name>.npz`` with the arrays ``p0``, ``sols`` and integer bookkeeping (``loops``, ``paths``, ``failed``,
+``count_check``...), shipped in ``symdyn/data/strata`` (``make strata``) or written to the user cache
+(``$SYMDYN_CACHE/strata``, default ``~/.cache/symdyn/strata``).  Every load checks the residuals first.
+
+Example
+-------
+>>> from symdyn.models.start_systems import known_count
+>>> known_count("m3_r1_s0")
+12
+"""
+from __future__ import annotations
+
+import os
+import warnings
+from typing import Callable
+
+import numpy as np
+
+__all__ = ["SHIPPED", "cache_paths", "known_count", "load_or_compute"]
+
+SHIPPED = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "strata")
+
+
+def cache_paths(name: str) -> list:
+    """[shipped file, user-cache file] of the start system ``name``."""
+    user = os.path.join(os.environ.get("SYMDYN_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "symdyn")),
+                        "strata")
+    return [os.path.join(SHIPPED, name + ".npz"), os.path.join(user, name + ".npz")]
+
+
+def known_count(name: str) -> int | None:
+    """The generic solution count K of the start system ``name`` if it is on disk (shipped or cached), else None
+    (computing it is the expensive step)."""
+    for path in cache_paths(name):
+        if os.path.exists(path):
+            return int(np.load(path)["sols"].shape[0])
+    return None
+
+
+def load_or_compute(name: str, residual: Callable, compute: Callable) -> tuple:
+    """(p₀, solutions (K, N) complex, info) of the start system ``name``.
+
+    ``residual(sols, p0)`` is the largest relative residual of the stored solutions (a file must pass
+    ``residual ≤ 1e-8``, else it is recomputed with a warning); ``compute()`` returns (p₀, sols, info) with integer
+    info values, written to the user cache.  ``info`` also carries ``count`` (K) and ``source`` (the file)."""
+    for path in cache_paths(name):
+        if os.path.exists(path):
+            data = np.load(path)
+            p0, sols = data["p0"], data["sols"]
+            res = residual(sols, p0) if len(sols) else 0.0
+            if res <= 1e-8:
+                info = {k: int(data[k]) for k in data.files if k not in ("p0", "sols")}
+                return p0, sols, dict(info, count=len(sols), source=path)
+            warnings.warn(f"start system {path} fails its residual check ({res:.2g}); recomputing", RuntimeWarning)
+    p0, sols, info = compute()
+    user = cache_paths(name)[1]
+    try:
+        os.makedirs(os.path.dirname(user), exist_ok=True)
+        np.savez(user, p0=p0, sols=sols, **{k: int(v) for k, v in info.items() if k not in ("count", "source")})
+    except OSError:
+        pass
+    return p0, sols, dict(info, count=len(sols), source=user)
