@@ -34,7 +34,7 @@ from ._validate import finite_real, positive_int, seed_value, tolerance
 
 __all__ = ["PolySolution", "PositiveDimensionalError", "solve_groebner", "solve_homotopy", "CertifiedRoot",
            "certify_roots", "distinct_roots", "deflated_newton", "ALPHA0", "track_parameters",
-           "track_segment", "monodromy_solve", "krawczyk"]
+           "track_segment", "monodromy_solve", "krawczyk", "solution_count_mod_p"]
 
 
 class PositiveDimensionalError(ValueError):
@@ -152,6 +152,45 @@ def solve_groebner(eqs, unknowns, *, seed: int = 0, digits: int = 30, tries: int
                      "use solve_homotopy")
 
 
+def solution_count_mod_p(eqs, unknowns, prime: int = 32003, max_count: int = 100_000) -> int:
+    """The number of solutions, with multiplicity, of a zero-dimensional polynomial system over the algebraic
+    closure of GF(p): the number of standard monomials of a grevlex Gröbner basis (the dimension of the quotient
+    ring, its Hilbert count).  Integer (or dyadic rational) coefficients; for a prime not dividing the
+    denominators or any of finitely many resultants this is the count over ℂ, so a random large prime gives the
+    characteristic-0 count with high probability.  Raises PositiveDimensionalError if the ideal is not
+    zero-dimensional; ValueError beyond ``max_count`` standard monomials.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> solution_count_mod_p([x**2 - 2, x*y - 1], [x, y])
+    2
+    """
+    unknowns = list(unknowns)
+    G = sp.groebner([sp.expand(e) for e in eqs], *unknowns, order="grevlex", modulus=prime)
+    if not G.is_zero_dimensional:
+        raise PositiveDimensionalError("eqs: the ideal is not zero-dimensional over GF(%d)" % prime)
+    lead = [sp.Poly(g, *unknowns, modulus=prime).monoms(order="grevlex")[0] for g in G.exprs]
+    N = len(unknowns)
+    count, frontier, seen = 0, [(0,) * N], {(0,) * N}
+    while frontier:  # breadth-first over the monomials outside the leading-term ideal (a finite order ideal)
+        nxt = []
+        for mon in frontier:
+            if any(all(mon[i] >= lm[i] for i in range(N)) for lm in lead):
+                continue
+            count += 1
+            if count > max_count:
+                raise ValueError(f"max_count: more than {max_count} standard monomials")
+            for i in range(N):
+                up = mon[:i] + (mon[i] + 1,) + mon[i + 1:]
+                if up not in seen:
+                    seen.add(up)
+                    nxt.append(up)
+        frontier = nxt
+    return count
+
+
 def shape_position(exprs, unknowns, t):
     """Return ([g_1(t), ..., g_N(t)], p(t)) if the lex basis is {s_i - g_i(t)} ∪ {p(t)}, else None."""
     univariate = [e for e in exprs if e.free_symbols <= {t}]
@@ -230,13 +269,18 @@ def homotopy_paths(eqs, unknowns) -> int:
     return int(np.prod([p.total_degree() for p in _as_polys(eqs, list(unknowns), "homotopy_paths")]))
 
 
+LOOSE_CORRECTOR = 1e-5  # with a predictor bound: the corrector's accuracy accepted near ill-conditioned points
+
+
 def _track(H, Hx, Ht, X, max_steps: int, h0: float = 0.01, hmax: float = 0.1, tol: float = 1e-8,
-           predictor_tol: float | None = None):
+           predictor_tol: float | None = None, diverge_norm: float = np.inf):
     """Predictor (RK4 on dx/dt = −H_x⁻¹H_t) – corrector (3 Newton steps) tracking of all paths at once from t = 0
     to t = 1, with per-path step control.  A step is accepted when the last correction is below ``tol`` (relative
     to 1 + |x|) and, with ``predictor_tol``, the first correction (the predictor's error) is below
     ``predictor_tol``·|x|: a predictor that lands far off its path may converge onto another path (path jumping),
-    so its step is halved instead.  Returns (X, t, stalled): a path whose step fell below 1e-14 stalls."""
+    so its step is halved instead; a step that passes this bound is accepted with a last correction up to
+    ``LOOSE_CORRECTOR``·(1 + |x|) (near an ill-conditioned point Newton's accuracy is cond·ε, and demanding ``tol``
+    there stalls the path although it is followed).  A path with |x| > ``diverge_norm`` stops (stalled).  Returns (X, t, stalled): a path whose step fell below 1e-14 stalls."""
     P = X.shape[0]
     t = np.zeros(P)
     h = np.full(P, h0)
@@ -259,20 +303,28 @@ def _track(H, Hx, Ht, X, max_steps: int, h0: float = 0.01, hmax: float = 0.1, to
             x1 = x0 + hh[:, None] / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
             t1 = t0 + hh
             ok = np.ones(idx.size, dtype=bool)
+            close = np.ones(idx.size, dtype=bool)
             for it in range(3):  # Newton corrector at fixed t1
                 dx = _safe_solve(Hx(x1, t1), H(x1, t1))
                 if it == 0 and predictor_tol is not None:
-                    ok &= np.linalg.norm(dx, axis=1) <= predictor_tol * np.linalg.norm(x1, axis=1) + tol
+                    close = np.linalg.norm(dx, axis=1) <= predictor_tol * np.linalg.norm(x1, axis=1) + tol
+                    ok &= close
                 x1 = x1 - dx
                 ok &= np.isfinite(x1).all(axis=1)
             scale = 1.0 + np.linalg.norm(x1, axis=1)
-            ok &= np.linalg.norm(dx, axis=1) <= tol * scale  # NaN compares False
+            last = np.linalg.norm(dx, axis=1)
+            if predictor_tol is None:
+                ok &= last <= tol * scale  # NaN compares False
+            else:  # on the path (small predictor error): accept a correction limited by the conditioning
+                ok &= (last <= tol * scale) | (close & (last <= LOOSE_CORRECTOR * scale))
         X[idx[ok]] = x1[ok]
         t[idx[ok]] = t1[ok]
         h[idx[ok]] = np.minimum(h[idx[ok]] * 1.5, hmax)
         h[idx[~ok]] *= 0.5
-        stalled |= (h < 1e-14) & active
-        active &= (h >= 1e-14) & (t < 1.0)
+        far = np.zeros(P, dtype=bool)
+        far[idx[ok]] = np.linalg.norm(x1[ok], axis=1) > diverge_norm
+        stalled |= ((h < 1e-14) | far) & active
+        active &= (h >= 1e-14) & (t < 1.0) & ~far
     return X, t, stalled | active  # max_steps exhausted counts as stalled
 
 
@@ -411,17 +463,17 @@ def solve_homotopy(eqs, unknowns, *, seed: int = 0, max_steps: int = 20000, dive
 
 # ---- parameter homotopies and monodromy ----------------------------------------------------------------
 def track_parameters(F, Fx, Ft, X: np.ndarray, max_steps: int = 20000, hmax: float = 0.1, tol: float = 1e-8,
-                     predictor_tol: float | None = None, return_t: bool = False):
+                     predictor_tol: float | None = None, return_t: bool = False, diverge_norm: float = np.inf):
     """Track solutions X (P, N) of F(x, t) = 0 from t = 0 to t = 1 (a parameter homotopy).
 
     F(X, t) (P, E), Fx(X, t) (P, E, N), Ft(X, t) (P, E): the system along the path, its x-Jacobian and its
     t-derivative, vectorised over the P paths (t has shape (P,)).  E ≥ N: a consistent overdetermined system is
     tracked in the least-squares sense.  ``predictor_tol`` bounds the predictor's relative error (guards against
-    path jumping; None: no bound).  Returns (X, ok): the end points and which paths reached t = 1; with
-    ``return_t`` (X, ok, t), t where each path stopped.
+    path jumping; None: no bound); a path with |x| > ``diverge_norm`` stops.  Returns (X, ok): the end points and
+    which paths reached t = 1; with ``return_t`` (X, ok, t), t where each path stopped.
     """
     X, t, stalled = _track(F, Fx, Ft, np.array(X, dtype=complex), max_steps, hmax=hmax, tol=tol,
-                           predictor_tol=predictor_tol)
+                           predictor_tol=predictor_tol, diverge_norm=diverge_norm)
     ok = (t >= 1.0) & ~stalled & np.isfinite(X).all(axis=1)
     return (X, ok, t) if return_t else (X, ok)
 

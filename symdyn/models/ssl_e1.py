@@ -19,7 +19,7 @@ import sympy as sp
 from ..matrix_calculus import exact_matrix as _exact, symbol_matrix
 from ..polysolve import PolySolution, certify_roots, deflated_newton, distinct_roots, solve_groebner, solve_homotopy
 
-__all__ = ["e1_sides", "e1_system", "e1_scaling", "e1_residual", "e2_predictor", "solve_e1", "pack_data", "split_data",
+__all__ = ["e1_sides", "e1_system", "e1_scaling", "e1_residual", "e2_predictor", "solve_e1", "pack_data", "split_data", "psd_root_bound",
            "LAM_MIN_RELATIVE"]
 
 LAM_MIN_RELATIVE = 1e-40  # normalised λ' below which (E1) is refused (inner roots below double precision)
@@ -93,6 +93,27 @@ def pack_data(sigma_x, sigma_yx, lam) -> np.ndarray:
     m = sigma_x.shape[0]
     iu = np.triu_indices(m)
     return np.concatenate([np.asarray(sigma_x)[iu], np.ravel(sigma_yx), [lam]])
+
+
+def psd_root_bound(sigma_x, sigma_yx, lam) -> float:
+    """An upper bound of ‖S‖_F over the real PSD solutions S of S·E(S) = 0 (every rank; (E1) for full rank).
+
+    Let U (m × r) be an orthonormal basis of the range of S = UPUᵀ (P ≻ 0).  S·E(S) = 0 ⇔ E(S)U = 0, so with
+    L = SΣx + λI, ‖LU‖_F² = tr(UᵀΣyxᵀSΣyxU) ≤ ‖Σyx‖₂² tr S ≤ ‖Σyx‖₂² √m ‖S‖_F, and
+    ‖LU‖_F ≥ ‖P UᵀΣxU‖_F − λ√r ≥ σ‖S‖_F − λ√m with σ = λ_min(Σx) > 0.  So u = ‖S‖_F satisfies
+    (σu − λ√m)² ≤ c u, c = ‖Σyx‖₂²√m, whence u ≤ (2σλ√m + c + √(c² + 4σλ√m c)) / (2σ²).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(psd_root_bound(np.eye(1), np.eye(1), 0.0), 12)  # m = 1, λ = 0: S = 1 is the root, bound 1
+    1.0
+    """
+    m = sigma_x.shape[0]
+    s = float(np.linalg.eigvalsh(sigma_x)[0])
+    c = float(np.linalg.norm(sigma_yx, 2)) ** 2 * np.sqrt(m)
+    a = lam * np.sqrt(m)
+    return (2 * s * a + c + np.sqrt(c * c + 4 * s * a * c)) / (2 * s * s)
 
 
 def e1_residual(sigma_x, sigma_yx, lam, S) -> float:

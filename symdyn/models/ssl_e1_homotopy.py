@@ -24,7 +24,7 @@ import mpmath
 import numpy as np
 
 from ..polysolve import ALPHA0, MPSystem, certify_roots, monodromy_solve, solve_homotopy, track_segment
-from .ssl_e1 import pack_data, split_data, unvech
+from .ssl_e1 import pack_data, psd_root_bound, split_data, unvech
 from .start_systems import known_count, load_or_compute
 
 __all__ = ["E1System", "e1_start", "e1_start_count", "parameter_roots"]
@@ -257,7 +257,7 @@ def _distinct(X, beta) -> tuple:
 def _run(sysm, starts, p0, p1, rng, hess, bound) -> dict:
     """One parameter homotopy γp₀ → p₁ of all start solutions, in projective space (:class:`ProjectiveChart`).
     Paths that fail, and paths whose end point coincides with another's (a path jumped), are tracked again along
-    the same path with smaller steps and a bound on the predictor's error (up to 3 times).  End points with
+    the same path with smaller steps and a bound on the predictor's error (up to twice).  End points with
     |x₀| ≤ 1e-10·|y| (reached), or stalled late and far out (see below), are at infinity.  Returns the distinct polished finite end points with their β and α, and the counts of failed
     paths, paths at infinity and paths still ending on an already-reached root."""
     K = len(starts)
@@ -284,9 +284,9 @@ def _run(sysm, starts, p0, p1, rng, hess, bound) -> dict:
             far = np.linalg.norm(Y[:, 1:] / Y[:, :1], axis=1) > 10 * bound
         return (ok & (r <= 1e-10)) | (~ok & (t_end >= 0.9) & (r <= 1e-3) & far)
 
-    for attempt in range(4):
+    for attempt in range(3):
         W, okk, tt = track_segment(chart.F, chart.Fx, chart.Fp, Y0[todo].copy(), gamma * p0, p1,
-                                   hmax=0.1 / 4 ** attempt, linear=False, max_steps=20000 * (1 + attempt),
+                                   hmax=0.1 / 4 ** attempt, linear=False, max_steps=20000,
                                    predictor_tol=PREDICTOR_TOL if attempt else None, return_t=True)
         Y[todo], ok[todo], t_end[todo] = W, okk, tt
         infinite = at_infinity()
@@ -318,27 +318,14 @@ def _conjugate_closure(X, beta, alpha) -> tuple:
             np.concatenate([alpha, alpha[add]]))
 
 
-def psd_root_bound(sigma_x, sigma_yx, lam) -> float:
-    """An upper bound of ‖S‖_F over the real PSD roots S of (E1).
-
-    With L = SΣx + λI, (E1) says ‖L‖_F² = tr(ΣyxᵀSΣyx) ≤ ‖Σyx‖₂² tr S ≤ ‖Σyx‖₂² √m ‖S‖_F (S ⪰ 0), and
-    ‖L‖_F ≥ σ ‖S‖_F − λ√m with σ = λ_min(Σx) > 0.  So u = ‖S‖_F satisfies (σu − λ√m)² ≤ c u, c = ‖Σyx‖₂²√m,
-    whence u ≤ (2σλ√m + c + √(c² + 4σλ√m c)) / (2σ²)."""
-    m = sigma_x.shape[0]
-    s = float(np.linalg.eigvalsh(sigma_x)[0])
-    c = float(np.linalg.norm(sigma_yx, 2)) ** 2 * np.sqrt(m)
-    a = lam * np.sqrt(m)
-    return (2 * s * a + c + np.sqrt(c * c + 4 * s * a * c)) / (2 * s * s)
-
-
 def parameter_roots(sigma_x, sigma_yx, lam, seed: int, digits: int) -> dict:
     """All real roots of (E1) for real data (normalised: exactly representable), by two parameter homotopies.
 
     Completeness: the distinct end points (closed under conjugation) are complete ("checked") when they are all
     K generic solutions (there are at most K isolated ones).  Otherwise a second homotopy with an independent γ
-    runs, the union of both is the answer, and it is complete for the equilibria when one homotopy has no failed
-    path (every path ended at a root, or stalled far out: beyond 10× :func:`psd_root_bound`) and the other found
-    no root inside the ball ‖S‖_F ≤ 10·bound (where every PSD root lies) that this one missed.  Returns {"real":
+    runs, the union of both is the answer, and it is complete for the equilibria when both found the same roots
+    inside the ball ‖S‖_F ≤ 10·bound (:func:`.ssl_e1.psd_root_bound`: every PSD root lies in it), or one without
+    failed paths (every path ended at a root, or stalled late beyond the ball) found all the union's roots there.  Returns {"real":
     [CertifiedRoot], "complex_count", "diverged" (roots not reached), "defects" ('' when complete and every end
     point is certified), "notes", "method", "count" (K)}.
     """
@@ -364,8 +351,8 @@ def parameter_roots(sigma_x, sigma_yx, lam, seed: int, digits: int) -> dict:
     # the roots that can be equilibria lie in the ball ‖S‖_F ≤ bound: a homotopy with no failed path must have
     # found every root of the union there (the other homotopy is the independent check)
     inside = X[np.linalg.norm(sysm.matrices(X), axis=(1, 2)) <= 10 * bound]
-    agree = any(not r["failed"] and not unmatched(inside, r["X"], np.full(1, 1e-300) + r["beta"].max())
-                for r in (a, b))
+    agree = all(not unmatched(inside, r["X"], np.full(1, 1e-300) + r["beta"].max()) for r in (a, b)) or any(
+        not r["failed"] and not unmatched(inside, r["X"], np.full(1, 1e-300) + r["beta"].max()) for r in (a, b))
     nonreal = (alpha < ALPHA0 / 10) & (np.linalg.norm(X.imag, axis=1) > 20 * beta)
     mp = sysm.mp_system(sigma_x, sigma_yx, lam)
     checked = certify_roots(None, None, [X[i] for i in np.flatnonzero(~nonreal)], dps=digits, system=mp)
@@ -374,9 +361,9 @@ def parameter_roots(sigma_x, sigma_yx, lam, seed: int, digits: int) -> dict:
     defects, notes = [], []
     if len(X) < K:
         if agree:
-            notes.append(f"{K - len(X)} of the {K} generic roots not reached: their paths stalled beyond 10× the "
-                         f"bound ‖S‖_F ≤ {bound:.3g} on PSD roots (roots at or near infinity); a homotopy with every "
-                         "path accounted for found every root inside it that the other (independent γ) found")
+            notes.append(f"{K - len(X)} of the {K} generic roots not reached (paths stalled beyond 10× the bound "
+                         f"‖S‖_F ≤ {bound:.3g} on PSD roots, or failed); two homotopies with independent γ found the "
+                         "same roots inside it, or one with every path accounted for found them all")
         else:
             defects.append(f"no homotopy accounted for every path and found every root with ‖S‖_F ≤ 10×{bound:.3g}: "
                            f"{a['failed']} and {b['failed']} failed path(s); {len(a['X'])} and {len(b['X'])} roots, "

@@ -632,7 +632,7 @@ class LinearSSL:
         e1 = self.e1_roots(seed=seed)  # its own refusals (path count) also come before the strata's work
         for r in range(1, m):
             found = self._rank_stratum(r, seed)
-            ok = "checked" if found["failed"] == 0 and found["unresolved"] == 0 else "unchecked"
+            ok = "checked" if found["failed"] == 0 and found["unresolved"] == 0 and found["agree"] else "unchecked"
             if found["failed"]:
                 notes.append(f"rank {r}: {found['failed']} of {found['count']} homotopy paths failed")
             if found["unresolved"]:

@@ -27,7 +27,7 @@ import numpy as np
 import scipy.linalg
 
 from ..polysolve import monodromy_solve, track_segment
-from .ssl_e1 import e2_predictor, pack_data, split_data as _data, unvech
+from .ssl_e1 import e2_predictor, pack_data, psd_root_bound, split_data as _data, unvech
 from .start_systems import known_count, load_or_compute
 
 __all__ = ["stratum_residuals", "stratum_start", "stratum_count", "rank_stratum", "pack_data"]
@@ -189,67 +189,70 @@ def rank_stratum(sigma_x, sigma_yx, lam, r: int, seed: int = 0, rel_tol: float =
     below ``rel_tol``) of numerical rank r; each is polished by Newton's method on (R_r) in real arithmetic
     (V = √S-factor, B̃ from (E2)) and de-duplicated.
 
+    Independent check: when the first homotopy does not reach K distinct end points (the data have fewer finite
+    solutions, or paths failed) a second one with an independent γ runs, and the answer is the union; it counts as
+    complete ("agree") when both found the same real roots, or a homotopy without failed paths found them all.
+
     Returns {"S": [m × m], "V": [m × r], "B": [r × r], "residuals", "count" (generic count K of the shape),
     "finite" (paths ending at finite points), "infinite" (paths on their way to infinity), "failed" (paths that
-    did not reach t = 1), "unresolved" (real end points whose r-th eigenvalue is below 1e-3·rel_tol of the largest:
-    dropped with a warning), "method"}.
+    did not reach t = 1; 0 when the second homotopy settled them), "runs" (1 or 2), "agree", "unresolved" (real
+    end points whose r-th eigenvalue is below 1e-3·rel_tol of the largest: dropped with a warning), "method"}.
     """
     m = sigma_x.shape[0]
     p0, starts, info = stratum_start(m, r, 0)
     sysm = _system(m, r, 0)
     rng = np.random.default_rng(seed)
     p1 = pack_data(sigma_x, sigma_yx, lam).astype(complex)
-    X = np.full(starts.shape, np.nan, dtype=complex)
-    ok = np.zeros(len(starts), dtype=bool)
-    # paths that fail are tracked again along the same path with smaller steps.  Never with another γ: the end
-    # point a start reaches depends on γ (paths of two γ differ by a monodromy permutation), so a path retried with
-    # another γ may land on a root already reached and leave one unreached while every path "succeeds"
-    gamma = np.exp(2j * np.pi * rng.uniform())
-    for attempt in range(3):
-        todo = np.flatnonzero(~ok)
-        if not todo.size:
-            break
-        Y, okk = track_segment(sysm.F, sysm.Fx, sysm.Fp, starts[todo].copy(), gamma * p0, p1,
-                               hmax=0.1 / 4 ** attempt, max_steps=20000 * (1 + attempt))
-        X[todo], ok[todo] = Y, okk
-    # a path that stalls far out (|x| > 1e4 × the largest finite end point) is on its way to a solution at
-    # infinity of the data's system (it has fewer finite solutions than the generic count): not a failure.  A
-    # non-finite end point is a failure, never "at infinity"
-    finite = np.isfinite(X).all(axis=1)
-    size = np.linalg.norm(np.where(finite[:, None], X, 0.0), axis=1)
-    reach = 1e4 * max(1.0, size[ok].max() if ok.any() else 1.0)
-    infinite = ~ok & finite & (size > reach)
-    V_all, _ = _unpack(X[ok], m, r)
-    out = {"S": [], "V": [], "B": [], "residuals": [], "count": info["count"], "finite": int(ok.sum()),
-           "infinite": int(infinite.sum()), "failed": int((~ok & ~infinite).sum()), "unresolved": 0,
+    bound = psd_root_bound(sigma_x, sigma_yx, lam)
+    runs = [_track_once(sysm, starts, p0, p1, rng, bound)]
+    if _distinct_count(runs[0]["X"][runs[0]["ok"]]) < len(starts):  # not all K reached: an independent second γ
+        runs.append(_track_once(sysm, starts, p0, p1, rng, bound))
+    out = {"S": [], "V": [], "B": [], "residuals": [], "count": info["count"], "unresolved": 0,
+           "finite": max(int(run["ok"].sum()) for run in runs),
+           "infinite": min(int(run["infinite"].sum()) for run in runs),
+           "failed": min(int(run["failed"].sum()) for run in runs), "runs": len(runs),
            "method": f"parameter homotopy from {info['count']} generic solutions of the reduced rank-{r} system "
                      "(found by monodromy), Newton-polished"}
-    with np.errstate(all="ignore"):
-        S_all = V_all @ np.swapaxes(V_all, 1, 2)
-    for S in S_all:
-        if not np.isfinite(S).all():
-            continue
-        scale = np.abs(S).max()
-        if scale == 0 or np.abs(S.imag).max() > rel_tol * scale:
-            continue
-        S = (S.real + S.real.T) / 2
-        ev, Q = np.linalg.eigh(S)
-        if ev[0] < -rel_tol * ev[-1]:
-            continue
-        if ev[m - r] <= rel_tol * ev[-1] * 1e-3:  # rank r in exact arithmetic, not resolved in double precision
-            out["unresolved"] += 1
-            continue
-        V = Q[:, m - r:] * np.sqrt(np.clip(ev[m - r:], 0, None))
-        V, B, res = _polish(sigma_x, sigma_yx, lam, V)
-        if res > 1e-9:
-            continue
-        S = V @ V.T
-        if any(np.linalg.norm(S - T) <= 1e-7 * max(np.linalg.norm(T), 1e-300) for T in out["S"]):
-            continue
-        out["S"].append(S)
-        out["V"].append(V)
-        out["B"].append(B)
-        out["residuals"].append(res)
+    found_by = []
+    for k, run in enumerate(runs):
+        V_all, _ = _unpack(run["X"][run["ok"]], m, r)
+        with np.errstate(all="ignore"):
+            S_all = V_all @ np.swapaxes(V_all, 1, 2)
+        for S in S_all:
+            if not np.isfinite(S).all():
+                continue
+            scale = np.abs(S).max()
+            if scale == 0 or np.abs(S.imag).max() > rel_tol * scale:
+                continue
+            S = (S.real + S.real.T) / 2
+            ev, Q = np.linalg.eigh(S)
+            if ev[0] < -rel_tol * ev[-1]:
+                continue
+            if ev[m - r] <= rel_tol * ev[-1] * 1e-3:  # rank r in exact arithmetic, not resolved in double precision
+                out["unresolved"] += 1
+                continue
+            V = Q[:, m - r:] * np.sqrt(np.clip(ev[m - r:], 0, None))
+            V, B, res = _polish(sigma_x, sigma_yx, lam, V)
+            if res > 1e-9:
+                continue
+            S = V @ V.T
+            same = [i for i, T in enumerate(out["S"]) if np.linalg.norm(S - T) <= 1e-7 * max(np.linalg.norm(T), 1e-300)]
+            if same:
+                found_by[same[0]].add(k)
+                continue
+            out["S"].append(S)
+            out["V"].append(V)
+            out["B"].append(B)
+            out["residuals"].append(res)
+            found_by.append({k})
+    # the independent check: with two homotopies (independent γ), both found the same roots, or one without failed
+    # paths found every root either found (a failed path whose V runs off along the O(r, ℂ)-orbit while S = VVᵀ
+    # stays finite loses only one slice point of its orbit, so failures need not lose roots)
+    out["agree"] = len(runs) == 1 or all(len(f) == len(runs) for f in found_by) or any(
+        not runs[k]["failed"].any() and all(k in f for f in found_by) for k in range(len(runs)))
+    if len(runs) == 2 and out["agree"]:
+        out["failed"] = 0
+    out["method"] += (", all K reached" if len(runs) == 1 else ", tracked twice with independent γ")
     if out["failed"]:
         warnings.warn(f"rank-{r} stratum: {out['failed']} of {len(starts)} parameter-homotopy paths failed; "
                       "rank-deficient equilibria may be missing", RuntimeWarning, stacklevel=2)
@@ -258,6 +261,43 @@ def rank_stratum(sigma_x, sigma_yx, lam, r: int, seed: int = 0, rel_tol: float =
                       f"{rel_tol * 1e-3:g} of the largest, not resolved in double precision; such roots are not "
                       "listed", RuntimeWarning, stacklevel=2)
     return out
+
+
+def _track_once(sysm, starts, p0, p1, rng, bound: float) -> dict:
+    """One parameter homotopy γp₀ → p₁ (γ from ``rng``) of every start: {"X", "ok", "infinite", "failed"}.
+
+    Paths that fail are tracked again along the same path with smaller steps.  Never with another γ: the end
+    point a start reaches depends on γ (paths of two γ differ by a monodromy permutation), so a path retried with
+    another γ may land on a root already reached and leave one unreached while every path "succeeds".  A path
+    that stalls late (t ≥ 0.9) with |VVᵀ| beyond ten times ``bound`` (:func:`.ssl_e1.psd_root_bound`, which holds
+    for every PSD root of every rank) is on its way to a root at or near infinity, far from every equilibrium:
+    not a failure.  A non-finite end point is a failure."""
+    X = np.full(starts.shape, np.nan, dtype=complex)
+    ok = np.zeros(len(starts), dtype=bool)
+    t_end = np.zeros(len(starts))
+    gamma = np.exp(2j * np.pi * rng.uniform())
+    for attempt in range(2):
+        todo = np.flatnonzero(~ok & ~(np.abs(X) > 1e3 * (1 + np.abs(starts).max() + np.sqrt(bound))).any(axis=1))
+        if not todo.size:
+            break
+        Y, okk, tt = track_segment(sysm.F, sysm.Fx, sysm.Fp, starts[todo].copy(), gamma * p0, p1,
+                                   hmax=0.1 / 4 ** attempt, predictor_tol=1e-3, return_t=True,
+                                   diverge_norm=1e4 * (1 + np.abs(starts).max() + np.sqrt(bound)))
+        X[todo], ok[todo], t_end[todo] = Y, okk, tt
+    V, _ = _unpack(X, sysm.m, sysm.r)
+    with np.errstate(all="ignore"):
+        size = np.linalg.norm(V @ np.swapaxes(V, 1, 2), axis=(1, 2))
+    infinite = ~ok & np.isfinite(X).all(axis=1) & (t_end >= 0.9) & (size > 10 * bound)
+    return {"X": X, "ok": ok, "infinite": infinite, "failed": ~ok & ~infinite}
+
+
+def _distinct_count(X, tol: float = 1e-8) -> int:
+    """The number of distinct rows of X (relative distance > tol)."""
+    kept: list = []
+    for x in X:
+        if not any(np.linalg.norm(x - y) <= tol * max(1.0, np.linalg.norm(y)) for y in kept):
+            kept.append(x)
+    return len(kept)
 
 
 def _polish(sigma_x, sigma_yx, lam, V, steps: int = 8):

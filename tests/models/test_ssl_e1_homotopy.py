@@ -1,0 +1,124 @@
+"""(E1) by the parameter homotopy (ssl_e1_homotopy), its generic counts and the PSD-root bound."""
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import given, settings, strategies as st
+
+from symdyn import LinearSSL
+from symdyn.instances import random_moments
+from symdyn.models.ssl_e1 import e1_sides, e1_system, pack_data, psd_root_bound
+from symdyn.models.ssl_e1_homotopy import E1System, e1_start
+from symdyn.models.ssl_strata import stratum_count
+from symdyn.polysolve import solution_count_mod_p
+
+PRIME = 32003
+
+
+def crandn(rng, *shape):
+    return rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+
+
+@pytest.mark.parametrize("m", [2, 3, 4])
+def test_e1_system_against_e1_sides_finite_differences_and_homogeneity(m):
+    rng = np.random.default_rng(m)
+    sysm = E1System(m)
+    P = 3
+    X = crandn(rng, P, sysm.N)
+    Sx = crandn(rng, P, m, m)
+    Sx = Sx + np.swapaxes(Sx, 1, 2)
+    Syx, lam = crandn(rng, P, m, m), crandn(rng, P)
+    p = np.stack([pack_data(Sx[i], Syx[i], lam[i]) for i in range(P)])
+    dp = crandn(rng, *p.shape)
+    x0 = crandn(rng, P)
+    S = sysm.matrices(X)
+    for i in range(P):  # F against the matrix formula of ssl_e1 (another implementation)
+        left, right = e1_sides(Sx[i], Syx[i], S[i], lam[i], np.eye(m), np.matmul)
+        assert np.allclose(sysm.F(X, p)[i], (left - right)[np.triu_indices(m)], rtol=1e-12, atol=1e-12)
+    # homogeneity of degree 2 in (x0, S) and in the data
+    t = 0.7 - 0.3j
+    assert np.allclose(sysm.F(t * X, p, t * x0), t ** 2 * sysm.F(X, p, x0), rtol=1e-12, atol=1e-12)
+    assert np.allclose(sysm.F(X, t * p), t ** 2 * sysm.F(X, p), rtol=1e-12, atol=1e-12)
+    h = 1e-6  # central differences are exact for quadratics up to rounding
+    eye = np.eye(sysm.N)
+    J = np.stack([(sysm.F(X + h * eye[k], p, x0) - sysm.F(X - h * eye[k], p, x0)) / (2 * h) for k in range(sysm.N)], 2)
+    scale = np.abs(sysm.F(X, p, x0)).max() + 1
+    assert np.abs(sysm.Fx(X, p, x0) - J).max() < 1e-7 * scale
+    d0 = (sysm.F(X, p, x0 + h) - sysm.F(X, p, x0 - h)) / (2 * h)
+    assert np.abs(sysm.Fx0(X, p, x0) - d0).max() < 1e-7 * scale
+    dP = (sysm.F(X, p + h * dp, x0) - sysm.F(X, p - h * dp, x0)) / (2 * h)
+    assert np.abs(sysm.Fp(X, p, dp, x0) - dP).max() < 1e-7 * scale
+
+
+def test_generic_counts_match_groebner_counts_mod_p():
+    # the shipped start systems' counts (monodromy) against exact Hilbert counts over GF(p) for random data
+    rng = np.random.default_rng(7)
+
+    def integers(*shape):
+        return sp.Matrix(*shape, lambda i, j: int(rng.integers(1, PRIME)))
+    m = 3
+    A = integers(m, m)
+    eqs, unknowns, _ = e1_system(A + A.T, integers(m, m), int(rng.integers(1, PRIME)), m)
+    assert solution_count_mod_p(eqs, unknowns, PRIME) == len(e1_start(m)[1]) == 24
+    # (R_1): v (m), b; saturated by (H + λ)·(c·v) (the origin and the component H + λ = 0, without real points)
+    for m in (2, 3):
+        A = integers(m, m)
+        Sx, Syx, lam = A + A.T, integers(m, m), int(rng.integers(1, PRIME))
+        v = sp.Matrix(sp.symbols(f"v0:{m}"))
+        b, z = sp.symbols("b z")
+        G, H, F = (v.T * v)[0], (v.T * Sx * v)[0], (v.T * Syx * v)[0]
+        c = [int(rng.integers(1, PRIME)) for _ in range(m)]
+        eqs = list(Sx * v * G + lam * v - Syx.T * v * b) + [b * (H + lam) - F,
+                                                             z * (H + lam) * sum(ci * vi for ci, vi in zip(c, v)) - 1]
+        assert solution_count_mod_p(eqs, list(v) + [b, z], PRIME) == stratum_count(m, 1) == 4 * m
+
+
+def test_shipped_e1_start_systems_were_counted_twice():
+    for m in (3, 4):
+        p0, sols, info = e1_start(m)
+        assert info["count_check"] == len(sols)  # the total-degree homotopy's count at p₀
+        sysm = E1System(m)
+        assert np.abs(sysm.F(sols, np.broadcast_to(p0, (len(sols), p0.size)))).max() < 1e-8 * np.abs(sols).max() ** 2
+
+
+def test_parameter_homotopy_agrees_with_total_degree_homotopy_m3():
+    Sx, Syx, Sy = random_moments(3, 4)
+    M = LinearSSL(3, 3, Sx, Syx, Sy, 0.02)
+    par, tot = M.e1_roots(method="parameter"), M.e1_roots(method="homotopy")
+    assert par["complete"] == tot["complete"] == "checked" and par["certified"]
+    assert len(par["roots"]) == len(tot["roots"]) > 0
+    for S, pd in zip(par["roots"], par["positive_definite"]):
+        j = int(np.argmin([np.linalg.norm(S - T) for T in tot["roots"]]))
+        assert np.linalg.norm(S - tot["roots"][j]) < 1e-10 * np.linalg.norm(S)
+        assert pd == tot["positive_definite"][j]
+        assert M.e1_residual(S) < 1e-14
+
+
+def test_parameter_homotopy_m4_roots_are_certified_and_psd_ones_bounded():
+    Sx, Syx, Sy = random_moments(4, 3)
+    M = LinearSSL(4, 4, Sx, Syx, Sy, 0.02)
+    out = M.e1_roots()
+    assert out["method"].startswith("parameter homotopy") and out["complete"] == "checked" and out["certified"]
+    assert sum(out["positive_definite"]) >= 1
+    bound = psd_root_bound(Sx, Syx, 0.02)
+    for S, pd in zip(out["roots"], out["positive_definite"]):
+        assert M.e1_residual(S) < 1e-13
+        assert np.allclose(S, S.T)
+        assert (np.linalg.eigvalsh(S)[0] > 0) == pd
+        if pd:
+            assert np.linalg.norm(S) <= bound
+
+
+def test_psd_root_bound_is_attained_for_m1_at_lambda_zero():
+    # m = 1, λ = 0: (ρS)² = τ²S has the root S = τ²/ρ², and the bound is exactly that
+    for rho, tau in ((0.5, 1.3), (2.0, -0.7)):
+        assert psd_root_bound(np.array([[rho]]), np.array([[tau]]), 0.0) == pytest.approx(tau ** 2 / rho ** 2, rel=1e-12)
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.integers(0, 10_000), st.floats(1e-3, 0.5))
+def test_psd_root_bound_holds_on_every_stratum_m2(seed, lam):
+    Sx, Syx, Sy = random_moments(2, seed)
+    M = LinearSSL(2, 2, Sx, Syx, Sy, lam)
+    bound = psd_root_bound(Sx, Syx, lam)
+    for c in M.equilibrium_set("sg"):
+        assert np.linalg.norm(c.info["S"]) <= bound
