@@ -623,9 +623,11 @@ class LinearSSL:
             count = stratum_count(m, r)
             if count is None and r > 1 and m > 3:
                 raise ValueError(f"m: the rank-{r} stratum at m = {m} needs the generic solutions of its reduced "
-                                 "system, found once per shape by monodromy (minutes to hours: m = 3, r = 2 took 2–3 min on 2 cores) and not shipped; "
-                                 f"compute them with symdyn.models.ssl_strata.stratum_start({m}, {r}) (cached "
-                                 "afterwards), or use equilibria() for the full-rank stratum alone. Refused")
+                                 f"system (R_{r}), {m * r + r * r} unknowns, found once per shape by monodromy and "
+                                 "not shipped (on 2 cores (3, 2): 120 solutions in 2–3 min; (4, 2): 336 in 4.5 min; "
+                                 "the count and the time grow steeply with r); compute them with "
+                                 f"symdyn.models.ssl_strata.stratum_start({m}, {r}) (cached afterwards), or use "
+                                 "equilibria() for the full-rank stratum alone. Refused")
             if count is not None and count > max_rank_paths:
                 raise ValueError(f"m: the rank-{r} stratum at m = {m} has {count} generic solutions to track "
                                  f"(> max_rank_paths={max_rank_paths}). Refused")
