@@ -113,7 +113,7 @@ def psd_root_bound(sigma_x, sigma_yx, lam) -> float:
     s = float(np.linalg.eigvalsh(sigma_x)[0])
     c = float(np.linalg.norm(sigma_yx, 2)) ** 2 * np.sqrt(m)
     a = lam * np.sqrt(m)
-    return (2 * s * a + c + np.sqrt(c * c + 4 * s * a * c)) / (2 * s * s)
+    return float((2 * s * a + c + np.sqrt(c * c + 4 * s * a * c)) / (2 * s * s))
 
 
 def e1_residual(sigma_x, sigma_yx, lam, S) -> float:
