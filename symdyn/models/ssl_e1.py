@@ -176,7 +176,9 @@ def solve_e1(sigma_x: np.ndarray, sigma_yx: np.ndarray, lam: float, method: str,
             raise ValueError(f"m: (E1) at m = {m} is {len(unknowns)} quadrics in the entries of S: 2^{len(unknowns)} = "
                              f"{paths} total-degree homotopy paths (> max_paths={max_paths}; about "
                              f"{paths * len(unknowns) * 16 * 60 / 2 ** 30:.2g} GiB and hours of tracking). Refused "
-                             "before allocating; pass a larger max_paths to e1_roots to try")
+                             "before allocating; pass a larger max_paths to e1_roots to try, or compute the "
+                             f"generic solutions of (E1) once with symdyn.models.ssl_e1_homotopy.e1_start({m}) "
+                             "(monodromy; cached, then method='parameter' is the default)")
         roots, defects, sol = _homotopy_roots(eqs, unknowns, seed, max_paths, digits, notes)
         if defects:
             # a second homotopy with another random γ: the answer stands when it finds no new root
