@@ -258,7 +258,8 @@ def _run(sysm, starts, p0, p1, rng, hess, bound) -> dict:
     """One parameter homotopy γp₀ → p₁ of all start solutions, in projective space (:class:`ProjectiveChart`).
     Paths that fail, and paths whose end point coincides with another's (a path jumped), are tracked again along
     the same path with smaller steps and a bound on the predictor's error (up to twice).  End points with
-    |x₀| ≤ 1e-10·|y| (reached), or stalled late and far out (see below), are at infinity.  Returns the distinct polished finite end points with their β and α, and the counts of failed
+    |x₀| ≤ 1e-10·|y| (reached), or stalled late and far out (see ``at_infinity``), are at infinity.  Returns the
+    distinct polished finite end points (closed under conjugation) with their β and α, and the counts of failed
     paths, paths at infinity and paths still ending on an already-reached root."""
     K = len(starts)
     chart = ProjectiveChart(sysm)
@@ -318,6 +319,16 @@ def _conjugate_closure(X, beta, alpha) -> tuple:
             np.concatenate([alpha, alpha[add]]))
 
 
+def _max(v) -> float:
+    return float(np.max(v)) if len(v) else 0.0
+
+
+def _unmatched(P, Q, tol: float) -> list:
+    """Indices of the rows of P with no row of Q within max(tol, 1e-8·|row|)."""
+    return [i for i, x in enumerate(P) if not len(Q)
+            or np.min(np.linalg.norm(Q - x, axis=1)) > max(tol, 1e-8 * max(1.0, np.linalg.norm(x)))]
+
+
 def parameter_roots(sigma_x, sigma_yx, lam, seed: int, digits: int) -> dict:
     """All real roots of (E1) for real data (normalised: exactly representable), by two parameter homotopies.
 
@@ -325,9 +336,9 @@ def parameter_roots(sigma_x, sigma_yx, lam, seed: int, digits: int) -> dict:
     K generic solutions (there are at most K isolated ones).  Otherwise a second homotopy with an independent γ
     runs, the union of both is the answer, and it is complete for the equilibria when both found the same roots
     inside the ball ‖S‖_F ≤ 10·bound (:func:`.ssl_e1.psd_root_bound`: every PSD root lies in it), or one without
-    failed paths (every path ended at a root, or stalled late beyond the ball) found all the union's roots there.  Returns {"real":
-    [CertifiedRoot], "complex_count", "diverged" (roots not reached), "defects" ('' when complete and every end
-    point is certified), "notes", "method", "count" (K)}.
+    failed paths (every path ended at a root, or stalled late beyond the ball) found all the union's roots there.
+    Returns {"real": [CertifiedRoot], "complex_count", "diverged" (roots not reached), "defects" ('' when
+    complete and every end point is certified), "notes", "method", "count" (K)}.
     """
     m = sigma_x.shape[0]
     p0, starts, info = e1_start(m)
@@ -341,18 +352,14 @@ def parameter_roots(sigma_x, sigma_yx, lam, seed: int, digits: int) -> dict:
     # all K found: there are no more (K is the generic count, checked by a total-degree homotopy when the start
     # system was made); otherwise the second homotopy is the independent check
     b = a if len(a["X"]) == K else _run(sysm, starts, p0, p1, rng, hess, bound)
-    X, beta, alpha = a["X"], a["beta"], a["alpha"]
-
-    def unmatched(P, Q, bq):
-        return [i for i, x in enumerate(P) if not len(Q) or np.min(np.linalg.norm(Q - x, axis=1)) > max(
-            1e-8 * max(1.0, np.linalg.norm(x)), 2 * bq.max())]
-    new = unmatched(b["X"], X, beta + b["beta"].max() if len(b["X"]) else beta)
-    X, beta, alpha = (np.concatenate([v, b[k][new]]) for v, k in ((X, "X"), (beta, "beta"), (alpha, "alpha")))
-    # the roots that can be equilibria lie in the ball ‖S‖_F ≤ bound: a homotopy with no failed path must have
-    # found every root of the union there (the other homotopy is the independent check)
+    tol = 2 * (_max(a["beta"]) + _max(b["beta"]))
+    new = _unmatched(b["X"], a["X"], tol)
+    X, beta, alpha = (np.concatenate([a[k], b[k][new]]) for k in ("X", "beta", "alpha"))
+    # the roots that can be equilibria lie in the ball ‖S‖_F ≤ bound: both homotopies found every root of the union
+    # there, or one without failed paths did (the other is the independent check)
     inside = X[np.linalg.norm(sysm.matrices(X), axis=(1, 2)) <= 10 * bound]
-    agree = all(not unmatched(inside, r["X"], np.full(1, 1e-300) + r["beta"].max()) for r in (a, b)) or any(
-        not r["failed"] and not unmatched(inside, r["X"], np.full(1, 1e-300) + r["beta"].max()) for r in (a, b))
+    found_all = [not _unmatched(inside, r["X"], tol) for r in (a, b)]
+    agree = all(found_all) or any(f and not r["failed"] for f, r in zip(found_all, (a, b)))
     nonreal = (alpha < ALPHA0 / 10) & (np.linalg.norm(X.imag, axis=1) > 20 * beta)
     mp = sysm.mp_system(sigma_x, sigma_yx, lam)
     checked = certify_roots(None, None, [X[i] for i in np.flatnonzero(~nonreal)], dps=digits, system=mp)
