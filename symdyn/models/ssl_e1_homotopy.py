@@ -287,7 +287,7 @@ def _run(sysm, starts, p0, p1, rng, hess, bound) -> dict:
 
     for attempt in range(3):
         W, okk, tt = track_segment(chart.F, chart.Fx, chart.Fp, Y0[todo].copy(), gamma * p0, p1,
-                                   hmax=0.1 / 4 ** attempt, linear=False, max_steps=20000,
+                                   hmax=0.1 / 4 ** attempt, linear=False, max_steps=4000,
                                    predictor_tol=PREDICTOR_TOL if attempt else None, return_t=True)
         Y[todo], ok[todo], t_end[todo] = W, okk, tt
         infinite = at_infinity()

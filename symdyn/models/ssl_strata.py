@@ -266,7 +266,9 @@ def rank_stratum(sigma_x, sigma_yx, lam, r: int, seed: int = 0, rel_tol: float =
 def _track_once(sysm, starts, p0, p1, rng, bound: float) -> dict:
     """One parameter homotopy γp₀ → p₁ (γ from ``rng``) of every start: {"X", "ok", "infinite", "failed"}.
 
-    Paths that fail are tracked again along the same path with smaller steps.  Never with another γ: the end
+    A path gets 4000 steps (a regular path needs a few hundred; one still going then is stuck near a singular
+    point, usually with V running off along its O(r, ℂ)-orbit).  Paths that fail are tracked again along the same
+    path with smaller steps.  Never with another γ: the end
     point a start reaches depends on γ (paths of two γ differ by a monodromy permutation), so a path retried with
     another γ may land on a root already reached and leave one unreached while every path "succeeds".  A path
     that stalls late (t ≥ 0.9) with |VVᵀ| beyond ten times ``bound`` (:func:`.ssl_e1.psd_root_bound`, which holds
@@ -281,7 +283,7 @@ def _track_once(sysm, starts, p0, p1, rng, bound: float) -> dict:
         if not todo.size:
             break
         Y, okk, tt = track_segment(sysm.F, sysm.Fx, sysm.Fp, starts[todo].copy(), gamma * p0, p1,
-                                   hmax=0.1 / 4 ** attempt, predictor_tol=1e-3, return_t=True,
+                                   hmax=0.1 / 4 ** attempt, predictor_tol=1e-3, return_t=True, max_steps=4000,
                                    diverge_norm=1e4 * (1 + np.abs(starts).max() + np.sqrt(bound)))
         X[todo], ok[todo], t_end[todo] = Y, okk, tt
     V, _ = _unpack(X, sysm.m, sysm.r)
