@@ -283,8 +283,9 @@ def _track(H, Hx, Ht, X, max_steps: int, h0: float = 0.01, hmax: float = 0.1, to
     ``predictor_tol``·|x|: a predictor that lands far off its path may converge onto another path (path jumping),
     so its step is halved instead; a step that passes this bound is accepted with a last correction up to
     ``LOOSE_CORRECTOR``·(1 + |x|) (near an ill-conditioned point Newton's accuracy is cond·ε, and demanding ``tol``
-    there stalls the path although it is followed).  A path with |x| > ``diverge_norm`` stops (stalled), and so does
-    a path whose step stays below ``CRAWL_STEP`` for ``CRAWL_ITERATIONS`` iterations.  Returns (X, t, stalled): a path whose step fell below 1e-14 stalls."""
+    there stalls the path although it is followed), and a path whose step stays below ``CRAWL_STEP`` for
+    ``CRAWL_ITERATIONS`` iterations stalls.  A path with |x| > ``diverge_norm`` stops (stalled).  Returns
+    (X, t, stalled): a path whose step fell below 1e-14 stalls."""
     P = X.shape[0]
     t = np.zeros(P)
     h = np.full(P, h0)
@@ -328,8 +329,9 @@ def _track(H, Hx, Ht, X, max_steps: int, h0: float = 0.01, hmax: float = 0.1, to
         h[idx[~ok]] *= 0.5
         far = np.zeros(P, dtype=bool)
         far[idx[ok]] = np.linalg.norm(x1[ok], axis=1) > diverge_norm
-        crawl = np.where(h < CRAWL_STEP, crawl + 1, 0)
-        far |= crawl > CRAWL_ITERATIONS
+        if predictor_tol is not None:
+            crawl = np.where(h < CRAWL_STEP, crawl + 1, 0)
+            far |= crawl > CRAWL_ITERATIONS
         stalled |= ((h < 1e-14) | far) & active
         active &= (h >= 1e-14) & (t < 1.0) & ~far
     return X, t, stalled | active  # max_steps exhausted counts as stalled

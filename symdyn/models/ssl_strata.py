@@ -213,7 +213,7 @@ def rank_stratum(sigma_x, sigma_yx, lam, r: int, seed: int = 0, rel_tol: float =
            "failed": min(int(run["failed"].sum()) for run in runs), "runs": len(runs),
            "method": f"parameter homotopy from {info['count']} generic solutions of the reduced rank-{r} system "
                      "(found by monodromy), Newton-polished"}
-    found_by = []
+    found_by, unresolved = [], [0] * len(runs)
     for k, run in enumerate(runs):
         V_all, _ = _unpack(run["X"][run["ok"]], m, r)
         with np.errstate(all="ignore"):
@@ -229,7 +229,7 @@ def rank_stratum(sigma_x, sigma_yx, lam, r: int, seed: int = 0, rel_tol: float =
             if ev[0] < -rel_tol * ev[-1]:
                 continue
             if ev[m - r] <= rel_tol * ev[-1] * 1e-3:  # rank r in exact arithmetic, not resolved in double precision
-                out["unresolved"] += 1
+                unresolved[k] += 1
                 continue
             V = Q[:, m - r:] * np.sqrt(np.clip(ev[m - r:], 0, None))
             V, B, res = _polish(sigma_x, sigma_yx, lam, V)
@@ -245,6 +245,7 @@ def rank_stratum(sigma_x, sigma_yx, lam, r: int, seed: int = 0, rel_tol: float =
             out["B"].append(B)
             out["residuals"].append(res)
             found_by.append({k})
+    out["unresolved"] = max(unresolved)
     # the independent check: with two homotopies (independent γ), both found the same roots, or one without failed
     # paths found every root either found (a failed path whose V runs off along the O(r, ℂ)-orbit while S = VVᵀ
     # stays finite loses only one slice point of its orbit, so failures need not lose roots)
