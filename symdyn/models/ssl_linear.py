@@ -566,7 +566,8 @@ class LinearSSL:
         dimension), with ``info["rank"]``, ``info["S"]``, ``info["stratum"]`` and a sample point; components are
         distinct.  The set carries ``complete`` ("proven": every stratum exact; "checked": every homotopy path of
         every stratum accounted for; "unchecked": some path failed, a stratum was refused — see ``notes``),
-        ``strata`` ({r: {"count", "method", "complete", ...}}) and ``certified``.  Cached per (kind, seed).
+        ``strata`` ({r: {"count", "method", "complete", "paths", "failed", "runs" (homotopies run: 2 when the first
+        did not reach every generic solution), ...}}) and ``certified``.  Cached per (kind, seed).
 
         Refusals (``ValueError``) name the size: a stratum whose generic solution count exceeds ``max_rank_paths``.
         """
@@ -641,7 +642,7 @@ class LinearSSL:
                 notes.append(f"rank {r}: {found['unresolved']} real end point(s) with an eigenvalue of S not "
                              "resolved in double precision were not listed")
             strata[r] = {"count": len(found["S"]), "method": found["method"], "complete": ok,
-                         "paths": found["count"], "failed": found["failed"]}
+                         "paths": found["count"], "failed": found["failed"], "runs": found["runs"]}
             complete = _weakest(complete, ok)
             order = np.argsort([np.trace(S) for S in found["S"]])
             for i, k in enumerate(order):
