@@ -627,7 +627,7 @@ class LinearSSL:
                 raise ValueError(f"m: the rank-{r} stratum at m = {m} needs the generic solutions of its reduced "
                                  f"system (R_{r}), {m * r + r * r} unknowns, found once per shape by monodromy and "
                                  "not shipped (on 2 cores (3, 2): 120 solutions in 2–3 min; (4, 2): 336 in 4.5 min; "
-                                 "the count and the time grow steeply with r); compute them with "
+                                 "(4, 3) did not finish in 90 min); compute them with "
                                  f"symdyn.models.ssl_strata.stratum_start({m}, {r}) (cached afterwards), or use "
                                  "equilibria() for the full-rank stratum alone. Refused")
             if count is not None and count > max_rank_paths:
