@@ -34,7 +34,7 @@ from ._validate import finite_real, positive_int, seed_value, tolerance
 
 __all__ = ["PolySolution", "PositiveDimensionalError", "solve_groebner", "solve_homotopy", "CertifiedRoot",
            "certify_roots", "distinct_roots", "deflated_newton", "ALPHA0", "track_parameters",
-           "track_segment", "monodromy_solve", "krawczyk", "solution_count_mod_p"]
+           "track_segment", "monodromy_solve", "krawczyk", "solution_count_mod_p", "distinct_rows", "PREDICTOR_TOL"]
 
 
 class PositiveDimensionalError(ValueError):
@@ -269,6 +269,7 @@ def homotopy_paths(eqs, unknowns) -> int:
     return int(np.prod([p.total_degree() for p in _as_polys(eqs, list(unknowns), "homotopy_paths")]))
 
 
+PREDICTOR_TOL = 1e-3  # the parameter homotopies' bound on the predictor's relative error (path jumping)
 LOOSE_CORRECTOR = 1e-5  # with a predictor bound: the corrector's accuracy accepted near ill-conditioned points
 # a path whose step stays below CRAWL_STEP for CRAWL_ITERATIONS iterations stalls (it approaches a singular point:
 # crawling on would cost max_steps iterations of the whole batch and end stalled anyway)
@@ -505,6 +506,20 @@ def track_segment(F, Fx, Fp, X: np.ndarray, pa: np.ndarray, pb: np.ndarray, *, l
         dp = np.broadcast_to(pb - pa, (x.shape[0], pa.size))
         return Fp(x, dp) if linear else Fp(x, p_at(t), dp)
     return track_parameters(H, Hx, Ht, X, **kwargs)
+
+
+def distinct_rows(X: np.ndarray, radii=None, rtol: float = 1e-8) -> tuple:
+    """(indices of distinct rows of X, indices of the others), first occurrence kept.  Rows i and j are one point
+    when |x_i − x_j| ≤ max(2(r_i + r_j), rtol·max(1, |x_i|)), with r the optional per-row radii (e.g. the α-test's
+    β: each root lies within 2β of its row)."""
+    radii = np.zeros(len(X)) if radii is None else np.asarray(radii)
+    keep: list = []
+    dup: list = []
+    for i in range(len(X)):
+        floor = rtol * max(1.0, float(np.linalg.norm(X[i])))
+        same = any(np.linalg.norm(X[i] - X[j]) <= max(2 * (radii[i] + radii[j]), floor) for j in keep)
+        (dup if same else keep).append(i)
+    return keep, dup
 
 
 def monodromy_solve(F, Fx, Fp, x0: np.ndarray, p0: np.ndarray, *, seed: int = 0, stable_loops: int = 5,

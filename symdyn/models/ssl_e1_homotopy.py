@@ -23,13 +23,13 @@ import functools
 import mpmath
 import numpy as np
 
-from ..polysolve import ALPHA0, MPSystem, certify_roots, monodromy_solve, solve_homotopy, track_segment
+from ..polysolve import (ALPHA0, PREDICTOR_TOL, MPSystem, certify_roots, distinct_rows, monodromy_solve, solve_homotopy,
+                         track_segment)
 from .ssl_e1 import pack_data, psd_root_bound, split_data, unvech
 from .start_systems import known_count, load_or_compute
 
 __all__ = ["E1System", "e1_start", "e1_start_count", "parameter_roots"]
 
-PREDICTOR_TOL = 1e-3  # retries bound the predictor's relative error (path jumping)
 
 
 class E1System:
@@ -243,17 +243,6 @@ def _polish_and_alpha(sysm, X, p1, hess) -> tuple:
     return X, beta, gamma, beta * gamma
 
 
-def _distinct(X, beta) -> tuple:
-    """(indices of distinct end points, indices of the others): two end points are one root when they lie within
-    max(2(β₁ + β₂), 1e-8·size) of each other."""
-    keep: list = []
-    dup: list = []
-    for i in range(len(X)):
-        tol = lambda j: max(2 * (beta[i] + beta[j]), 1e-8 * max(1.0, np.linalg.norm(X[i])))  # noqa: E731
-        (dup if any(np.linalg.norm(X[i] - X[j]) <= tol(j) for j in keep) else keep).append(i)
-    return keep, dup
-
-
 def _run(sysm, starts, p0, p1, rng, hess, bound) -> dict:
     """One parameter homotopy γp₀ → p₁ of all start solutions, in projective space (:class:`ProjectiveChart`).
     Paths that fail, and paths whose end point coincides with another's (a path jumped), are tracked again along
@@ -293,7 +282,7 @@ def _run(sysm, starts, p0, p1, rng, hess, bound) -> dict:
         infinite = at_infinity()
         idx = np.flatnonzero(ok & ~infinite)
         X[idx], beta[idx], _, alpha[idx] = _polish_and_alpha(sysm, Y[idx, 1:] / Y[idx, :1], p1, hess)
-        keep, dup = _distinct(X[idx], beta[idx])
+        keep, dup = distinct_rows(X[idx], beta[idx])
         collided = set(int(i) for i in idx[dup])
         for j in dup:  # the path it collided with is suspect too
             near = np.linalg.norm(X[idx[keep]] - X[idx[j]], axis=1)
@@ -304,7 +293,7 @@ def _run(sysm, starts, p0, p1, rng, hess, bound) -> dict:
     infinite = at_infinity()
     finite = ok & ~infinite
     idx = np.flatnonzero(finite)
-    keep, dup = _distinct(X[idx], beta[idx])
+    keep, dup = distinct_rows(X[idx], beta[idx])
     Xc, bc, ac = _conjugate_closure(X[idx[keep]], beta[idx[keep]], alpha[idx[keep]])
     return {"X": Xc, "beta": bc, "alpha": ac, "surplus": len(dup), "failed": int((~ok & ~infinite).sum()),
             "infinite": int(infinite.sum())}

@@ -26,7 +26,7 @@ import warnings
 import numpy as np
 import scipy.linalg
 
-from ..polysolve import monodromy_solve, track_segment
+from ..polysolve import PREDICTOR_TOL, distinct_rows, monodromy_solve, track_segment
 from .ssl_e1 import e2_predictor, pack_data, psd_root_bound, split_data as _data, unvech
 from .start_systems import known_count, load_or_compute
 
@@ -205,7 +205,7 @@ def rank_stratum(sigma_x, sigma_yx, lam, r: int, seed: int = 0, rel_tol: float =
     p1 = pack_data(sigma_x, sigma_yx, lam).astype(complex)
     bound = psd_root_bound(sigma_x, sigma_yx, lam)
     runs = [_track_once(sysm, starts, p0, p1, rng, bound)]
-    if _distinct_count(runs[0]["X"][runs[0]["ok"]]) < len(starts):  # not all K reached: an independent second γ
+    if len(distinct_rows(runs[0]["X"][runs[0]["ok"]])[0]) < len(starts):  # not all K reached: an independent second γ
         runs.append(_track_once(sysm, starts, p0, p1, rng, bound))
     out = {"S": [], "V": [], "B": [], "residuals": [], "count": info["count"], "unresolved": 0,
            "finite": max(int(run["ok"].sum()) for run in runs),
@@ -284,7 +284,7 @@ def _track_once(sysm, starts, p0, p1, rng, bound: float) -> dict:
         if not todo.size:
             break
         Y, okk, tt = track_segment(sysm.F, sysm.Fx, sysm.Fp, starts[todo].copy(), gamma * p0, p1,
-                                   hmax=0.1 / 4 ** attempt, predictor_tol=1e-3, return_t=True, max_steps=4000,
+                                   hmax=0.1 / 4 ** attempt, predictor_tol=PREDICTOR_TOL, return_t=True, max_steps=4000,
                                    diverge_norm=1e4 * (1 + np.abs(starts).max() + np.sqrt(bound)))
         X[todo], ok[todo], t_end[todo] = Y, okk, tt
     V, _ = _unpack(X, sysm.m, sysm.r)
@@ -292,15 +292,6 @@ def _track_once(sysm, starts, p0, p1, rng, bound: float) -> dict:
         size = np.linalg.norm(V @ np.swapaxes(V, 1, 2), axis=(1, 2))
     infinite = ~ok & np.isfinite(X).all(axis=1) & (t_end >= 0.9) & (size > 10 * bound)
     return {"X": X, "ok": ok, "infinite": infinite, "failed": ~ok & ~infinite}
-
-
-def _distinct_count(X, tol: float = 1e-8) -> int:
-    """The number of distinct rows of X (relative distance > tol)."""
-    kept: list = []
-    for x in X:
-        if not any(np.linalg.norm(x - y) <= tol * max(1.0, np.linalg.norm(y)) for y in kept):
-            kept.append(x)
-    return len(kept)
 
 
 def _polish(sigma_x, sigma_yx, lam, V, steps: int = 8):
