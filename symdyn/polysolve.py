@@ -166,9 +166,18 @@ def solution_count_mod_p(eqs, unknowns, prime: int = 32003, max_count: int = 100
     >>> x, y = sp.symbols("x y")
     >>> solution_count_mod_p([x**2 - 2, x*y - 1], [x, y])
     2
+    >>> solution_count_mod_p([x**2 - 0.5, y - x], [x, y])  # floats are exact dyadic rationals
+    2
     """
     unknowns = list(unknowns)
-    G = sp.groebner([sp.expand(e) for e in eqs], *unknowns, order="grevlex", modulus=prime)
+    integral = []
+    for e in eqs:  # exact rational coefficients (a float is a dyadic rational), denominators cleared over ℚ
+        try:
+            poly = sp.Poly(sp.nsimplify(sp.expand(e), rational=True), *unknowns, domain="QQ")
+        except (sp.PolificationFailed, sp.CoercionFailed, sp.GeneratorsNeeded) as err:
+            raise ValueError(f"eqs: expected polynomials in the unknowns with rational coefficients ({err})") from None
+        integral.append(poly.clear_denoms()[1].as_expr())
+    G = sp.groebner(integral, *unknowns, order="grevlex", modulus=prime)
     if not G.is_zero_dimensional:
         raise PositiveDimensionalError("eqs: the ideal is not zero-dimensional over GF(%d)" % prime)
     lead = [sp.Poly(g, *unknowns, modulus=prime).monoms(order="grevlex")[0] for g in G.exprs]

@@ -101,7 +101,8 @@ def psd_root_bound(sigma_x, sigma_yx, lam) -> float:
     Let U (m × r) be an orthonormal basis of the range of S = UPUᵀ (P ≻ 0).  S·E(S) = 0 ⇔ E(S)U = 0, so with
     L = SΣx + λI, ‖LU‖_F² = tr(UᵀΣyxᵀSΣyxU) ≤ ‖Σyx‖₂² tr S ≤ ‖Σyx‖₂² √m ‖S‖_F, and
     ‖LU‖_F ≥ ‖P UᵀΣxU‖_F − λ√r ≥ σ‖S‖_F − λ√m with σ = λ_min(Σx) > 0.  So u = ‖S‖_F satisfies
-    (σu − λ√m)² ≤ c u, c = ‖Σyx‖₂²√m, whence u ≤ (2σλ√m + c + √(c² + 4σλ√m c)) / (2σ²).
+    (σu − λ√m)² ≤ c u, c = ‖Σyx‖₂²√m, whence u ≤ (2σλ√m + c + √(c² + 4σλ√m c)) / (2σ²).  Returns inf when Σx
+    is not positive definite (no such bound).
 
     Examples
     --------
@@ -111,6 +112,8 @@ def psd_root_bound(sigma_x, sigma_yx, lam) -> float:
     """
     m = sigma_x.shape[0]
     s = float(np.linalg.eigvalsh(sigma_x)[0])
+    if s <= 0:  # Σx not positive definite: PSD roots need not be bounded
+        return float("inf")
     c = float(np.linalg.norm(sigma_yx, 2)) ** 2 * np.sqrt(m)
     a = lam * np.sqrt(m)
     return float((2 * s * a + c + np.sqrt(c * c + 4 * s * a * c)) / (2 * s * s))

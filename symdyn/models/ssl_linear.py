@@ -492,11 +492,15 @@ class LinearSSL:
         method = choice(method, "method", ("auto", "groebner", "homotopy", "parameter"))
         seed = seed_value(seed)
         max_paths = positive_int(max_paths, "max_paths")
-        if method == "auto":
-            from .ssl_e1_homotopy import e1_start_count
+        from .ssl_e1_homotopy import e1_start_count
 
-            method = ("groebner" if self.m <= 2 else "parameter" if e1_start_count(self.m) is not None
-                      else "homotopy")
+        known = e1_start_count(self.m) is not None
+        if method == "auto":
+            method = "groebner" if self.m <= 2 else "parameter" if known else "homotopy"
+        if method == "parameter" and not known and self.m >= 5:
+            raise ValueError(f"m: method='parameter' at m = {self.m} needs the generic solutions of (E1), found once by "
+                             "monodromy and not shipped (at m = 5 it did not finish in 83 min on 2 cores); compute "
+                             f"them with symdyn.models.ssl_e1_homotopy.e1_start({self.m}) (cached afterwards). Refused")
         cache = self.__dict__.setdefault("_e1_cache", {})
         key = (method, seed, max_paths)
         if key not in cache:

@@ -122,3 +122,30 @@ def test_psd_root_bound_holds_on_every_stratum_m2(seed, lam):
     bound = psd_root_bound(Sx, Syx, lam)
     for c in M.equilibrium_set("sg"):
         assert np.linalg.norm(c.info["S"]) <= bound
+
+
+def test_psd_root_bound_is_infinite_without_a_positive_definite_sigma_x():
+    # Σx = diag(1, 0), Σyx = 0, λ = 0: S = diag(0, s) gives L = SΣx = 0, so S·E(S) = 0 for every s ≥ 0 (unbounded)
+    Sx = np.diag([1.0, 0.0])
+    for s in (1.0, 1e6):
+        S = np.diag([0.0, s])
+        L = S @ Sx
+        assert np.allclose(S @ (L.T @ L), 0)
+    assert psd_root_bound(Sx, np.zeros((2, 2)), 0.0) == np.inf
+    assert psd_root_bound(np.diag([1.0, -1.0]), np.eye(2), 0.1) == np.inf
+
+
+def test_solution_count_mod_p_takes_floats_exactly_and_refuses_irrational_coefficients():
+    x, y = sp.symbols("x y")
+    assert solution_count_mod_p([x ** 2 - 0.25, x * y - 1.5], [x, y], PRIME) == 2  # x = ±1/2, y = 3/(2x): two roots
+    with pytest.raises(ValueError, match="eqs"):
+        solution_count_mod_p([x ** 2 - sp.pi, y], [x, y], PRIME)
+
+
+def test_parameter_method_without_a_start_system_is_refused_at_m5_with_the_reason():
+    Sx, Syx, Sy = random_moments(5, 1)
+    M = LinearSSL(5, 5, Sx, Syx, Sy, 0.05)
+    with pytest.raises(ValueError, match="m: method='parameter' at m = 5"):
+        M.e1_roots(method="parameter")
+    with pytest.raises(ValueError, match="32768 total-degree homotopy paths"):
+        M.e1_roots()
