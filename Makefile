@@ -57,12 +57,12 @@ bench: install
 	$(PY) -m benchmarks.run
 
 # the shipped start systems of the SSL rank strata and of (E1) (symdyn/data/strata): recomputed by seeded monodromy,
-# (E1) counted again by a total-degree homotopy (about 15 min on 2 cores).  Not shipped: the (4, 3) stratum and
-# (E1) at m = 5, whose monodromy did not finish in 90 min
+# (E1) counted again by a total-degree homotopy (about 40 min on 2 cores, most of it the (4, 3) stratum).  Not
+# shipped: m = 5 ((E1) at m = 5 did not finish in 83 min)
 strata: install
 	rm -f symdyn/data/strata/*.npz
 	SYMDYN_CACHE=symdyn/data $(PY) -c "from symdyn.models.ssl_strata import stratum_start; \
-	[print(m, r, stratum_start(m, r)[2]) for m, r in ((2, 1), (3, 1), (3, 2), (4, 1), (4, 2))]"
+	[print(m, r, stratum_start(m, r)[2]) for m, r in ((2, 1), (3, 1), (3, 2), (4, 1), (4, 2), (4, 3))]"
 	SYMDYN_CACHE=symdyn/data $(PY) -c "from symdyn.models.ssl_e1_homotopy import e1_start; \
 	[print(m, e1_start(m)[2]) for m in (3, 4)]"
 

@@ -286,7 +286,7 @@ CRAWL_STEP, CRAWL_ITERATIONS = 1e-8, 400
 
 
 def _track(H, Hx, Ht, X, max_steps: int, h0: float = 0.01, hmax: float = 0.1, tol: float = 1e-8,
-           predictor_tol: float | None = None, diverge_norm: float = np.inf):
+           predictor_tol: float | None = None, diverge_norm: float = np.inf, leave=None):
     """Predictor (RK4 on dx/dt = −H_x⁻¹H_t) – corrector (3 Newton steps) tracking of all paths at once from t = 0
     to t = 1, with per-path step control.  A step is accepted when the last correction is below ``tol`` (relative
     to 1 + |x|) and, with ``predictor_tol``, the first correction (the predictor's error) is below
@@ -294,7 +294,8 @@ def _track(H, Hx, Ht, X, max_steps: int, h0: float = 0.01, hmax: float = 0.1, to
     so its step is halved instead; a step that passes this bound is accepted with a last correction up to
     ``LOOSE_CORRECTOR``·(1 + |x|) (near an ill-conditioned point Newton's accuracy is cond·ε, and demanding ``tol``
     there stalls the path although it is followed), and a path whose step stays below ``CRAWL_STEP`` for
-    ``CRAWL_ITERATIONS`` iterations stalls.  A path with |x| > ``diverge_norm`` stops (stalled).  Returns
+    ``CRAWL_ITERATIONS`` iterations stalls.  A path with |x| > ``diverge_norm``, or for which ``leave(x, t)`` (a
+    boolean per row, e.g. "the coordinates left their chart") is true, stops (stalled).  Returns
     (X, t, stalled): a path whose step fell below 1e-14 stalls."""
     P = X.shape[0]
     t = np.zeros(P)
@@ -339,6 +340,8 @@ def _track(H, Hx, Ht, X, max_steps: int, h0: float = 0.01, hmax: float = 0.1, to
         h[idx[~ok]] *= 0.5
         far = np.zeros(P, dtype=bool)
         far[idx[ok]] = np.linalg.norm(x1[ok], axis=1) > diverge_norm
+        if leave is not None and ok.any():
+            far[idx[ok]] |= leave(x1[ok], t1[ok])
         if predictor_tol is not None:
             crawl = np.where(h < CRAWL_STEP, crawl + 1, 0)
             far |= crawl > CRAWL_ITERATIONS
@@ -482,17 +485,19 @@ def solve_homotopy(eqs, unknowns, *, seed: int = 0, max_steps: int = 20000, dive
 
 # ---- parameter homotopies and monodromy ----------------------------------------------------------------
 def track_parameters(F, Fx, Ft, X: np.ndarray, max_steps: int = 20000, hmax: float = 0.1, tol: float = 1e-8,
-                     predictor_tol: float | None = None, return_t: bool = False, diverge_norm: float = np.inf):
+                     predictor_tol: float | None = None, return_t: bool = False, diverge_norm: float = np.inf,
+                     leave=None):
     """Track solutions X (P, N) of F(x, t) = 0 from t = 0 to t = 1 (a parameter homotopy).
 
     F(X, t) (P, E), Fx(X, t) (P, E, N), Ft(X, t) (P, E): the system along the path, its x-Jacobian and its
     t-derivative, vectorised over the P paths (t has shape (P,)).  E ≥ N: a consistent overdetermined system is
     tracked in the least-squares sense.  ``predictor_tol`` bounds the predictor's relative error (guards against
-    path jumping; None: no bound); a path with |x| > ``diverge_norm`` stops.  Returns (X, ok): the end points and
+    path jumping; None: no bound); a path with |x| > ``diverge_norm``, or with ``leave(x, t)`` true (a boolean per
+    row: the point left the region where the coordinates are trusted), stops.  Returns (X, ok): the end points and
     which paths reached t = 1; with ``return_t`` (X, ok, t), t where each path stopped.
     """
     X, t, stalled = _track(F, Fx, Ft, np.array(X, dtype=complex), max_steps, hmax=hmax, tol=tol,
-                           predictor_tol=predictor_tol, diverge_norm=diverge_norm)
+                           predictor_tol=predictor_tol, diverge_norm=diverge_norm, leave=leave)
     ok = (t >= 1.0) & ~stalled & np.isfinite(X).all(axis=1)
     return (X, ok, t) if return_t else (X, ok)
 
@@ -517,6 +522,80 @@ def track_segment(F, Fx, Fp, X: np.ndarray, pa: np.ndarray, pb: np.ndarray, *, l
     return track_parameters(H, Hx, Ht, X, **kwargs)
 
 
+class ProjectivePatch:
+    """A system homogenised in some of its unknowns, on a random affine patch: unknowns y = (x₀, x).
+
+    ``sysm`` evaluates the homogenised system G(x, p, x₀) (G(x, p, 1) = F(x, p)), homogeneous in (x₀, x[:n_hom]):
+    ``sysm.F(X, p, x0)``, ``sysm.Fx(X, p, x0)``, ``sysm.Fx0(X, p, x0)`` (∂G/∂x₀), ``sysm.Fp(X, p, dp, x0)`` and
+    ``sysm.N`` (optionally ``sysm.Fx_and_Fx0(X, p, x0)``, both Jacobians from one evaluation).  The patch c·y[:1 + n_hom] = 1 (c random complex) closes the system.  A root is y ∝ (1, x); a path
+    that would go to infinity in x[:n_hom] stays bounded and ends with x₀ = 0, so tracking does not stall short of
+    t = 1 there, and large finite roots are ordinary points (:meth:`affine` divides back).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> class Line:  # G(x, x₀) = x − 2x₀: the root x = 2
+    ...     N = 1
+    ...     def F(self, X, p, x0): return X - 2 * x0[:, None]
+    ...     def Fx(self, X, p, x0): return np.ones((len(X), 1, 1))
+    ...     def Fx0(self, X, p, x0): return np.full((len(X), 1), -2.0)
+    >>> patch = ProjectivePatch(Line(), c=np.array([1.0, 1.0]))
+    >>> Y = patch.lift(np.array([[2.0]]))
+    >>> Y.real.tolist(), patch.affine(Y).real.tolist(), float(np.abs(patch.F(Y, None)).max())
+    ([[0.3333333333333333, 0.6666666666666666]], [[2.0]], 0.0)
+    """
+
+    def __init__(self, sysm, n_hom: int | None = None, seed: int = 0, c: np.ndarray | None = None):
+        self.sysm = sysm
+        self.n_hom = sysm.N if n_hom is None else n_hom
+        h = 1 + self.n_hom
+        if c is None:
+            rng = np.random.default_rng(seed)
+            c = (rng.standard_normal(h) + 1j * rng.standard_normal(h)) / np.sqrt(2 * h)
+        self.c = np.asarray(c)
+
+    def normalise(self, Y) -> np.ndarray:
+        """Y with its homogeneous part (x₀, x[:n_hom]) rescaled onto the patch."""
+        Y = np.array(Y, dtype=complex)
+        h = 1 + self.n_hom
+        Y[:, :h] /= (Y[:, :h] @ self.c)[:, None]
+        return Y
+
+    def lift(self, X) -> np.ndarray:
+        """y on the patch of the affine points X (n, N)."""
+        return self.normalise(np.concatenate([np.ones((len(X), 1)), X], axis=1))
+
+    def affine(self, Y) -> np.ndarray:
+        """x of the points y (x[:n_hom]/x₀; inf or nan at infinity)."""
+        X = np.array(Y[:, 1:], dtype=complex)
+        with np.errstate(all="ignore"):
+            X[:, : self.n_hom] /= Y[:, :1]
+        return X
+
+    def at_infinity(self, Y) -> np.ndarray:
+        """|x₀| / |y_hom| per point (0 at infinity; inf for non-finite points)."""
+        h = 1 + self.n_hom
+        with np.errstate(all="ignore"):
+            return np.where(np.isfinite(Y).all(axis=1), np.abs(Y[:, 0]) / np.linalg.norm(Y[:, :h], axis=1), np.inf)
+
+    def F(self, Y, p):
+        h = 1 + self.n_hom
+        return np.concatenate([self.sysm.F(Y[:, 1:], p, Y[:, 0]), (Y[:, :h] @ self.c - 1.0)[:, None]], axis=1)
+
+    def Fx(self, Y, p):
+        X, x0 = Y[:, 1:], Y[:, 0]
+        if hasattr(self.sysm, "Fx_and_Fx0"):  # one evaluation of the shared intermediate quantities
+            Jx, J0 = self.sysm.Fx_and_Fx0(X, p, x0)
+        else:
+            Jx, J0 = self.sysm.Fx(X, p, x0), self.sysm.Fx0(X, p, x0)
+        J = np.concatenate([J0[..., None], Jx], axis=2)
+        row = np.concatenate([self.c, np.zeros(Y.shape[1] - len(self.c))])
+        return np.concatenate([J, np.broadcast_to(row, (len(Y), 1, len(row)))], axis=1)
+
+    def Fp(self, Y, p, dp):
+        return np.concatenate([self.sysm.Fp(Y[:, 1:], p, dp, Y[:, 0]), np.zeros((len(Y), 1))], axis=1)
+
+
 def distinct_rows(X: np.ndarray, radii=None, rtol: float = 1e-8) -> tuple:
     """(indices of distinct rows of X, indices of the others), first occurrence kept.  Rows i and j are one point
     when |x_i − x_j| ≤ max(2(r_i + r_j), rtol·max(1, |x_i|)), with r the optional per-row radii (e.g. the α-test's
@@ -532,7 +611,7 @@ def distinct_rows(X: np.ndarray, radii=None, rtol: float = 1e-8) -> tuple:
 
 
 def monodromy_solve(F, Fx, Fp, x0: np.ndarray, p0: np.ndarray, *, seed: int = 0, stable_loops: int = 5,
-                    max_loops: int = 200, dedupe_tol: float = 1e-6, linear: bool = True):
+                    max_loops: int = 200, dedupe_tol: float = 1e-6, linear: bool = True, track=None):
     """All isolated solutions of F(x, p0) = 0 by monodromy from one solution x0 (on x0's irreducible component).
 
     Loops p0 → p1 → p2 → p0 through random complex parameter points permute the solutions over the parameter
@@ -540,9 +619,11 @@ def monodromy_solve(F, Fx, Fp, x0: np.ndarray, p0: np.ndarray, *, seed: int = 0,
     ``stable_loops`` consecutive loops found nothing new (Duff, Hill, Jensen, Lee, Leykin & Sommars 2019).
     F(X, P) (M, E), Fx(X, P) (M, E, N), Fp(X, dP) (M, E): the system, its x-Jacobian and its derivative in the
     direction dP (the data part; parameter-free rows such as slices give 0), vectorised over M points; for a system
-    not linear in p (``linear=False``) Fp(X, P, dP) is the derivative at P.
+    not linear in p (``linear=False``) Fp(X, P, dP) is the derivative at P.  ``track(X, pa, pb)`` -> (X, ok)
+    replaces the default tracker (:func:`track_segment`, hmax 0.02, tol 1e-10), e.g. one that changes charts.
 
-    Returns (solutions (K, N) complex, {"loops", "paths", "failed"}).
+    Returns (solutions (K, N) complex, {"loops", "paths", "failed"}).  The count is a lower bound: a loop whose
+    paths fail finds less, so with many failures more ``stable_loops`` are needed before "nothing new" means much.
     """
     rng = np.random.default_rng(seed)
     sols = np.array(x0, dtype=complex).reshape(1, -1)
@@ -554,7 +635,10 @@ def monodromy_solve(F, Fx, Fp, x0: np.ndarray, p0: np.ndarray, *, seed: int = 0,
         p1, p2 = ((rng.standard_normal(p0.size) + 1j * rng.standard_normal(p0.size)) * size for _ in range(2))
         X, ok = sols.copy(), np.ones(len(sols), dtype=bool)
         for pa, pb in ((p0, p1), (p1, p2), (p2, p0)):
-            Y, okk = track_segment(F, Fx, Fp, X[ok], pa, pb, hmax=0.02, tol=1e-10, linear=linear)
+            if track is None:
+                Y, okk = track_segment(F, Fx, Fp, X[ok], pa, pb, hmax=0.02, tol=1e-10, linear=linear)
+            else:
+                Y, okk = track(X[ok], pa, pb)
             X[ok], ok[ok] = Y, okk
         paths += len(sols)
         failed += int((~ok).sum())

@@ -9,6 +9,7 @@ by Smale's α-test (m ≥ 3), and decides each root's positive-definiteness agai
 """
 from __future__ import annotations
 
+import functools
 import operator
 import warnings
 
@@ -76,11 +77,16 @@ def unvech(v, size: int, matrix=None):
     return M
 
 
+@functools.lru_cache(maxsize=None)
+def _triu(m: int) -> tuple:
+    return np.triu_indices(m)
+
+
 def split_data(p, m):
     """The inverse of :func:`pack_data`, batched: p (P, m(m+1)/2 + m² + 1) -> Σx (P, m, m) symmetric, Σyx (P, m, m),
     λ (P,)."""
     P = p.shape[0]
-    iu = np.triu_indices(m)
+    iu = _triu(m)
     k = len(iu[0])
     Sx = np.zeros((P, m, m), dtype=p.dtype)
     Sx[:, iu[0], iu[1]] = p[:, :k]

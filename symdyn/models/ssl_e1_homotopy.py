@@ -23,8 +23,8 @@ import functools
 import mpmath
 import numpy as np
 
-from ..polysolve import (ALPHA0, PREDICTOR_TOL, MPSystem, certify_roots, distinct_rows, monodromy_solve, solve_homotopy,
-                         track_segment)
+from ..polysolve import (ALPHA0, PREDICTOR_TOL, MPSystem, ProjectivePatch, certify_roots, distinct_rows, monodromy_solve,
+                         solve_homotopy, track_segment)
 from .ssl_e1 import pack_data, psd_root_bound, split_data, unvech
 from .start_systems import known_count, load_or_compute
 
@@ -142,8 +142,9 @@ class E1System:
         return MPSystem(f, jac, [(2, tensor)], self.N)
 
 
-class ProjectiveChart:
-    """(E1) homogenised, on the random affine chart c·(x₀, x) = 1 of projective space: unknowns y = (x₀, x).
+class ProjectiveChart(ProjectivePatch):
+    """(E1) homogenised, on the random affine chart c·(x₀, x) = 1 of projective space: unknowns y = (x₀, x)
+    (:class:`symdyn.polysolve.ProjectivePatch` over all unknowns).
 
     A root of (E1) is y ∝ (1, x); a path that would go to infinity in x stays bounded and ends with x₀ = 0.
     Affine tracking loses those paths (they stall at |x| ~ 10³ short of t = 1) and with them the count; large
@@ -151,23 +152,8 @@ class ProjectiveChart:
 
     def __init__(self, sysm: E1System, seed: int = 0):
         rng = np.random.default_rng(40_000 + sysm.m + seed)
-        self.sysm = sysm
-        self.c = (rng.standard_normal(sysm.N + 1) + 1j * rng.standard_normal(sysm.N + 1)) / np.sqrt(2 * (sysm.N + 1))
-
-    def lift(self, X) -> np.ndarray:
-        Y = np.concatenate([np.ones((len(X), 1)), X], axis=1)
-        return Y / (Y @ self.c)[:, None]
-
-    def F(self, Y, p):
-        return np.concatenate([self.sysm.F(Y[:, 1:], p, Y[:, 0]), (Y @ self.c - 1.0)[:, None]], axis=1)
-
-    def Fx(self, Y, p):
-        X, x0 = Y[:, 1:], Y[:, 0]
-        J = np.concatenate([self.sysm.Fx0(X, p, x0)[..., None], self.sysm.Fx(X, p, x0)], axis=2)
-        return np.concatenate([J, np.broadcast_to(self.c, (len(Y), 1, len(self.c)))], axis=1)
-
-    def Fp(self, Y, p, dp):
-        return np.concatenate([self.sysm.Fp(Y[:, 1:], p, dp, Y[:, 0]), np.zeros((len(Y), 1))], axis=1)
+        c = (rng.standard_normal(sysm.N + 1) + 1j * rng.standard_normal(sysm.N + 1)) / np.sqrt(2 * (sysm.N + 1))
+        super().__init__(sysm, c=c)
 
 
 @functools.lru_cache(maxsize=None)

@@ -559,8 +559,9 @@ class LinearSSL:
         un-cancelled equation S(ΣxS + λI)(SΣx + λI) = SΣxySΣyx, every rank r = 0 … m (``ssl_linear.md`` §6).
 
         * r = 0: the origin (A, B[, C]) = 0.
-        * 0 < r < m: the rank-r stratum (:func:`.ssl_strata.rank_stratum`: the reduced r-dimensional problem
-          (R_r) on the range of S, solved by a parameter homotopy from the generic solutions of its shape).
+        * 0 < r < m: the rank-r stratum (:func:`.ssl_strata.rank_stratum`: S E(S) = 0 on the rank-r matrices,
+          in charts S = WᵀPW of that variety, solved by a parameter homotopy from the generic solutions of its
+          shape).
         * r = m: the roots of (E1) (:meth:`e1_roots`, certified).
         * Data with a symmetry (Σx, Σyx commuting and with a repeated joint eigenvalue, e.g. Tian's isotropic
           Σx = cI, Σyx = I): positive-dimensional families of roots S, in closed form
@@ -627,11 +628,11 @@ class LinearSSL:
         notes, complete = [], "proven"
         for r in range(1, m):  # refusals first, before any work
             count = stratum_count(m, r)
-            if count is None and r > 1 and m > 3:
-                raise ValueError(f"m: the rank-{r} stratum at m = {m} needs the generic solutions of its reduced "
-                                 f"system (R_{r}), {m * r + r * r} unknowns, found once per shape by monodromy and "
-                                 "not shipped (on 2 cores (3, 2): 120 solutions in 2–3 min; (4, 2): 336 in 4.5 min; "
-                                 "(4, 3) did not finish in 90 min); compute them with "
+            if count is None and r > 1 and m > 4:
+                raise ValueError(f"m: the rank-{r} stratum at m = {m} needs the generic rank-{r} solutions of "
+                                 f"(E1') in a chart ({r * (r + 1) // 2 + r * (m - r)} unknowns), found once per shape "
+                                 "by monodromy and not shipped (on 2 cores (4, 2): 84 solutions in 4 min; (4, 3): "
+                                 "286 in 12 min; m = 5 has more and was not computed); compute them with "
                                  f"symdyn.models.ssl_strata.stratum_start({m}, {r}) (cached afterwards), or use "
                                  "equilibria() for the full-rank stratum alone. Refused")
             if count is not None and count > max_rank_paths:

@@ -2,21 +2,35 @@
 
 Every SG/EMA equilibrium (λ > 0) has B from (E2) and S = AᵀA a PSD solution of the un-cancelled equation
 
-    S (Σx S + λI)(S Σx + λI) = S Σxy S Σyx                                                     (E1')
+    S E(S) = 0,   E(S) = (Σx S + λI)(S Σx + λI) − Σxy S Σyx                                      (E1')
 
-(only S E(S) = 0 is forced; (E1) is E(S) = 0, its cancelled form for invertible S).  For rank S = r write
-A = U K with K (r × m) of rank r and the reduced predictor B̃ (r × r).  The equilibrium equations become,
-with V = Kᵀ (m × r), G = VᵀV, H = VᵀΣxV, F = VᵀΣyxV,
+(only S E(S) = 0 is forced; (E1) is E(S) = 0, its cancelled form for invertible S).  E(S) is symmetric.  The
+rank-r solutions are computed in a chart of the rank-r symmetric matrices,
+
+    S = Wᵀ P W,   W = [I_r, K] M     (P r×r symmetric invertible, K r×(m − r), M m×m invertible),
+
+with N = r(r + 1)/2 + r(m − r) unknowns x = (vech P, vec K), the dimension of that variety (no group orbit to
+slice).  As S = WᵀPW with P invertible and W of full row rank, S E(S) = 0 ⟺ W E(S) = 0, and with Z = Mᵀ[0; I]
+(so that [Wᵀ, Z] = Mᵀ[[I, 0], [Kᵀ, I]] is invertible) ⟺ W E Wᵀ = 0 and W E Z = 0.  W E Wᵀ is symmetric, so
+
+    vech(W E(S) Wᵀ) = 0   (r(r + 1)/2 rows),     W E(S) Z = 0   (r(m − r) rows)                     (C_r)
+
+is a square system, exactly equivalent to (E1') on the chart (no randomisation, no spurious roots).  (C_r) is
+homogeneous of degree 2 in the data p = (Σx, Σyx, λ), so γp₀ has the solutions of p₀, and the K generic
+solutions for one random complex p₀ (found once per shape (m, r) by monodromy and shipped or cached) are carried to
+the data by the parameter homotopy p(t) = (1 − t)γp₀ + t p (Morgan & Sommese 1989).  A path whose chart
+coordinates grow (|K| > ``K_MAX``: S approaches the chart's boundary, where the leading block of M⁻ᵀSM⁻¹ is
+singular) continues from the same S and t in a chart centred at S (M = Uᵀ, U unitary with its first r columns
+spanning the range of S, so K = 0 there): the path is one path on the rank-r variety, only its coordinates change.
+Generic counts K: 2m at r = 1, 30 at (3, 2), 84 at (4, 2) (a quarter of the (V, B̃) formulation's, which counted
+each S four times on its O(2, ℂ)-orbit slice).
+
+The reduced form used in ``ssl_linear.md`` §6: with A = U K̃ and S = V Vᵀ (V = K̃ᵀ, m × r), G = VᵀV,
+H = VᵀΣxV, F = VᵀΣyxV and the reduced predictor B̃ (r × r),
 
     Σx V G + λ V = Σxy V B̃        (m × r)        B̃ (H + λI) = F        (r × r)                  (R_r)
 
-and S = V Vᵀ.  Conversely every real solution (V, B̃) of (R_r) with V of rank r gives S = VVᵀ of rank r that
-solves (E1'), and every such S arises (K Kᵀ-balancedness follows from (R_r)).  (R_r) is cubic and invariant
-under V → VQ, B̃ → QᵀB̃Q (Q ∈ O(r)); a random complex linear slice of r(r − 1)/2 equations in V picks finitely
-many points of each orbit.  The system is linear in the data p = (Σx, Σyx, λ), so its solutions for any data
-follow by a parameter homotopy from the solutions for one random complex p₀; those are found once per shape
-(m, r) by monodromy (:func:`symdyn.polysolve.monodromy_solve`) and cached.  Real solutions are read off as
-S = VVᵀ (real and PSD whichever point of the complex orbit the slice picked).
+(:func:`stratum_residuals` evaluates it at a real root).
 """
 from __future__ import annotations
 
@@ -26,154 +40,221 @@ import warnings
 import numpy as np
 import scipy.linalg
 
-from ..polysolve import PREDICTOR_TOL, distinct_rows, monodromy_solve, track_segment
+from ..polysolve import PREDICTOR_TOL, ProjectivePatch, distinct_rows, monodromy_solve, track_segment
 from .ssl_e1 import e2_predictor, pack_data, psd_root_bound, split_data as _data, unvech
 from .start_systems import known_count, load_or_compute
 
-__all__ = ["stratum_residuals", "stratum_start", "stratum_count", "rank_stratum", "pack_data"]
+__all__ = ["RankChart", "stratum_residuals", "stratum_start", "stratum_count", "rank_stratum", "pack_data"]
+
+K_MAX = 100.0  # a path whose chart coordinate |K|_F exceeds this continues in a chart centred at its S
 
 
-def _unpack(X, m, r):
-    P = X.shape[0]
-    return X[:, : m * r].reshape(P, m, r), X[:, m * r:].reshape(P, r, r)
+class RankChart:
+    """The square system (C_r) of the rank-r solutions of S E(S) = 0 in the chart S = WᵀPW, W = [I_r, K]M,
+    batched over P points in NumPy (no SymPy).
 
+    F(X, p) (P, N) with X = (vech P, vec K) (P, N) and data p (P, q) (:func:`.ssl_e1.pack_data`);
+    Fx(X, p) (P, N, N) by the product rule along the N coordinate directions,
+    dS = dWᵀPW + WᵀdPW + WᵀPdW, dE = dLᵀL + LᵀdL − ΣyxᵀdSΣyx (L = SΣx + λI, dL = dSΣx),
+    d(WEWᵀ) = dW E Wᵀ + W dE Wᵀ + W E dWᵀ, d(WEZ) = dW E Z + W dE Z;
+    Fp(X, p, dp) (P, N): the derivative in the data direction dp, dE = dLᵀL + LᵀdL − dΣyxᵀSΣyx − ΣyxᵀSdΣyx with
+    dL = S dΣx + dλ I.  Transposes, never conjugates: along the homotopy everything is complex symmetric.
 
-class _System:
-    """(R_r) with its slice, evaluated batched in NumPy (no SymPy): F, the x-Jacobian and the p-derivative."""
+    Examples
+    --------
+    >>> import numpy as np
+    >>> chart = RankChart(2, 1, np.eye(2))
+    >>> S = np.array([[[1.0, 0.0], [0.0, 0.0]]])          # S = e₁e₁ᵀ: Σx = I, Σyx = I, λ = 0 give S² = S
+    >>> X = chart.coordinates(S)
+    >>> float(np.abs(chart.F(X, pack_data(np.eye(2), np.eye(2), 0.0)[None])).max())
+    0.0
+    """
 
-    def __init__(self, m: int, r: int, seed: int):
-        self.m, self.r = m, r
-        self.N = m * r + r * r
-        rng = np.random.default_rng(10_000 + 97 * m + r + seed)
-        k = r * (r - 1) // 2
-        self.slice = rng.standard_normal((k, m * r)) + 1j * rng.standard_normal((k, m * r))
-        # the sliced system has m·r + r² data rows in N − k... unknowns after the slice: it is consistent but
-        # overdetermined by k (the identity antisym(Vᵀ·(first rows)) = 0); a fixed random complex matrix squares it
-        # (Bertini's randomisation); end points are then checked on the full rows
-        E = m * r + r * r
-        self.square = (np.eye(E) if k == 0 else
-                       (rng.standard_normal((E - k, E)) + 1j * rng.standard_normal((E - k, E))) / np.sqrt(E))
+    def __init__(self, m: int, r: int, M: np.ndarray):
+        if not 1 <= r < m:
+            raise ValueError(f"r: expected 1 <= r < m = {m}, got {r}")
+        self.m, self.r, self.M = m, r, np.asarray(M)
+        self.q = r * (r + 1) // 2
+        self.N = self.q + r * (m - r)
+        self.iu = np.triu_indices(r)
+        self.Pbasis = np.zeros((self.q, r, r))
+        for k, (i, j) in enumerate(zip(*self.iu)):
+            self.Pbasis[k, i, j] = self.Pbasis[k, j, i] = 1.0
+        self.Z = self.M.T[:, r:]
+        # dW of the coordinate directions: 0 for P; for K_ij, row i of dW is row r + j of M
+        self.dW = np.zeros((self.N, r, m), dtype=self.M.dtype)
+        for i in range(r):
+            for j in range(m - r):
+                self.dW[self.q + i * (m - r) + j, i] = self.M[r + j]
 
-    def data_rows(self, X, p):
-        m, r = self.m, self.r
-        V, B = _unpack(X, m, r)
-        Sx, Syx, lam = _data(p, m)
-        Vt = np.swapaxes(V, 1, 2)
-        G, H, F = Vt @ V, Vt @ Sx @ V, Vt @ Syx @ V
-        E1 = Sx @ V @ G + lam[:, None, None] * V - np.swapaxes(Syx, 1, 2) @ V @ B
-        E2 = B @ (H + lam[:, None, None] * np.eye(r)) - F
-        return np.concatenate([E1.reshape(len(X), -1), E2.reshape(len(X), -1)], axis=1)
+    @classmethod
+    def centred(cls, S: np.ndarray, r: int) -> "RankChart":
+        """The chart in which the (complex symmetric, rank-r) S has K = 0: M = Uᵀ with U from the SVD of S (its
+        first r columns span the range of S, and U is unitary, so M is perfectly conditioned)."""
+        U = np.linalg.svd(S)[0]
+        return cls(S.shape[0], r, U.T)
 
-    def F(self, X, p):
-        rows = self.data_rows(X, p) @ self.square.T
-        if len(self.slice):
-            rows = np.concatenate([rows, X[:, : self.m * self.r] @ self.slice.T - 1.0], axis=1)
-        return rows
+    def parts(self, X) -> tuple:
+        """(P (n, r, r), W (n, r, m)) of the points X (n, N)."""
+        n = len(X)
+        P = np.einsum("pk,kab->pab", X[:, : self.q], self.Pbasis)
+        K = X[:, self.q:].reshape(n, self.r, self.m - self.r)
+        W = np.concatenate([np.broadcast_to(np.eye(self.r), (n, self.r, self.r)), K], axis=2) @ self.M
+        return P, W
 
-    def Fp(self, X, dp):  # the data rows are linear in p; slice rows do not depend on p
-        rows = self.data_rows(X, dp) @ self.square.T
-        return np.concatenate([rows, np.zeros((len(X), len(self.slice)))], axis=1) if len(self.slice) else rows
+    def matrices(self, X) -> np.ndarray:
+        """S = WᵀPW (n, m, m) of the points X (n, N)."""
+        P, W = self.parts(X)
+        return np.swapaxes(W, 1, 2) @ P @ W
 
-    def Fx(self, X, p):
-        J = np.einsum("ij,pjk->pik", self.square, self.data_jacobian(X, p))
-        if len(self.slice):
-            slice_cols = np.concatenate([self.slice, np.zeros((len(self.slice), self.r * self.r))], axis=1)
-            J = np.concatenate([J, np.broadcast_to(slice_cols, (len(X),) + slice_cols.shape)], axis=1)
-        return J
+    def coordinates(self, S) -> np.ndarray:
+        """x = (vech P, vec K) (n, N) of rank-r matrices S (n, m, m) (their leading block in M⁻ᵀSM⁻¹ invertible)."""
+        Minv = np.linalg.inv(self.M)
+        T = Minv.T @ S @ Minv
+        r = self.r
+        P = T[:, :r, :r]
+        K = np.linalg.solve(P, T[:, :r, r:])
+        return np.concatenate([P[:, self.iu[0], self.iu[1]], K.reshape(len(S), -1)], axis=1)
 
-    def data_jacobian(self, X, p):
-        """The Jacobian (P, m·r + r², N) of the data rows (unsquared, no slice), in closed form: for the unknowns
-        V_ab and B̃_cd, with G = VᵀV, H = VᵀΣxV,
+    def k_norm(self, X) -> np.ndarray:
+        """|K|_F of each point (n,): large near the chart's boundary."""
+        return np.linalg.norm(X[:, self.q:], axis=1)
 
-            ∂(ΣxVG + λV − ΣxyVB̃)_ik/∂V_ab = Σx_ia G_bk + (ΣxV)_ib V_ak + (ΣxVVᵀ)_ia δ_bk + λ δ_ia δ_bk − Σxy_ia B̃_bk
-            ∂(ΣxVG + λV − ΣxyVB̃)_ik/∂B̃_cd = −(ΣxyV)_ic δ_dk
-            ∂(B̃(H + λI) − VᵀΣyxV)_ik/∂V_ab = B̃_ib (ΣxV)_ak + (B̃VᵀΣx)_ia δ_bk − δ_ib (ΣyxV)_ak − (VᵀΣyx)_ia δ_bk
-            ∂(B̃(H + λI) − VᵀΣyxV)_ik/∂B̃_cd = δ_ic (H + λI)_dk
-        """
-        m, r = self.m, self.r
-        P = X.shape[0]
-        V, B = _unpack(X, m, r)
-        Sx, Syx, lam = _data(p, m)
-        Sxy = np.swapaxes(Syx, 1, 2)
-        Vt = np.swapaxes(V, 1, 2)
-        L = lam[:, None, None]
-        Im, Ir = np.eye(m), np.eye(r)
-        SxV = Sx @ V
-        HL = Vt @ SxV + L * Ir
-        d1V = (np.einsum("pia,pbk->pikab", Sx, Vt @ V) + np.einsum("pib,pak->pikab", SxV, V)
-               + np.einsum("pia,bk->pikab", SxV @ Vt + L * Im, Ir) - np.einsum("pia,pbk->pikab", Sxy, B))
-        d1B = -np.einsum("pic,dk->pikcd", Sxy @ V, Ir)
-        d2V = (np.einsum("pib,pak->pikab", B, SxV) + np.einsum("pia,bk->pikab", B @ Vt @ Sx, Ir)
-               - np.einsum("ib,pak->pikab", Ir, Syx @ V) - np.einsum("pia,bk->pikab", Vt @ Syx, Ir))
-        d2B = np.einsum("ic,pdk->pikcd", Ir, HL)
-        top = np.concatenate([d1V.reshape(P, m * r, m * r), d1B.reshape(P, m * r, r * r)], axis=2)
-        bottom = np.concatenate([d2V.reshape(P, r * r, m * r), d2B.reshape(P, r * r, r * r)], axis=2)
-        return np.concatenate([top, bottom], axis=1)
+    def _rows(self, top, bottom):
+        lead = top.shape[:-2]
+        return np.concatenate([top[..., self.iu[0], self.iu[1]], bottom.reshape(lead + (-1,))], axis=-1)
 
+    def _state(self, X, p, x0=None):
+        P, W = self.parts(X)
+        Wt = np.swapaxes(W, 1, 2)
+        S = Wt @ P @ W
+        Sx, Syx, lam = _data(p, self.m)
+        h = np.ones(len(X)) if x0 is None else x0
+        L = S @ Sx + (h * lam)[:, None, None] * np.eye(self.m)
+        E = np.swapaxes(L, 1, 2) @ L - h[:, None, None] * (np.swapaxes(Syx, 1, 2) @ S @ Syx)
+        return P, W, Wt, S, Sx, Syx, L, E, h[:, None, None]
 
-@functools.lru_cache(maxsize=None)
-def _system(m: int, r: int, seed: int) -> _System:
-    return _System(m, r, seed)
+    def F(self, X, p, x0=None):
+        """(C_r) at the points X (n, N) and data p (n, q); with ``x0`` (n,) the system homogenised in (x₀, P):
+        L = SΣx + x₀λI, E = LᵀL − x₀ΣyxᵀSΣyx (degree 2 in (x₀, P); x₀ = 1 gives (C_r))."""
+        _, W, Wt, _, _, _, _, E, _ = self._state(X, p, x0)
+        WE = W @ E
+        return self._rows(WE @ Wt, WE @ self.Z)
+
+    def Fx(self, X, p, x0=None):
+        return self.Fx_and_Fx0(X, p, x0)[0]
+
+    def Fx_and_Fx0(self, X, p, x0=None) -> tuple:
+        """(∂F/∂x (n, N, N), ∂F/∂x₀ (n, N)) from one evaluation of S, L, E."""
+        P, W, Wt, S, Sx, Syx, L, E, h = self._state(X, p, x0)
+        dWt = np.swapaxes(self.dW, 1, 2)
+        dS = np.concatenate([Wt[:, None] @ self.Pbasis[None] @ W[:, None],
+                             np.zeros((len(X), self.N - self.q, self.m, self.m), dtype=complex)], axis=1)
+        dK = dWt[None, self.q:] @ (P @ W)[:, None]
+        dS[:, self.q:] = dK + np.swapaxes(dK, 2, 3)
+        dL = dS @ Sx[:, None]
+        dE = (np.swapaxes(dL, 2, 3) @ L[:, None] + np.swapaxes(L, 1, 2)[:, None] @ dL
+              - h[:, None] * (np.swapaxes(Syx, 1, 2)[:, None] @ dS @ Syx[:, None]))
+        dWE = self.dW[None] @ E[:, None] + W[:, None] @ dE
+        top = dWE @ Wt[:, None] + (W @ E)[:, None] @ dWt[None]
+        Jx = np.swapaxes(self._rows(top, dWE @ self.Z), 1, 2)
+        lam = p[:, -1][:, None, None]
+        WdE = W @ (lam * (L + np.swapaxes(L, 1, 2)) - np.swapaxes(Syx, 1, 2) @ S @ Syx)
+        return Jx, self._rows(WdE @ Wt, WdE @ self.Z)
+
+    def Fx0(self, X, p, x0):
+        """∂/∂x₀ of the homogenised rows: dE = λ(L + Lᵀ) − ΣyxᵀSΣyx, (n, N)."""
+        return self.Fx_and_Fx0(X, p, x0)[1]
+
+    def Fp(self, X, p, dp, x0=None):
+        _, W, Wt, S, Sx, Syx, L, _, h = self._state(X, p, x0)
+        dSx, dSyx, dlam = _data(dp, self.m)
+        dL = S @ dSx + (h[:, 0, 0] * dlam)[:, None, None] * np.eye(self.m)
+        dE = (np.swapaxes(dL, 1, 2) @ L + np.swapaxes(L, 1, 2) @ dL
+              - h * (np.swapaxes(dSyx, 1, 2) @ S @ Syx + np.swapaxes(Syx, 1, 2) @ S @ dSyx))
+        WdE = W @ dE
+        return self._rows(WdE @ Wt, WdE @ self.Z)
 
 
 def _name(m: int, r: int, seed: int) -> str:
-    return f"m{m}_r{r}_s{seed}"
+    return f"m{m}_rank{r}_s{seed}"
 
 
 def stratum_count(m: int, r: int, seed: int = 0) -> int | None:
-    """The generic number of solutions of the sliced (R_r) if its start system is known (shipped or cached),
-    else None (computing it is the expensive step)."""
+    """The generic number of rank-r solutions S of (E1') (the solutions of (C_r)) if the start system is known
+    (shipped or cached), else None (computing it is the expensive step)."""
     return known_count(_name(m, r, seed))
+
+
+def _start_rng(m: int, r: int, seed: int):
+    return np.random.default_rng(100 + 10 * m + r + 1000 * seed)
+
+
+def _crandn(rng, *shape):
+    return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / np.sqrt(2)
+
+
+def _start_pair(m: int, r: int, rng) -> tuple:
+    """A random complex rank-r S₀ = VVᵀ and data p₀ with S₀E(S₀; p₀) = 0, by construction: for random V, Σx, λ
+    let L = S₀Σx + λI, N = LV and C = (NᵀN)^{-1/2}NᵀL; any Σyx with VᵀΣyx = C gives
+    VᵀΣyxᵀVVᵀΣyx = (CV)ᵀC = NᵀΠL = NᵀL = VᵀLᵀL (Π = N(NᵀN)⁻¹Nᵀ, NᵀΠ = Nᵀ), i.e. S₀E(S₀) = 0."""
+    V = _crandn(rng, m, r)
+    Sx = _crandn(rng, m, m)
+    Sx = (Sx + Sx.T) / 2
+    lam = complex(_crandn(rng, 1)[0])
+    L = V @ V.T @ Sx + lam * np.eye(m)
+    N = L @ V
+    C = np.linalg.solve(scipy.linalg.sqrtm(N.T @ N), N.T) @ L
+    Pi = V @ np.linalg.solve(V.T @ V, V.T)
+    Syx = V @ np.linalg.solve(V.T @ V, C) + (np.eye(m) - Pi) @ _crandn(rng, m, m)
+    return V @ V.T, pack_data(Sx, Syx, lam)
 
 
 @functools.lru_cache(maxsize=None)
 def stratum_start(m: int, r: int, seed: int = 0) -> tuple:
-    """The solutions of (R_r) for one random complex parameter point p₀ (found by monodromy; cached per shape).
+    """The solutions of (C_r) for one random complex parameter point p₀ (found by monodromy; cached per shape).
 
-    Returns (p₀, solutions (K, N) complex, info {"loops", "paths", "failed", "count", "source"}).  The count K is
-    the number of isolated solutions of the sliced (R_r) for generic data: an invariant of (m, r) (and of the
-    slice).  Start systems are read from the package's data (``symdyn/data/strata``, made by ``make strata``) or
-    the user cache (:mod:`.start_systems`) after checking every residual; otherwise computed and cached."""
-    sysm = _system(m, r, seed)
-
-    def residual(sols, p0):
-        return np.abs(sysm.F(sols, np.broadcast_to(p0, (len(sols), p0.size)))).max() / max(1.0, np.abs(sols).max()) ** 3
-    return load_or_compute(_name(m, r, seed), residual, lambda: _compute_start(m, r, seed))
+    Returns (p₀, solutions (K, N) complex, info {"loops", "paths", "failed", "M" (the chart), "count", "source"}).
+    The count K is the number of rank-r solutions of (E1') for generic data: an invariant of (m, r).  Start systems
+    are read from the package's data (``symdyn/data/strata``, made by ``make strata``) or the user cache
+    (:mod:`.start_systems`) after checking every residual; otherwise computed and cached."""
+    def residual(sols, p0, M):
+        chart = RankChart(m, r, M)
+        res = chart.F(sols, np.broadcast_to(p0, (len(sols), p0.size)))
+        scale = np.linalg.norm(chart.matrices(sols), axis=(1, 2)) ** 2 * (1 + np.abs(chart.parts(sols)[1]).max()) ** 2
+        return float(np.max(np.abs(res).max(axis=1) / np.maximum(1.0, scale)))
+    return load_or_compute(_name(m, r, seed), residual, lambda: _compute_start(m, r, seed), arrays=("M",))
 
 
 def _compute_start(m: int, r: int, seed: int) -> tuple:
-    sysm = _system(m, r, seed)
-    rng = np.random.default_rng(20_000 + 31 * m + r + seed)
-    v = rng.standard_normal(m * r) + 1j * rng.standard_normal(m * r)
-    if len(sysm.slice):  # move V onto the slice (least-norm correction)
-        v = v + np.linalg.lstsq(sysm.slice, 1.0 - sysm.slice @ v, rcond=None)[0]
-    # every solution of (R_r) with det(H + λI) ≠ 0 is balanced, B̃ᵀB̃ = VᵀV (the other component, H + λI
-    # singular, has no real points): start on the balanced component, B̃ = Q (VᵀV)^{1/2} with Q complex orthogonal
-    V = v.reshape(m, r)
-    K = rng.standard_normal((r, r)) + 1j * rng.standard_normal((r, r))
-    K = K - K.T
-    Q = np.linalg.solve(np.eye(r) - K, np.eye(r) + K)  # Cayley transform: QᵀQ = I
-    B = Q @ scipy.linalg.sqrtm(V.T @ V)
-    x0 = np.concatenate([v, B.ravel()])
-    # p₀: a random solution of the data rows, linear in p, at x0
-    q = m * (m + 1) // 2 + m * m + 1
-    basis = np.eye(q, dtype=complex)
-    Mat = np.stack([sysm.data_rows(x0[None], basis[i][None])[0] for i in range(q)], axis=1)  # (E, q)
-    _, sv, Vh = np.linalg.svd(Mat)
-    null = Vh[np.sum(sv > 1e-10 * sv[0]):].conj().T
-    p0 = null @ (rng.standard_normal(null.shape[1]) + 1j * rng.standard_normal(null.shape[1]))
-    sols, info = monodromy_solve(lambda X, P: sysm.F(X, P), lambda X, P: sysm.Fx(X, P),
-                                 lambda X, dP: sysm.Fp(X, dP), x0, p0, seed=seed, stable_loops=6)
-    info["count"] = len(sols)
+    rng = _start_rng(m, r, seed)
+    M = _crandn(rng, m, m)
+    chart = RankChart(m, r, M)
+    S0, p0 = _start_pair(m, r, rng)
+    x0 = chart.coordinates(S0[None])[0]
+
+    def track(X, pa, pb):  # in projective space, changing charts where K grows; back in the chart M at the end
+        Sh, h, ok, _, _ = _track_charted(chart, X, pa, pb, hmax=0.05, max_steps=4000)
+        with np.errstate(all="ignore"):
+            ok &= np.abs(h) > 1e-8 * np.linalg.norm(Sh, axis=(1, 2))
+        Y = np.full(X.shape, np.nan, dtype=complex)
+        if ok.any():
+            Y[ok] = chart.coordinates(Sh[ok] / h[ok, None, None])
+            ok &= np.isfinite(Y).all(axis=1)
+        return Y, ok
+    sols, info = monodromy_solve(chart.F, chart.Fx, chart.Fp, x0, p0, seed=seed, stable_loops=8, linear=False,
+                                 track=track)
+    info["M"] = M
     return p0, sols, info
 
 
 def stratum_residuals(sigma_x, sigma_yx, lam, V, B) -> float:
-    """max |(R_r)| at a real (V, B̃), relative to the size of the terms."""
-    m, r = V.shape
-    sysm = _system(m, r, 0)
-    X = np.concatenate([np.ravel(V), np.ravel(B)])[None]
-    rows = sysm.data_rows(X, pack_data(sigma_x, sigma_yx, lam)[None])[0]
+    """max |(R_r)| at a real (V, B̃) (V m×r, B̃ r×r), relative to the size of the terms."""
+    V, B = np.asarray(V), np.asarray(B)
+    r = V.shape[1]
+    G, H, F = V.T @ V, V.T @ sigma_x @ V, V.T @ sigma_yx @ V
+    rows = np.concatenate([np.ravel(sigma_x @ V @ G + lam * V - sigma_yx.T @ V @ B),
+                           np.ravel(B @ (H + lam * np.eye(r)) - F)])
     scale = (np.linalg.norm(sigma_x) * np.linalg.norm(V) ** 3 + lam * np.linalg.norm(V)
              + np.linalg.norm(sigma_yx) * np.linalg.norm(V) * (np.linalg.norm(B) + np.linalg.norm(V)))
     return float(np.abs(rows).max() / max(scale, 1e-300))
@@ -182,73 +263,71 @@ def stratum_residuals(sigma_x, sigma_yx, lam, V, B) -> float:
 def rank_stratum(sigma_x, sigma_yx, lam, r: int, seed: int = 0, rel_tol: float = 1e-8) -> dict:
     """The real PSD rank-r solutions S of (E1') for the data (Σx, Σyx, λ), 1 ≤ r < m.
 
-    The cached generic solutions of (R_r) (:func:`stratum_start`) are carried to the data by a parameter
-    homotopy p(t) = (1 − t)γp₀ + t p (γ random complex: (R_r) is homogeneous in p, so γp₀ has the solutions of p₀,
-    and the path avoids the discriminant with probability one), so every isolated solution of (R_r) for the data
-    is the end of a path.  Real orbits: S = VVᵀ real and PSD (relative imaginary part and negative eigenvalues
-    below ``rel_tol``) of numerical rank r; each is polished by Newton's method on (R_r) in real arithmetic
-    (V = √S-factor, B̃ from (E2)) and de-duplicated.
+    The K generic solutions of (C_r) (:func:`stratum_start`) are carried to the data by the parameter homotopy
+    p(t) = (1 − t)γp₀ + t p (γ random complex: (C_r) is homogeneous in p, so γp₀ has the solutions of p₀, and the
+    path avoids the discriminant with probability one), switching charts where the coordinates grow, so every
+    isolated rank-r solution for the data is the end of a path.  Real roots: S real and PSD (relative imaginary
+    part and negative eigenvalues below ``rel_tol``) of numerical rank r; each is polished by Newton's method on
+    (C_r) in real arithmetic in the chart centred at it, and de-duplicated.
 
     Independent check: when the first homotopy does not reach K distinct end points (the data have fewer finite
     solutions, or paths failed) a second one with an independent γ runs, and the answer is the union; it counts as
     complete ("agree") when both found the same real roots, or a homotopy without failed paths found them all.
 
-    Returns {"S": [m × m], "V": [m × r], "B": [r × r], "residuals", "count" (generic count K of the shape),
-    "finite" (paths ending at finite points), "infinite" (paths on their way to infinity), "failed" (paths that
-    did not reach t = 1; 0 when the second homotopy settled them), "runs" (1 or 2), "agree", "unresolved" (real
-    end points whose r-th eigenvalue is below 1e-3·rel_tol of the largest: dropped with a warning), "method"}.
+    Returns {"S": [m × m], "V": [m × r] (S = VVᵀ), "B": [r × r] (B̃ from (E2)), "residuals" (relative (C_r)
+    residual after polishing), "count" (generic count K of the shape), "finite" (paths ending at finite points),
+    "infinite" (paths on their way to infinity), "failed" (paths that did not reach t = 1; 0 when the second
+    homotopy settled them), "runs" (1 or 2), "agree", "unresolved" (real end points whose r-th eigenvalue is
+    below 1e-3·rel_tol of the largest: dropped with a warning), "switches" (chart changes), "method"}.
     """
     m = sigma_x.shape[0]
     p0, starts, info = stratum_start(m, r, 0)
-    sysm = _system(m, r, 0)
+    chart = RankChart(m, r, info["M"])
     rng = np.random.default_rng(seed)
     p1 = pack_data(sigma_x, sigma_yx, lam).astype(complex)
     bound = psd_root_bound(sigma_x, sigma_yx, lam)
-    runs = [_track_once(sysm, starts, p0, p1, rng, bound)]
-    if len(distinct_rows(runs[0]["X"][runs[0]["ok"]])[0]) < len(starts):  # not all K reached: an independent second γ
-        runs.append(_track_once(sysm, starts, p0, p1, rng, bound))
+    runs = [_track_once(chart, starts, p0, p1, rng, bound)]
+    if len(distinct_rows(runs[0]["S"][runs[0]["ok"]].reshape(-1, m * m))[0]) < len(starts):
+        runs.append(_track_once(chart, starts, p0, p1, rng, bound))  # not all K reached: an independent second γ
     out = {"S": [], "V": [], "B": [], "residuals": [], "count": info["count"], "unresolved": 0,
            "finite": max(int(run["ok"].sum()) for run in runs),
            "infinite": min(int(run["infinite"].sum()) for run in runs),
            "failed": min(int(run["failed"].sum()) for run in runs), "runs": len(runs),
-           "method": f"parameter homotopy from {info['count']} generic solutions of the reduced rank-{r} system "
-                     "(found by monodromy), Newton-polished"}
+           "switches": sum(run["switches"] for run in runs),
+           "method": f"parameter homotopy from the {info['count']} generic rank-{r} solutions (found by monodromy) "
+                     "in charts of the rank-r matrices, Newton-polished"}
     found_by, unresolved = [], [0] * len(runs)
     for k, run in enumerate(runs):
-        V_all, _ = _unpack(run["X"][run["ok"]], m, r)
-        with np.errstate(all="ignore"):
-            S_all = V_all @ np.swapaxes(V_all, 1, 2)
-        for S in S_all:
+        for S in run["S"][run["ok"]]:
             if not np.isfinite(S).all():
                 continue
             scale = np.abs(S).max()
             if scale == 0 or np.abs(S.imag).max() > rel_tol * scale:
                 continue
             S = (S.real + S.real.T) / 2
-            ev, Q = np.linalg.eigh(S)
+            ev = np.linalg.eigvalsh(S)
             if ev[0] < -rel_tol * ev[-1]:
                 continue
             if ev[m - r] <= rel_tol * ev[-1] * 1e-3:  # rank r in exact arithmetic, not resolved in double precision
                 unresolved[k] += 1
                 continue
-            V = Q[:, m - r:] * np.sqrt(np.clip(ev[m - r:], 0, None))
-            V, B, res = _polish(sigma_x, sigma_yx, lam, V)
+            S, res = _polish(sigma_x, sigma_yx, lam, S, r)
             if res > 1e-9:
                 continue
-            S = V @ V.T
             same = [i for i, T in enumerate(out["S"]) if np.linalg.norm(S - T) <= 1e-7 * max(np.linalg.norm(T), 1e-300)]
             if same:
                 found_by[same[0]].add(k)
                 continue
+            ev, Q = np.linalg.eigh(S)
+            V = Q[:, m - r:] * np.sqrt(np.clip(ev[m - r:], 0, None))
             out["S"].append(S)
             out["V"].append(V)
-            out["B"].append(B)
+            out["B"].append(e2_predictor(V.T, sigma_x, sigma_yx, lam))  # B̃ = (E2) for A = Vᵀ
             out["residuals"].append(res)
             found_by.append({k})
     out["unresolved"] = max(unresolved)
     # the independent check: with two homotopies (independent γ), both found the same roots, or one without failed
-    # paths found every root either found (a failed path whose V runs off along the O(r, ℂ)-orbit while S = VVᵀ
-    # stays finite loses only one slice point of its orbit, so failures need not lose roots)
+    # paths found every root either found
     out["agree"] = len(runs) == 1 or all(len(f) == len(runs) for f in found_by) or any(
         not runs[k]["failed"].any() and all(k in f for f in found_by) for k in range(len(runs)))
     if len(runs) == 2 and out["agree"]:
@@ -264,53 +343,118 @@ def rank_stratum(sigma_x, sigma_yx, lam, r: int, seed: int = 0, rel_tol: float =
     return out
 
 
-def _track_once(sysm, starts, p0, p1, rng, bound: float) -> dict:
-    """One parameter homotopy γp₀ → p₁ (γ from ``rng``) of every start: {"X", "ok", "infinite", "failed"}.
+def _patch(chart: RankChart) -> ProjectivePatch:
+    """(C_r) homogenised in (x₀, P) on a random affine patch: a path on which S goes to infinity ends at x₀ = 0
+    instead of stalling (S is degree 1 in P, so K stays affine; its growth is handled by changing charts)."""
+    return ProjectivePatch(chart, n_hom=chart.q, seed=50_000 + 97 * chart.m + chart.r)
 
-    A path gets 4000 steps (a regular path needs a few hundred; one still going then is stuck near a singular
-    point, usually with V running off along its O(r, ℂ)-orbit).  Paths that fail are tracked again along the same
-    path with smaller steps.  Never with another γ: the end
-    point a start reaches depends on γ (paths of two γ differ by a monodromy permutation), so a path retried with
-    another γ may land on a root already reached and leave one unreached while every path "succeeds".  A path
-    that stalls late (t ≥ 0.9) with |VVᵀ| beyond ten times ``bound`` (:func:`.ssl_e1.psd_root_bound`, which holds
-    for every PSD root of every rank) is on its way to a root at or near infinity, far from every equilibrium:
-    not a failure.  A non-finite end point is a failure."""
-    X = np.full(starts.shape, np.nan, dtype=complex)
-    ok = np.zeros(len(starts), dtype=bool)
-    t_end = np.zeros(len(starts))
+
+def _track_charted(chart: RankChart, X, pa, pb, hmax: float, max_steps: int, far: float = np.inf,
+                   max_switches: int = 50) -> tuple:
+    """Track the points X (n, N) of ``chart`` along p(t) = pa + t(pb − pa) in projective space (:func:`_patch`),
+    continuing each path that leaves the chart (|K| > K_MAX) from its point and t in the chart centred at its S.
+    A path with t ≥ 0.9 and |S| > ``far`` stops there (on its way to a root far from every equilibrium).
+    Returns (S_h (n, m, m), x₀ (n,), ok, t, switches): the homogeneous end points, S = S_h/x₀."""
+    r = chart.r
+
+    def run(patch, Y, t0):
+        ch = patch.sysm
+
+        def leave(Z, t):
+            with np.errstate(all="ignore"):
+                size = np.linalg.norm(ch.matrices(Z[:, 1:]), axis=(1, 2)) / np.abs(Z[:, 0])
+            return (ch.k_norm(Z[:, 1:]) > K_MAX) | ((t0 + t * (1 - t0) >= 0.9) & (size > far))
+        Y, okk, tt = track_segment(patch.F, patch.Fx, patch.Fp, Y, pa + t0 * (pb - pa), pb, linear=False, hmax=hmax,
+                                   return_t=True, predictor_tol=PREDICTOR_TOL, max_steps=max_steps, leave=leave)
+        return Y, okk, t0 + tt * (1 - t0)
+
+    patch = _patch(chart)
+    Y, ok, t_end = run(patch, patch.lift(np.asarray(X, dtype=complex)), 0.0)
+    Sh, x0 = chart.matrices(Y[:, 1:]), Y[:, 0].copy()
+    switches = 0
+    for i in np.flatnonzero(~ok & (chart.k_norm(Y[:, 1:]) > K_MAX) & np.isfinite(Y).all(axis=1)):
+        for _ in range(max_switches):  # one path at a time: each gets its own chart
+            switches += 1
+            ch = RankChart.centred(Sh[i], r)
+            pt = _patch(ch)
+            y = pt.normalise(np.concatenate([[x0[i]], ch.coordinates(Sh[i][None])[0]])[None])
+            y, okk, tt = run(pt, y, t_end[i])
+            Sh[i], x0[i], ok[i], t_end[i] = ch.matrices(y[:, 1:])[0], y[0, 0], okk[0], tt[0]
+            if ok[i] or not (np.isfinite(y).all() and ch.k_norm(y[:, 1:])[0] > K_MAX):
+                break
+    return Sh, x0, ok, t_end, switches
+
+
+def _track_once(chart: RankChart, starts, p0, p1, rng, bound: float) -> dict:
+    """One parameter homotopy γp₀ → p₁ (γ from ``rng``) of every start: {"S" (inf at infinity), "ok" (finite
+    end points), "infinite", "failed", "switches"}.
+
+    A path gets 4000 steps per chart (a regular path needs a few hundred).  Paths that fail are tracked again along
+    the same path with smaller steps.  Never with another γ: the end point a start reaches depends on γ (paths of
+    two γ differ by a monodromy permutation), so a path retried with another γ may land on a root already reached
+    and leave one unreached while every path "succeeds".  A path is at infinity when it ends with x₀ ≤ 1e-10·|S_h|,
+    or stops late (t ≥ 0.9) with |S| beyond ten times ``bound`` (:func:`.ssl_e1.psd_root_bound`, which holds for
+    every PSD root of every rank; paths are stopped there beyond 100 times it): far from every equilibrium, not a
+    failure.  (A root inside the bound whose path was that far at t ≥ 0.9 would be missed; :func:`rank_stratum`'s
+    second homotopy with an independent γ then finds it and the two disagree, so the answer is "unchecked", never
+    silently incomplete.)  A non-finite end point is a
+    failure."""
+    n, m = len(starts), chart.m
+    Sh = np.full((n, m, m), np.nan, dtype=complex)
+    x0 = np.full(n, np.nan, dtype=complex)
+    ok = np.zeros(n, dtype=bool)
+    t_end = np.zeros(n)
+    switches = 0
     gamma = np.exp(2j * np.pi * rng.uniform())
+
+    def classify():
+        with np.errstate(all="ignore"):
+            size = np.linalg.norm(Sh, axis=(1, 2))
+            rho = np.abs(x0) / (np.abs(x0) + size)
+            far = size / np.abs(x0) > 10 * bound
+        finite = np.isfinite(Sh).all(axis=(1, 2)) & np.isfinite(x0)
+        infinite = finite & (((rho <= 1e-10) & ok) | (~ok & (t_end >= 0.9) & far))
+        return infinite, ok & finite & ~infinite
+
     for attempt in range(2):
-        todo = np.flatnonzero(~ok & ~(np.abs(X) > 1e3 * (1 + np.abs(starts).max() + np.sqrt(bound))).any(axis=1))
+        infinite, reached = classify()
+        todo = np.flatnonzero(~reached & ~infinite)
         if not todo.size:
             break
-        Y, okk, tt = track_segment(sysm.F, sysm.Fx, sysm.Fp, starts[todo].copy(), gamma * p0, p1,
-                                   hmax=0.1 / 4 ** attempt, predictor_tol=PREDICTOR_TOL, return_t=True, max_steps=4000,
-                                   diverge_norm=1e4 * (1 + np.abs(starts).max() + np.sqrt(bound)))
-        X[todo], ok[todo], t_end[todo] = Y, okk, tt
-    V, _ = _unpack(X, sysm.m, sysm.r)
+        S_, x_, okk, tt, sw = _track_charted(chart, starts[todo], gamma * p0, p1, hmax=0.1 / 4 ** attempt,
+                                             max_steps=4000, far=100 * bound)
+        Sh[todo], x0[todo], ok[todo], t_end[todo] = S_, x_, okk, tt
+        switches += sw
+    infinite, reached = classify()
     with np.errstate(all="ignore"):
-        size = np.linalg.norm(V @ np.swapaxes(V, 1, 2), axis=(1, 2))
-    infinite = ~ok & np.isfinite(X).all(axis=1) & (t_end >= 0.9) & (size > 10 * bound)
-    return {"X": X, "ok": ok, "infinite": infinite, "failed": ~ok & ~infinite}
+        S = np.where(reached[:, None, None], Sh / x0[:, None, None], np.inf)
+    return {"S": S, "ok": reached, "infinite": infinite, "failed": ~reached & ~infinite, "switches": switches}
 
 
-def _polish(sigma_x, sigma_yx, lam, V, steps: int = 8):
-    """Gauss–Newton on (R_r) in real arithmetic from V (B̃ from (E2)): returns (V, B̃, relative residual)."""
-    m, r = V.shape
-    sysm = _system(m, r, 0)
+def _polish(sigma_x, sigma_yx, lam, S, r: int, steps: int = 8) -> tuple:
+    """Newton's method on (C_r) in real arithmetic, in the chart centred at the real PSD S (M = the eigenvectors
+    of S, largest r first, so K = 0 and P = their eigenvalues): returns (S, relative residual)."""
+    m = S.shape[0]
+    ev, Q = np.linalg.eigh(S)
+    M = Q[:, ::-1].T
+    chart = RankChart(m, r, M)
     p = pack_data(sigma_x, sigma_yx, lam)[None].astype(float)
-
-    x = np.concatenate([V.ravel(), e2_predictor(V.T, sigma_x, sigma_yx, lam).ravel()])[None]  # B̃ = (E2) for A = Vᵀ
+    x = chart.coordinates(S[None].astype(float))
     for _ in range(steps):
-        Fv = sysm.data_rows(x, p)
-        J = sysm.data_jacobian(x, p)
-        dx = np.linalg.lstsq(J[0], Fv[0], rcond=None)[0]
+        dx = np.linalg.solve(chart.Fx(x, p).real, chart.F(x, p).real[..., None])[..., 0]
         x = x - dx
         if np.linalg.norm(dx) <= 1e-15 * np.linalg.norm(x):
             break
-    V, B = _unpack(x, m, r)
-    return V[0], B[0], stratum_residuals(sigma_x, sigma_yx, lam, V[0], B[0])
+    S = chart.matrices(x)[0].real
+    S = (S + S.T) / 2
+    return S, _relative_residual(sigma_x, sigma_yx, lam, S)
 
+
+def _relative_residual(sigma_x, sigma_yx, lam, S) -> float:
+    """‖S E(S)‖ relative to ‖S‖(‖LᵀL‖ + ‖ΣyxᵀSΣyx‖)."""
+    L = S @ sigma_x + lam * np.eye(S.shape[0])
+    a, b = L.T @ L, sigma_yx.T @ S @ sigma_yx
+    return float(np.linalg.norm(S @ (a - b)) / max(np.linalg.norm(S) * (np.linalg.norm(a) + np.linalg.norm(b)), 1e-300))
 
 
 # ---- certification of a rank-r root: a square chart of the rank-r symmetric matrices -----------------------

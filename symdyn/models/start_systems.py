@@ -43,26 +43,33 @@ def known_count(name: str) -> int | None:
     return None
 
 
-def load_or_compute(name: str, residual: Callable, compute: Callable) -> tuple:
+def load_or_compute(name: str, residual: Callable, compute: Callable, arrays: tuple = ()) -> tuple:
     """(p₀, solutions (K, N) complex, info) of the start system ``name``.
 
-    ``residual(sols, p0)`` is the largest relative residual of the stored solutions (a file must pass
+    ``residual(sols, p0, *arrays)`` is the largest relative residual of the stored solutions (a file must pass
     ``residual ≤ 1e-8``, else it is recomputed with a warning); ``compute()`` returns (p₀, sols, info) with integer
-    info values, written to the user cache.  ``info`` also carries ``count`` (K) and ``source`` (the file)."""
+    info values, and the arrays named in ``arrays`` (e.g. the chart the solutions are written in), written to the
+    user cache.  ``info`` also carries ``count`` (K) and ``source`` (the file)."""
     for path in cache_paths(name):
         if os.path.exists(path):
             data = np.load(path)
             p0, sols = data["p0"], data["sols"]
-            res = residual(sols, p0) if len(sols) else 0.0
+            if any(a not in data.files for a in arrays):
+                warnings.warn(f"start system {path} lacks {arrays}; recomputing", RuntimeWarning)
+                continue
+            extra = [data[a] for a in arrays]
+            res = residual(sols, p0, *extra) if len(sols) else 0.0
             if res <= 1e-8:
-                info = {k: int(data[k]) for k in data.files if k not in ("p0", "sols")}
+                info = {k: int(data[k]) for k in data.files if k not in ("p0", "sols") + tuple(arrays)}
+                info.update(zip(arrays, extra))
                 return p0, sols, dict(info, count=len(sols), source=path)
             warnings.warn(f"start system {path} fails its residual check ({res:.2g}); recomputing", RuntimeWarning)
     p0, sols, info = compute()
     user = cache_paths(name)[1]
     try:
         os.makedirs(os.path.dirname(user), exist_ok=True)
-        np.savez(user, p0=p0, sols=sols, **{k: int(v) for k, v in info.items() if k not in ("count", "source")})
+        np.savez(user, p0=p0, sols=sols, **{k: (np.asarray(v) if k in arrays else int(v)) for k, v in info.items()
+                                             if k not in ("count", "source")})
     except OSError:
         pass
     return p0, sols, dict(info, count=len(sols), source=user)

@@ -59,7 +59,8 @@ def test_generic_counts_match_groebner_counts_mod_p():
     A = integers(m, m)
     eqs, unknowns, _ = e1_system(A + A.T, integers(m, m), int(rng.integers(1, PRIME)), m)
     assert solution_count_mod_p(eqs, unknowns, PRIME) == len(e1_start(m)[1]) == 24
-    # (R_1): v (m), b; saturated by (H + λ)·(c·v) (the origin and the component H + λ = 0, without real points)
+    # rank 1, two formulations.  (R_1): v (m), b (S = vvᵀ; v and −v give the same S), saturated by (H + λ)(c·v)
+    # (the origin and the component H + λ = 0, whose S = vvᵀ have vᵀΣxv = −λ and are never real PSD)
     for m in (2, 3):
         A = integers(m, m)
         Sx, Syx, lam = A + A.T, integers(m, m), int(rng.integers(1, PRIME))
@@ -69,7 +70,18 @@ def test_generic_counts_match_groebner_counts_mod_p():
         c = [int(rng.integers(1, PRIME)) for _ in range(m)]
         eqs = list(Sx * v * G + lam * v - Syx.T * v * b) + [b * (H + lam) - F,
                                                              z * (H + lam) * sum(ci * vi for ci, vi in zip(c, v)) - 1]
-        assert solution_count_mod_p(eqs, list(v) + [b, z], PRIME) == stratum_count(m, 1) == 4 * m
+        assert solution_count_mod_p(eqs, list(v) + [b, z], PRIME) == 2 * stratum_count(m, 1) == 4 * m
+    # the chart S = p·wwᵀ, w = (1, k) at m = 2: (C_1) saturated by p(p·wᵀΣxw + λ)
+    A = integers(2, 2)
+    Sx, Syx, lam = A + A.T, integers(2, 2), int(rng.integers(1, PRIME))
+    pp, k, z = sp.symbols("p k z")
+    w = sp.Matrix([[1, k]])
+    S = pp * w.T * w
+    L = S * Sx + lam * sp.eye(2)
+    E = L.T * L - Syx.T * S * Syx
+    eqs = [sp.expand((w * E * w.T)[0]), sp.expand((w * E * sp.Matrix([0, 1]))[0]),
+           z * pp * (pp * (w * Sx * w.T)[0] + lam) - 1]
+    assert solution_count_mod_p(eqs, [pp, k, z], PRIME) == stratum_count(2, 1) == 4
 
 
 def test_shipped_e1_start_systems_were_counted_twice():

@@ -130,21 +130,55 @@ def test_rank2_stratum_m3_residuals_and_ranks():
 
 
 @pytest.mark.parametrize("m,r", [(2, 1), (3, 2), (4, 3)])
-def test_reduced_system_jacobian_matches_finite_differences(m, r):
-    """The closed-form Jacobian of (R_r) against central differences of the rows, at random complex points."""
-    from symdyn.models.ssl_strata import _System
+def test_chart_system_derivatives_match_finite_differences(m, r):
+    """The closed-form Jacobians of (C_r) (in x and in the homogenising x₀) and its data derivative against central
+    differences, at random complex points in a random complex chart; and its homogeneity (degree 2 in (x₀, P))."""
+    from symdyn.models.ssl_strata import RankChart
+    from symdyn.polysolve import ProjectivePatch
 
-    sysm = _System(m, r, 0)
     rng = np.random.default_rng(m + r)
-    X = rng.standard_normal((3, sysm.N)) + 1j * rng.standard_normal((3, sysm.N))
-    p = rng.standard_normal((3, m * (m + 1) // 2 + m * m + 1)).astype(complex)
-    J = sysm.data_jacobian(X, p)
+    chart = RankChart(m, r, rng.standard_normal((m, m)) + 1j * rng.standard_normal((m, m)))
+    patch = ProjectivePatch(chart, n_hom=chart.q, seed=1)
+    q = m * (m + 1) // 2 + m * m + 1
+    Y = rng.standard_normal((3, chart.N + 1)) + 1j * rng.standard_normal((3, chart.N + 1))
+    p = rng.standard_normal((3, q)) + 1j * rng.standard_normal((3, q))
+    J = patch.Fx(Y, p)
     h = 1e-6
-    for j in range(sysm.N):
-        e = np.zeros(sysm.N)
+    for j in range(chart.N + 1):
+        e = np.zeros(chart.N + 1)
         e[j] = h
-        fd = (sysm.data_rows(X + e, p) - sysm.data_rows(X - e, p)) / (2 * h)
+        fd = (patch.F(Y + e, p) - patch.F(Y - e, p)) / (2 * h)
         assert np.abs(J[:, :, j] - fd).max() < 1e-7 * (1 + np.abs(fd).max())
+    dp = rng.standard_normal((3, q))
+    fd = (patch.F(Y, p + h * dp) - patch.F(Y, p - h * dp)) / (2 * h)
+    assert np.abs(patch.Fp(Y, p, dp) - fd).max() < 1e-7 * (1 + np.abs(fd).max())
+    Y2 = Y.copy()
+    Y2[:, : 1 + chart.q] *= 1.7
+    rows, rows2 = patch.F(Y, p)[:, :-1], patch.F(Y2, p)[:, :-1]
+    assert np.abs(rows2 - 1.7 ** 2 * rows).max() < 1e-12 * np.abs(rows2).max()
+
+
+@pytest.mark.parametrize("m,r", [(3, 1), (3, 2), (4, 2), (4, 3)])
+def test_start_systems_are_distinct_rank_r_roots_of_the_uncancelled_equation(m, r):
+    """Every shipped generic solution is a rank-r matrix S with S E(S) = 0 at p₀, computed directly from S (not
+    from the chart rows), and no two coincide; the chart's coordinates map back to the same S."""
+    from symdyn.models.ssl_e1 import split_data
+    from symdyn.models.ssl_strata import RankChart, stratum_start
+
+    p0, sols, info = stratum_start(m, r)
+    chart = RankChart(m, r, info["M"])
+    S = chart.matrices(sols)
+    Sx, Syx, lam = split_data(p0[None], m)
+    L = S @ Sx[0] + lam[0] * np.eye(m)
+    E = np.swapaxes(L, 1, 2) @ L - Syx[0].T @ S @ Syx[0]
+    scale = np.linalg.norm(S, axis=(1, 2)) * (np.linalg.norm(L, axis=(1, 2)) ** 2 + np.linalg.norm(S, axis=(1, 2)))
+    assert np.all(np.linalg.norm(S @ E, axis=(1, 2)) < 1e-9 * scale)
+    sv = np.linalg.svd(S, compute_uv=False)
+    assert np.all(sv[:, r - 1] > 1e-6 * sv[:, 0]) and np.all(sv[:, r:] < 1e-9 * sv[:, :1])
+    flat = S.reshape(len(S), -1) / np.linalg.norm(S, axis=(1, 2))[:, None]
+    gaps = np.linalg.norm(flat[:, None] - flat[None], axis=2) + np.eye(len(S))
+    assert gaps.min() > 1e-6
+    assert np.abs(chart.coordinates(S) - sols).max() < 1e-8 * (1 + np.abs(sols).max())
 
 
 def test_rank_deficient_roots_are_krawczyk_certified_and_a_wrong_S_is_not():
