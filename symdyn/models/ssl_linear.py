@@ -632,7 +632,7 @@ class LinearSSL:
                 raise ValueError(f"m: the rank-{r} stratum at m = {m} needs the generic rank-{r} solutions of "
                                  f"(E1') in a chart ({r * (r + 1) // 2 + r * (m - r)} unknowns), found once per shape "
                                  "by monodromy and not shipped (on 2 cores (4, 2): 84 solutions in 4 min; (4, 3): "
-                                 "286 in 12 min; m = 5 has more and was not computed); compute them with "
+                                 "at least 293, the count not yet confirmed; m = 5 was not computed); compute them with "
                                  f"symdyn.models.ssl_strata.stratum_start({m}, {r}) (cached afterwards), or use "
                                  "equilibria() for the full-rank stratum alone. Refused")
             if count is not None and count > max_rank_paths:
@@ -641,7 +641,11 @@ class LinearSSL:
         e1 = self.e1_roots(seed=seed)  # its own refusals (path count) also come before the strata's work
         for r in range(1, m):
             found = self._rank_stratum(r, seed)
-            ok = "checked" if found["failed"] == 0 and found["unresolved"] == 0 and found["agree"] else "unchecked"
+            ok = ("checked" if found["failed"] == 0 and found["unresolved"] == 0 and found["agree"]
+                  and found["count_confirmed"] else "unchecked")
+            if not found["count_confirmed"]:
+                notes.append(f"rank {r}: the generic count {found['count']} of its start system was not confirmed "
+                             "by an independent computation")
             if found["failed"]:
                 notes.append(f"rank {r}: {found['failed']} of {found['count']} homotopy paths failed")
             if found["unresolved"]:

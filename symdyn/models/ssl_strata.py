@@ -15,15 +15,17 @@ slice).  As S = WᵀPW with P invertible and W of full row rank, S E(S) = 0 ⟺ 
 
     vech(W E(S) Wᵀ) = 0   (r(r + 1)/2 rows),     W E(S) Z = 0   (r(m − r) rows)                     (C_r)
 
-is a square system, exactly equivalent to (E1') on the chart (no randomisation, no spurious roots).  (C_r) is
-homogeneous of degree 2 in the data p = (Σx, Σyx, λ), so γp₀ has the solutions of p₀, and the K generic
+is a square system, equivalent to (E1') where P is invertible (no randomisation).  It also has solutions with P
+singular (S of lower rank with W E(S) = 0: another component), which are never start points; a path ending near
+one has an S of numerical rank below r, which is not listed.  (C_r) is homogeneous of degree 2 in the data
+p = (Σx, Σyx, λ), so γp₀ has the solutions of p₀, and the K generic
 solutions for one random complex p₀ (found once per shape (m, r) by monodromy and shipped or cached) are carried to
 the data by the parameter homotopy p(t) = (1 − t)γp₀ + t p (Morgan & Sommese 1989).  A path whose chart
 coordinates grow (|K| > ``K_MAX``: S approaches the chart's boundary, where the leading block of M⁻ᵀSM⁻¹ is
 singular) continues from the same S and t in a chart centred at S (M = Uᵀ, U unitary with its first r columns
 spanning the range of S, so K = 0 there): the path is one path on the rank-r variety, only its coordinates change.
 Generic counts K: 2m at r = 1, 30 at (3, 2), 84 at (4, 2) (a quarter of the (V, B̃) formulation's, which counted
-each S four times on its O(2, ℂ)-orbit slice).
+each S four times on its O(2, ℂ)-orbit slice); at least 288 at (4, 3) (not confirmed: see :func:`stratum_start`).
 
 The reduced form used in ``ssl_linear.md`` §6: with A = U K̃ and S = V Vᵀ (V = K̃ᵀ, m × r), G = VᵀV,
 H = VᵀΣxV, F = VᵀΣyxV and the reduced predictor B̃ (r × r),
@@ -210,25 +212,49 @@ def _start_pair(m: int, r: int, rng) -> tuple:
     return V @ V.T, pack_data(Sx, Syx, lam)
 
 
-@functools.lru_cache(maxsize=None)
 def stratum_start(m: int, r: int, seed: int = 0) -> tuple:
     """The solutions of (C_r) for one random complex parameter point p₀ (found by monodromy; cached per shape).
 
-    Returns (p₀, solutions (K, N) complex, info {"loops", "paths", "failed", "M" (the chart), "count", "source"}).
-    The count K is the number of rank-r solutions of (E1') for generic data: an invariant of (m, r).  Start systems
-    are read from the package's data (``symdyn/data/strata``, made by ``make strata``) or the user cache
-    (:mod:`.start_systems`) after checking every residual; otherwise computed and cached."""
-    def residual(sols, p0, M):
-        chart = RankChart(m, r, M)
-        res = chart.F(sols, np.broadcast_to(p0, (len(sols), p0.size)))
-        scale = np.linalg.norm(chart.matrices(sols), axis=(1, 2)) ** 2 * (1 + np.abs(chart.parts(sols)[1]).max()) ** 2
-        return float(np.max(np.abs(res).max(axis=1) / np.maximum(1.0, scale)))
+    Returns (p₀, solutions (K, N) complex, info {"loops", "paths", "failed", "M" (the chart), "count",
+    "count_check" (the count found by an independent computation: 0 if none), "source"}).  The count K is the
+    number of rank-r solutions of (E1') for generic data: an invariant of (m, r).  Cached per (m, r, seed).
+    Start systems are read from the package's data (``symdyn/data/strata``, made by ``make strata``) or the user
+    cache (:mod:`.start_systems`) after checking every residual; otherwise computed and cached."""
+    return _stratum_start(int(m), int(r), int(seed))
+
+
+@functools.lru_cache(maxsize=None)
+def _stratum_start(m: int, r: int, seed: int) -> tuple:
+    def residual(sols, p0, M):  # ‖S E(S)‖ relative to its terms, from S itself (chart coordinates can be large)
+        S = RankChart(m, r, M).matrices(sols)
+        Sx, Syx, lam = _data(np.broadcast_to(p0, (len(sols), p0.size)), m)
+        L = S @ Sx + lam[:, None, None] * np.eye(m)
+        E = np.swapaxes(L, 1, 2) @ L - np.swapaxes(Syx, 1, 2) @ S @ Syx
+        size = np.linalg.norm(S, axis=(1, 2))
+        return float(np.max(np.linalg.norm(S @ E, axis=(1, 2))
+                            / (size * (np.linalg.norm(L, axis=(1, 2)) ** 2 + size * np.linalg.norm(Syx, axis=(1, 2)) ** 2))))
     return load_or_compute(_name(m, r, seed), residual, lambda: _compute_start(m, r, seed), arrays=("M",))
 
 
-def _compute_start(m: int, r: int, seed: int) -> tuple:
+def _compute_start(m: int, r: int, seed: int, check: bool = True) -> tuple:
+    """Monodromy from a constructed solution (:func:`_start_pair`); with ``check`` a second monodromy from another
+    chart, data point and start (independent randomness) counts again: info["count_check"] (monodromy counts are
+    lower bounds, so agreement of two is the evidence that neither stopped early)."""
     rng = _start_rng(m, r, seed)
     M = _crandn(rng, m, m)
+    p0, sols, info = _monodromy(m, r, M, rng, seed)
+    if check:
+        rng2 = _start_rng(m, r, seed + 1)
+        M2 = _crandn(rng2, m, m)
+        _, sols2, _ = _monodromy(m, r, M2, rng2, seed + 1)
+        info["count_check"] = len(sols2)
+        if len(sols2) != len(sols):
+            warnings.warn(f"rank-{r} start system m = {m}: two monodromies found {len(sols)} and {len(sols2)} "
+                          "solutions", RuntimeWarning, stacklevel=2)
+    return p0, sols, info
+
+
+def _monodromy(m: int, r: int, M, rng, seed: int) -> tuple:
     chart = RankChart(m, r, M)
     S0, p0 = _start_pair(m, r, rng)
     x0 = chart.coordinates(S0[None])[0]
@@ -237,6 +263,11 @@ def _compute_start(m: int, r: int, seed: int) -> tuple:
         Sh, h, ok, _, _ = _track_charted(chart, X, pa, pb, hmax=0.05, max_steps=4000)
         with np.errstate(all="ignore"):
             ok &= np.abs(h) > 1e-8 * np.linalg.norm(Sh, axis=(1, 2))
+        # only rank-r end points: (C_r) also holds at some S of lower rank (P singular), another component
+        with np.errstate(all="ignore"):
+            sv = np.linalg.svd(Sh, compute_uv=False)
+        ok &= np.isfinite(sv).all(axis=1)
+        ok[ok] &= sv[ok, r - 1] > 1e-8 * sv[ok, 0]
         Y = np.full(X.shape, np.nan, dtype=complex)
         if ok.any():
             Y[ok] = chart.coordinates(Sh[ok] / h[ok, None, None])
@@ -278,7 +309,9 @@ def rank_stratum(sigma_x, sigma_yx, lam, r: int, seed: int = 0, rel_tol: float =
     residual after polishing), "count" (generic count K of the shape), "finite" (paths ending at finite points),
     "infinite" (paths on their way to infinity), "failed" (paths that did not reach t = 1; 0 when the second
     homotopy settled them), "runs" (1 or 2), "agree", "unresolved" (real end points whose r-th eigenvalue is
-    below 1e-3·rel_tol of the largest: dropped with a warning), "switches" (chart changes), "method"}.
+    below 1e-3·rel_tol of the largest: dropped with a warning), "switches" (chart changes), "count_confirmed"
+    (the generic count K was found again by an independent computation; a start system that missed generic
+    solutions would miss roots silently, so the stratum is only "checked" when it was), "method"}.
     """
     m = sigma_x.shape[0]
     p0, starts, info = stratum_start(m, r, 0)
@@ -290,6 +323,7 @@ def rank_stratum(sigma_x, sigma_yx, lam, r: int, seed: int = 0, rel_tol: float =
     if len(distinct_rows(runs[0]["S"][runs[0]["ok"]].reshape(-1, m * m))[0]) < len(starts):
         runs.append(_track_once(chart, starts, p0, p1, rng, bound))  # not all K reached: an independent second γ
     out = {"S": [], "V": [], "B": [], "residuals": [], "count": info["count"], "unresolved": 0,
+           "count_confirmed": info.get("count_check", 0) == info["count"],
            "finite": max(int(run["ok"].sum()) for run in runs),
            "infinite": min(int(run["infinite"].sum()) for run in runs),
            "failed": min(int(run["failed"].sum()) for run in runs), "runs": len(runs),

@@ -193,3 +193,45 @@ def test_rank_deficient_roots_are_krawczyk_certified_and_a_wrong_S_is_not():
     c = deficient[0]
     bad = certify_rank_root(Sx, Syx, 0.02, 1.01 * c.info["S"], c.info["rank"])
     assert not bad["certified"] and "away from the given S" in bad["reason"]
+
+
+def test_a_start_system_without_an_independent_count_makes_the_stratum_unchecked(monkeypatch):
+    """A start system whose generic count was not found again independently could have missed generic solutions,
+    and with them roots at the data: the stratum, and so the set, is "unchecked" and says why."""
+    from symdyn.models.ssl_strata import stratum_start
+
+    info = stratum_start(2, 1)[2]
+    assert info["count_check"] == info["count"] == 4  # shipped with an independent count
+    Sx, Syx, Sy = random_moments(2, 1)
+    assert LinearSSL(2, 3, Sx, Syx, Sy, 0.05).equilibrium_set("sg").strata[1]["complete"] == "checked"
+    monkeypatch.setitem(info, "count_check", 0)
+    comps = LinearSSL(2, 3, Sx, Syx, Sy, 0.05).equilibrium_set("sg")
+    assert comps.strata[1]["complete"] == "unchecked" and comps.complete == "unchecked"
+    assert any("not confirmed" in n for n in comps.notes)
+
+
+def test_changing_charts_along_a_path_does_not_change_its_end_point(monkeypatch):
+    """Chart switching only changes coordinates: tracked with a switch at every |K| > 0.5 (many switches) the paths
+    of (C_2) at m = 3 end at the same S as without switching, and every end point solves S E(S) = 0."""
+    import symdyn.models.ssl_strata as st
+    from symdyn.models.ssl_e1 import pack_data
+
+    p0, starts, info = st.stratum_start(3, 2)
+    starts = starts[:12]
+    chart = st.RankChart(3, 2, info["M"])
+    Sx, Syx, _ = random_moments(3, 0)
+    p1 = pack_data(Sx, Syx, 0.02).astype(complex)
+    pa = np.exp(0.7j) * p0
+    monkeypatch.setattr(st, "K_MAX", np.inf)
+    Sh, h, ok, _, switches = st._track_charted(chart, starts, pa, p1, hmax=0.1, max_steps=4000)
+    assert switches == 0
+    monkeypatch.setattr(st, "K_MAX", 0.5)
+    Sh2, h2, ok2, _, switches2 = st._track_charted(chart, starts, pa, p1, hmax=0.1, max_steps=4000)
+    assert switches2 >= 5
+    both = ok & ok2
+    assert both.sum() >= 10
+    S, S2 = Sh[both] / h[both, None, None], Sh2[both] / h2[both, None, None]
+    assert np.all(np.linalg.norm(S - S2, axis=(1, 2)) <= 1e-7 * np.linalg.norm(S, axis=(1, 2)))
+    L = S @ Sx + 0.02 * np.eye(3)
+    E = np.swapaxes(L, 1, 2) @ L - Syx.T @ S @ Syx
+    assert np.all(np.linalg.norm(S @ E, axis=(1, 2)) < 1e-9 * np.linalg.norm(S, axis=(1, 2)) * (1 + np.linalg.norm(L, axis=(1, 2)) ** 2))
