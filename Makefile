@@ -59,8 +59,8 @@ bench: install
 # the shipped start systems of the SSL rank strata and of (E1) (symdyn/data/strata): recomputed by seeded monodromy,
 # each count found again independently ((E1): a total-degree homotopy; rank strata: a second monodromy from another
 # chart and data point); hours on 2 cores, most of it the (4, 3) stratum.  The shipped rank-stratum counts were
-# confirmed by Hilbert counts (rank 1, m <= 3) and the (V, B̃) formulation (ranks 1 and 2); the (4, 3) count is not
-# (two monodromies: 288 and 289).  Not shipped: m = 5 ((E1) at m = 5 did not finish in 83 min)
+# confirmed by Hilbert counts (rank 1, m <= 3), the (V, B̃) formulation (ranks 1 and 2) and a second monodromy
+# ((4, 3): 288 both).  Not shipped: m = 5 ((E1) at m = 5 did not finish in 83 min)
 strata: install
 	rm -f symdyn/data/strata/*.npz
 	SYMDYN_CACHE=symdyn/data $(PY) -c "from symdyn.models.ssl_strata import stratum_start; \

@@ -632,7 +632,7 @@ class LinearSSL:
                 raise ValueError(f"m: the rank-{r} stratum at m = {m} needs the generic rank-{r} solutions of "
                                  f"(E1') in a chart ({r * (r + 1) // 2 + r * (m - r)} unknowns), found once per shape "
                                  "by monodromy and not shipped (on 2 cores (4, 2): 84 solutions in 4 min; (4, 3): "
-                                 "at least 293, the count not yet confirmed; m = 5 was not computed); compute them with "
+                                 "288 in hours; m = 5 was not computed); compute them with "
                                  f"symdyn.models.ssl_strata.stratum_start({m}, {r}) (cached afterwards), or use "
                                  "equilibria() for the full-rank stratum alone. Refused")
             if count is not None and count > max_rank_paths:

@@ -25,7 +25,7 @@ coordinates grow (|K| > ``K_MAX``: S approaches the chart's boundary, where the 
 singular) continues from the same S and t in a chart centred at S (M = Uᵀ, U unitary with its first r columns
 spanning the range of S, so K = 0 there): the path is one path on the rank-r variety, only its coordinates change.
 Generic counts K: 2m at r = 1, 30 at (3, 2), 84 at (4, 2) (a quarter of the (V, B̃) formulation's, which counted
-each S four times on its O(2, ℂ)-orbit slice); at least 288 at (4, 3) (not confirmed: see :func:`stratum_start`).
+each S four times on its O(2, ℂ)-orbit slice); 288 at (4, 3) (two independent monodromies).
 
 The reduced form used in ``ssl_linear.md`` §6: with A = U K̃ and S = V Vᵀ (V = K̃ᵀ, m × r), G = VᵀV,
 H = VᵀΣxV, F = VᵀΣyxV and the reduced predictor B̃ (r × r),
