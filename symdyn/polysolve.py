@@ -527,9 +527,10 @@ class ProjectivePatch:
 
     ``sysm`` evaluates the homogenised system G(x, p, x₀) (G(x, p, 1) = F(x, p)), homogeneous in (x₀, x[:n_hom]):
     ``sysm.F(X, p, x0)``, ``sysm.Fx(X, p, x0)``, ``sysm.Fx0(X, p, x0)`` (∂G/∂x₀), ``sysm.Fp(X, p, dp, x0)`` and
-    ``sysm.N`` (optionally ``sysm.Fx_and_Fx0(X, p, x0)``, both Jacobians from one evaluation).  The patch c·y[:1 + n_hom] = 1 (c random complex) closes the system.  A root is y ∝ (1, x); a path
-    that would go to infinity in x[:n_hom] stays bounded and ends with x₀ = 0, so tracking does not stall short of
-    t = 1 there, and large finite roots are ordinary points (:meth:`affine` divides back).
+    ``sysm.N`` (optionally ``sysm.Fx_and_Fx0(X, p, x0)``, both Jacobians from one evaluation).  The patch
+    c·y[:1 + n_hom] = 1 (c random complex) closes the system.  A root is y ∝ (1, x); a path that would go to
+    infinity in x[:n_hom] stays bounded and ends with x₀ = 0, so tracking does not stall short of t = 1 there, and
+    large finite roots are ordinary points (:meth:`affine` divides back).
 
     Examples
     --------

@@ -255,9 +255,9 @@ def _run(sysm, starts, p0, p1, rng, hess, bound) -> dict:
         # a stalled path is on its way to infinity when it stopped late (t ≥ 0.9) with |x₀| ≤ 1e-3·|y| and |S|
         # beyond ten times the bound on every PSD root (:func:`psd_root_bound`): roots at infinity are singular,
         # so the tracker stalls short of them
+        r = chart.at_infinity(Y)
         with np.errstate(all="ignore"):
-            r = np.where(np.isfinite(Y).all(axis=1), np.abs(Y[:, 0]) / np.linalg.norm(Y, axis=1), np.inf)
-            far = np.linalg.norm(Y[:, 1:] / Y[:, :1], axis=1) > 10 * bound
+            far = np.linalg.norm(chart.affine(Y), axis=1) > 10 * bound
         return (ok & (r <= 1e-10)) | (~ok & (t_end >= 0.9) & (r <= 1e-3) & far)
 
     for attempt in range(3):
@@ -267,7 +267,7 @@ def _run(sysm, starts, p0, p1, rng, hess, bound) -> dict:
         Y[todo], ok[todo], t_end[todo] = W, okk, tt
         infinite = at_infinity()
         idx = np.flatnonzero(ok & ~infinite)
-        X[idx], beta[idx], _, alpha[idx] = _polish_and_alpha(sysm, Y[idx, 1:] / Y[idx, :1], p1, hess)
+        X[idx], beta[idx], _, alpha[idx] = _polish_and_alpha(sysm, chart.affine(Y[idx]), p1, hess)
         keep, dup = distinct_rows(X[idx], beta[idx])
         collided = set(int(i) for i in idx[dup])
         for j in dup:  # the path it collided with is suspect too

@@ -225,14 +225,9 @@ def stratum_start(m: int, r: int, seed: int = 0) -> tuple:
 
 @functools.lru_cache(maxsize=None)
 def _stratum_start(m: int, r: int, seed: int) -> tuple:
-    def residual(sols, p0, M):  # ‖S E(S)‖ relative to its terms, from S itself (chart coordinates can be large)
-        S = RankChart(m, r, M).matrices(sols)
-        Sx, Syx, lam = _data(np.broadcast_to(p0, (len(sols), p0.size)), m)
-        L = S @ Sx + lam[:, None, None] * np.eye(m)
-        E = np.swapaxes(L, 1, 2) @ L - np.swapaxes(Syx, 1, 2) @ S @ Syx
-        size = np.linalg.norm(S, axis=(1, 2))
-        return float(np.max(np.linalg.norm(S @ E, axis=(1, 2))
-                            / (size * (np.linalg.norm(L, axis=(1, 2)) ** 2 + size * np.linalg.norm(Syx, axis=(1, 2)) ** 2))))
+    def residual(sols, p0, M):  # from S itself (chart coordinates can be large)
+        Sx, Syx, lam = _data(p0[None], m)
+        return float(np.max(_relative_residuals(Sx, Syx, lam, RankChart(m, r, M).matrices(sols))))
     return load_or_compute(_name(m, r, seed), residual, lambda: _compute_start(m, r, seed), arrays=("M",))
 
 
@@ -395,9 +390,13 @@ def _track_charted(chart: RankChart, X, pa, pb, hmax: float, max_steps: int, far
         ch = patch.sysm
 
         def leave(Z, t):
-            with np.errstate(all="ignore"):
-                size = np.linalg.norm(ch.matrices(Z[:, 1:]), axis=(1, 2)) / np.abs(Z[:, 0])
-            return (ch.k_norm(Z[:, 1:]) > K_MAX) | ((t0 + t * (1 - t0) >= 0.9) & (size > far))
+            out = ch.k_norm(Z[:, 1:]) > K_MAX
+            late = ~out & (t0 + t * (1 - t0) >= 0.9)
+            if np.isfinite(far) and late.any():  # |S| only where it can decide
+                with np.errstate(all="ignore"):
+                    size = np.linalg.norm(ch.matrices(Z[late, 1:]), axis=(1, 2)) / np.abs(Z[late, 0])
+                out[late] = size > far
+            return out
         Y, okk, tt = track_segment(patch.F, patch.Fx, patch.Fp, Y, pa + t0 * (pb - pa), pb, linear=False, hmax=hmax,
                                    return_t=True, predictor_tol=PREDICTOR_TOL, max_steps=max_steps, leave=leave)
         return Y, okk, t0 + tt * (1 - t0)
@@ -431,8 +430,7 @@ def _track_once(chart: RankChart, starts, p0, p1, rng, bound: float) -> dict:
     every PSD root of every rank; paths are stopped there beyond 100 times it): far from every equilibrium, not a
     failure.  (A root inside the bound whose path was that far at t ≥ 0.9 would be missed; :func:`rank_stratum`'s
     second homotopy with an independent γ then finds it and the two disagree, so the answer is "unchecked", never
-    silently incomplete.)  A non-finite end point is a
-    failure."""
+    silently incomplete.)  A non-finite end point is a failure."""
     n, m = len(starts), chart.m
     Sh = np.full((n, m, m), np.nan, dtype=complex)
     x0 = np.full(n, np.nan, dtype=complex)
@@ -481,14 +479,16 @@ def _polish(sigma_x, sigma_yx, lam, S, r: int, steps: int = 8) -> tuple:
             break
     S = chart.matrices(x)[0].real
     S = (S + S.T) / 2
-    return S, _relative_residual(sigma_x, sigma_yx, lam, S)
+    return S, float(_relative_residuals(sigma_x[None], sigma_yx[None], np.array([lam]), S[None])[0])
 
 
-def _relative_residual(sigma_x, sigma_yx, lam, S) -> float:
-    """‖S E(S)‖ relative to ‖S‖(‖LᵀL‖ + ‖ΣyxᵀSΣyx‖)."""
-    L = S @ sigma_x + lam * np.eye(S.shape[0])
-    a, b = L.T @ L, sigma_yx.T @ S @ sigma_yx
-    return float(np.linalg.norm(S @ (a - b)) / max(np.linalg.norm(S) * (np.linalg.norm(a) + np.linalg.norm(b)), 1e-300))
+def _relative_residuals(Sx, Syx, lam, S) -> np.ndarray:
+    """‖S E(S)‖_F relative to ‖S‖(‖LᵀL‖ + ‖ΣyxᵀSΣyx‖), L = SΣx + λI, for S (n, m, m) and data Σx, Σyx (1 or n, m, m),
+    λ (1 or n,): (n,).  Transposes, not conjugates (complex S of a start system)."""
+    L = S @ Sx + lam[:, None, None] * np.eye(S.shape[-1])
+    a, b = np.swapaxes(L, 1, 2) @ L, np.swapaxes(Syx, 1, 2) @ S @ Syx
+    den = np.linalg.norm(S, axis=(1, 2)) * (np.linalg.norm(a, axis=(1, 2)) + np.linalg.norm(b, axis=(1, 2)))
+    return np.linalg.norm(S @ (a - b), axis=(1, 2)) / np.maximum(den, 1e-300)
 
 
 # ---- certification of a rank-r root: a square chart of the rank-r symmetric matrices -----------------------
