@@ -281,31 +281,44 @@ def homotopy_paths(eqs, unknowns) -> int:
 PREDICTOR_TOL = 1e-3  # the parameter homotopies' bound on the predictor's relative error (path jumping)
 LOOSE_CORRECTOR = 1e-5  # with a predictor bound: the corrector's accuracy accepted near ill-conditioned points
 # a path whose step stays below CRAWL_STEP for CRAWL_ITERATIONS iterations stalls (it approaches a singular point:
-# crawling on would cost max_steps iterations of the whole batch and end stalled anyway)
+# crawling on would cost max_steps iterations of the whole batch and end stalled anyway); so does a path before
+# t = PROGRESS_BEFORE whose t advanced less than PROGRESS_MIN in its last PROGRESS_WINDOW iterations (it creeps along
+# an ill-conditioned stretch mid-path, e.g. close to roots at infinity: a homotopy with another γ avoids it; near
+# t = 1 creeping is the approach to an ill-conditioned end point, which is followed to the end)
 CRAWL_STEP, CRAWL_ITERATIONS = 1e-8, 400
+PROGRESS_WINDOW, PROGRESS_MIN, PROGRESS_BEFORE = 500, 0.05, 0.9
+NEWTON_STEPS = 3  # corrector iterations at most (a row stops when its correction is below tol)
 
 
 def _track(H, Hx, Ht, X, max_steps: int, h0: float = 0.01, hmax: float = 0.1, tol: float = 1e-8,
            predictor_tol: float | None = None, diverge_norm: float = np.inf, leave=None):
-    """Predictor (RK4 on dx/dt = −H_x⁻¹H_t) – corrector (3 Newton steps) tracking of all paths at once from t = 0
-    to t = 1, with per-path step control.  A step is accepted when the last correction is below ``tol`` (relative
-    to 1 + |x|) and, with ``predictor_tol``, the first correction (the predictor's error) is below
-    ``predictor_tol``·|x|: a predictor that lands far off its path may converge onto another path (path jumping),
-    so its step is halved instead; a step that passes this bound is accepted with a last correction up to
+    """Predictor (RK4 on dx/dt = −H_x⁻¹H_t) – corrector (Newton, at most ``NEWTON_STEPS`` steps) tracking of all
+    paths at once from t = 0 to t = 1, with per-path step control.  A step is accepted when the last correction is
+    below ``tol`` (relative to 1 + |x|) and, with ``predictor_tol``, the first correction (the predictor's error)
+    is below ``predictor_tol``·|x|: a predictor that lands far off its path may converge onto another path (path
+    jumping), so its step is cut instead; a step that passes this bound is accepted with a last correction up to
     ``LOOSE_CORRECTOR``·(1 + |x|) (near an ill-conditioned point Newton's accuracy is cond·ε, and demanding ``tol``
-    there stalls the path although it is followed), and a path whose step stays below ``CRAWL_STEP`` for
-    ``CRAWL_ITERATIONS`` iterations stalls.  A path with |x| > ``diverge_norm``, or for which ``leave(x, t)`` (a
-    boolean per row, e.g. "the coordinates left their chart") is true, stops (stalled).  Returns
-    (X, t, stalled): a path whose step fell below 1e-14 stalls."""
+    there stalls the path although it is followed).  With ``predictor_tol`` the next step is chosen from the
+    predictor's error e (RK4: e ∝ h⁵), h ← h·clip(0.8(bound/e)^{1/5}, 0.2, 2), and a path stalls when its step
+    stays below ``CRAWL_STEP`` for ``CRAWL_ITERATIONS`` iterations or (before t = ``PROGRESS_BEFORE``) its t advances
+    less than ``PROGRESS_MIN`` in ``PROGRESS_WINDOW`` iterations; without it a step grows by 1.5 after a success and halves after a failure.
+    Newton stops per row once its correction is below ``tol``; the Jacobian of its last step (at most one loose
+    correction away from the accepted point) is the next step's k₁ Jacobian.  A path with |x| > ``diverge_norm``,
+    or for which ``leave(x, t)`` (a boolean per row, e.g. "the coordinates left their chart") is true, stops
+    (stalled).  Returns (X, t, stalled): a path whose step fell below 1e-14 stalls."""
     P = X.shape[0]
     t = np.zeros(P)
     h = np.full(P, h0)
     active = np.ones(P, dtype=bool)
     stalled = np.zeros(P, dtype=bool)
     crawl = np.zeros(P, dtype=int)  # consecutive iterations with a step below CRAWL_STEP
+    since = np.zeros(P, dtype=int)  # iterations since the last progress mark
+    t_mark = np.zeros(P)
+    J = None  # the Jacobian at X (rows with ``have``)
+    have = np.zeros(P, dtype=bool)
 
-    def velocity(x, tt):
-        return -_safe_solve(Hx(x, tt), Ht(x, tt))
+    def velocity(x, tt, Jx=None):
+        return -_safe_solve(Hx(x, tt) if Jx is None else Jx, Ht(x, tt))
 
     for _ in range(max_steps):
         idx = np.flatnonzero(active)
@@ -313,38 +326,71 @@ def _track(H, Hx, Ht, X, max_steps: int, h0: float = 0.01, hmax: float = 0.1, to
             break
         x0, t0, hh = X[idx], t[idx], np.minimum(h[idx], 1.0 - t[idx])
         with np.errstate(all="ignore"):
-            k1 = velocity(x0, t0)
+            need = idx[~have[idx]]
+            if need.size:
+                Jn = Hx(X[need], t[need])
+                if J is None:
+                    J = np.full((P,) + Jn.shape[1:], np.nan, dtype=complex)
+                J[need], have[need] = Jn, True
+            k1 = velocity(x0, t0, J[idx])
             k2 = velocity(x0 + 0.5 * hh[:, None] * k1, t0 + 0.5 * hh)
             k3 = velocity(x0 + 0.5 * hh[:, None] * k2, t0 + 0.5 * hh)
             k4 = velocity(x0 + hh[:, None] * k3, t0 + hh)
             x1 = x0 + hh[:, None] / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
             t1 = t0 + hh
-            ok = np.ones(idx.size, dtype=bool)
-            close = np.ones(idx.size, dtype=bool)
-            for it in range(3):  # Newton corrector at fixed t1
-                dx = _safe_solve(Hx(x1, t1), H(x1, t1))
-                if it == 0 and predictor_tol is not None:
-                    close = np.linalg.norm(dx, axis=1) <= predictor_tol * np.linalg.norm(x1, axis=1) + tol
-                    ok &= close
-                x1 = x1 - dx
-                ok &= np.isfinite(x1).all(axis=1)
+            finite = np.isfinite(x1).all(axis=1)
+            close = finite.copy()
+            err = np.full(idx.size, np.inf)
+            last = np.full(idx.size, np.inf)
+            Jlast = np.full((idx.size,) + J.shape[1:], np.nan, dtype=complex)
+            going = finite.copy()
+            for it in range(NEWTON_STEPS):  # Newton corrector at fixed t1, per row until converged
+                sub = np.flatnonzero(going)
+                if not sub.size:
+                    break
+                Jn = Hx(x1[sub], t1[sub])
+                dx = _safe_solve(Jn, H(x1[sub], t1[sub]))
+                size = np.linalg.norm(dx, axis=1)
+                if it == 0:
+                    err[sub] = size
+                    if predictor_tol is not None:
+                        close[sub] = size <= predictor_tol * np.linalg.norm(x1[sub], axis=1) + tol
+                x1[sub] -= dx
+                Jlast[sub] = Jn
+                last[sub] = size
+                fin = np.isfinite(x1[sub]).all(axis=1)
+                finite[sub] &= fin
+                going[sub] = fin & close[sub] & ~(size <= tol * (1.0 + np.linalg.norm(x1[sub], axis=1)))
             scale = 1.0 + np.linalg.norm(x1, axis=1)
-            last = np.linalg.norm(dx, axis=1)
-            if predictor_tol is None:
-                ok &= last <= tol * scale  # NaN compares False
-            else:  # on the path (small predictor error): accept a correction limited by the conditioning
-                ok &= (last <= tol * scale) | (close & (last <= LOOSE_CORRECTOR * scale))
-        X[idx[ok]] = x1[ok]
-        t[idx[ok]] = t1[ok]
-        h[idx[ok]] = np.minimum(h[idx[ok]] * 1.5, hmax)
-        h[idx[~ok]] *= 0.5
+            ok = finite & close
+            # NaN compares False; with a predictor bound (on the path) a correction limited by the conditioning passes
+            ok &= last <= (tol if predictor_tol is None else LOOSE_CORRECTOR) * scale
+        acc = idx[ok]
+        X[acc], t[acc], J[acc] = x1[ok], t1[ok], Jlast[ok]
+        have[acc] = np.isfinite(Jlast[ok]).all(axis=(1, 2))
+        if predictor_tol is None:
+            h[acc] = np.minimum(h[acc] * 1.5, hmax)
+            h[idx[~ok]] *= 0.5
+        else:
+            bound = predictor_tol * np.linalg.norm(x1, axis=1) + tol
+            with np.errstate(all="ignore"):
+                factor = np.clip(0.8 * (bound / np.maximum(err, 1e-300)) ** 0.2, 0.2, 2.0)
+            factor = np.where(np.isfinite(factor), factor, 0.5)
+            factor[~ok & close] = 0.5  # the predictor was fine, Newton was not: halve
+            factor[ok] = np.maximum(factor[ok], 1.0)  # an accepted step never shrinks the next one...
+            factor[~ok] = np.minimum(factor[~ok], 0.5)  # ... and a rejected one at least halves
+            h[idx] = np.minimum(hh * factor, hmax)
         far = np.zeros(P, dtype=bool)
-        far[idx[ok]] = np.linalg.norm(x1[ok], axis=1) > diverge_norm
+        far[acc] = np.linalg.norm(x1[ok], axis=1) > diverge_norm
         if leave is not None and ok.any():
-            far[idx[ok]] |= leave(x1[ok], t1[ok])
+            far[acc] |= leave(x1[ok], t1[ok])
         if predictor_tol is not None:
             crawl = np.where(h < CRAWL_STEP, crawl + 1, 0)
             far |= crawl > CRAWL_ITERATIONS
+            since[idx] += 1
+            mark = idx[since[idx] >= PROGRESS_WINDOW]
+            far[mark] |= (t[mark] - t_mark[mark] < PROGRESS_MIN) & (t[mark] < PROGRESS_BEFORE)
+            t_mark[mark], since[mark] = t[mark], 0
         stalled |= ((h < 1e-14) | far) & active
         active &= (h >= 1e-14) & (t < 1.0) & ~far
     return X, t, stalled | active  # max_steps exhausted counts as stalled

@@ -79,3 +79,77 @@ def test_krawczyk_certifies_a_root_box_and_refuses_a_box_without_one():
     # 1e-16 off: the root is outside a 1e-20 box
     assert not krawczyk(F, J, [1.5, 0.7], 1e-3)["certified"]  # no root within 1e-3 of (1.5, 0.7)
     assert iv.dps == 15  # the interval context's precision is restored
+
+
+# ---- the parameter-homotopy tracker ----------------------------------------------------------------------------
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from symdyn.polysolve import PREDICTOR_TOL, track_segment  # noqa: E402
+
+
+def _square_roots_system():
+    """F(x, p) = x ⊙ x − p (componentwise): the roots ±√p_i, known in closed form."""
+    def F(X, P):
+        return X * X - P
+
+    def Fx(X, P):
+        return np.einsum("ij,jk->ijk", 2 * X, np.eye(X.shape[1]))
+
+    def Fp(X, dP):
+        return -dP
+    return F, Fx, Fp
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_parameter_homotopy_ends_at_the_closed_form_roots(seed):
+    """x_i² = p_i(t) along p(t) = (1 − t)γp₀ + tp₁ (random complex p₀, p₁, γ): the 2^n start roots ±√(γp₀) end
+    at the 2^n roots ±√p₁, one path each (no path jumping), to 1e-10."""
+    rng = np.random.default_rng(seed)
+    n = 3
+    p0, p1 = (rng.standard_normal((2, n)) + 1j * rng.standard_normal((2, n)))
+    gamma = np.exp(2j * np.pi * rng.uniform())
+    signs = np.array(np.meshgrid(*[[1, -1]] * n)).reshape(n, -1).T
+    X0 = signs * np.sqrt(gamma * p0)
+    F, Fx, Fp = _square_roots_system()
+    X, ok = track_segment(F, Fx, Fp, X0, gamma * p0, p1, predictor_tol=PREDICTOR_TOL, hmax=0.1)
+    assert ok.all()
+    exact = signs * np.sqrt(p1)
+    dist = np.abs(X[:, None, :] - exact[None, :, :]).max(axis=2)  # (end point, root)
+    assert np.all(dist.min(axis=1) <= 1e-10 * (1 + np.abs(p1).max()))
+    assert sorted(dist.argmin(axis=1)) == list(range(len(signs)))  # a bijection: every root reached once
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_parameter_homotopy_of_a_coupled_system_reaches_every_root(seed):
+    """x² + ay = b, y² + cx = d (generic coefficients: 4 roots, the Bézout number): from the 4 roots of a start
+    system with random complex coefficients (its roots from the quartic in x), every path reaches t = 1 and the end points are 4 distinct roots,
+    each checked against the equations."""
+    rng = np.random.default_rng(seed)
+
+    def F(X, P):
+        x_, y_ = X[:, 0], X[:, 1]
+        return np.stack([x_ ** 2 + P[:, 0] * y_ - P[:, 1], y_ ** 2 + P[:, 2] * x_ - P[:, 3]], axis=1)
+
+    def Fx(X, P):
+        J = np.zeros((len(X), 2, 2), dtype=complex)
+        J[:, 0, 0], J[:, 0, 1], J[:, 1, 0], J[:, 1, 1] = 2 * X[:, 0], P[:, 0], P[:, 2], 2 * X[:, 1]
+        return J
+
+    def Fp(X, dP):
+        return np.stack([dP[:, 0] * X[:, 1] - dP[:, 1], dP[:, 2] * X[:, 0] - dP[:, 3]], axis=1)
+
+    def roots(p):  # y = (b − x²)/a into the second equation: x⁴ − 2bx² + ca²x + b² − da² = 0
+        a, b, c, d = p
+        xs = np.roots([1, 0, -2 * b, c * a * a, b * b - d * a * a])
+        return np.stack([xs, (b - xs ** 2) / a], axis=1)
+    p0 = rng.standard_normal(4) + 1j * rng.standard_normal(4)
+    p1 = rng.standard_normal(4)  # real target data
+    X0 = roots(p0)
+    assert np.abs(F(X0, np.broadcast_to(p0, (4, 4)))).max() < 1e-8
+    X, ok = track_segment(F, Fx, Fp, X0, p0, p1, predictor_tol=PREDICTOR_TOL)  # complex p₀: a generic path
+    assert ok.all()
+    assert np.abs(F(X, np.broadcast_to(p1, (4, 4)))).max() < 1e-9 * (1 + np.abs(X).max() ** 2)
+    gaps = np.abs(X[:, None] - X[None]).max(axis=2) + np.eye(4)
+    assert gaps.min() > 1e-6

@@ -15,6 +15,7 @@ import warnings
 
 import mpmath
 import numpy as np
+import scipy.linalg
 import sympy as sp
 
 from ..matrix_calculus import exact_matrix as _exact, symbol_matrix
@@ -99,6 +100,51 @@ def pack_data(sigma_x, sigma_yx, lam) -> np.ndarray:
     m = sigma_x.shape[0]
     iu = np.triu_indices(m)
     return np.concatenate([np.asarray(sigma_x)[iu], np.ravel(sigma_yx), [lam]])
+
+
+def degenerate_times(p0, p1, m: int, gamma: complex) -> np.ndarray:
+    """The complex t at which the data p(t) = (1 − t)γp₀ + tp₁ (packed by :func:`pack_data`) degenerate:
+    det Σx(t) = 0 (the PSD roots are no longer bounded: families of roots escape to infinity), det Σyx(t) = 0 and
+    λ(t) = 0.  For M(t) = (1 − t)γM₀ + tM₁, det M(t) = 0 ⇔ γM₀v = −μM₁v with μ = t/(1 − t): the generalised
+    eigenvalues, t = μ/(1 + μ) (infinite μ: t = 1, a degenerate target, which no γ avoids, is left out)."""
+    Sx0, Syx0, l0 = split_data(np.asarray(p0)[None], m)
+    Sx1, Syx1, l1 = split_data(np.asarray(p1)[None], m)
+    ts = []
+    for A, B in ((Sx0[0], Sx1[0]), (Syx0[0], Syx1[0])):
+        mu = scipy.linalg.eigvals(gamma * A, -B)
+        mu = mu[np.isfinite(mu)]
+        ts.append(mu / (1 + mu))
+    den = gamma * l0[0] - l1[0]
+    ts.append(np.array([gamma * l0[0] / den]) if den != 0 else np.empty(0))
+    return np.concatenate(ts)
+
+
+def homotopy_gamma(rng, p0, p1, m: int, clearance: float = 0.05, tries: int = 64) -> complex:
+    """A random γ on the unit circle (from ``rng``) for the parameter homotopy p(t) = (1 − t)γp₀ + tp₁ whose real
+    segment t ∈ [0, 1] keeps a distance ≥ ``clearance`` from every :func:`degenerate_times` (a path passing close
+    to one of them passes close to roots at infinity, where double precision cannot follow it); after ``tries``
+    draws the one with the largest distance.  Still a random γ: every admissible draw is as generic as any.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p0 = pack_data(np.array([[-1.0 + 0j]]), np.array([[1.0 + 0j]]), 1.0 + 0j)  # Σx(t) = t − (1 − t)γ: 0 at t = 1/2 for γ = 1
+    >>> g = homotopy_gamma(np.random.default_rng(0), p0, pack_data(np.eye(1), np.eye(1), 1.0), 1)
+    >>> t = degenerate_times(p0, pack_data(np.eye(1), np.eye(1), 1.0), 1, g)
+    >>> bool(np.all(np.where((t.real >= 0) & (t.real <= 1), np.abs(t.imag), np.minimum(abs(t), abs(t - 1))) >= 0.05))
+    True
+    """
+    best, best_d = None, -1.0
+    for _ in range(tries):
+        g = np.exp(2j * np.pi * rng.uniform())
+        t = degenerate_times(p0, p1, m, g)
+        d = np.where((t.real >= 0) & (t.real <= 1), np.abs(t.imag), np.minimum(np.abs(t), np.abs(t - 1)))
+        d = float(d.min()) if d.size else np.inf
+        if d >= clearance:
+            return g
+        if d > best_d:
+            best, best_d = g, d
+    return best
 
 
 def psd_root_bound(sigma_x, sigma_yx, lam) -> float:

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..polysolve import (ALPHA0, PREDICTOR_TOL, MPSystem, ProjectivePatch, certify_roots, distinct_rows, monodromy_solve,
                          solve_homotopy, track_segment)
-from .ssl_e1 import pack_data, psd_root_bound, split_data, unvech
+from .ssl_e1 import homotopy_gamma, pack_data, psd_root_bound, split_data, unvech
 from .start_systems import known_count, load_or_compute
 
 __all__ = ["E1System", "e1_start", "e1_start_count", "parameter_roots"]
@@ -248,8 +248,8 @@ def _run(sysm, starts, p0, p1, rng, hess, bound) -> dict:
     todo = np.arange(K)
     # one γ for every path and every retry: the end point a start reaches depends on γ (the paths of two γ
     # differ by a monodromy permutation), so a path tracked again with another γ could land on a root already
-    # reached and leave one unreached
-    gamma = np.exp(2j * np.pi * rng.uniform())
+    # reached and leave one unreached; clear of the data's degenerate points (det Σx(t) = 0, ...)
+    gamma = homotopy_gamma(rng, p0, p1, sysm.m)
 
     def at_infinity():
         # a stalled path is on its way to infinity when it stopped late (t ≥ 0.9) with |x₀| ≤ 1e-3·|y| and |S|

@@ -42,12 +42,14 @@ import warnings
 import numpy as np
 import scipy.linalg
 
-from ..polysolve import PREDICTOR_TOL, ProjectivePatch, distinct_rows, monodromy_solve, track_segment
-from .ssl_e1 import e2_predictor, pack_data, psd_root_bound, split_data as _data, unvech
+from ..polysolve import PREDICTOR_TOL, ProjectivePatch, _safe_solve, distinct_rows, monodromy_solve, track_segment
+from .ssl_e1 import e2_predictor, homotopy_gamma, pack_data, split_data as _data, unvech
 from .start_systems import known_count, load_or_compute
 
 __all__ = ["RankChart", "stratum_residuals", "stratum_start", "stratum_count", "rank_stratum", "pack_data"]
 
+MAX_RUNS = 3  # homotopies with independent γ at most, until every generic solution is found
+NEAR_INFINITY, NEAR_INFINITY_T = 1e-7, 0.9  # see _leaves
 K_MAX = 100.0  # a path whose chart coordinate |K|_F exceeds this continues in a chart centred at its S
 
 
@@ -147,19 +149,29 @@ class RankChart:
         return self.Fx_and_Fx0(X, p, x0)[0]
 
     def Fx_and_Fx0(self, X, p, x0=None) -> tuple:
-        """(∂F/∂x (n, N, N), ∂F/∂x₀ (n, N)) from one evaluation of S, L, E."""
+        """(∂F/∂x (n, N, N), ∂F/∂x₀ (n, N)) from one evaluation of S, L, E.  The N directions dS are rank-two
+        outer products (W_aᵀW_b + W_bᵀW_a along P, Mⱼᵀ(PW)ᵢ + its transpose along K_ij), and every product with a
+        per-point matrix is one (n, N·a, b) @ (n, b, c) matmul (dS and dE are symmetric, so left products are
+        transposed right ones)."""
         P, W, Wt, S, Sx, Syx, L, E, h = self._state(X, p, x0)
-        dWt = np.swapaxes(self.dW, 1, 2)
-        dS = np.concatenate([Wt[:, None] @ self.Pbasis[None] @ W[:, None],
-                             np.zeros((len(X), self.N - self.q, self.m, self.m), dtype=complex)], axis=1)
-        dK = dWt[None, self.q:] @ (P @ W)[:, None]
-        dS[:, self.q:] = dK + np.swapaxes(dK, 2, 3)
-        dL = dS @ Sx[:, None]
-        dE = (np.swapaxes(dL, 2, 3) @ L[:, None] + np.swapaxes(L, 1, 2)[:, None] @ dL
-              - h[:, None] * (np.swapaxes(Syx, 1, 2)[:, None] @ dS @ Syx[:, None]))
-        dWE = self.dW[None] @ E[:, None] + W[:, None] @ dE
-        top = dWE @ Wt[:, None] + (W @ E)[:, None] @ dWt[None]
-        Jx = np.swapaxes(self._rows(top, dWE @ self.Z), 1, 2)
+        n, m, r, q, N = len(X), self.m, self.r, self.q, self.N
+        Mb, k = self.M[r:], m - r
+        ww = np.einsum("pai,pbj->pabij", W, W)[:, self.iu[0], self.iu[1]]  # W_aᵀW_b, a ≤ b
+        dSP = ww + np.swapaxes(ww, 2, 3)
+        dSP[:, self.iu[0] == self.iu[1]] /= 2
+        o = np.einsum("ja,pib->pijab", Mb, P @ W).reshape(n, r * k, m, m)
+        dS = np.concatenate([dSP, o + np.swapaxes(o, 2, 3)], axis=1)
+        G = _right(np.swapaxes(_right(dS, Sx), 2, 3), L)  # dLᵀL, dL = dSΣx
+        dE = G + np.swapaxes(G, 2, 3) - h[:, None] * _right(np.swapaxes(_right(dS, Syx), 2, 3), Syx)
+        dWE = np.swapaxes(_right(dE, Wt), 2, 3)  # W dE = (dE Wᵀ)ᵀ
+        MbE, WE = Mb @ E, W @ E
+        for i in range(r):  # dW E: along K_ij only row i, M_{r+j} E
+            dWE[:, q + i * k: q + (i + 1) * k, i] += MbE
+        top = _right(dWE, Wt)
+        WEMb = np.swapaxes(WE @ Mb.T, 1, 2)  # WE dWᵀ: along K_ij only column i, WE M_{r+j}ᵀ
+        for i in range(r):
+            top[:, q + i * k: q + (i + 1) * k, :, i] += WEMb
+        Jx = np.swapaxes(self._rows(top, (dWE.reshape(n, N * r, m) @ self.Z).reshape(n, N, r, k)), 1, 2)
         lam = p[:, -1][:, None, None]
         WdE = W @ (lam * (L + np.swapaxes(L, 1, 2)) - np.swapaxes(Syx, 1, 2) @ S @ Syx)
         return Jx, self._rows(WdE @ Wt, WdE @ self.Z)
@@ -176,6 +188,12 @@ class RankChart:
               - h * (np.swapaxes(dSyx, 1, 2) @ S @ Syx + np.swapaxes(Syx, 1, 2) @ S @ dSyx))
         WdE = W @ dE
         return self._rows(WdE @ Wt, WdE @ self.Z)
+
+
+def _right(A, B):
+    """A @ B per point for A (n, N, a, b) and B (n, b, c): one (n, N·a, b) @ (n, b, c) matmul."""
+    n, N, a, b = A.shape
+    return (A.reshape(n, N * a, b) @ B).reshape(n, N, a, B.shape[-1])
 
 
 def _name(m: int, r: int, seed: int) -> str:
@@ -296,72 +314,71 @@ def rank_stratum(sigma_x, sigma_yx, lam, r: int, seed: int = 0, rel_tol: float =
     part and negative eigenvalues below ``rel_tol``) of numerical rank r; each is polished by Newton's method on
     (C_r) in real arithmetic in the chart centred at it, and de-duplicated.
 
-    Independent check: when the first homotopy does not reach K distinct end points (the data have fewer finite
-    solutions, or paths failed) a second one with an independent γ runs, and the answer is the union; it counts as
-    complete ("agree") when both found the same real roots, or a homotopy without failed paths found them all.
+    Completeness: the K end points of one homotopy are every isolated solution for the data when no path failed
+    (coefficient-parameter homotopy, Morgan & Sommese 1989).  If paths failed (near-singular stretches), another
+    homotopy with an independent γ runs
+    (at most ``MAX_RUNS`` in all) until the union of the distinct finite end points (each Newton-polished in the
+    chart centred at it) has all K generic solutions, or a run has no failed path.  Either settles it ("agree");
+    otherwise the stratum is incomplete and says so (two runs reaching the same real roots is not enough: both can
+    miss a root whose paths pass close to an ill-conditioned point, as was seen).
 
     Returns {"S": [m × m], "V": [m × r] (S = VVᵀ), "B": [r × r] (B̃ from (E2)), "residuals" (relative (C_r)
-    residual after polishing), "count" (generic count K of the shape), "finite" (paths ending at finite points),
-    "infinite" (paths on their way to infinity), "failed" (paths that did not reach t = 1; 0 when the second
-    homotopy settled them), "runs" (1 or 2), "agree", "unresolved" (real end points whose r-th eigenvalue is
-    below 1e-3·rel_tol of the largest: dropped with a warning), "switches" (chart changes), "count_confirmed"
-    (the generic count K was found again by an independent computation; a start system that missed generic
-    solutions would miss roots silently, so the stratum is only "checked" when it was), "method"}.
+    residual after polishing), "count" (generic count K of the shape), "distinct" (distinct finite solutions found,
+    complex ones included), "finite" (paths of the last run ending at finite points), "infinite" (paths ending at
+    infinity), "failed" (paths of the last run that did not reach t = 1; 0 when the union settled them), "runs",
+    "agree" (complete, as above), "unresolved" (real end points whose r-th eigenvalue is below 1e-3·rel_tol of the
+    largest: dropped with a warning), "switches" (chart changes), "count_confirmed" (the generic count K was found
+    again by an independent computation; a start system that missed generic solutions would miss roots silently,
+    so the stratum is only "checked" when it was), "method"}.
     """
     m = sigma_x.shape[0]
     p0, starts, info = stratum_start(m, r, 0)
     chart = RankChart(m, r, info["M"])
     rng = np.random.default_rng(seed)
     p1 = pack_data(sigma_x, sigma_yx, lam).astype(complex)
-    bound = psd_root_bound(sigma_x, sigma_yx, lam)
-    runs = [_track_once(chart, starts, p0, p1, rng, bound)]
-    if len(distinct_rows(runs[0]["S"][runs[0]["ok"]].reshape(-1, m * m))[0]) < len(starts):
-        runs.append(_track_once(chart, starts, p0, p1, rng, bound))  # not all K reached: an independent second γ
+    K = len(starts)
+    runs, ends = [], np.empty((0, m, m), dtype=complex)
+    lower = ends
+    for _ in range(MAX_RUNS):
+        run = _track_once(chart, starts, p0, p1, rng)
+        runs.append(run)
+        new = _newton_centred(run["S"][run["ok"]], p1, r)[0]
+        with np.errstate(all="ignore"):
+            sv = np.linalg.svd(new, compute_uv=False)
+        low = ~(sv[:, r - 1] > 1e-3 * rel_tol * sv[:, 0])  # on the lower-rank component of (C_r), or unresolved
+        lower = _distinct_matrices(np.concatenate([lower, new[low]]))
+        ends = _distinct_matrices(np.concatenate([ends, new[~low]]))
+        if len(ends) >= K or _settled(runs):
+            break
+    last = runs[-1]
     out = {"S": [], "V": [], "B": [], "residuals": [], "count": info["count"], "unresolved": 0,
            "count_confirmed": info.get("count_check", 0) == info["count"],
-           "finite": max(int(run["ok"].sum()) for run in runs),
-           "infinite": min(int(run["infinite"].sum()) for run in runs),
-           "failed": min(int(run["failed"].sum()) for run in runs), "runs": len(runs),
+           "distinct": len(ends), "finite": int(last["ok"].sum()), "infinite": int(last["infinite"].sum()),
+           "failed": int(last["failed"].sum()), "runs": len(runs),
            "switches": sum(run["switches"] for run in runs),
            "method": f"parameter homotopy from the {info['count']} generic rank-{r} solutions (found by monodromy) "
                      "in charts of the rank-r matrices, Newton-polished"}
-    found_by, unresolved = [], [0] * len(runs)
-    for k, run in enumerate(runs):
-        for S in run["S"][run["ok"]]:
-            if not np.isfinite(S).all():
-                continue
-            scale = np.abs(S).max()
-            if scale == 0 or np.abs(S.imag).max() > rel_tol * scale:
-                continue
-            S = (S.real + S.real.T) / 2
-            ev = np.linalg.eigvalsh(S)
-            if ev[0] < -rel_tol * ev[-1]:
-                continue
-            if ev[m - r] <= rel_tol * ev[-1] * 1e-3:  # rank r in exact arithmetic, not resolved in double precision
-                unresolved[k] += 1
-                continue
-            S, res = _polish(sigma_x, sigma_yx, lam, S, r)
-            if res > 1e-9:
-                continue
-            same = [i for i, T in enumerate(out["S"]) if np.linalg.norm(S - T) <= 1e-7 * max(np.linalg.norm(T), 1e-300)]
-            if same:
-                found_by[same[0]].add(k)
-                continue
-            ev, Q = np.linalg.eigh(S)
-            V = Q[:, m - r:] * np.sqrt(np.clip(ev[m - r:], 0, None))
-            out["S"].append(S)
-            out["V"].append(V)
-            out["B"].append(e2_predictor(V.T, sigma_x, sigma_yx, lam))  # B̃ = (E2) for A = Vᵀ
-            out["residuals"].append(res)
-            found_by.append({k})
-    out["unresolved"] = max(unresolved)
-    # the independent check: with two homotopies (independent γ), both found the same roots, or one without failed
-    # paths found every root either found
-    out["agree"] = len(runs) == 1 or all(len(f) == len(runs) for f in found_by) or any(
-        not runs[k]["failed"].any() and all(k in f for f in found_by) for k in range(len(runs)))
-    if len(runs) == 2 and out["agree"]:
+    # real PSD end points whose r-th eigenvalue is below 1e-3·rel_tol of the largest: of lower rank, or rank r in
+    # exact arithmetic but not resolved in double precision
+    out["unresolved"] = sum(1 for S in lower if np.abs(S.imag).max() <= rel_tol * np.abs(S).max()
+                            and np.linalg.eigvalsh((S.real + S.real.T) / 2)[0] >= -rel_tol * np.abs(S).max())
+    for S, res in _real_psd(sigma_x, sigma_yx, lam, ends, r, rel_tol):
+        ev, Q = np.linalg.eigh(S)
+        V = Q[:, m - r:] * np.sqrt(np.clip(ev[m - r:], 0, None))
+        out["S"].append(S)
+        out["V"].append(V)
+        out["B"].append(e2_predictor(V.T, sigma_x, sigma_yx, lam))  # B̃ = (E2) for A = Vᵀ
+        out["residuals"].append(res)
+    out["agree"] = len(ends) == K or _settled(runs)
+    if len(ends) > K:  # more distinct solutions than the generic count: two end points of one root not merged
+        out["agree"] = False
+        warnings.warn(f"rank-{r} stratum: {len(ends)} distinct end points, more than the generic count {K}",
+                      RuntimeWarning, stacklevel=2)
+    if out["agree"]:
         out["failed"] = 0
-    out["method"] += (", all K reached" if len(runs) == 1 else ", tracked twice with independent γ")
+    out["method"] += (", every path reached t = 1" if len(runs) == 1 and not last["failed"].any() else
+                      f", {len(runs)} homotopies with independent γ, together all {K} generic solutions"
+                      if len(ends) == K else f", {len(runs)} homotopies with independent γ")
     if out["failed"]:
         warnings.warn(f"rank-{r} stratum: {out['failed']} of {len(starts)} parameter-homotopy paths failed; "
                       "rank-deficient equilibria may be missing", RuntimeWarning, stacklevel=2)
@@ -372,33 +389,50 @@ def rank_stratum(sigma_x, sigma_yx, lam, r: int, seed: int = 0, rel_tol: float =
     return out
 
 
+def _real_psd(sigma_x, sigma_yx, lam, ends, r: int, rel_tol: float) -> list:
+    """[(S, relative residual)]: the real PSD matrices among the end points (n, m, m) (relative imaginary part and
+    negative eigenvalues below ``rel_tol``), each polished by real Newton (:func:`_polish`, residual ≤ 1e-9) and
+    de-duplicated."""
+    out: list = []
+    for S in ends:
+        scale = np.abs(S).max()
+        if not np.isfinite(S).all() or scale == 0 or np.abs(S.imag).max() > rel_tol * scale:
+            continue
+        S = (S.real + S.real.T) / 2
+        ev = np.linalg.eigvalsh(S)
+        if ev[0] < -rel_tol * ev[-1]:
+            continue
+        S, res = _polish(sigma_x, sigma_yx, lam, S, r)
+        if res <= 1e-9 and not any(np.linalg.norm(S - T) <= 1e-7 * np.linalg.norm(T) for T, _ in out):
+            out.append((S, res))
+    return out
+
+
+def _settled(runs: list) -> bool:
+    """Whether a run had no failed path: its end points are then every isolated solution (for generic data also
+    settled when the runs together found all K generic solutions, which :func:`rank_stratum` counts).  Two runs
+    that reached the same real roots do not settle it: both can miss the same root (one whose paths pass close to
+    an ill-conditioned point in both homotopies)."""
+    return any(not run["failed"].any() for run in runs)
+
+
 def _patch(chart: RankChart) -> ProjectivePatch:
     """(C_r) homogenised in (x₀, P) on a random affine patch: a path on which S goes to infinity ends at x₀ = 0
     instead of stalling (S is degree 1 in P, so K stays affine; its growth is handled by changing charts)."""
     return ProjectivePatch(chart, n_hom=chart.q, seed=50_000 + 97 * chart.m + chart.r)
 
 
-def _track_charted(chart: RankChart, X, pa, pb, hmax: float, max_steps: int, far: float = np.inf,
-                   max_switches: int = 50) -> tuple:
+def _track_charted(chart: RankChart, X, pa, pb, hmax: float, max_steps: int, max_switches: int = 50) -> tuple:
     """Track the points X (n, N) of ``chart`` along p(t) = pa + t(pb − pa) in projective space (:func:`_patch`),
     continuing each path that leaves the chart (|K| > K_MAX) from its point and t in the chart centred at its S.
-    A path with t ≥ 0.9 and |S| > ``far`` stops there (on its way to a root far from every equilibrium).
     Returns (S_h (n, m, m), x₀ (n,), ok, t, switches): the homogeneous end points, S = S_h/x₀."""
     r = chart.r
 
     def run(patch, Y, t0):
         ch = patch.sysm
-
-        def leave(Z, t):
-            out = ch.k_norm(Z[:, 1:]) > K_MAX
-            late = ~out & (t0 + t * (1 - t0) >= 0.9)
-            if np.isfinite(far) and late.any():  # |S| only where it can decide
-                with np.errstate(all="ignore"):
-                    size = np.linalg.norm(ch.matrices(Z[late, 1:]), axis=(1, 2)) / np.abs(Z[late, 0])
-                out[late] = size > far
-            return out
         Y, okk, tt = track_segment(patch.F, patch.Fx, patch.Fp, Y, pa + t0 * (pb - pa), pb, linear=False, hmax=hmax,
-                                   return_t=True, predictor_tol=PREDICTOR_TOL, max_steps=max_steps, leave=leave)
+                                   return_t=True, predictor_tol=PREDICTOR_TOL, max_steps=max_steps,
+                                   leave=lambda Z, t: _leaves(ch, Z, t0 + t * (1 - t0)))
         return Y, okk, t0 + tt * (1 - t0)
 
     patch = _patch(chart)
@@ -418,68 +452,84 @@ def _track_charted(chart: RankChart, X, pa, pb, hmax: float, max_steps: int, far
     return Sh, x0, ok, t_end, switches
 
 
-def _track_once(chart: RankChart, starts, p0, p1, rng, bound: float) -> dict:
-    """One parameter homotopy γp₀ → p₁ (γ from ``rng``) of every start: {"S" (inf at infinity), "ok" (finite
-    end points), "infinite", "failed", "switches"}.
-
-    A path gets 4000 steps per chart (a regular path needs a few hundred).  Paths that fail are tracked again along
-    the same path with smaller steps.  Never with another γ: the end point a start reaches depends on γ (paths of
-    two γ differ by a monodromy permutation), so a path retried with another γ may land on a root already reached
-    and leave one unreached while every path "succeeds".  A path is at infinity when it ends with x₀ ≤ 1e-10·|S_h|,
-    or stops late (t ≥ 0.9) with |S| beyond ten times ``bound`` (:func:`.ssl_e1.psd_root_bound`, which holds for
-    every PSD root of every rank; paths are stopped there beyond 100 times it): far from every equilibrium, not a
-    failure.  (A root inside the bound whose path was that far at t ≥ 0.9 would be missed; :func:`rank_stratum`'s
-    second homotopy with an independent γ then finds it and the two disagree, so the answer is "unchecked", never
-    silently incomplete.)  A non-finite end point is a failure."""
-    n, m = len(starts), chart.m
-    Sh = np.full((n, m, m), np.nan, dtype=complex)
-    x0 = np.full(n, np.nan, dtype=complex)
-    ok = np.zeros(n, dtype=bool)
-    t_end = np.zeros(n)
-    switches = 0
-    gamma = np.exp(2j * np.pi * rng.uniform())
-
-    def classify():
+def _leaves(chart: RankChart, Y, t) -> np.ndarray:
+    """Which points y = (x₀, x) (n, 1 + N) at t (n,) stop: |K| > ``K_MAX`` (the chart's coordinates grow: the path
+    continues in another chart), or, before t = ``NEAR_INFINITY_T``, |x₀| < ``NEAR_INFINITY``·|S_h| (the path passes
+    close to the solutions at infinity, where the homogenised system is singular: double precision cannot follow
+    it reliably, and another γ avoids the spot; :func:`rank_stratum` counts the path as failed)."""
+    out = chart.k_norm(Y[:, 1:]) > K_MAX
+    early = ~out & (t < NEAR_INFINITY_T)
+    if early.any():
         with np.errstate(all="ignore"):
-            size = np.linalg.norm(Sh, axis=(1, 2))
-            rho = np.abs(x0) / (np.abs(x0) + size)
-            far = size / np.abs(x0) > 10 * bound
-        finite = np.isfinite(Sh).all(axis=(1, 2)) & np.isfinite(x0)
-        infinite = finite & (((rho <= 1e-10) & ok) | (~ok & (t_end >= 0.9) & far))
-        return infinite, ok & finite & ~infinite
+            size = np.linalg.norm(chart.matrices(Y[early, 1:]), axis=(1, 2))
+        out[early] = np.abs(Y[early, 0]) < NEAR_INFINITY * size
+    return out
 
-    for attempt in range(2):
-        infinite, reached = classify()
-        todo = np.flatnonzero(~reached & ~infinite)
-        if not todo.size:
-            break
-        S_, x_, okk, tt, sw = _track_charted(chart, starts[todo], gamma * p0, p1, hmax=0.1 / 4 ** attempt,
-                                             max_steps=4000, far=100 * bound)
-        Sh[todo], x0[todo], ok[todo], t_end[todo] = S_, x_, okk, tt
-        switches += sw
-    infinite, reached = classify()
+
+def _track_once(chart: RankChart, starts, p0, p1, rng) -> dict:
+    """One parameter homotopy γp₀ → p₁ (γ from ``rng``, clear of the degenerate data: :func:`.ssl_e1.homotopy_gamma`)
+    of every start: {"S" (inf where not reached), "ok" (finite
+    end points), "infinite" (end points at infinity: x₀ ≤ 1e-10·|S_h| at t = 1), "failed", "t" (where each path
+    stopped), "switches"}.
+
+    A path gets 4000 steps per chart (a regular path needs one or two hundred).  A path that fails is not tracked
+    again here: retracking it along the same path with smaller steps rarely succeeds (it fails where the homotopy
+    passes close to a singular point), and with another γ it may land on a root already reached while one stays
+    unreached (the end point a start reaches depends on γ); :func:`rank_stratum` runs whole homotopies with
+    independent γ instead and counts what they found together.  Every path is tracked to t = 1, however large its
+    S (roots far beyond every PSD root are ordinary end points)."""
+    gamma = homotopy_gamma(rng, p0, p1, chart.m)
+    Sh, x0, ok, t_end, switches = _track_charted(chart, starts, gamma * p0, p1, hmax=0.1, max_steps=4000)
     with np.errstate(all="ignore"):
+        finite = np.isfinite(Sh).all(axis=(1, 2)) & np.isfinite(x0)
+        infinite = ok & finite & (np.abs(x0) <= 1e-10 * (np.abs(x0) + np.linalg.norm(Sh, axis=(1, 2))))
+        reached = ok & finite & ~infinite
         S = np.where(reached[:, None, None], Sh / x0[:, None, None], np.inf)
-    return {"S": S, "ok": reached, "infinite": infinite, "failed": ~reached & ~infinite, "switches": switches}
+    return {"S": S, "ok": reached, "infinite": infinite, "failed": ~reached & ~infinite, "t": t_end,
+            "switches": switches}
 
 
 def _polish(sigma_x, sigma_yx, lam, S, r: int, steps: int = 8) -> tuple:
     """Newton's method on (C_r) in real arithmetic, in the chart centred at the real PSD S (M = the eigenvectors
     of S, largest r first, so K = 0 and P = their eigenvalues): returns (S, relative residual)."""
-    m = S.shape[0]
     ev, Q = np.linalg.eigh(S)
-    M = Q[:, ::-1].T
-    chart = RankChart(m, r, M)
     p = pack_data(sigma_x, sigma_yx, lam)[None].astype(float)
-    x = chart.coordinates(S[None].astype(float))
-    for _ in range(steps):
-        dx = np.linalg.solve(chart.Fx(x, p).real, chart.F(x, p).real[..., None])[..., 0]
-        x = x - dx
-        if np.linalg.norm(dx) <= 1e-15 * np.linalg.norm(x):
-            break
-    S = chart.matrices(x)[0].real
+    S = _newton(RankChart(S.shape[0], r, Q[:, ::-1].T), S[None].astype(float), p, steps, real=True)[0].real
     S = (S + S.T) / 2
     return S, float(_relative_residuals(sigma_x[None], sigma_yx[None], np.array([lam]), S[None])[0])
+
+
+def _newton(chart: RankChart, S, p, steps: int, real: bool = False) -> np.ndarray:
+    """S (n, m, m) after at most ``steps`` Newton steps on (C_r) in ``chart`` for the data p (1, q) (real
+    arithmetic with ``real``); a step that is not finite is not taken."""
+    x = chart.coordinates(S)
+    pp = np.broadcast_to(p, (len(x), p.shape[1]))
+    for _ in range(steps):
+        J, F = chart.Fx(x, pp), chart.F(x, pp)
+        if real:
+            J, F = J.real, F.real
+        with np.errstate(all="ignore"):
+            dx = _safe_solve(J, F)
+        good = np.isfinite(dx).all(axis=1)
+        x = np.where(good[:, None], x - np.where(good[:, None], dx, 0), x)
+        if np.all(np.linalg.norm(dx[good], axis=1) <= 1e-15 * np.linalg.norm(x[good], axis=1)):
+            break
+    return chart.matrices(x)
+
+
+def _newton_centred(S, p, r: int, steps: int = 4) -> tuple:
+    """Complex Newton polish of end points S (n, m, m) for the data p (q,), each in the chart centred at it:
+    (S, relative residuals)."""
+    if not len(S):
+        return S, np.empty(0)
+    S = np.array([_newton(RankChart.centred(T, r), T[None], p[None], steps)[0] for T in S])
+    Sx, Syx, lam = _data(p[None], S.shape[1])
+    return S, _relative_residuals(Sx, Syx, lam, S)
+
+
+def _distinct_matrices(S, rtol: float = 1e-8) -> np.ndarray:
+    """The distinct matrices among S (n, m, m) (:func:`.polysolve.distinct_rows`, relative tolerance)."""
+    return S[distinct_rows(S.reshape(len(S), -1), rtol=rtol)[0]] if len(S) else S
 
 
 def _relative_residuals(Sx, Syx, lam, S) -> np.ndarray:
