@@ -281,12 +281,8 @@ def homotopy_paths(eqs, unknowns) -> int:
 PREDICTOR_TOL = 1e-3  # the parameter homotopies' bound on the predictor's relative error (path jumping)
 LOOSE_CORRECTOR = 1e-5  # with a predictor bound: the corrector's accuracy accepted near ill-conditioned points
 # a path whose step stays below CRAWL_STEP for CRAWL_ITERATIONS iterations stalls (it approaches a singular point:
-# crawling on would cost max_steps iterations of the whole batch and end stalled anyway); so does a path before
-# t = PROGRESS_BEFORE whose t advanced less than PROGRESS_MIN in its last PROGRESS_WINDOW iterations (it creeps along
-# an ill-conditioned stretch mid-path, e.g. close to roots at infinity: a homotopy with another γ avoids it; near
-# t = 1 creeping is the approach to an ill-conditioned end point, which is followed to the end)
+# crawling on would cost max_steps iterations of the whole batch and end stalled anyway)
 CRAWL_STEP, CRAWL_ITERATIONS = 1e-8, 400
-PROGRESS_WINDOW, PROGRESS_MIN, PROGRESS_BEFORE = 500, 0.05, 0.9
 NEWTON_STEPS = 3  # corrector iterations at most (a row stops when its correction is below tol)
 
 
@@ -300,8 +296,7 @@ def _track(H, Hx, Ht, X, max_steps: int, h0: float = 0.01, hmax: float = 0.1, to
     ``LOOSE_CORRECTOR``·(1 + |x|) (near an ill-conditioned point Newton's accuracy is cond·ε, and demanding ``tol``
     there stalls the path although it is followed).  With ``predictor_tol`` the next step is chosen from the
     predictor's error e (RK4: e ∝ h⁵), h ← h·clip(0.8(bound/e)^{1/5}, 0.2, 2), and a path stalls when its step
-    stays below ``CRAWL_STEP`` for ``CRAWL_ITERATIONS`` iterations or (before t = ``PROGRESS_BEFORE``) its t advances
-    less than ``PROGRESS_MIN`` in ``PROGRESS_WINDOW`` iterations; without it a step grows by 1.5 after a success and halves after a failure.
+    stays below ``CRAWL_STEP`` for ``CRAWL_ITERATIONS`` iterations; without it a step grows by 1.5 after a success and halves after a failure.
     Newton stops per row once its correction is below ``tol``; the Jacobian of its last step (at most one loose
     correction away from the accepted point) is the next step's k₁ Jacobian.  A path with |x| > ``diverge_norm``,
     or for which ``leave(x, t)`` (a boolean per row, e.g. "the coordinates left their chart") is true, stops
@@ -312,8 +307,6 @@ def _track(H, Hx, Ht, X, max_steps: int, h0: float = 0.01, hmax: float = 0.1, to
     active = np.ones(P, dtype=bool)
     stalled = np.zeros(P, dtype=bool)
     crawl = np.zeros(P, dtype=int)  # consecutive iterations with a step below CRAWL_STEP
-    since = np.zeros(P, dtype=int)  # iterations since the last progress mark
-    t_mark = np.zeros(P)
     J = None  # the Jacobian at X (rows with ``have``)
     have = np.zeros(P, dtype=bool)
 
@@ -387,10 +380,6 @@ def _track(H, Hx, Ht, X, max_steps: int, h0: float = 0.01, hmax: float = 0.1, to
         if predictor_tol is not None:
             crawl = np.where(h < CRAWL_STEP, crawl + 1, 0)
             far |= crawl > CRAWL_ITERATIONS
-            since[idx] += 1
-            mark = idx[since[idx] >= PROGRESS_WINDOW]
-            far[mark] |= (t[mark] - t_mark[mark] < PROGRESS_MIN) & (t[mark] < PROGRESS_BEFORE)
-            t_mark[mark], since[mark] = t[mark], 0
         stalled |= ((h < 1e-14) | far) & active
         active &= (h >= 1e-14) & (t < 1.0) & ~far
     return X, t, stalled | active  # max_steps exhausted counts as stalled

@@ -235,19 +235,3 @@ def test_changing_charts_along_a_path_does_not_change_its_end_point(monkeypatch)
     L = S @ Sx + 0.02 * np.eye(3)
     E = np.swapaxes(L, 1, 2) @ L - Syx.T @ S @ Syx
     assert np.all(np.linalg.norm(S @ E, axis=(1, 2)) < 1e-9 * np.linalg.norm(S, axis=(1, 2)) * (1 + np.linalg.norm(L, axis=(1, 2)) ** 2))
-
-
-def test_paths_stop_near_infinity_mid_homotopy_and_where_the_chart_ends():
-    """A point whose x₀ is below NEAR_INFINITY·|S_h| stops before t = NEAR_INFINITY_T (the homogenised system is
-    singular there) but not after (a path may end at infinity); |K| > K_MAX stops it anywhere (change charts)."""
-    import symdyn.models.ssl_strata as st
-
-    chart = st.RankChart(3, 2, np.eye(3))
-    x = chart.coordinates(np.diag([1.0, 2.0, 0.0])[None])[0]
-    S_size = np.linalg.norm(np.diag([1.0, 2.0, 0.0]))
-    tiny = 0.1 * st.NEAR_INFINITY * S_size
-    Y = np.array([np.concatenate([[x0], x]) for x0 in (tiny, tiny, 1.0)])
-    t = np.array([0.5, st.NEAR_INFINITY_T + 0.01, 0.5])
-    assert st._leaves(chart, Y, t).tolist() == [True, False, False]
-    far = np.concatenate([[1.0], x[:chart.q], np.full(chart.N - chart.q, 2 * st.K_MAX)])
-    assert st._leaves(chart, far[None], np.array([0.99])).tolist() == [True]
