@@ -295,8 +295,9 @@ def _track(H, Hx, Ht, X, max_steps: int, h0: float = 0.01, hmax: float = 0.1, to
     jumping), so its step is cut instead; a step that passes this bound is accepted with a last correction up to
     ``LOOSE_CORRECTOR``·(1 + |x|) (near an ill-conditioned point Newton's accuracy is cond·ε, and demanding ``tol``
     there stalls the path although it is followed).  With ``predictor_tol`` the next step is chosen from the
-    predictor's error e (RK4: e ∝ h⁵), h ← h·clip(0.8(bound/e)^{1/5}, 0.2, 2), and a path stalls when its step
-    stays below ``CRAWL_STEP`` for ``CRAWL_ITERATIONS`` iterations; without it a step grows by 1.5 after a success and halves after a failure.
+    predictor's error e (RK4: e ∝ h⁵), h ← h·clip(0.8(bound/e)^{1/5}, 0.2, 2) (at least 1 after an accepted
+    step, at most 1/2 after a rejected one), and a path stalls when its step stays below ``CRAWL_STEP`` for
+    ``CRAWL_ITERATIONS`` iterations; without it a step grows by 1.5 after a success and halves after a failure.
     Newton stops per row once its correction is below ``tol``; the Jacobian of its last step (at most one loose
     correction away from the accepted point) is the next step's k₁ Jacobian.  A path with |x| > ``diverge_norm``,
     or for which ``leave(x, t)`` (a boolean per row, e.g. "the coordinates left their chart") is true, stops

@@ -124,8 +124,8 @@ def test_parameter_homotopy_ends_at_the_closed_form_roots(seed):
 @given(st.integers(0, 2**32 - 1))
 def test_parameter_homotopy_of_a_coupled_system_reaches_every_root(seed):
     """x² + ay = b, y² + cx = d (generic coefficients: 4 roots, the Bézout number): from the 4 roots of a start
-    system with random complex coefficients (its roots from the quartic in x), every path reaches t = 1 and the end points are 4 distinct roots,
-    each checked against the equations."""
+    system with random complex coefficients (its roots from the quartic in x), every path reaches t = 1 and the
+    end points are 4 distinct roots, each checked against the equations."""
     rng = np.random.default_rng(seed)
 
     def F(X, P):

@@ -569,11 +569,11 @@ class LinearSSL:
 
         Each component is the O(n)-orbit (times the family) of its roots, of dimension nr − r(r+1)/2 (+ the family's
         dimension), with ``info["rank"]``, ``info["S"]``, ``info["stratum"]`` and a sample point; components are
-        distinct.  The set carries ``complete`` ("proven": every stratum exact; "checked": every stratum's homotopy
-        reached all its generic solutions, or a second homotopy with an independent γ found the same roots (only
-        roots beyond the bound on PSD roots may be unreached); "unchecked": otherwise — see ``notes``),
-        ``strata`` ({r: {"count", "method", "complete", "paths", "failed", "runs" (homotopies run: 2 when the first
-        did not reach every generic solution), ...}}) and ``certified``.  Cached per (kind, seed).
+        distinct.  The set carries ``complete`` ("proven": every stratum exact; "checked": in every stratum one
+        homotopy had no failed path, or homotopies with independent γ found all its generic solutions together, and
+        the generic count was confirmed independently; "unchecked": otherwise — see ``notes``), ``strata``
+        ({r: {"count", "method", "complete", "paths", "failed", "runs" (homotopies run, up to 3, until the
+        generic solutions are all found), ...}}) and ``certified``.  Cached per (kind, seed).
 
         Refusals (``ValueError``) name the size: a stratum whose generic solution count exceeds ``max_rank_paths``.
         """

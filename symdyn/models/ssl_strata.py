@@ -316,9 +316,9 @@ def rank_stratum(sigma_x, sigma_yx, lam, r: int, seed: int = 0, rel_tol: float =
 
     Completeness: the K end points of one homotopy are every isolated solution for the data when no path failed
     (coefficient-parameter homotopy, Morgan & Sommese 1989).  If paths failed (near-singular stretches), another
-    homotopy with an independent γ runs
-    (at most ``MAX_RUNS`` in all) until the union of the distinct finite end points (each Newton-polished in the
-    chart centred at it) has all K generic solutions, or a run has no failed path.  Either settles it ("agree");
+    homotopy with an independent γ runs (at most ``MAX_RUNS`` in all) until the union of the distinct finite end
+    points (each Newton-polished in the chart centred at it; one that does not solve the equations then counts as a
+    failed path) has all K generic solutions, or a run has no failed path.  Either settles it ("agree");
     otherwise the stratum is incomplete and says so (two runs reaching the same real roots is not enough: both can
     miss a root whose paths pass close to an ill-conditioned point, as was seen).
 
@@ -463,17 +463,17 @@ def _track_charted(chart: RankChart, X, pa, pb, hmax: float, max_steps: int, max
 
 
 def _track_once(chart: RankChart, starts, p0, p1, gamma: complex) -> dict:
-    """One parameter homotopy γp₀ → p₁ of every start (γ clear of the degenerate data: :func:`.ssl_e1.homotopy_gamma`): {"S" (inf where not reached), "ok" (finite
-    end points), "infinite" (end points at infinity: x₀ ≤ 1e-10·|S_h| at t = 1), "failed", "t" (where each path
-    stopped), "switches"}.
+    """One parameter homotopy γp₀ → p₁ of every start (γ clear of the degenerate data:
+    :func:`.ssl_e1.homotopy_gamma`): {"S" (inf where not reached), "ok" (finite end points), "infinite" (end points
+    at infinity: x₀ ≤ 1e-10·|S_h| at t = 1), "failed", "t" (where each path stopped), "switches"}.
 
     A path gets 4000 steps per chart (a regular path needs one or two hundred).  A path that fails is not tracked
     again here: retracking it along the same path with smaller steps rarely succeeds (it fails where the homotopy
     passes close to a singular point), and with another γ it may land on a root already reached while one stays
     unreached (the end point a start reaches depends on γ); :func:`rank_stratum` runs whole homotopies with
     independent γ instead and counts what they found together (tracking the failed paths again with γ turned by
-    0.1 rad, nearly the same homotopy, found a missing root in 2 of 12 tries at m = 4: not worth its time).  Every path is tracked to t = 1, however large its
-    S (roots far beyond every PSD root are ordinary end points)."""
+    0.1 rad, nearly the same homotopy, found a missing root in 2 of 12 tries at m = 4: not worth its time).  Every
+    path is tracked to t = 1, however large its S (roots far beyond every PSD root are ordinary end points)."""
     Sh, x0, ok, t_end, switches = _track_charted(chart, starts, gamma * p0, p1, hmax=0.1, max_steps=4000)
     with np.errstate(all="ignore"):
         finite = np.isfinite(Sh).all(axis=(1, 2)) & np.isfinite(x0)
