@@ -337,21 +337,21 @@ def rank_stratum(sigma_x, sigma_yx, lam, r: int, seed: int = 0, rel_tol: float =
     rng = np.random.default_rng(seed)
     p1 = pack_data(sigma_x, sigma_yx, lam).astype(complex)
     K = len(starts)
-    runs, ends = [], np.empty((0, m, m), dtype=complex)
-    lower = ends
+    runs, ends, end_rad = [], np.empty((0, m, m), dtype=complex), np.empty(0)
+    lower, lower_rad = ends, end_rad
 
     def collect(run):  # polish, drop non-solutions (the path failed), split off lower-rank end points; union
-        nonlocal ends, lower
-        new, res = _newton_centred(run["S"][run["ok"]], p1, r)
+        nonlocal ends, end_rad, lower, lower_rad
+        new, res, rad = _newton_centred(run["S"][run["ok"]], p1, r)
         bad = ~(res <= END_RESIDUAL)  # not a solution after polishing: the path did not end on a root
         run["failed"][np.flatnonzero(run["ok"])[bad]] = True
         run["ok"][run["ok"]] = ~bad
-        new = new[~bad]
+        new, rad = new[~bad], rad[~bad]
         with np.errstate(all="ignore"):
             sv = np.linalg.svd(new, compute_uv=False)
         low = ~(sv[:, r - 1] > 1e-3 * rel_tol * sv[:, 0])  # on the lower-rank component of (C_r), or unresolved
-        lower = _distinct_matrices(np.concatenate([lower, new[low]]))
-        ends = _distinct_matrices(np.concatenate([ends, new[~low]]))
+        lower, lower_rad = _distinct_matrices(np.concatenate([lower, new[low]]), np.concatenate([lower_rad, rad[low]]))
+        ends, end_rad = _distinct_matrices(np.concatenate([ends, new[~low]]), np.concatenate([end_rad, rad[~low]]))
 
     for _ in range(MAX_RUNS):
         gamma = homotopy_gamma(rng, p0, p1, m)
@@ -489,16 +489,18 @@ def _polish(sigma_x, sigma_yx, lam, S, r: int, steps: int = 8) -> tuple:
     of S, largest r first, so K = 0 and P = their eigenvalues): returns (S, relative residual)."""
     ev, Q = np.linalg.eigh(S)
     p = pack_data(sigma_x, sigma_yx, lam)[None].astype(float)
-    S = _newton(RankChart(S.shape[0], r, Q[:, ::-1].T), S[None].astype(float), p, steps, real=True)[0].real
+    S = _newton(RankChart(S.shape[0], r, Q[:, ::-1].T), S[None].astype(float), p, steps, real=True)[0][0].real
     S = (S + S.T) / 2
     return S, float(_relative_residuals(sigma_x[None], sigma_yx[None], np.array([lam]), S[None])[0])
 
 
-def _newton(chart: RankChart, S, p, steps: int, real: bool = False) -> np.ndarray:
-    """S (n, m, m) after at most ``steps`` Newton steps on (C_r) in ``chart`` for the data p (1, q) (real
-    arithmetic with ``real``); a step that is not finite is not taken."""
+def _newton(chart: RankChart, S, p, steps: int, real: bool = False) -> tuple:
+    """(S (n, m, m) after at most ``steps`` Newton steps on (C_r) in ``chart`` for the data p (1, q) (real
+    arithmetic with ``real``), ‖ΔS‖_F of the last step (n,): the accuracy reached, ≈ cond·ε·‖S‖ once Newton
+    stagnates at an ill-conditioned root); a step that is not finite is not taken."""
     x = chart.coordinates(S)
     pp = np.broadcast_to(p, (len(x), p.shape[1]))
+    S_prev = chart.matrices(x)
     for _ in range(steps):
         J, F = chart.Fx(x, pp), chart.F(x, pp)
         if real:
@@ -506,25 +508,32 @@ def _newton(chart: RankChart, S, p, steps: int, real: bool = False) -> np.ndarra
         with np.errstate(all="ignore"):
             dx = _safe_solve(J, F)
         good = np.isfinite(dx).all(axis=1)
+        S_prev = chart.matrices(x)
         x = np.where(good[:, None], x - np.where(good[:, None], dx, 0), x)
         if np.all(np.linalg.norm(dx[good], axis=1) <= 1e-15 * np.linalg.norm(x[good], axis=1)):
             break
-    return chart.matrices(x)
+    S = chart.matrices(x)
+    return S, np.linalg.norm(S - S_prev, axis=(1, 2))
 
 
 def _newton_centred(S, p, r: int, steps: int = 4) -> tuple:
     """Complex Newton polish of end points S (n, m, m) for the data p (q,), each in the chart centred at it:
-    (S, relative residuals)."""
+    (S, relative residuals, accuracy radii ‖ΔS‖ of the last step)."""
     if not len(S):
-        return S, np.empty(0)
-    S = np.array([_newton(RankChart.centred(T, r), T[None], p[None], steps)[0] for T in S])
+        return S, np.empty(0), np.empty(0)
+    polished = [_newton(RankChart.centred(T, r), T[None], p[None], steps) for T in S]
+    S = np.array([a[0][0] for a in polished])
     Sx, Syx, lam = _data(p[None], S.shape[1])
-    return S, _relative_residuals(Sx, Syx, lam, S)
+    return S, _relative_residuals(Sx, Syx, lam, S), np.array([a[1][0] for a in polished])
 
 
-def _distinct_matrices(S, rtol: float = 1e-8) -> np.ndarray:
-    """The distinct matrices among S (n, m, m) (:func:`.polysolve.distinct_rows`, relative tolerance)."""
-    return S[distinct_rows(S.reshape(len(S), -1), rtol=rtol)[0]] if len(S) else S
+def _distinct_matrices(S, radii, rtol: float = 1e-8) -> tuple:
+    """(the distinct matrices among S (n, m, m), their radii): two are one when they are within 2(r_i + r_j)
+    (their accuracy radii, e.g. the last Newton step) or rtol relative (:func:`.polysolve.distinct_rows`)."""
+    if not len(S):
+        return S, radii
+    keep = distinct_rows(S.reshape(len(S), -1), radii=2 * np.asarray(radii), rtol=rtol)[0]
+    return S[keep], np.asarray(radii)[keep]
 
 
 def _relative_residuals(Sx, Syx, lam, S) -> np.ndarray:
