@@ -235,3 +235,15 @@ def test_changing_charts_along_a_path_does_not_change_its_end_point(monkeypatch)
     L = S @ Sx + 0.02 * np.eye(3)
     E = np.swapaxes(L, 1, 2) @ L - Syx.T @ S @ Syx
     assert np.all(np.linalg.norm(S @ E, axis=(1, 2)) < 1e-9 * np.linalg.norm(S, axis=(1, 2)) * (1 + np.linalg.norm(L, axis=(1, 2)) ** 2))
+
+
+def test_end_points_merge_within_their_accuracy_radii():
+    """Two copies of one ill-conditioned root, 1e-7 apart relative, are one point when each is only accurate to its
+    last Newton step (radius 1e-7·|S|), two points when both are accurate to 1e-12 (then they are distinct roots)."""
+    from symdyn.models.ssl_strata import _distinct_matrices
+
+    S = np.diag([2.8e5, 3.0, 0.1, 0.0])
+    T = S + 1e-7 * 2.8e5 * np.outer([1, 0, 0, 0], [1, 0, 0, 0])
+    both = np.array([S, T])
+    assert len(_distinct_matrices(both, np.full(2, 1e-7 * 2.8e5))[0]) == 1
+    assert len(_distinct_matrices(both, np.full(2, 1e-12 * 2.8e5))[0]) == 2
