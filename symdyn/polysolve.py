@@ -34,7 +34,8 @@ from ._validate import finite_real, positive_int, seed_value, tolerance
 
 __all__ = ["PolySolution", "PositiveDimensionalError", "solve_groebner", "solve_homotopy", "CertifiedRoot",
            "certify_roots", "distinct_roots", "deflated_newton", "ALPHA0", "track_parameters",
-           "track_segment", "monodromy_solve", "krawczyk", "solution_count_mod_p", "distinct_rows", "PREDICTOR_TOL"]
+           "track_segment", "monodromy_solve", "krawczyk", "solution_count_mod_p", "distinct_rows", "PREDICTOR_TOL",
+           "safe_solve"]
 
 
 class PositiveDimensionalError(ValueError):
@@ -218,9 +219,17 @@ def shape_position(exprs, unknowns, t):
     return g, univariate[0]
 
 
-def _safe_solve(M: np.ndarray, v: np.ndarray) -> np.ndarray:
+def safe_solve(M: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Batched solve of M x = v, (P, N, N) and (P, N); rows with a singular M give NaN.  A tall M (P, E, N),
-    E > N (a consistent overdetermined system), is solved in the least-squares sense."""
+    E > N (a consistent overdetermined system), is solved in the least-squares sense.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> M = np.array([[[2.0, 0.0], [0.0, 4.0]], [[1.0, 1.0], [1.0, 1.0]]])  # the second is singular
+    >>> safe_solve(M, np.array([[2.0, 4.0], [1.0, 1.0]])).tolist()
+    [[1.0, 1.0], [nan, nan]]
+    """
     if M.shape[-2] != M.shape[-1]:
         with np.errstate(all="ignore"):
             bad = ~np.isfinite(M).all(axis=(1, 2)) | ~np.isfinite(v).all(axis=1)
@@ -231,7 +240,7 @@ def _safe_solve(M: np.ndarray, v: np.ndarray) -> np.ndarray:
     try:
         return np.linalg.solve(M, v[..., None])[..., 0]
     except np.linalg.LinAlgError:
-        out = np.full(v.shape, np.nan, dtype=complex)
+        out = np.full(v.shape, np.nan, dtype=np.result_type(M, v, float))
         for i in range(M.shape[0]):
             try:
                 out[i] = np.linalg.solve(M[i], v[i])
@@ -312,7 +321,7 @@ def _track(H, Hx, Ht, X, max_steps: int, h0: float = 0.01, hmax: float = 0.1, to
     have = np.zeros(P, dtype=bool)
 
     def velocity(x, tt, Jx=None):
-        return -_safe_solve(Hx(x, tt) if Jx is None else Jx, Ht(x, tt))
+        return -safe_solve(Hx(x, tt) if Jx is None else Jx, Ht(x, tt))
 
     for _ in range(max_steps):
         idx = np.flatnonzero(active)
@@ -343,7 +352,7 @@ def _track(H, Hx, Ht, X, max_steps: int, h0: float = 0.01, hmax: float = 0.1, to
                 if not sub.size:
                     break
                 Jn = Hx(x1[sub], t1[sub])
-                dx = _safe_solve(Jn, H(x1[sub], t1[sub]))
+                dx = safe_solve(Jn, H(x1[sub], t1[sub]))
                 size = np.linalg.norm(dx, axis=1)
                 if it == 0:
                     err[sub] = size
@@ -498,7 +507,7 @@ def solve_homotopy(eqs, unknowns, *, seed: int = 0, max_steps: int = 20000, dive
         for _ in range(5):
             if len(ends) == 0:
                 break
-            new = ends - _safe_solve(JFa(ends), Fa(ends))
+            new = ends - safe_solve(JFa(ends), Fa(ends))
             keep = np.isfinite(new).all(axis=1)  # a singular end point keeps its tracked value
             ends = np.where(keep[:, None], new, ends)
     distinct: list[np.ndarray] = []

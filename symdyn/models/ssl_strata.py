@@ -42,7 +42,7 @@ import warnings
 import numpy as np
 import scipy.linalg
 
-from ..polysolve import PREDICTOR_TOL, ProjectivePatch, _safe_solve, distinct_rows, monodromy_solve, track_segment
+from ..polysolve import PREDICTOR_TOL, ProjectivePatch, safe_solve, distinct_rows, monodromy_solve, track_segment
 from .ssl_e1 import e2_predictor, homotopy_gamma, pack_data, split_data as _data, unvech
 from .start_systems import known_count, load_or_compute
 
@@ -506,7 +506,7 @@ def _newton(chart: RankChart, S, p, steps: int, real: bool = False) -> tuple:
         if real:
             J, F = J.real, F.real
         with np.errstate(all="ignore"):
-            dx = _safe_solve(J, F)
+            dx = safe_solve(J, F)
         good = np.isfinite(dx).all(axis=1)
         S_prev = chart.matrices(x)
         x = np.where(good[:, None], x - np.where(good[:, None], dx, 0), x)
