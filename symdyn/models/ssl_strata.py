@@ -42,7 +42,7 @@ import warnings
 import numpy as np
 import scipy.linalg
 
-from ..polysolve import PREDICTOR_TOL, ProjectivePatch, safe_solve, distinct_rows, monodromy_solve, track_segment
+from ..polysolve import PREDICTOR_TOL, ProjectivePatch, distinct_rows, monodromy_solve, safe_solve, track_segment
 from .ssl_e1 import e2_predictor, homotopy_gamma, pack_data, split_data as _data, unvech
 from .start_systems import known_count, load_or_compute
 
