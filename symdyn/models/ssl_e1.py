@@ -106,17 +106,25 @@ def degenerate_times(p0, p1, m: int, gamma: complex) -> np.ndarray:
     """The complex t at which the data p(t) = (1 − t)γp₀ + tp₁ (packed by :func:`pack_data`) degenerate:
     det Σx(t) = 0 (the PSD roots are no longer bounded: families of roots escape to infinity), det Σyx(t) = 0 and
     λ(t) = 0.  For M(t) = (1 − t)γM₀ + tM₁, det M(t) = 0 ⇔ γM₀v = −μM₁v with μ = t/(1 − t): the generalised
-    eigenvalues, t = μ/(1 + μ) (infinite μ: t = 1, a degenerate target, which no γ avoids, is left out)."""
+    eigenvalues, t = μ/(1 + μ) (infinite μ: t = 1, a degenerate target, which no γ avoids, is left out; μ = −1:
+    t = ∞)."""
     Sx0, Syx0, l0 = split_data(np.asarray(p0)[None], m)
     Sx1, Syx1, l1 = split_data(np.asarray(p1)[None], m)
     ts = []
     for A, B in ((Sx0[0], Sx1[0]), (Syx0[0], Syx1[0])):
         mu = scipy.linalg.eigvals(gamma * A, -B)
-        mu = mu[np.isfinite(mu)]
+        mu = mu[np.isfinite(mu) & (mu != -1)]  # μ = −1: t = ∞, no degenerate point
         ts.append(mu / (1 + mu))
     den = gamma * l0[0] - l1[0]
     ts.append(np.array([gamma * l0[0] / den]) if den != 0 else np.empty(0))
     return np.concatenate(ts)
+
+
+def _segment_distance(t) -> float:
+    """The distance of the complex points t from the real segment [0, 1] (inf for none)."""
+    t = np.asarray(t)
+    d = np.where((t.real >= 0) & (t.real <= 1), np.abs(t.imag), np.minimum(np.abs(t), np.abs(t - 1)))
+    return float(d.min()) if d.size else np.inf
 
 
 def homotopy_gamma(rng, p0, p1, m: int, clearance: float = 0.05, tries: int = 64) -> complex:
@@ -128,18 +136,18 @@ def homotopy_gamma(rng, p0, p1, m: int, clearance: float = 0.05, tries: int = 64
     Examples
     --------
     >>> import numpy as np
-    >>> p0 = pack_data(np.array([[-1.0 + 0j]]), np.array([[1.0 + 0j]]), 1.0 + 0j)  # Σx(t) = t − (1 − t)γ: 0 at t = 1/2 for γ = 1
-    >>> g = homotopy_gamma(np.random.default_rng(0), p0, pack_data(np.eye(1), np.eye(1), 1.0), 1)
-    >>> t = degenerate_times(p0, pack_data(np.eye(1), np.eye(1), 1.0), 1, g)
-    >>> bool(np.all(np.where((t.real >= 0) & (t.real <= 1), np.abs(t.imag), np.minimum(abs(t), abs(t - 1))) >= 0.05))
+    >>> p0 = pack_data(np.array([[-1.0 + 0j]]), np.array([[1.0 + 0j]]), 1.0 + 0j)  # Σx(t) = t − (1 − t)γ
+    >>> p1 = pack_data(np.eye(1), np.eye(1), 1.0)
+    >>> _segment_distance(degenerate_times(p0, p1, 1, 1.0))  # γ = 1: det Σx(1/2) = 0, on the segment
+    0.0
+    >>> g = homotopy_gamma(np.random.default_rng(0), p0, p1, 1)
+    >>> _segment_distance(degenerate_times(p0, p1, 1, g)) >= 0.05
     True
     """
     best, best_d = None, -1.0
     for _ in range(tries):
         g = np.exp(2j * np.pi * rng.uniform())
-        t = degenerate_times(p0, p1, m, g)
-        d = np.where((t.real >= 0) & (t.real <= 1), np.abs(t.imag), np.minimum(np.abs(t), np.abs(t - 1)))
-        d = float(d.min()) if d.size else np.inf
+        d = _segment_distance(degenerate_times(p0, p1, m, g))
         if d >= clearance:
             return g
         if d > best_d:
