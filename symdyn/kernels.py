@@ -1,11 +1,13 @@
-"""Kernel: a VectorField compiled to batched NumPy functions.
+"""Kernel: a VectorField compiled to native code, evaluated on any batch shape.
 
-``f(x)`` maps ``(..., D) -> (..., D)`` and ``jacobian(x)`` maps ``(..., D) -> (..., D, D)``, for
-any leading batch shape.  Both are produced by ``sympy.lambdify`` with common-subexpression
-elimination (``cse=True``); only the structurally non-zero Jacobian entries are compiled.
-Parameters stay symbols in the compiled code, so a parameter scan never recompiles: values are
-given as keyword arguments per call or bound once with :meth:`Kernel.bind`, and may be arrays
-that broadcast against the batch shape (one parameter set per trajectory).
+``f(x)`` maps ``(..., D) -> (..., D)`` and ``jacobian(x)`` maps ``(..., D) -> (..., D, D)``, for any leading batch
+shape (a single point is the batch shape ``()``).  Both are compiled by :class:`~symdyn.compiled.CompiledExpressions`
+(SymEngine's LLVM ``Lambdify``, common subexpressions eliminated): f from the D components, J from its structurally
+non-zero entries ∂f_i/∂x_j, differentiated by SymEngine only against the states that occur in f_i (so the build
+grows with the number of non-zero entries).  Expressions SymEngine cannot take fall back to ``sympy.lambdify``
+(NumPy, CSE on); :attr:`Kernel.route` says what ran.  Parameters stay symbols in the compiled code, so a parameter
+scan never recompiles: values are given as keyword arguments per call or bound once with :meth:`Kernel.bind`, and
+may be arrays that broadcast against the batch shape (one parameter set per trajectory).
 """
 from __future__ import annotations
 
@@ -14,18 +16,30 @@ import numpy as np
 import sympy as sp
 
 from ._validate import as_float_array, as_square_matrix  # noqa: F401  (re-exported: older imports)
+from .compiled import CompiledExpressions, sparse_jacobian
 
 __all__ = ["Kernel"]
 
+#: J is compiled as the full D×D list (zeros included) when at least this share of it is structurally non-zero;
+#: sparser Jacobians compile their non-zero entries and are scattered into a zeroed array.
+DENSE_FILL = 0.25
+
 
 class Kernel:
-    """Batched NumPy evaluation of a :class:`~symdyn.field.VectorField` and its Jacobian.
+    """Compiled evaluation of a :class:`~symdyn.field.VectorField` and its Jacobian.
+
+    Parameters
+    ----------
+    field : VectorField
+    backend : "auto" (SymEngine LLVM, falling back to SymEngine's lambda backend, then NumPy), "llvm",
+        "lambda" or "numpy" (``sympy.lambdify``, CSE on) — see :class:`~symdyn.compiled.CompiledExpressions`
 
     Attributes
     ----------
     field : VectorField
     dimension : int — D
     param_names : list of str — the parameters still to be given (not bound)
+    route : str or None — how the last call was evaluated: "llvm", "lambda" or "numpy" (None before any call)
 
     Examples
     --------
@@ -35,15 +49,24 @@ class Kernel:
     >>> k = VectorField([x, y], [-a * x, x * y], params=[a]).lambdify(a=2.0)
     >>> k.f(np.ones((5, 2))).shape, k.jacobian(np.ones((5, 2))).shape
     ((5, 2), (5, 2, 2))
+    >>> k.jacobian(np.array([1.0, 3.0])), k.route
+    (array([[-2.,  0.],
+           [ 3.,  1.]]), 'llvm')
     """
 
-    def __init__(self, field, _shared: dict | None = None, _bound: dict | None = None):
+    def __init__(self, field, _shared: dict | None = None, _bound: dict | None = None, *, backend: str = "auto"):
+        if backend not in ("auto", "llvm", "lambda", "numpy"):
+            raise ValueError(f"backend: expected 'auto', 'llvm', 'lambda' or 'numpy', got {backend!r}")
         self.field = field
         self.dimension = field.dimension
-        self._shared = _shared if _shared is not None else {}
+        self._shared = _shared if _shared is not None else {"backend": backend}
         self._bound = dict(_bound or {})
         self._all_params = tuple(str(p) for p in field.params)  # names read once, not per call
         self.param_names = [p for p in self._all_params if p not in self._bound]
+        self.route = None
+        scalars = all(np.ndim(v) == 0 for v in self._bound.values())
+        self._pvec = (np.array([float(self._bound[p]) for p in self._all_params])
+                      if not self.param_names and scalars else None)  # the common case: all bound, scalar
 
     def __repr__(self) -> str:
         return (f"Kernel({self.field.name!r}, D={self.dimension}, bound={sorted(self._bound)}, "
@@ -53,17 +76,38 @@ class Kernel:
     def _args(self):
         return list(self.field.states) + list(self.field.params)
 
-    def _compiled_f(self):
+    def _compiled_f(self) -> CompiledExpressions:
         if "f" not in self._shared:
-            self._shared["f"] = sp.lambdify(self._args(), list(self.field.rhs), modules="numpy", cse=True)
+            self._shared["f"] = CompiledExpressions(self._args(), list(self.field.rhs),
+                                                    backend=self._shared["backend"])
         return self._shared["f"]
 
-    def _compiled_jacobian(self):
+    def _jacobian_entries(self) -> tuple[list, list]:
+        """(index [(i, j)], entries) of the structurally non-zero ∂f_i/∂x_j: SymEngine's derivatives, or the
+        field's SymPy Jacobian when SymEngine cannot represent f."""
+        if self._shared["backend"] != "numpy":
+            try:
+                return sparse_jacobian(list(self.field.rhs), self.field.states)
+            except TypeError:
+                pass
+        J = self.field.jacobian()
+        index = [(i, j) for i in range(J.rows) for j in range(J.cols) if J[i, j] != 0]
+        return index, [J[i, j] for i, j in index]
+
+    def _compiled_jacobian(self) -> tuple:
+        """(index, flat positions or None when dense, compiled entries)."""
         if "J" not in self._shared:
-            J = self.field.jacobian()
-            index = [(i, j) for i in range(J.rows) for j in range(J.cols) if J[i, j] != 0]
-            fn = sp.lambdify(self._args(), [J[i, j] for i, j in index], modules="numpy", cse=True)
-            self._shared["J"] = (index, fn)
+            D = self.dimension
+            index, entries = self._jacobian_entries()
+            if len(index) >= DENSE_FILL * D * D:
+                full = [0] * (D * D)
+                for (i, j), e in zip(index, entries):
+                    full[i * D + j] = e
+                flat, entries = None, full
+            else:
+                flat = np.array([i * D + j for i, j in index], dtype=np.intp)
+            self._shared["J"] = (index, flat, CompiledExpressions(self._args(), entries,
+                                                                  backend=self._shared["backend"]))
         return self._shared["J"]
 
     # ---- parameters ---------------------------------------------------------------------------
@@ -73,7 +117,7 @@ class Kernel:
             if k not in self._all_params:
                 raise ValueError(f"{k}: not a parameter of {self.field.name}; parameters are {sorted(self._all_params)}")
         checked = {k: as_float_array(v, k) for k, v in params.items()}
-        return Kernel(self.field, self._shared, {**self._bound, **checked})
+        return type(self)(self.field, self._shared, {**self._bound, **checked})
 
     def _param_arrays(self, given: dict) -> list:
         if not given and not self.param_names:  # the common case: everything bound
@@ -96,29 +140,47 @@ class Kernel:
                              f"got shape {x.shape}")
         return x
 
+    def _inputs(self, x, params: dict) -> np.ndarray:
+        """The compiled functions' argument array (..., D + P): states, then parameters broadcast to the batch."""
+        x = self._state(x)
+        D = self.dimension
+        if not params and self._pvec is not None:
+            if not len(self._pvec):
+                return x
+            if x.ndim == 1:
+                return np.concatenate((x, self._pvec))
+            inp = np.empty(x.shape[:-1] + (D + len(self._pvec),))
+            inp[..., :D] = x
+            inp[..., D:] = self._pvec
+            return inp
+        p = self._param_arrays(params)
+        batch = np.broadcast_shapes(x.shape[:-1], *[np.shape(v) for v in p])
+        inp = np.empty(batch + (D + len(p),))
+        inp[..., :D] = x
+        for k, v in enumerate(p):
+            inp[..., D + k] = v
+        return inp
+
     # ---- evaluation ---------------------------------------------------------------------------
     def f(self, x, **params) -> np.ndarray:
         """f(x): (..., D) -> (..., D)."""
-        x = self._state(x)
-        p = self._param_arrays(params)
-        batch = np.broadcast_shapes(x.shape[:-1], *[np.shape(v) for v in p])
-        cols = self._compiled_f()(*(x[..., i] for i in range(self.dimension)), *p)
-        out = np.empty(batch + (self.dimension,))
-        for i, c in enumerate(cols):
-            out[..., i] = c
-        return out
+        inp = self._inputs(x, params)
+        fn = self._compiled_f()
+        self.route = fn.backend
+        return fn(inp)
 
     def jacobian(self, x, **params) -> np.ndarray:
         """J(x) = ∂f/∂x: (..., D) -> (..., D, D)."""
-        x = self._state(x)
-        p = self._param_arrays(params)
-        batch = np.broadcast_shapes(x.shape[:-1], *[np.shape(v) for v in p])
-        index, fn = self._compiled_jacobian()
-        out = np.zeros(batch + (self.dimension, self.dimension))
-        vals = fn(*(x[..., i] for i in range(self.dimension)), *p) if index else []
-        for (i, j), v in zip(index, vals):
-            out[..., i, j] = v
-        return out
+        inp = self._inputs(x, params)
+        index, flat, fn = self._compiled_jacobian()
+        self.route = fn.backend
+        batch, D = inp.shape[:-1], self.dimension
+        if flat is None:
+            return fn(inp).reshape(batch + (D, D))
+        out = np.zeros(batch + (D * D,))
+        if len(flat):
+            out[..., flat] = fn(inp)
+        return out.reshape(batch + (D, D))
 
     def jacobian_mp(self, x, dps: int = 50, **params) -> mpmath.matrix:
         """J(x) evaluated in mpmath at ``dps`` digits, for a single point x of shape (D,)."""

@@ -17,6 +17,12 @@ an identity).  From that one representation:
   Building this takes milliseconds for any D (no D² symbolic entries are ever formed).
 
 State layout: x = (vec_r(S_1), vec_r(S_2), …), the same as the entry-wise fields.
+
+Dispatch by size: for a small state (D ≤ ``COMPILED_MAX_D``) whose entry-wise components can be derived, every
+call goes to the field's compiled entry-wise :class:`~symdyn.kernels.Kernel` (SymEngine LLVM: for small matrices
+one straight-line loop beats a dozen batched NumPy calls at any batch size); larger states use the matrix form
+above.  The choice depends on the field only, never on the batch size, so a batch split into chunks gives the same
+numbers as the whole batch.  :attr:`MatrixKernel.route` says which ran ("llvm"/"lambda"/"numpy", or "matrix").
 """
 from __future__ import annotations
 
@@ -27,7 +33,11 @@ import sympy as sp
 
 from .kernels import Kernel
 
-__all__ = ["MatrixKernel", "matrix_terms", "supports_matrix_form"]
+__all__ = ["MatrixKernel", "matrix_terms", "supports_matrix_form", "COMPILED_MAX_D"]
+
+#: Largest state dimension served by the compiled entry-wise kernel (its LLVM build grows like the number of
+#: Jacobian entries: ~0.3 s at D = 32, several seconds past D = 50; see ``make bench``).
+COMPILED_MAX_D = 40
 
 
 class _Leaf(tuple):
@@ -239,15 +249,33 @@ def _intern(plan, table: dict):
 class MatrixKernel(Kernel):
     """A :class:`~symdyn.kernels.Kernel` evaluated from the field's matrix form (module docstring).
 
-    Same interface as Kernel (``f``, ``jacobian``, ``bind``, ``jacobian_mp`` — the last falls back to
-    the entry-wise field).  Requires ``field.matrix_form`` and ``field.matrix_values`` (numeric values of
+    Same interface as Kernel (``f``, ``jacobian``, ``bind``, ``route``, ``jacobian_mp`` — the last falls back to
+    the entry-wise field).  ``dispatch="matrix"`` always evaluates the matrix form (no compiled route).  Requires ``field.matrix_form`` and ``field.matrix_values`` (numeric values of
     every non-state matrix symbol); scalar parameters are the field's parameters.
     """
 
-    def __init__(self, field, _shared: dict | None = None, _bound: dict | None = None):
-        super().__init__(field, _shared, _bound)
+    def __init__(self, field, _shared: dict | None = None, _bound: dict | None = None, *, backend: str = "auto",
+                 dispatch: str = "auto"):
+        if dispatch not in ("auto", "matrix"):
+            raise ValueError(f"dispatch: expected 'auto' or 'matrix', got {dispatch!r}")
+        super().__init__(field, _shared, _bound, backend=backend)
+        self._shared.setdefault("dispatch", dispatch)
         if "plan" not in self._shared:
             self._shared["plan"] = self._build()
+        self._compiled = None  # the bound entry-wise kernel of the compiled route (made on first use)
+
+    def _compiled_route(self) -> Kernel | None:
+        """The compiled entry-wise kernel with this kernel's bindings, when the field is small enough for it."""
+        if "entrywise_ok" not in self._shared:
+            ok = (self._shared["dispatch"] == "auto" and self.dimension <= COMPILED_MAX_D
+                  and not getattr(self.field, "_refusal", None))
+            self._shared["entrywise_ok"] = ok
+        if not self._shared["entrywise_ok"]:
+            return None
+        if self._compiled is None:
+            base = self.field.lambdify(form="entrywise")
+            self._compiled = Kernel(self.field, base._shared, self._bound)
+        return self._compiled
 
     def _build(self):
         field = self.field
@@ -287,10 +315,6 @@ class MatrixKernel(Kernel):
         table: dict = {}
         blocks = [(name, _intern(p, table)) for name, p in blocks]
         return {"offsets": offsets, "mats": mat_vals, "blocks": blocks, "jac": jac, "states": [S.name for S in states]}
-
-    def bind(self, **params) -> "MatrixKernel":
-        base = super().bind(**params)
-        return MatrixKernel(self.field, self._shared, base._bound)
 
     def _setup(self, x, params):
         x = self._state(x)
@@ -373,7 +397,13 @@ class MatrixKernel(Kernel):
         return out
 
     def f(self, x, **params) -> np.ndarray:
-        """f(x): (..., D) -> (..., D), by batched matrix products."""
+        """f(x): (..., D) -> (..., D): compiled entry-wise for small D, else by batched matrix products."""
+        k = self._compiled_route()
+        if k is not None:
+            out = k.f(x, **params)
+            self.route = k.route
+            return out
+        self.route = "matrix"
         batch, ev, plan = self._setup(x, params)
         if len(plan["blocks"]) == 1:  # one matrix state: return the block itself when it is a fresh array
             name, p = plan["blocks"][0]
@@ -392,7 +422,14 @@ class MatrixKernel(Kernel):
         return out
 
     def jacobian(self, x, **params) -> np.ndarray:
-        """J(x): (..., D) -> (..., D, D) from Kronecker blocks L ⊗ Rᵀ (module docstring)."""
+        """J(x): (..., D) -> (..., D, D): compiled entry-wise for small D, else from Kronecker blocks L ⊗ Rᵀ
+        (module docstring)."""
+        k = self._compiled_route()
+        if k is not None:
+            out = k.jacobian(x, **params)
+            self.route = k.route
+            return out
+        self.route = "matrix"
         batch, ev, plan = self._setup(x, params)
         D = self.dimension
         out = np.zeros(batch + (D, D))

@@ -4,7 +4,7 @@ import pytest
 import sympy as sp
 
 from symdyn import LinearSSL, OjaFlow, SelfAttention, VectorField
-from symdyn.matrix_kernels import MatrixKernel, matrix_terms, supports_matrix_form
+from symdyn.matrix_kernels import COMPILED_MAX_D, MatrixKernel, matrix_terms, supports_matrix_form
 from symdyn.models.ssl_linear import random_moments
 from tests.helpers import finite_difference_jacobian
 
@@ -20,12 +20,16 @@ def test_ssl_matrix_kernel_equals_entrywise(m, n, kind):
     model = LinearSSL(m, n, Sx, Syx, Sy, lam=0.03, kappa=0.4)
     vf = model.field(kind)
     assert supports_matrix_form(vf)
-    km, ke = vf.lambdify(form="matrix"), vf.lambdify(form="entrywise")
-    assert isinstance(km, MatrixKernel) and isinstance(vf.lambdify(), MatrixKernel)
+    km, ke = MatrixKernel(vf, dispatch="matrix"), vf.lambdify(form="entrywise")
+    auto = vf.lambdify(form="matrix")
+    assert isinstance(auto, MatrixKernel) and isinstance(vf.lambdify(), MatrixKernel)
     X = np.random.default_rng(0).standard_normal((3, 2, vf.dimension))
-    assert _rel(km.f(X), ke.f(X)) < 1e-10
-    assert _rel(km.jacobian(X), ke.jacobian(X)) < 1e-10
+    assert _rel(km.f(X), ke.f(X)) < 1e-12 and km.route == "matrix" and ke.route == "llvm"
+    assert _rel(km.jacobian(X), ke.jacobian(X)) < 1e-12
     assert _rel(km.jacobian(X[0, 0]), finite_difference_jacobian(km.f, X[0, 0])) < 1e-7
+    # the automatic dispatch: compiled entry-wise for a small state, the same numbers
+    assert _rel(auto.jacobian(X), km.jacobian(X)) < 1e-12
+    assert auto.route == ("llvm" if vf.dimension <= COMPILED_MAX_D else "matrix")
 
 
 def test_ssl_matrix_kernel_equals_handwritten_numpy():
