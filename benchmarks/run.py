@@ -22,10 +22,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks import baselines  # noqa: E402
+from benchmarks import baselines, peers  # noqa: E402
 from symdyn import LinearSSL, OjaFlow, SelfAttention  # noqa: E402
 from symdyn.instances import random_moments  # noqa: E402
+from symdyn.flows import integrate  # noqa: E402
 from symdyn.readme import splice_readme  # noqa: E402
+
+#: compiled / SymPy peers are built for fields up to this dimension (a dense D×D symbolic Jacobian beyond it takes
+#: the peers minutes to build); sparse fields (Lorenz-96, the sparse cubic) get them at every size.
+PEER_MAX_DENSE_D = 64
 
 
 
@@ -58,6 +63,151 @@ def compare(name, what, batch, D, derived, hand, repeats, build=None):
     print(f"{name:28s} {what:2s} batch={batch:6d} D={D:5d} time x{row['time_ratio']:.2f} "
           f"mem x{row['mem_ratio']:.2f} build={build if build is None else round(build, 3)}", flush=True)
     return row
+
+
+def compare_peers(name, what, batch, D, derived, peer_fns: dict, repeats, build=None, kernel=None):
+    """One row: symdyn against every peer in the same run; ratio = symdyn / the fastest peer."""
+    td = median_time(derived, repeats)
+    route = getattr(kernel, "route", None)
+    times = {k: median_time(fn, repeats) for k, fn in peer_fns.items()}
+    best = min(times, key=times.get)
+    row = {"case": name, "what": what, "batch": batch, "D": D, "t_symdyn_ms": td * 1e3,
+           "peers_ms": {k: v * 1e3 for k, v in times.items()}, "best_peer": best, "ratio_best": td / times[best],
+           "build_s": build, "route": route}
+    print(f"{name:28s} {what:9s} batch={batch:6d} D={D:5d} x{row['ratio_best']:.2f} vs {best} "
+          f"({', '.join(f'{k} {v * 1e3:.3g}ms' for k, v in times.items())}; symdyn {td * 1e3:.3g}ms, {route})",
+          flush=True)
+    return row
+
+
+def _peer_fns(field, values, x, hand_f, hand_J, with_compiled=True):
+    """{"f": {peer: thunk}, "J": {...}} at the points x."""
+    out = {"f": {"hand NumPy": lambda: hand_f(x)}, "J": {"hand NumPy": lambda: hand_J(x)}}
+    if with_compiled:
+        for label, make in (("SymEngine LLVM", peers.symengine_llvm), ("sympy.lambdify", peers.sympy_lambdify)):
+            f, J = make(field, values)
+            out["f"][label] = lambda f=f: f(x)
+            out["J"][label] = lambda J=J: J(x)
+    return out
+
+
+def bench_peers(repeats, quick):
+    """Kernels against the best peer: batches and single points, f and J."""
+    rows = []
+    cases = []
+    for d in ((10,) if quick else (10, 50)):
+        V = np.random.default_rng(d).standard_normal((d, d))
+        cases.append((f"Oja d={d}", OjaFlow(V).field(), {}, lambda X, V=V: baselines.oja_f(X, V),
+                      lambda X, V=V: baselines.oja_J(X, V), 2000 if quick else 10000))
+    for kind in ("sg", "ema"):
+        Sx, Syx, Sy = random_moments(2, 0)
+        model = LinearSSL(2, 4, Sx, Syx, Sy, lam=0.02, kappa=0.5)
+        kap = 0.5 if kind == "ema" else None
+        cases.append((f"SSL {kind} (m,n)=(2,4)", model.field(kind), {},
+                      lambda X, Sx=Sx, Syx=Syx, kap=kap: baselines.ssl_f(X, 4, 2, Sx, Syx, 0.02, kap),
+                      lambda X, Sx=Sx, Syx=Syx, kap=kap: baselines.ssl_J(X, 4, 2, Sx, Syx, 0.02, kap), 1000))
+    for D in ((50,) if quick else (50, 200)):
+        cases.append((f"Lorenz-96 D={D}", peers.lorenz96(D), {"F": 8.0}, lambda X: peers.lorenz96_f(X, 8.0),
+                      lambda X: peers.lorenz96_J(X, 8.0), 1000))
+    kf, w = peers.kuramoto(50)
+    cases.append(("Kuramoto N=50", kf, {"K": 1.5}, lambda X: peers.kuramoto_f(X, w, 1.5),
+                  lambda X: peers.kuramoto_J(X, w, 1.5), 1000))
+    cf, (c, idx) = peers.sparse_cubic(100)
+    cases.append(("sparse cubic D=100", cf, {}, lambda X: peers.sparse_cubic_f(X, c, idx),
+                  lambda X: peers.sparse_cubic_J(X, c, idx), 1000))
+    for name, field, values, hf, hJ, batch in cases:
+        D = field.dimension
+        t0 = time.perf_counter()
+        k = field.lambdify(**values)
+        k.f(np.zeros(D))
+        k.jacobian(np.zeros(D))
+        build = time.perf_counter() - t0
+        rng = np.random.default_rng(1)
+        X = 0.3 * rng.standard_normal((batch, D))
+        x1 = X[0].copy()
+        dense = "Lorenz" not in name and "sparse" not in name
+        compiled_peers = D <= PEER_MAX_DENSE_D or not dense
+        for pts, label in ((X, batch), (x1, 1)):
+            fns = _peer_fns(field, values, pts, hf, hJ, compiled_peers)
+            rows.append(compare_peers(name, "f", label, D, lambda: k.f(pts), fns["f"], repeats, build, k))
+            rows.append(compare_peers(name, "J", label, D, lambda: k.jacobian(pts), fns["J"], repeats, build, k))
+    return rows
+
+
+def bench_integrate(repeats, quick):
+    """One trajectory by LSODA: symdyn.flows.integrate against solve_ivp with the SymEngine LLVM peer's f and J."""
+    from scipy.integrate import solve_ivp
+
+    rows = []
+    Sx, Syx, Sy = random_moments(2, 0)
+    cases = [("SSL sg (m,n)=(2,3)", LinearSSL(2, 3, Sx, Syx, Sy, lam=0.02).field("sg"), {}),
+             ("Oja d=10", OjaFlow(np.random.default_rng(10).standard_normal((10, 10))).field(), {}),
+             ("Lorenz-96 D=50", peers.lorenz96(50), {"F": 8.0})]
+    for name, field, values in cases:
+        k = field.lambdify(**values)
+        x0 = 0.3 * np.random.default_rng(2).standard_normal(field.dimension)
+        T = 5.0
+        pf, pJ = peers.symengine_llvm(field, values)
+        peer = {"SymEngine LLVM + solve_ivp": lambda: solve_ivp(lambda t, x: pf(x), (0, T), x0, method="LSODA",
+                                                                 jac=lambda t, x: pJ(x), rtol=1e-9, atol=1e-12)}
+        rows.append(compare_peers(name, "integrate", 1, field.dimension, lambda: integrate(k, x0, T), peer,
+                                  max(1, repeats // 2), None, k))
+    return rows
+
+
+def bench_map_step(repeats, quick):
+    """One SG / EMA training step x ← x + ηf(x) (EMA: C ← αC + (1 − α)A_new) over 4000 trials."""
+    rows = []
+    for m, n in ((1, 2), (2, 3)):
+        Sx, Syx, Sy = random_moments(m, 0)
+        model = LinearSSL(m, n, Sx, Syx, Sy, lam=0.02, kappa=0.5)
+        for kind in ("sg", "ema"):
+            step = model.discrete_step(kind, 0.05, 0.99)
+            D = model.state_dimension(kind)
+            X = 0.3 * np.random.default_rng(3).standard_normal((4000, D))
+            idx = np.arange(4000)
+            nm, online = n * m, n * m + n * n
+
+            def hand(X=X, kind=kind, Sx=Sx, Syx=Syx, n=n, m=m, nm=nm, online=online):
+                kap = 0.5 if kind == "ema" else None
+                new = X + 0.05 * baselines.ssl_f(X, n, m, Sx, Syx, 0.02, kap)
+                if kind == "ema":
+                    new[:, online:] = 0.99 * X[:, online:] + 0.01 * new[:, :nm]
+                return new
+
+            pf, _ = peers.symengine_llvm(model.field(kind), {})
+
+            def llvm(X=X, kind=kind, pf=pf, nm=nm, online=online):
+                new = X + 0.05 * pf(X)
+                if kind == "ema":
+                    new[:, online:] = 0.99 * X[:, online:] + 0.01 * new[:, :nm]
+                return new
+            rows.append(compare_peers(f"SSL {kind} (m,n)=({m},{n})", "map step", 4000, D, lambda: step(X, idx),
+                                      {"hand NumPy": hand, "SymEngine LLVM": llvm}, repeats, None, None))
+            rows[-1]["route"] = model.kernel(kind).route
+    return rows
+
+
+def bench_jacobian_build(quick):
+    """Entry-wise Jacobian build (field → compiled J, first call included) for Lorenz-96, against the peers."""
+    rows = []
+    for D in ((25, 50, 100) if quick else (25, 50, 100, 200, 400)):
+        x = np.zeros(D)
+        t0 = time.perf_counter()
+        peers.lorenz96(D).lambdify(F=8.0).jacobian(x)
+        t_sd = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        peers.symengine_llvm(peers.lorenz96(D), {"F": 8.0})[1](x)
+        t_se = time.perf_counter() - t0
+        t_sp = None
+        if D <= 100:
+            t0 = time.perf_counter()
+            peers.sympy_lambdify(peers.lorenz96(D), {"F": 8.0})[1](x)
+            t_sp = time.perf_counter() - t0
+        rows.append({"D": D, "nnz": 4 * D, "symdyn_s": t_sd, "symengine_s": t_se, "sympy_s": t_sp})
+        print(f"Jacobian build Lorenz-96 D={D}: symdyn {t_sd:.3f}s, SymEngine {t_se:.3f}s, "
+              f"SymPy {'-' if t_sp is None else f'{t_sp:.3f}s'}", flush=True)
+    return rows
 
 
 def bench_oja(repeats, quick):
@@ -144,9 +294,24 @@ def bench_symbolic(quick):
 
 def markdown(res) -> str:
     lines = [f"Generated by `make bench` on {res['machine']} (numpy {res['numpy']}), median of {res['repeats']} "
-             "repeats after a warm-up; ratio = symdyn / hand-written NumPy in the same run. "
-             "Targets: time ratio ≤ 1.2 for matrix-form f and J; symbolic Jacobian build for D = 50 under 1 s.",
-             "", "| case | | batch | D | symdyn ms | NumPy ms | time ratio | peak MB symdyn / NumPy | build s |",
+             "repeats after a warm-up. **Against the best peer** (ratio = symdyn / the fastest of the peers in the "
+             "same run; SymEngine LLVM `Lambdify` with CSE, `sympy.lambdify` with CSE, hand-written NumPy; "
+             f"compiled peers only up to D = {PEER_MAX_DENSE_D} for dense fields). Target ≤ 1.2. Route = what "
+             "symdyn's kernel ran.", "",
+             "| case | | batch | D | symdyn ms | best peer | peer ms | ratio | route |", "|---|---|---|---|---|---|---|---|---|"]
+    for r in res.get("peers", []):
+        lines.append(f"| {r['case']} | {r['what']} | {r['batch']} | {r['D']} | {r['t_symdyn_ms']:.3g} | "
+                     f"{r['best_peer']} | {r['peers_ms'][r['best_peer']]:.3g} | **{r['ratio_best']:.2f}** | "
+                     f"{r['route'] or ''} |")
+    if res.get("jacobian_build"):
+        lines += ["", "Entry-wise Jacobian build, Lorenz-96 (field → compiled J, first call included; 4D non-zero "
+                  "entries):", "", "| D | non-zeros | symdyn s | SymEngine peer s | SymPy (lambdify) s |",
+                  "|---|---|---|---|---|"]
+        for r in res["jacobian_build"]:
+            sp_ = "" if r["sympy_s"] is None else f"{r['sympy_s']:.3f}"
+            lines.append(f"| {r['D']} | {r['nnz']} | {r['symdyn_s']:.3f} | {r['symengine_s']:.3f} | {sp_} |")
+    lines += ["", "Against hand-written NumPy (ratio = symdyn / hand-written NumPy in the same run; peak memory by "
+              "tracemalloc):", "", "| case | | batch | D | symdyn ms | NumPy ms | time ratio | peak MB symdyn / NumPy | build s |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r in res["kernels"]:
         b = "" if r["build_s"] is None else f"{r['build_s']:.3f}"
@@ -177,6 +342,9 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     res = {"machine": f"{platform.machine()}, {platform.python_version()}", "numpy": np.__version__,
            "repeats": a.repeats, "quick": a.quick}
+    res["peers"] = (bench_peers(a.repeats, a.quick) + bench_integrate(a.repeats, a.quick)
+                    + bench_map_step(a.repeats, a.quick))
+    res["jacobian_build"] = bench_jacobian_build(a.quick)
     res["kernels"] = bench_oja(a.repeats, a.quick) + bench_ssl(a.repeats, a.quick) + bench_attention(a.repeats, a.quick)
     res["symbolic"] = bench_symbolic(a.quick)
     res["seconds"] = time.perf_counter() - t0

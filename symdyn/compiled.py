@@ -5,7 +5,7 @@ compiled function (..., A) → (..., K): float64 in, float64 out, one straight-l
 leading batch shape.  SymPy stays the source of truth for the mathematics; SymEngine only converts, differentiates
 (:func:`sparse_jacobian`) and compiles.  When SymEngine cannot take an expression (a function it does not know,
 a name clash) or has no LLVM backend, the compiled function falls back to SymEngine's C++ ``lambda`` backend and
-then to ``sympy.lambdify`` (NumPy, CSE on); ``backend`` says which one runs and ``fallback_reason`` why.
+then to ``sympy.lambdify`` (SciPy/NumPy, CSE on); ``backend`` says which one runs and ``fallback_reason`` why.
 
 Examples
 --------
@@ -123,19 +123,24 @@ class CompiledExpressions:
         else:
             raise TypeError("exprs: no backend can compile these expressions (" + "; ".join(reasons) + ")")
         self.fallback_reason = "; ".join(reasons)
+        self._unsafe = getattr(self._fn, "unsafe_real", None) if self.backend != "numpy" and self.n_out else None
 
     def _build(self, backend, args, exprs, cse):
         if backend == "numpy":
             sargs = [sp.sympify(a) for a in args]
-            fn = sp.lambdify(sargs, [sp.sympify(e) for e in exprs], modules="numpy", cse=cse)
+            fn = sp.lambdify(sargs, [sp.sympify(e) for e in exprs], modules=["scipy", "numpy"], cse=cse)
             n_out = self.n_out
 
             def call(inp):
                 cols = fn(*(inp[..., k] for k in range(inp.shape[-1])))
                 out = np.empty(inp.shape[:-1] + (n_out,))
                 for k, c in enumerate(cols):
+                    if np.iscomplexobj(c):  # SciPy's lambertw and the like: real where the imaginary part is 0
+                        c = np.where(np.imag(c) == 0, np.real(c), np.nan)
                     out[..., k] = c
                 return out
+            with np.errstate(all="ignore"):
+                call(np.full(self.n_args, 0.5))  # a function NumPy/SciPy lack fails here (NameError), not later
             return call
         if not HAVE_SYMENGINE:
             raise TypeError("symengine is not installed")
@@ -145,11 +150,27 @@ class CompiledExpressions:
         extra = set().union(*(e.free_symbols for e in sexprs)) - set(sargs)
         if extra:
             raise TypeError(f"symbols {sorted(map(str, extra))} are not arguments")
-        fn = se.Lambdify(sargs, sexprs, real=True, backend=backend, cse=cse)
+        # SymEngine's CSE names its temporaries x0, x1, ... avoiding only the symbols that occur in the expressions,
+        # so an argument named like one of them that does not occur (a state absent from every component) is
+        # silently overwritten by a temporary (found by the property test: 3/2·x0·x1 came out as 3/2·x3).
+        # Compiling over internal names that no temporary can take rules this out.
+        internal = [se.Symbol(f"symdyn_arg_{k}") for k in range(len(sargs))]
+        rename = dict(zip(sargs, internal))
+        sexprs = [e.subs(rename) for e in sexprs]
+        fn = se.Lambdify(internal, sexprs, real=True, backend=backend, cse=cse)
         probe = fn(np.zeros(self.n_args))  # fails here, not on the first real call, if the backend cannot run it
         if np.shape(probe) != (self.n_out,):
             raise TypeError(f"unexpected output shape {np.shape(probe)}")
         return fn
+
+    def point(self, inp: np.ndarray) -> np.ndarray:
+        """e(a) for one point: a float64 C-contiguous array of shape (A,) (not checked) -> (K,).  The lowest-overhead
+        call (SymEngine's ``unsafe_real``: no shape handling), for single-point work such as ODE right-hand sides."""
+        if self._unsafe is None:
+            return self(inp)
+        out = np.empty(self.n_out)
+        self._unsafe(inp, out)
+        return out
 
     def __call__(self, inp: np.ndarray) -> np.ndarray:
         """e(a) for a of shape (..., A) (float64, C-contiguous): (..., K)."""
@@ -162,6 +183,15 @@ class CompiledExpressions:
 
     def __repr__(self) -> str:
         return f"CompiledExpressions({self.n_args} args -> {self.n_out} outputs, backend={self.backend!r})"
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_unsafe", None)  # a bound method of the compiled function: re-bound after unpickling
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._unsafe = getattr(self._fn, "unsafe_real", None) if self.backend != "numpy" and self.n_out else None
 
 
 def to_sympy(exprs: Sequence, symbols: Sequence = ()) -> list:

@@ -257,13 +257,24 @@ class VectorField:
         return self.polynomial_rhs() is not None
 
     def jacobian(self) -> sp.Matrix:
-        """J = ∂f/∂x, a D×D SymPy Matrix (computed once, cached)."""
+        """J = ∂f/∂x, a D×D SymPy Matrix (computed once, cached).
+
+        The structurally non-zero entries are differentiated by SymEngine (:func:`~symdyn.compiled.sparse_jacobian`:
+        only against the states occurring in f_i, so the cost grows with the non-zero entries) and converted
+        back to SymPy; SymPy differentiates when SymEngine cannot represent f."""
         if self._jacobian is None:
-            poly = self.polynomial_rhs()
-            if poly is None:
+            from .compiled import sparse_jacobian, to_sympy
+
+            D = self.dimension
+            try:
+                index, entries = sparse_jacobian(list(self.rhs), self.states)
+            except TypeError:
                 self._jacobian = self.rhs.jacobian(self.states)
             else:
-                self._jacobian = sp.Matrix([[e.as_expr() for e in row] for row in self._ring_jacobian()])
+                flat = [sp.S.Zero] * (D * D)
+                for (i, j), e in zip(index, to_sympy(entries, list(self.states) + list(self.params))):
+                    flat[i * D + j] = e
+                self._jacobian = sp.Matrix(D, D, flat)
         return self._jacobian
 
     def _ring_jacobian(self) -> list:

@@ -11,6 +11,8 @@ may be arrays that broadcast against the batch shape (one parameter set per traj
 """
 from __future__ import annotations
 
+import math
+
 import mpmath
 import numpy as np
 import sympy as sp
@@ -20,8 +22,10 @@ from .compiled import CompiledExpressions, sparse_jacobian
 
 __all__ = ["Kernel"]
 
-#: J is compiled as the full D×D list (zeros included) when at least this share of it is structurally non-zero;
-#: sparser Jacobians compile their non-zero entries and are scattered into a zeroed array.
+#: J is compiled as the full D×D list (zeros included: the compiled code writes the whole output, faster than
+#: scattering into a zeroed array) when D² is at most this, or at least a quarter of J is structurally non-zero;
+#: larger sparse Jacobians compile their non-zero entries only (build time grows with them, not with D²).
+DENSE_MAX_ENTRIES = 10_000
 DENSE_FILL = 0.25
 
 
@@ -99,7 +103,7 @@ class Kernel:
         if "J" not in self._shared:
             D = self.dimension
             index, entries = self._jacobian_entries()
-            if len(index) >= DENSE_FILL * D * D:
+            if D * D <= DENSE_MAX_ENTRIES or len(index) >= DENSE_FILL * D * D:
                 full = [0] * (D * D)
                 for (i, j), e in zip(index, entries):
                     full[i * D + j] = e
@@ -161,9 +165,26 @@ class Kernel:
             inp[..., D + k] = v
         return inp
 
+    def _point(self, x) -> np.ndarray | None:
+        """The argument vector (D + P,) of a single float64 point when every parameter is bound to a scalar (the
+        call an ODE solver or Newton's method makes), else None.  Finite iff x·x is (or, on overflow, every entry
+        is), so a NaN or inf is refused like everywhere else at O(D) cost."""
+        if (type(x) is not np.ndarray or x.dtype != np.float64 or x.shape != (self.dimension,)
+                or self._pvec is None):
+            return None
+        if not math.isfinite(float(x @ x)) and not np.isfinite(x).all():
+            raise ValueError("x: contains NaN or inf")
+        return np.concatenate((x, self._pvec)) if len(self._pvec) else np.ascontiguousarray(x)
+
     # ---- evaluation ---------------------------------------------------------------------------
     def f(self, x, **params) -> np.ndarray:
         """f(x): (..., D) -> (..., D)."""
+        if not params:
+            inp = self._point(x)
+            if inp is not None:
+                fn = self._compiled_f()
+                self.route = fn.backend
+                return fn.point(inp)
         inp = self._inputs(x, params)
         fn = self._compiled_f()
         self.route = fn.backend
@@ -171,10 +192,18 @@ class Kernel:
 
     def jacobian(self, x, **params) -> np.ndarray:
         """J(x) = ∂f/∂x: (..., D) -> (..., D, D)."""
-        inp = self._inputs(x, params)
         index, flat, fn = self._compiled_jacobian()
         self.route = fn.backend
-        batch, D = inp.shape[:-1], self.dimension
+        D = self.dimension
+        inp = None if params else self._point(x)
+        if inp is not None:
+            if flat is None:
+                return fn.point(inp).reshape(D, D)
+            out = np.zeros(D * D)
+            out[flat] = fn.point(inp)
+            return out.reshape(D, D)
+        inp = self._inputs(x, params)
+        batch = inp.shape[:-1]
         if flat is None:
             return fn(inp).reshape(batch + (D, D))
         out = np.zeros(batch + (D * D,))

@@ -18,11 +18,15 @@ an identity).  From that one representation:
 
 State layout: x = (vec_r(S_1), vec_r(S_2), …), the same as the entry-wise fields.
 
-Dispatch by size: for a small state (D ≤ ``COMPILED_MAX_D``) whose entry-wise components can be derived, every
-call goes to the field's compiled entry-wise :class:`~symdyn.kernels.Kernel` (SymEngine LLVM: for small matrices
-one straight-line loop beats a dozen batched NumPy calls at any batch size); larger states use the matrix form
-above.  The choice depends on the field only, never on the batch size, so a batch split into chunks gives the same
-numbers as the whole batch.  :attr:`MatrixKernel.route` says which ran ("llvm"/"lambda"/"numpy", or "matrix").
+Dispatch by size: for a small state (D ≤ ``COMPILED_MAX_D``) whose entry-wise components can be derived, a call
+goes either to the field's compiled entry-wise :class:`~symdyn.kernels.Kernel` (SymEngine LLVM: one straight-line
+loop per point, far ahead for single points and for fields of many tiny matrices) or to the matrix form above
+(BLAS: ahead for large batches of fields such as Oja's, whose entry-wise form expands xᵀVx into d² terms per
+component).  Which is faster is measured once per field and evaluation (f, J): both routes are timed on 1 and
+``CALIBRATION_BATCH`` seeded points, each cost is fitted as a + b·batch, and calls with a batch up to the
+crossover go compiled.  The routes agree to rounding (a test holds them to 1e-12 relative), not bit for bit, so a
+caller that needs the same bits for any split of a batch pins one with ``dispatch="compiled"`` or
+``dispatch="matrix"``.  :attr:`MatrixKernel.route` says which ran ("llvm"/"lambda"/"numpy", or "matrix").
 """
 from __future__ import annotations
 
@@ -33,11 +37,13 @@ import sympy as sp
 
 from .kernels import Kernel
 
-__all__ = ["MatrixKernel", "matrix_terms", "supports_matrix_form", "COMPILED_MAX_D"]
+__all__ = ["MatrixKernel", "matrix_terms", "supports_matrix_form", "COMPILED_MAX_D", "CALIBRATION_BATCH"]
 
 #: Largest state dimension served by the compiled entry-wise kernel (its LLVM build grows like the number of
 #: Jacobian entries: ~0.3 s at D = 32, several seconds past D = 50; see ``make bench``).
 COMPILED_MAX_D = 40
+#: The larger batch of the route calibration (the smaller is a single point).
+CALIBRATION_BATCH = 512
 
 
 class _Leaf(tuple):
@@ -250,14 +256,15 @@ class MatrixKernel(Kernel):
     """A :class:`~symdyn.kernels.Kernel` evaluated from the field's matrix form (module docstring).
 
     Same interface as Kernel (``f``, ``jacobian``, ``bind``, ``route``, ``jacobian_mp`` — the last falls back to
-    the entry-wise field).  ``dispatch="matrix"`` always evaluates the matrix form (no compiled route).  Requires ``field.matrix_form`` and ``field.matrix_values`` (numeric values of
+    the entry-wise field).  ``dispatch``: "auto" (by batch size, calibrated), "matrix" or "compiled" (pinned; "compiled" still needs
+    D ≤ COMPILED_MAX_D and an entry-wise form).  Requires ``field.matrix_form`` and ``field.matrix_values`` (numeric values of
     every non-state matrix symbol); scalar parameters are the field's parameters.
     """
 
     def __init__(self, field, _shared: dict | None = None, _bound: dict | None = None, *, backend: str = "auto",
                  dispatch: str = "auto"):
-        if dispatch not in ("auto", "matrix"):
-            raise ValueError(f"dispatch: expected 'auto' or 'matrix', got {dispatch!r}")
+        if dispatch not in ("auto", "matrix", "compiled"):
+            raise ValueError(f"dispatch: expected 'auto', 'matrix' or 'compiled', got {dispatch!r}")
         super().__init__(field, _shared, _bound, backend=backend)
         self._shared.setdefault("dispatch", dispatch)
         if "plan" not in self._shared:
@@ -267,7 +274,7 @@ class MatrixKernel(Kernel):
     def _compiled_route(self) -> Kernel | None:
         """The compiled entry-wise kernel with this kernel's bindings, when the field is small enough for it."""
         if "entrywise_ok" not in self._shared:
-            ok = (self._shared["dispatch"] == "auto" and self.dimension <= COMPILED_MAX_D
+            ok = (self._shared["dispatch"] != "matrix" and self.dimension <= COMPILED_MAX_D
                   and not getattr(self.field, "_refusal", None))
             self._shared["entrywise_ok"] = ok
         if not self._shared["entrywise_ok"]:
@@ -276,6 +283,53 @@ class MatrixKernel(Kernel):
             base = self.field.lambdify(form="entrywise")
             self._compiled = Kernel(self.field, base._shared, self._bound)
         return self._compiled
+
+    def _batch_size(self, x, params) -> int:
+        size = int(np.prod(np.shape(x)[:-1], dtype=np.int64))
+        for v in params.values():
+            size = max(size, int(np.size(v)))
+        return size
+
+    def _use_compiled(self, what: str, x, params) -> Kernel | None:
+        """The compiled kernel when it should serve this call (module docstring), else None."""
+        k = self._compiled or self._compiled_route()
+        if k is None or self._shared["dispatch"] == "compiled":
+            return k
+        crossover = self._shared.setdefault("crossover", {})
+        if what not in crossover:
+            crossover[what] = self._calibrate(what)
+        return k if self._batch_size(x, params) <= crossover[what] else None
+
+    def _calibrate(self, what: str) -> float:
+        """The largest batch for which the compiled route of ``what`` ("f" or "J") is faster: both routes timed on 1
+        and CALIBRATION_BATCH points (seeded; free parameters set to 0.5), cost fitted as a + b·batch."""
+        import time
+
+        values = {p: 0.5 for p in self._all_params}
+        compiled = Kernel(self.field, self.field.lambdify(form="entrywise")._shared, values)
+        matrix = MatrixKernel(self.field, self._shared, values)
+        X = 0.3 * np.random.default_rng(0).standard_normal((CALIBRATION_BATCH, self.dimension))
+        cost = {}
+        for name, k in (("compiled", compiled), ("matrix", matrix)):
+            fn = (k.f if what == "f" else k.jacobian) if name == "compiled" else \
+                (k._matrix_f if what == "f" else k._matrix_jacobian)
+            times = []
+            for pts in (X[0], X):
+                fn(pts)
+                t = []
+                for _ in range(3):
+                    t0 = time.perf_counter()
+                    fn(pts)
+                    t.append(time.perf_counter() - t0)
+                times.append(min(t))
+            b = max(times[1] - times[0], 0.0) / (CALIBRATION_BATCH - 1)
+            cost[name] = (times[0], b)
+        (ac, bc), (am, bm) = cost["compiled"], cost["matrix"]
+        if ac >= am and bc >= bm:
+            return 0.0
+        if ac <= am and bc <= bm:
+            return float("inf")
+        return (am - ac) / (bc - bm) if ac < am else 0.0
 
     def _build(self):
         field = self.field
@@ -397,13 +451,16 @@ class MatrixKernel(Kernel):
         return out
 
     def f(self, x, **params) -> np.ndarray:
-        """f(x): (..., D) -> (..., D): compiled entry-wise for small D, else by batched matrix products."""
-        k = self._compiled_route()
+        """f(x): (..., D) -> (..., D): compiled entry-wise or by batched matrix products (module docstring)."""
+        k = self._use_compiled("f", x, params)
         if k is not None:
             out = k.f(x, **params)
             self.route = k.route
             return out
         self.route = "matrix"
+        return self._matrix_f(x, **params)
+
+    def _matrix_f(self, x, **params) -> np.ndarray:
         batch, ev, plan = self._setup(x, params)
         if len(plan["blocks"]) == 1:  # one matrix state: return the block itself when it is a fresh array
             name, p = plan["blocks"][0]
@@ -424,12 +481,15 @@ class MatrixKernel(Kernel):
     def jacobian(self, x, **params) -> np.ndarray:
         """J(x): (..., D) -> (..., D, D): compiled entry-wise for small D, else from Kronecker blocks L ⊗ Rᵀ
         (module docstring)."""
-        k = self._compiled_route()
+        k = self._use_compiled("J", x, params)
         if k is not None:
             out = k.jacobian(x, **params)
             self.route = k.route
             return out
         self.route = "matrix"
+        return self._matrix_jacobian(x, **params)
+
+    def _matrix_jacobian(self, x, **params) -> np.ndarray:
         batch, ev, plan = self._setup(x, params)
         D = self.dimension
         out = np.zeros(batch + (D, D))
