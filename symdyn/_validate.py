@@ -108,6 +108,12 @@ def as_float_array(value: Any, name: str) -> np.ndarray:
 
     Complex input is refused (not silently truncated to its real part), also when its imaginary part is 0.
     """
+    if type(value) is np.ndarray and value.dtype == np.float64:  # the hot path: already float64
+        flat = value.reshape(-1)
+        # finite iff the sum of squares is (one BLAS pass); only an overflow of it needs the entry-wise test
+        if not math.isfinite(float(flat @ flat)) and not np.isfinite(flat).all():
+            raise ValueError(f"{name}: contains NaN or inf")
+        return value
     if isinstance(value, (str, bytes)) or value is None:
         raise TypeError(f"{name}: expected a real number or array, got {type(value).__name__}")
     if isinstance(value, np.ndarray):

@@ -207,6 +207,15 @@ def ema_step(kernel, eta: float, alpha: float, online: int, source: slice, targe
     if len(range(kernel.dimension)[source]) != len(range(kernel.dimension)[target]):
         raise ValueError(f"source, target: blocks of different sizes ({source}, {target})")
 
+    whole = set(range(kernel.dimension)) == set(range(online)) | set(range(kernel.dimension)[target])
+    if whole:  # every column is online or target: one full-width update, then the target columns (same bits)
+        def step(x, idx):
+            new = x + eta * kernel.f(x, **_rows(params, idx))
+            new[:, target] = alpha * x[:, target] + (1 - alpha) * new[:, source]
+            return new
+
+        return step
+
     def step(x, idx):
         new = x.copy()
         new[:, :online] += eta * kernel.f(x, **_rows(params, idx))[:, :online]

@@ -25,7 +25,7 @@ __all__ = ["Kernel"]
 #: J is compiled as the full D×D list (zeros included: the compiled code writes the whole output, faster than
 #: scattering into a zeroed array) when D² is at most this, or at least a quarter of J is structurally non-zero;
 #: larger sparse Jacobians compile their non-zero entries only (build time grows with them, not with D²).
-DENSE_MAX_ENTRIES = 10_000
+DENSE_MAX_ENTRIES = 2_500
 DENSE_FILL = 0.25
 
 

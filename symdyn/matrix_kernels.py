@@ -16,6 +16,11 @@ an identity).  From that one representation:
   factor writes straight into the output block; identity factors become diagonal updates.
   Building this takes milliseconds for any D (no D² symbolic entries are ever formed).
 
+Both plans are compiled once per field into straight-line NumPy functions (:mod:`symdyn.matrix_codegen`): the
+association of every product, its NumPy route (scalar, outer product, one GEMM over the batch, batched dot,
+batched matmul), constant products and output block offsets are fixed at build time, so a call runs generated
+statements only (``MatrixKernel.source("f")`` shows them).
+
 State layout: x = (vec_r(S_1), vec_r(S_2), …), the same as the entry-wise fields.
 
 Dispatch by size: for a small state (D ≤ ``COMPILED_MAX_D``) whose entry-wise components can be derived, a call
@@ -31,6 +36,7 @@ caller that needs the same bits for any split of a batch pins one with ``dispatc
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 import sympy as sp
@@ -124,65 +130,6 @@ def supports_matrix_form(field) -> bool:
     except TypeError:
         return False
     return True
-
-
-def _mul(P: np.ndarray, Q: np.ndarray, p_batched: bool, q_batched: bool) -> np.ndarray:
-    """Batched P @ Q choosing the cheap NumPy route (scalars, outer products, single GEMMs)."""
-    if P.shape[-1] == 1 and P.shape[-2] == 1:
-        return P * Q
-    if Q.shape[-1] == 1 and Q.shape[-2] == 1:
-        return P * Q
-    if P.shape[-1] == 1:                       # outer product
-        return P * Q
-    if not p_batched and q_batched:            # constant @ batch: one GEMM over batch·cols rows
-        Qt = np.swapaxes(Q, -1, -2)
-        out = Qt.reshape(-1, Qt.shape[-1]) @ P.T
-        return np.swapaxes(out.reshape(Qt.shape[:-1] + (P.shape[0],)), -1, -2)
-    if p_batched and not q_batched and P.flags.c_contiguous:   # (..., p, a) @ (a, q): one GEMM
-        return (P.reshape(-1, P.shape[-1]) @ Q).reshape(P.shape[:-1] + (Q.shape[-1],))
-    # (a strided view, e.g. a state block of x, goes to matmul directly: copying it first to make one GEMM
-    # measured ~10x slower on this VM, page faults of the fresh copy dominating)
-    if Q.shape[-1] == 1 and P.shape[-2] == 1:  # row · column: a batched dot product
-        return np.sum(P[..., 0, :] * Q[..., :, 0], axis=-1)[..., None, None]
-    return P @ Q
-
-
-class _Evaluator:
-    """Per-call memoised evaluation of products and factored sums of leaves."""
-
-    def __init__(self, mats: dict, batched: set, scalars: dict):
-        self.mats, self.batched, self.scalars = mats, batched, scalars
-        self.memo: dict = {}
-
-    def leaf(self, lf: _Leaf):
-        if lf.name is None:
-            return np.eye(lf.shape[0]), False
-        M = self.mats[lf.name]
-        return (np.swapaxes(M, -1, -2) if lf.T else M), lf.name in self.batched
-
-    def product(self, leaves: tuple):
-        """(value, batched) of L_1 … L_r, optimal association by matrix-chain DP, memoised."""
-        if leaves in self.memo:
-            return self.memo[leaves]
-        if len(leaves) == 1:
-            out = self.leaf(leaves[0])
-        elif len(leaves) == 2:
-            (P, pb), (Q, qb) = self.product(leaves[:1]), self.product(leaves[1:])
-            out = (_mul(P, Q, pb, qb), pb or qb)
-        else:
-            dims = [leaves[0].shape[0]] + [lf.shape[1] for lf in leaves]
-            best, split = None, 1
-            for k in range(1, len(leaves)):
-                cost = dims[0] * dims[k] * dims[-1] + _chain_cost(dims[: k + 1]) + _chain_cost(dims[k:])
-                if best is None or cost < best:
-                    best, split = cost, k
-            (P, pb), (Q, qb) = self.product(leaves[:split]), self.product(leaves[split:])
-            out = (_mul(P, Q, pb, qb), pb or qb)
-        self.memo[leaves] = out
-        return out
-
-    def coef(self, c):
-        return c if not callable(c) else c(self.scalars)
 
 
 def _chain_cost(dims: list) -> int:
@@ -285,7 +232,7 @@ class MatrixKernel(Kernel):
         return self._compiled
 
     def _batch_size(self, x, params) -> int:
-        size = int(np.prod(np.shape(x)[:-1], dtype=np.int64))
+        size = math.prod(np.shape(x)[:-1])
         for v in params.values():
             size = max(size, int(np.size(v)))
         return size
@@ -370,86 +317,6 @@ class MatrixKernel(Kernel):
         blocks = [(name, _intern(p, table)) for name, p in blocks]
         return {"offsets": offsets, "mats": mat_vals, "blocks": blocks, "jac": jac, "states": [S.name for S in states]}
 
-    def _setup(self, x, params):
-        x = self._state(x)
-        p = self._param_arrays(params)
-        plan = self._shared["plan"]
-        batch = np.broadcast_shapes(x.shape[:-1], *[np.shape(v) for v in p])
-        if x.shape[:-1] != batch:
-            x = np.broadcast_to(x, batch + x.shape[-1:])
-        mats = dict(plan["mats"])
-        for name, (o, r, c) in plan["offsets"].items():
-            mats[name] = x[..., o:o + r * c].reshape(batch + (r, c))
-        scalars = {s: (np.asarray(v)[..., None, None] if np.ndim(v) else float(v))
-                   for s, v in zip(self._all_params, p)}
-        return batch, _Evaluator(mats, set(plan["offsets"]), scalars), plan
-
-    def _eval_plan(self, ev: _Evaluator, plan, target: np.ndarray | None = None):
-        """(value, batched) of a plan node, memoised.  With ``target`` (an output block view) a top-level
-        sum or scaling is accumulated straight into it, so no block-sized temporary is copied afterwards."""
-        key = ("plan", plan[-1])
-        if key in ev.memo:
-            return ev.memo[key]
-        kind = plan[0]
-        if target is not None and kind == "scale":
-            self._eval_plan(ev, plan[2], target)
-            np.multiply(target, plan[1], out=target)
-            ev.memo[key] = (target, True)
-            return ev.memo[key]
-        if target is not None and kind == "sum":
-            first, subs = True, list(plan[1])
-            scaled = [i for i, sub in enumerate(subs) if sub[0] == "term" and isinstance(sub[1], float)
-                      and sub[1] not in (1.0, -1.0)]
-            if scaled:   # c·T written straight into the block: no temporary for the scaled term
-                sub = subs.pop(scaled[0])
-                np.multiply(ev.product(sub[2])[0], sub[1], out=target)   # ufuncs broadcast into ``out``
-                first = False
-            for sub in subs:
-                if sub[0] == "term" and not callable(sub[1]) and sub[1] in (1.0, -1.0):
-                    val, sign = ev.product(sub[2])[0], sub[1]
-                else:
-                    val, sign = self._eval_plan(ev, sub)[0], 1.0
-                if first and sign == 1.0:
-                    np.copyto(target, val)
-                elif first:
-                    np.negative(val, out=target)
-                else:
-                    (np.add if sign == 1.0 else np.subtract)(target, val, out=target)
-                first = False
-            ev.memo[key] = (target, True)
-            return ev.memo[key]
-        if kind == "term":
-            val, b = ev.product(plan[2])
-            c = ev.coef(plan[1])
-            out = (val if (not callable(plan[1]) and c == 1.0) else c * val, b or callable(plan[1]))
-        elif kind == "sum":
-            total, batched, owned = None, False, False
-            for sub in plan[1]:
-                if sub[0] == "term" and not callable(sub[1]) and sub[1] in (1.0, -1.0):
-                    val, b = ev.product(sub[2])
-                    sign = sub[1]
-                else:
-                    (val, b), sign = self._eval_plan(ev, sub), 1.0
-                batched = batched or b
-                if total is None:
-                    total, owned = (val, False) if sign == 1.0 else (-val, True)
-                elif owned and total.shape == np.broadcast_shapes(total.shape, val.shape):
-                    (np.add if sign == 1.0 else np.subtract)(total, val, out=total)   # in place: no temporary
-                else:
-                    total, owned = (total + val if sign == 1.0 else total - val), True
-            out = (total, batched)
-        elif kind == "scale":
-            val, b = self._eval_plan(ev, plan[2])
-            out = (val * plan[1], b)
-        elif kind == "left":
-            (L, lb), (R, rb) = ev.leaf(plan[1]), self._eval_plan(ev, plan[2])
-            out = (_mul(L, R, lb, rb), lb or rb)
-        elif kind == "right":
-            (L, lb), (R, rb) = self._eval_plan(ev, plan[1]), ev.leaf(plan[2])
-            out = (_mul(L, R, lb, rb), lb or rb)
-        ev.memo[key] = out
-        return out
-
     def f(self, x, **params) -> np.ndarray:
         """f(x): (..., D) -> (..., D): compiled entry-wise or by batched matrix products (module docstring)."""
         k = self._use_compiled("f", x, params)
@@ -460,23 +327,38 @@ class MatrixKernel(Kernel):
         self.route = "matrix"
         return self._matrix_f(x, **params)
 
+    def _generated(self, what: str):
+        """The generated straight-line function for "f" or "J" (:mod:`symdyn.matrix_codegen`), made once per field."""
+        key = "gen_" + what
+        if key not in self._shared:
+            from .matrix_codegen import generate_f, generate_jacobian
+
+            make = generate_f if what == "f" else generate_jacobian
+            self._shared[key] = make(self._shared["plan"], self.dimension)
+        return self._shared[key][0]
+
+    def source(self, what: str = "f") -> str:
+        """The generated NumPy source of the matrix-form evaluation of ``what`` ("f" or "J")."""
+        if what not in ("f", "J"):
+            raise ValueError(f"what: expected 'f' or 'J', got {what!r}")
+        self._generated(what)
+        return self._shared["gen_" + what][1]
+
+    def _inputs_matrix(self, x, params):
+        """(x broadcast to the batch, {parameter: float or (..., 1, 1) array})."""
+        x = self._state(x)
+        p = self._param_arrays(params)
+        if any(np.ndim(v) for v in p):
+            batch = np.broadcast_shapes(x.shape[:-1], *[np.shape(v) for v in p])
+            if x.shape[:-1] != batch:
+                x = np.broadcast_to(x, batch + x.shape[-1:])
+        scalars = {s: (np.asarray(v)[..., None, None] if np.ndim(v) else float(v))
+                   for s, v in zip(self._all_params, p)}
+        return x, scalars
+
     def _matrix_f(self, x, **params) -> np.ndarray:
-        batch, ev, plan = self._setup(x, params)
-        if len(plan["blocks"]) == 1:  # one matrix state: return the block itself when it is a fresh array
-            name, p = plan["blocks"][0]
-            val = self._eval_plan(ev, p)[0]
-            if val.shape == batch + plan["offsets"][name][1:] and val.flags.c_contiguous \
-                    and not np.shares_memory(val, ev.mats[name]):
-                return val.reshape(batch + (self.dimension,))
-        out = np.empty(batch + (self.dimension,))
-        for name, p in plan["blocks"]:
-            o, r, c = plan["offsets"][name]
-            target = out[..., o:o + r * c].view()
-            target.shape = batch + (r, c)          # splitting the last axis of a strided view never copies
-            val = self._eval_plan(ev, p, target)[0]
-            if val is not target:
-                np.copyto(target, val)
-        return out
+        x, scalars = self._inputs_matrix(x, params)
+        return self._generated("f")(x, scalars)
 
     def jacobian(self, x, **params) -> np.ndarray:
         """J(x): (..., D) -> (..., D, D): compiled entry-wise for small D, else from Kronecker blocks L ⊗ Rᵀ
@@ -490,25 +372,8 @@ class MatrixKernel(Kernel):
         return self._matrix_jacobian(x, **params)
 
     def _matrix_jacobian(self, x, **params) -> np.ndarray:
-        batch, ev, plan = self._setup(x, params)
-        D = self.dimension
-        out = np.zeros(batch + (D, D))
-        for out_name, row in plan["jac"]:
-            o, p, q = plan["offsets"][out_name]
-            for in_name, groups in row:
-                i0, a, b = plan["offsets"][in_name]
-                target = out[..., o:o + p * q, i0:i0 + a * b].view()
-                target.shape = batch + (p, q, a, b)  # splitting axes of a strided view never copies
-                for L, tr, rs in groups:
-                    R = None
-                    for c, rest in rs:
-                        val = ev.product(rest)[0] if rest else None
-                        cv = ev.coef(c)
-                        term = cv * (val if val is not None else np.eye(b if not tr else a))
-                        R = term if R is None else R + term
-                    Lv = ev.product(L)[0] if L else None
-                    _add_kron(target, Lv, R, tr)
-        return out
+        x, scalars = self._inputs_matrix(x, params)
+        return self._generated("J")(x, scalars)
 
 
 def _add_kron(target: np.ndarray, L, R, transposed: bool) -> None:

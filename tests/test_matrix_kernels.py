@@ -55,8 +55,9 @@ def test_oja_matrix_kernel_equals_handwritten_numpy(d):
     VX = X @ V.T
     f = VX - np.sum(X * VX, -1, keepdims=True) * X
     J = V - np.sum(X * VX, -1)[:, None, None] * np.eye(d) - X[:, :, None] * (X @ (V + V.T))[:, None, :]
-    assert _rel(k.f(X), f) < 1e-10
-    assert _rel(k.jacobian(X), J) < 1e-10
+    for kk in (k, MatrixKernel(OjaFlow(V).field(), dispatch="matrix")):  # whatever the dispatch, and the matrix form
+        assert _rel(kk.f(X), f) < 1e-12 and _rel(kk.jacobian(X), J) < 1e-12
+        assert _rel(kk.f(X[0]), f[0]) < 1e-12 and _rel(kk.jacobian(X[0]), J[0]) < 1e-12
     if d <= 10:  # the entry-wise derivation, built lazily from the matrix form, agrees too
         ke = OjaFlow(V).field().lambdify(form="entrywise")
         assert _rel(ke.jacobian(X), J) < 1e-10

@@ -1,0 +1,317 @@
+"""Straight-line NumPy code for a matrix-form plan (:mod:`symdyn.matrix_kernels`), generated once per field.
+
+The plan of a matrix-form field (factored sums of products of leaves, per output block; Kronecker groups per
+Jacobian block) is resolved at build time into the source of one Python function per evaluation: every product
+gets its association (matrix-chain DP), its NumPy route (scalar, outer product, one GEMM over the batch, batched
+dot, batched matmul) and its variable name once; shared sub-products are computed once per call; products of
+constant matrices are folded into constants; each output block is written straight into its view of a
+preallocated array.  A call then runs the generated statements only: no recursion, no planning, no dictionary of
+partial results, no SymPy.
+
+The generated source is kept (``MatrixKernel.source("f")``) so the arithmetic a kernel does can be read.
+
+Examples
+--------
+>>> import numpy as np
+>>> from symdyn import OjaFlow
+>>> k = OjaFlow(np.diag([2.0, 1.0])).field().lambdify(form="matrix")
+>>> print(k.source("f").splitlines()[0])
+def f(x, scalars):
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["generate_f", "generate_jacobian"]
+
+
+def const_left(P, Q):
+    """constant P (p, a) @ batched Q (..., a, c): one GEMM over batch·c rows."""
+    Qt = np.swapaxes(Q, -1, -2)
+    out = Qt.reshape(-1, Qt.shape[-1]) @ P.T
+    return np.swapaxes(out.reshape(Qt.shape[:-1] + (P.shape[0],)), -1, -2)
+
+
+def batch_right(P, Q):
+    """batched P (..., p, a) @ constant Q (a, q): one GEMM when P is contiguous (a strided view goes to matmul:
+    copying it first measured ~10× slower)."""
+    if P.flags.c_contiguous:
+        return (P.reshape(-1, P.shape[-1]) @ Q).reshape(P.shape[:-1] + (Q.shape[-1],))
+    if Q.shape[-1] == 1 and P.shape[-2] == 1:
+        return np.sum(P[..., 0, :] * Q[..., :, 0], axis=-1)[..., None, None]
+    return P @ Q
+
+
+def block_view(out, o, r, c):
+    """out[..., o:o + r·c] as (..., r, c) without a copy (splitting the last axis of a strided view never copies)."""
+    v = out[..., o:o + r * c].view()
+    v.shape = out.shape[:-1] + (r, c)
+    return v
+
+
+class _Var(tuple):
+    """(name, batched, shape (r, c), const value or None)."""
+
+    @property
+    def name(self):
+        return self[0]
+
+    @property
+    def batched(self):
+        return self[1]
+
+    @property
+    def shape(self):
+        return self[2]
+
+    @property
+    def value(self):
+        return self[3]
+
+
+class _Writer:
+    """Emits statements for leaves, products and plan nodes, memoised by structure."""
+
+    def __init__(self, plan: dict, name: str):
+        self.plan = plan
+        self.lines = [f"def {name}(x, scalars):"]
+        self.ns = {"np": np, "const_left": const_left, "batch_right": batch_right, "block_view": block_view}
+        self.memo: dict = {}
+        self.count = 0
+
+    def emit(self, line: str) -> None:
+        self.lines.append("    " + line)
+
+    def fresh(self, prefix: str = "t") -> str:
+        self.count += 1
+        return f"{prefix}{self.count}"
+
+    def constant(self, value, prefix: str = "K") -> _Var:
+        name = self.fresh(prefix)
+        self.ns[name] = value
+        shape = tuple(np.shape(value)[-2:]) if np.ndim(value) >= 2 else (1, 1)
+        return _Var((name, False, shape, value))
+
+    def assign(self, expr: str, batched: bool, shape) -> _Var:
+        name = self.fresh()
+        self.emit(f"{name} = {expr}")
+        return _Var((name, batched, tuple(shape), None))
+
+    # ---- leaves and products ----------------------------------------------------------------------------------
+    def states(self) -> None:
+        for sname, (o, r, c) in self.plan["offsets"].items():
+            self.emit(f"S_{sname} = x[..., {o}:{o + r * c}].reshape(x.shape[:-1] + ({r}, {c}))")
+
+    def leaf(self, lf) -> _Var:
+        key = ("leaf", lf)
+        if key in self.memo:
+            return self.memo[key]
+        name, T, rows, cols = lf
+        if name is None:
+            v = self.constant(np.eye(rows), "I")
+        elif name in self.plan["offsets"]:
+            v = _Var((f"S_{name}", True, (rows, cols), None))
+            if T:
+                v = self.assign(f"np.swapaxes(S_{name}, -1, -2)", True, (rows, cols))
+        else:
+            M = self.plan["mats"][name]
+            v = self.constant(np.ascontiguousarray(M.T) if T else M, "M")
+        self.memo[key] = v
+        return v
+
+    def mul(self, P: _Var, Q: _Var) -> _Var:
+        shape = (P.shape[0], Q.shape[1])
+        batched = P.batched or Q.batched
+        if P.value is not None and Q.value is not None:  # constant · constant: folded now
+            val = P.value * Q.value if (P.shape == (1, 1) or Q.shape == (1, 1)) else P.value @ Q.value
+            return self.constant(val)
+        if P.shape == (1, 1) or Q.shape == (1, 1) or P.shape[1] == 1:  # scalar factor or outer product
+            return self.assign(f"{P.name} * {Q.name}", batched, shape)
+        if not P.batched and Q.batched:
+            return self.assign(f"const_left({P.name}, {Q.name})", True, shape)
+        if P.batched and not Q.batched:
+            return self.assign(f"batch_right({P.name}, {Q.name})", True, shape)
+        if Q.shape[1] == 1 and P.shape[0] == 1:  # row · column: a batched dot product
+            return self.assign(f"np.sum({P.name}[..., 0, :] * {Q.name}[..., :, 0], axis=-1)[..., None, None]",
+                               batched, shape)
+        return self.assign(f"{P.name} @ {Q.name}", batched, shape)
+
+    def product(self, leaves: tuple) -> _Var:
+        """L_1 … L_r with the association of least cost (matrix-chain DP), memoised by the leaves."""
+        from .matrix_kernels import _chain_cost
+
+        key = ("prod", leaves)
+        if key in self.memo:
+            return self.memo[key]
+        if len(leaves) == 1:
+            out = self.leaf(leaves[0])
+        elif len(leaves) == 2:
+            out = self.mul(self.product(leaves[:1]), self.product(leaves[1:]))
+        else:
+            dims = [leaves[0].shape[0]] + [lf.shape[1] for lf in leaves]
+            best, split = None, 1
+            for k in range(1, len(leaves)):
+                cost = dims[0] * dims[k] * dims[-1] + _chain_cost(dims[: k + 1]) + _chain_cost(dims[k:])
+                if best is None or cost < best:
+                    best, split = cost, k
+            out = self.mul(self.product(leaves[:split]), self.product(leaves[split:]))
+        self.memo[key] = out
+        return out
+
+    def coef(self, c) -> _Var:
+        """A scalar coefficient: a float literal, or a compiled function of the scalar parameters."""
+        if callable(c):
+            name = self.fresh("C")
+            self.ns[name] = c
+            return self.assign(f"{name}(scalars)", True, (1, 1))
+        return _Var((repr(float(c)), False, (1, 1), float(c)))
+
+    # ---- plan nodes -------------------------------------------------------------------------------------------
+    def node(self, plan) -> _Var:
+        key = ("plan", plan[-1])
+        if key in self.memo:
+            return self.memo[key]
+        kind = plan[0]
+        if kind == "term":
+            val = self.product(plan[2])
+            if not callable(plan[1]) and plan[1] == 1.0:
+                out = val
+            else:
+                c = self.coef(plan[1])
+                out = self.assign(f"{c.name} * {val.name}", val.batched or c.batched, val.shape)
+        elif kind == "sum":
+            out = self._sum(plan[1])
+        elif kind == "scale":
+            val = self.node(plan[2])
+            out = self.assign(f"{val.name} * {float(plan[1])!r}", val.batched, val.shape)
+        elif kind == "left":
+            out = self.mul(self.leaf(plan[1]), self.node(plan[2]))
+        else:  # "right"
+            out = self.mul(self.node(plan[1]), self.leaf(plan[2]))
+        self.memo[key] = out
+        return out
+
+    def _signed(self, sub):
+        if sub[0] == "term" and not callable(sub[1]) and sub[1] in (1.0, -1.0):
+            return self.product(sub[2]), sub[1]
+        return self.node(sub), 1.0
+
+    def _sum(self, subs) -> _Var:
+        total, owned = None, False
+        for sub in subs:
+            val, sign = self._signed(sub)
+            if total is None:
+                total, owned = (val, False) if sign == 1.0 else (self.assign(f"-{val.name}", val.batched, val.shape),
+                                                                  True)
+            elif owned and total.shape == val.shape and (total.batched or not val.batched):
+                op = "np.add" if sign == 1.0 else "np.subtract"
+                self.emit(f"{op}({total.name}, {val.name}, out={total.name})")
+            else:
+                sym = "+" if sign == 1.0 else "-"
+                total = self.assign(f"{total.name} {sym} {val.name}", total.batched or val.batched,
+                                    total.shape if total.shape != (1, 1) else val.shape)
+                owned = True
+        return total
+
+    def into(self, plan, target: str) -> None:
+        """Write the value of a plan node into the array named ``target`` (an output block view)."""
+        kind = plan[0]
+        if kind == "scale":
+            self.into(plan[2], target)
+            self.emit(f"np.multiply({target}, {float(plan[1])!r}, out={target})")
+            return
+        if kind == "sum":
+            subs, first = list(plan[1]), True
+            scaled = [i for i, sub in enumerate(subs) if sub[0] == "term" and isinstance(sub[1], float)
+                      and sub[1] not in (1.0, -1.0)]
+            if scaled:  # c·T written straight into the block
+                sub = subs.pop(scaled[0])
+                self.emit(f"np.multiply({self.product(sub[2]).name}, {sub[1]!r}, out={target})")
+                first = False
+            for sub in subs:
+                val, sign = self._signed(sub)
+                if first:
+                    self.emit(f"np.copyto({target}, {val.name})" if sign == 1.0 else
+                              f"np.negative({val.name}, out={target})")
+                else:
+                    op = "np.add" if sign == 1.0 else "np.subtract"
+                    self.emit(f"{op}({target}, {val.name}, out={target})")
+                first = False
+            return
+        self.emit(f"np.copyto({target}, {self.node(plan).name})")
+
+    def compile(self):
+        source = "\n".join(self.lines) + "\n"
+        code = compile(source, f"<symdyn matrix kernel {self.lines[0][4:self.lines[0].index('(')]}>", "exec")
+        exec(code, self.ns)
+        return self.ns[self.lines[0][4:self.lines[0].index("(")]], source
+
+
+def generate_f(plan: dict, D: int):
+    """(function f(x (..., D), scalars {name: float or (..., 1, 1) array}) -> (..., D), its source)."""
+    w = _Writer(plan, "f")
+    w.states()
+    w.emit(f"out = np.empty(x.shape[:-1] + ({D},))")
+    for name, p in plan["blocks"]:
+        o, r, c = plan["offsets"][name]
+        tv = w.fresh("out_")
+        w.emit(f"{tv} = block_view(out, {o}, {r}, {c})")
+        w.into(p, tv)
+    w.emit("return out")
+    return w.compile()
+
+
+def generate_jacobian(plan: dict, D: int):
+    """(function J(x (..., D), scalars) -> (..., D, D), its source): for each output block S and input block T the
+    Kronecker groups Σ L ⊗ Rᵀ of :mod:`symdyn.matrix_kernels`, added into the block's (p, q, a, b) view by
+    ``_add_kron``; R sums its terms c·(product or identity) first."""
+    from .matrix_kernels import _add_kron
+
+    w = _Writer(plan, "jacobian")
+    w.ns["add_kron"] = _add_kron
+    w.states()
+    init = len(w.lines)
+    J0 = np.zeros((D, D))  # the constant part (constant L and R), summed at build time
+    offsets = plan["offsets"]
+    for out_name, row in plan["jac"]:
+        o, p, q = offsets[out_name]
+        for in_name, groups in row:
+            if not groups:
+                continue
+            i0, a, b = offsets[in_name]
+            tv = w.fresh("blk")
+            w.emit(f"{tv} = out[..., {o}:{o + p * q}, {i0}:{i0 + a * b}].view()")
+            w.emit(f"{tv}.shape = x.shape[:-1] + ({p}, {q}, {a}, {b})")
+            for L, tr, rs in groups:
+                R = None
+                for c, rest in rs:
+                    val = w.product(rest) if rest else w.constant(np.eye(b if not tr else a), "I")
+                    if callable(c):
+                        cv = w.coef(c)
+                        term = w.assign(f"{cv.name} * {val.name}", True, val.shape)
+                    elif c == 1.0:
+                        term = val
+                    elif val.value is not None:
+                        term = w.constant(c * val.value)
+                    else:
+                        term = w.assign(f"{float(c)!r} * {val.name}", val.batched, val.shape)
+                    if R is None:
+                        R = term
+                    elif R.value is not None and term.value is not None:
+                        R = w.constant(R.value + term.value)
+                    else:
+                        R = w.assign(f"{R.name} + {term.name}", R.batched or term.batched, R.shape)
+                Lp = w.product(L) if L else None
+                if R.value is not None and (Lp is None or Lp.value is not None):
+                    block = J0[o:o + p * q, i0:i0 + a * b].view()
+                    block.shape = (p, q, a, b)
+                    _add_kron(block, None if Lp is None else Lp.value, R.value, tr)
+                    continue
+                w.emit(f"add_kron({tv}, {'None' if Lp is None else Lp.name}, {R.name}, {tr!r})")
+    if np.any(J0):
+        w.ns["J0"] = J0
+        w.lines.insert(init, f"    out = np.empty(x.shape[:-1] + ({D}, {D}))\n    out[...] = J0")
+    else:
+        w.lines.insert(init, f"    out = np.zeros(x.shape[:-1] + ({D}, {D}))")
+    w.emit("return out")
+    return w.compile()
