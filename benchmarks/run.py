@@ -28,9 +28,10 @@ from symdyn.instances import random_moments  # noqa: E402
 from symdyn.flows import integrate  # noqa: E402
 from symdyn.readme import splice_readme  # noqa: E402
 
-#: compiled / SymPy peers are built for fields up to this dimension (a dense D×D symbolic Jacobian beyond it takes
-#: the peers minutes to build); sparse fields (Lorenz-96, the sparse cubic) get them at every size.
-PEER_MAX_DENSE_D = 64
+#: compiled / SymPy peers are built for dense fields up to this dimension (Oja d = 50 expands to ~1300 cubic terms
+#: per component: the SymPy peer's Jacobian did not finish in 5 minutes); sparse fields (Lorenz-96, Kuramoto,
+#: the sparse cubic) get them at every size.
+PEER_MAX_DENSE_D = 32
 
 
 
@@ -66,13 +67,15 @@ def compare(name, what, batch, D, derived, hand, repeats, build=None):
 
 
 def compare_peers(name, what, batch, D, derived, peer_fns: dict, repeats, build=None, kernel=None):
-    """One row: symdyn against every peer in the same run; ratio = symdyn / the fastest peer."""
+    """One row: symdyn against every peer in the same run; ratio = symdyn / the fastest peer; peak memory of one
+    call of symdyn and of that peer (tracemalloc)."""
     td = median_time(derived, repeats)
-    route = getattr(kernel, "route", None)
     times = {k: median_time(fn, repeats) for k, fn in peer_fns.items()}
     best = min(times, key=times.get)
+    route = getattr(kernel, "route", None)
     row = {"case": name, "what": what, "batch": batch, "D": D, "t_symdyn_ms": td * 1e3,
            "peers_ms": {k: v * 1e3 for k, v in times.items()}, "best_peer": best, "ratio_best": td / times[best],
+           "mem_symdyn_MB": peak_bytes(derived) / 2 ** 20, "mem_peer_MB": peak_bytes(peer_fns[best]) / 2 ** 20,
            "build_s": build, "route": route}
     print(f"{name:28s} {what:9s} batch={batch:6d} D={D:5d} x{row['ratio_best']:.2f} vs {best} "
           f"({', '.join(f'{k} {v * 1e3:.3g}ms' for k, v in times.items())}; symdyn {td * 1e3:.3g}ms, {route})",
@@ -91,31 +94,39 @@ def _peer_fns(field, values, x, hand_f, hand_J, with_compiled=True):
     return out
 
 
-def bench_peers(repeats, quick):
-    """Kernels against the best peer: batches and single points, f and J."""
-    rows = []
+def _cases(quick):
+    """(name, field, parameter values, hand f, hand J, batch, compiled peers?) of the kernel comparison."""
     cases = []
-    for d in ((10,) if quick else (10, 50)):
+    for d in ((10, 50) if quick else (10, 50, 200)):
         V = np.random.default_rng(d).standard_normal((d, d))
         cases.append((f"Oja d={d}", OjaFlow(V).field(), {}, lambda X, V=V: baselines.oja_f(X, V),
-                      lambda X, V=V: baselines.oja_J(X, V), 2000 if quick else 10000))
-    for kind in ("sg", "ema"):
-        Sx, Syx, Sy = random_moments(2, 0)
-        model = LinearSSL(2, 4, Sx, Syx, Sy, lam=0.02, kappa=0.5)
-        kap = 0.5 if kind == "ema" else None
-        cases.append((f"SSL {kind} (m,n)=(2,4)", model.field(kind), {},
-                      lambda X, Sx=Sx, Syx=Syx, kap=kap: baselines.ssl_f(X, 4, 2, Sx, Syx, 0.02, kap),
-                      lambda X, Sx=Sx, Syx=Syx, kap=kap: baselines.ssl_J(X, 4, 2, Sx, Syx, 0.02, kap), 1000))
+                      lambda X, V=V: baselines.oja_J(X, V), 2000 if quick else 10000, d <= PEER_MAX_DENSE_D))
+    for m, n in (((2, 4), (8, 16)) if quick else ((2, 4), (8, 16), (32, 64))):
+        Sx, Syx, Sy = random_moments(m, 0)
+        for kind in ("sg", "ema"):
+            model = LinearSSL(m, n, Sx, Syx, Sy, lam=0.02, kappa=0.5)
+            kap = 0.5 if kind == "ema" else None
+            D = model.state_dimension(kind)
+            cases.append((f"SSL {kind} (m,n)=({m},{n})", model.field(kind), {},
+                          lambda X, m=m, n=n, Sx=Sx, Syx=Syx, kap=kap: baselines.ssl_f(X, n, m, Sx, Syx, 0.02, kap),
+                          lambda X, m=m, n=n, Sx=Sx, Syx=Syx, kap=kap: baselines.ssl_J(X, n, m, Sx, Syx, 0.02, kap),
+                          1000, D <= PEER_MAX_DENSE_D))
     for D in ((50,) if quick else (50, 200)):
         cases.append((f"Lorenz-96 D={D}", peers.lorenz96(D), {"F": 8.0}, lambda X: peers.lorenz96_f(X, 8.0),
-                      lambda X: peers.lorenz96_J(X, 8.0), 1000))
+                      lambda X: peers.lorenz96_J(X, 8.0), 1000, True))
     kf, w = peers.kuramoto(50)
     cases.append(("Kuramoto N=50", kf, {"K": 1.5}, lambda X: peers.kuramoto_f(X, w, 1.5),
-                  lambda X: peers.kuramoto_J(X, w, 1.5), 1000))
+                  lambda X: peers.kuramoto_J(X, w, 1.5), 1000, True))
     cf, (c, idx) = peers.sparse_cubic(100)
     cases.append(("sparse cubic D=100", cf, {}, lambda X: peers.sparse_cubic_f(X, c, idx),
-                  lambda X: peers.sparse_cubic_J(X, c, idx), 1000))
-    for name, field, values, hf, hJ, batch in cases:
+                  lambda X: peers.sparse_cubic_J(X, c, idx), 1000, True))
+    return cases
+
+
+def bench_peers(repeats, quick):
+    """Kernels against the best peer: batches and (for D ≤ 100) single points, f and J."""
+    rows = []
+    for name, field, values, hf, hJ, batch, compiled_peers in _cases(quick):
         D = field.dimension
         t0 = time.perf_counter()
         k = field.lambdify(**values)
@@ -124,13 +135,16 @@ def bench_peers(repeats, quick):
         build = time.perf_counter() - t0
         rng = np.random.default_rng(1)
         X = 0.3 * rng.standard_normal((batch, D))
-        x1 = X[0].copy()
-        dense = "Lorenz" not in name and "sparse" not in name
-        compiled_peers = D <= PEER_MAX_DENSE_D or not dense
-        for pts, label in ((X, batch), (x1, 1)):
-            fns = _peer_fns(field, values, pts, hf, hJ, compiled_peers)
-            rows.append(compare_peers(name, "f", label, D, lambda: k.f(pts), fns["f"], repeats, build, k))
-            rows.append(compare_peers(name, "J", label, D, lambda: k.jacobian(pts), fns["J"], repeats, build, k))
+        Xj = X[: int(max(1, min(batch, 6e7 // D ** 2)))]   # J batches capped at ~0.5 GB of output
+        fns = _peer_fns(field, values, X, hf, hJ, compiled_peers)
+        fns_j = _peer_fns(field, values, Xj, hf, hJ, compiled_peers) if len(Xj) < len(X) else fns
+        rows.append(compare_peers(name, "f", len(X), D, lambda: k.f(X), fns["f"], repeats, build, k))
+        rows.append(compare_peers(name, "J", len(Xj), D, lambda: k.jacobian(Xj), fns_j["J"], repeats, build, k))
+        if D <= 100:
+            x1 = X[0].copy()
+            one = _peer_fns(field, values, x1, hf, hJ, compiled_peers)
+            rows.append(compare_peers(name, "f", 1, D, lambda: k.f(x1), one["f"], repeats, build, k))
+            rows.append(compare_peers(name, "J", 1, D, lambda: k.jacobian(x1), one["J"], repeats, build, k))
     return rows
 
 
@@ -210,44 +224,6 @@ def bench_jacobian_build(quick):
     return rows
 
 
-def bench_oja(repeats, quick):
-    rows = []
-    for d in ((10, 50) if quick else (10, 50, 200)):
-        rng = np.random.default_rng(d)
-        V = rng.standard_normal((d, d))
-        batch = 2000 if quick else 10000
-        X = rng.standard_normal((batch, d))
-        t0 = time.perf_counter()
-        k = OjaFlow(V).field().lambdify()
-        build = time.perf_counter() - t0
-        rows.append(compare(f"Oja d={d}", "f", batch, d, lambda: k.f(X), lambda: baselines.oja_f(X, V), repeats, build))
-        rows.append(compare(f"Oja d={d}", "J", batch, d, lambda: k.jacobian(X), lambda: baselines.oja_J(X, V),
-                            repeats, build))
-    return rows
-
-
-def bench_ssl(repeats, quick):
-    rows = []
-    for m, n in (((2, 4), (8, 16)) if quick else ((2, 4), (8, 16), (32, 64))):
-        Sx, Syx, Sy = random_moments(m, 0)
-        model = LinearSSL(m, n, Sx, Syx, Sy, lam=0.02, kappa=0.5)
-        for kind in ("sg", "ema"):
-            t0 = time.perf_counter()
-            k = model.field(kind).lambdify(form="matrix")
-            build = time.perf_counter() - t0
-            D = model.state_dimension(kind)
-            kap = 0.5 if kind == "ema" else None
-            rng = np.random.default_rng(1)
-            X = 0.3 * rng.standard_normal((1000, D))
-            rows.append(compare(f"SSL {kind} (m,n)=({m},{n})", "f", 1000, D, lambda: k.f(X),
-                                lambda: baselines.ssl_f(X, n, m, Sx, Syx, 0.02, kap), repeats, build))
-            bj = int(max(1, min(1000, 6e7 // D ** 2)))
-            Xj = X[:bj]
-            rows.append(compare(f"SSL {kind} (m,n)=({m},{n})", "J", bj, D, lambda: k.jacobian(Xj),
-                                lambda: baselines.ssl_J(Xj, n, m, Sx, Syx, 0.02, kap), repeats, build))
-    return rows
-
-
 def bench_attention(repeats, quick):
     rows = []
     for n in ((16, 128) if quick else (16, 128, 1024)):
@@ -297,12 +273,14 @@ def markdown(res) -> str:
              "repeats after a warm-up. **Against the best peer** (ratio = symdyn / the fastest of the peers in the "
              "same run; SymEngine LLVM `Lambdify` with CSE, `sympy.lambdify` with CSE, hand-written NumPy; "
              f"compiled peers only up to D = {PEER_MAX_DENSE_D} for dense fields). Target ≤ 1.2. Route = what "
-             "symdyn's kernel ran.", "",
-             "| case | | batch | D | symdyn ms | best peer | peer ms | ratio | route |", "|---|---|---|---|---|---|---|---|---|"]
+             "symdyn's kernel ran; build = field → first f and J call; peak memory of one call (tracemalloc).", "",
+             "| case | | batch | D | symdyn ms | best peer | peer ms | ratio | peak MB symdyn / peer | build s | route |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in res.get("peers", []):
+        b = "" if r["build_s"] is None else f"{r['build_s']:.3f}"
         lines.append(f"| {r['case']} | {r['what']} | {r['batch']} | {r['D']} | {r['t_symdyn_ms']:.3g} | "
                      f"{r['best_peer']} | {r['peers_ms'][r['best_peer']]:.3g} | **{r['ratio_best']:.2f}** | "
-                     f"{r['route'] or ''} |")
+                     f"{r['mem_symdyn_MB']:.1f} / {r['mem_peer_MB']:.1f} | {b} | {r['route'] or ''} |")
     if res.get("jacobian_build"):
         lines += ["", "Entry-wise Jacobian build, Lorenz-96 (field → compiled J, first call included; 4D non-zero "
                   "entries):", "", "| D | non-zeros | symdyn s | SymEngine peer s | SymPy (lambdify) s |",
@@ -310,8 +288,7 @@ def markdown(res) -> str:
         for r in res["jacobian_build"]:
             sp_ = "" if r["sympy_s"] is None else f"{r['sympy_s']:.3f}"
             lines.append(f"| {r['D']} | {r['nnz']} | {r['symdyn_s']:.3f} | {r['symengine_s']:.3f} | {sp_} |")
-    lines += ["", "Against hand-written NumPy (ratio = symdyn / hand-written NumPy in the same run; peak memory by "
-              "tracemalloc):", "", "| case | | batch | D | symdyn ms | NumPy ms | time ratio | peak MB symdyn / NumPy | build s |",
+    lines += ["", "Attention (its matrix-form NumPy field) against hand-written NumPy:", "", "| case | | batch | D | symdyn ms | NumPy ms | time ratio | peak MB symdyn / NumPy | build s |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r in res["kernels"]:
         b = "" if r["build_s"] is None else f"{r['build_s']:.3f}"
@@ -345,7 +322,7 @@ def main(argv=None) -> int:
     res["peers"] = (bench_peers(a.repeats, a.quick) + bench_integrate(a.repeats, a.quick)
                     + bench_map_step(a.repeats, a.quick))
     res["jacobian_build"] = bench_jacobian_build(a.quick)
-    res["kernels"] = bench_oja(a.repeats, a.quick) + bench_ssl(a.repeats, a.quick) + bench_attention(a.repeats, a.quick)
+    res["kernels"] = bench_attention(a.repeats, a.quick)
     res["symbolic"] = bench_symbolic(a.quick)
     res["seconds"] = time.perf_counter() - t0
     out = Path(a.out)

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["as_float_array", "as_square_matrix", "positive_int", "nonnegative_int", "seed_value", "tolerance",
+__all__ = ["all_finite", "as_float_array", "as_square_matrix", "positive_int", "nonnegative_int", "seed_value", "tolerance",
            "finite_real", "choice", "real_scalar", "arg_positive_int", "arg_seed", "arg_finite_float"]
 
 
@@ -103,15 +103,26 @@ def choice(value: Any, name: str, options) -> str:
     return value
 
 
+def all_finite(a: np.ndarray) -> bool:
+    """Whether a float64 array has no NaN or inf.  Large arrays: the sum of squares is finite (one BLAS pass, no
+    temporary), and only when it is not (a NaN, an inf, or an overflow past 1e154) are the entries tested one by
+    one; small arrays are tested entry-wise at once."""
+    if a.size <= 64:
+        return bool(np.isfinite(a).all())
+    flat = a.reshape(-1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if math.isfinite(float(flat @ flat)):
+            return True
+    return bool(np.isfinite(flat).all())
+
+
 def as_float_array(value: Any, name: str) -> np.ndarray:
     """Cast ``value`` to a float64 array; TypeError for strings/complex/objects, ValueError for NaN or inf.
 
     Complex input is refused (not silently truncated to its real part), also when its imaginary part is 0.
     """
     if type(value) is np.ndarray and value.dtype == np.float64:  # the hot path: already float64
-        flat = value.reshape(-1)
-        # finite iff the sum of squares is (one BLAS pass); only an overflow of it needs the entry-wise test
-        if not math.isfinite(float(flat @ flat)) and not np.isfinite(flat).all():
+        if not all_finite(value):
             raise ValueError(f"{name}: contains NaN or inf")
         return value
     if isinstance(value, (str, bytes)) or value is None:

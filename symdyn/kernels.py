@@ -11,13 +11,13 @@ may be arrays that broadcast against the batch shape (one parameter set per traj
 """
 from __future__ import annotations
 
-import math
+import threading
 
 import mpmath
 import numpy as np
 import sympy as sp
 
-from ._validate import as_float_array, as_square_matrix  # noqa: F401  (re-exported: older imports)
+from ._validate import all_finite, as_float_array, as_square_matrix  # noqa: F401  (as_square_matrix: older imports)
 from .compiled import CompiledExpressions, sparse_jacobian
 
 __all__ = ["Kernel"]
@@ -25,7 +25,7 @@ __all__ = ["Kernel"]
 #: J is compiled as the full D×D list (zeros included: the compiled code writes the whole output, faster than
 #: scattering into a zeroed array) when D² is at most this, or at least a quarter of J is structurally non-zero;
 #: larger sparse Jacobians compile their non-zero entries only (build time grows with them, not with D²).
-DENSE_MAX_ENTRIES = 2_500
+DENSE_MAX_ENTRIES = 10_000
 DENSE_FILL = 0.25
 
 
@@ -68,6 +68,7 @@ class Kernel:
         self._all_params = tuple(str(p) for p in field.params)  # names read once, not per call
         self.param_names = [p for p in self._all_params if p not in self._bound]
         self.route = None
+        self._local = threading.local()
         scalars = all(np.ndim(v) == 0 for v in self._bound.values())
         self._pvec = (np.array([float(self._bound[p]) for p in self._all_params])
                       if not self.param_names and scalars else None)  # the common case: all bound, scalar
@@ -153,7 +154,7 @@ class Kernel:
                 return x
             if x.ndim == 1:
                 return np.concatenate((x, self._pvec))
-            inp = np.empty(x.shape[:-1] + (D + len(self._pvec),))
+            inp = self._buffer(x.shape[:-1] + (D + len(self._pvec),))
             inp[..., :D] = x
             inp[..., D:] = self._pvec
             return inp
@@ -165,14 +166,32 @@ class Kernel:
             inp[..., D + k] = v
         return inp
 
+    def _buffer(self, shape: tuple) -> np.ndarray:
+        """A reusable argument array of this shape, one per thread (the compiled code reads it whole before the call
+        returns, so reuse is safe): a fresh array of a few hundred kB per call costs more in page faults than the
+        copy into it."""
+        buf = getattr(self._local, "buf", None)
+        if buf is None or buf.shape != shape:
+            buf = np.empty(shape)
+            self._local.buf = buf
+        return buf
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_local", None)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._local = threading.local()
+
     def _point(self, x) -> np.ndarray | None:
         """The argument vector (D + P,) of a single float64 point when every parameter is bound to a scalar (the
-        call an ODE solver or Newton's method makes), else None.  Finite iff x·x is (or, on overflow, every entry
-        is), so a NaN or inf is refused like everywhere else at O(D) cost."""
+        call an ODE solver or Newton's method makes), else None.  A NaN or inf is refused like everywhere else."""
         if (type(x) is not np.ndarray or x.dtype != np.float64 or x.shape != (self.dimension,)
                 or self._pvec is None):
             return None
-        if not math.isfinite(float(x @ x)) and not np.isfinite(x).all():
+        if not all_finite(x):
             raise ValueError("x: contains NaN or inf")
         return np.concatenate((x, self._pvec)) if len(self._pvec) else np.ascontiguousarray(x)
 

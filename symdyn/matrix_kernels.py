@@ -49,7 +49,7 @@ __all__ = ["MatrixKernel", "matrix_terms", "supports_matrix_form", "COMPILED_MAX
 #: Jacobian entries: ~0.3 s at D = 32, several seconds past D = 50; see ``make bench``).
 COMPILED_MAX_D = 40
 #: The larger batch of the route calibration (the smaller is a single point).
-CALIBRATION_BATCH = 512
+CALIBRATION_BATCH = 2048
 
 
 class _Leaf(tuple):
@@ -245,6 +245,8 @@ class MatrixKernel(Kernel):
         crossover = self._shared.setdefault("crossover", {})
         if what not in crossover:
             crossover[what] = self._calibrate(what)
+        if not params and np.ndim(x) == 1:  # a single point: the common call of ODE solvers and Newton's method
+            return k if crossover[what] >= 1 else None
         return k if self._batch_size(x, params) <= crossover[what] else None
 
     def _calibrate(self, what: str) -> float:

@@ -157,3 +157,27 @@ def test_matrix_kernel_routes_agree(kind):
     assert set(auto._shared["crossover"]) == {"f"}  # calibrated per evaluation, once
     with pytest.raises(ValueError, match="dispatch: expected"):
         MatrixKernel(vf, dispatch="fastest")
+
+
+def test_an_argument_absent_from_every_expression_is_not_overwritten():
+    """SymEngine's CSE names temporaries x0, x1, … avoiding only symbols that occur; x3 occurs nowhere here, and
+    without the guard 3/2·x0·x1 evaluated as 3/2·x3 (the CSE temporary for x0·x1 took the argument's name)."""
+    x = sp.symbols("x0:5")
+    exprs = [sp.Integer(3), -2 * x[0] * x[1] * x[2], x[0] * x[4] / 2, 7 * x[1] ** 2, sp.Rational(3, 2) * x[0] * x[1]]
+    p = np.array([0.3, -0.7, 1.1, 0.5, 0.9])
+    want = [float(e.subs(dict(zip(x, p)))) for e in exprs]
+    c = CompiledExpressions(list(x), exprs)
+    assert c.backend == "llvm"
+    assert np.allclose(c(p), want, rtol=1e-15) and np.allclose(c.point(p), want, rtol=1e-15)
+
+
+def test_generated_matrix_code_is_straight_line_numpy():
+    V = np.random.default_rng(0).standard_normal((4, 4))
+    k = MatrixKernel(OjaFlow(V).field(), dispatch="matrix")
+    src = k.source("f")
+    assert src.startswith("def f(x, scalars):") and "for " not in src and "sympy" not in src
+    assert k.source("J").startswith("def jacobian(x, scalars):")
+    with pytest.raises(ValueError, match="what: expected"):
+        k.source("g")
+    x = np.random.default_rng(1).standard_normal(4)
+    assert _rel(k.f(x), V @ x - (x @ V @ x) * x) < 1e-13 and k.route == "matrix"
