@@ -81,9 +81,14 @@ class Kernel:
     def _args(self):
         return list(self.field.states) + list(self.field.params)
 
+    def _components(self) -> list:
+        """f_1 … f_D: the field's SymPy components, or SymEngine expressions a matrix-form kernel derived from its
+        plan (``_shared["rhs_exprs"]``, :func:`~symdyn.matrix_codegen.symbolic_components`)."""
+        return self._shared.get("rhs_exprs") or list(self.field.rhs)
+
     def _compiled_f(self) -> CompiledExpressions:
         if "f" not in self._shared:
-            self._shared["f"] = CompiledExpressions(self._args(), list(self.field.rhs),
+            self._shared["f"] = CompiledExpressions(self._args(), self._components(),
                                                     backend=self._shared["backend"])
         return self._shared["f"]
 
@@ -92,7 +97,7 @@ class Kernel:
         field's SymPy Jacobian when SymEngine cannot represent f."""
         if self._shared["backend"] != "numpy":
             try:
-                return sparse_jacobian(list(self.field.rhs), self.field.states)
+                return sparse_jacobian(self._components(), self.field.states)
             except TypeError:
                 pass
         J = self.field.jacobian()

@@ -315,3 +315,92 @@ def generate_jacobian(plan: dict, D: int):
         w.lines.insert(init, f"    out = np.zeros(x.shape[:-1] + ({D}, {D}))")
     w.emit("return out")
     return w.compile()
+
+
+def symbolic_components(plan: dict, states: list, params: list) -> list:
+    """The D components of f as SymEngine expressions, evaluated from the plan with matrices of symbols: products in
+    the plan's association (matrix-chain DP) and nothing expanded, so a shared factor such as xᵀVx stays one
+    subexpression (the expanded entry-wise form of Oja's field has d²/2 terms per component; this one has d).
+    ``states``: the D state symbols (x = (vec_r S_1, …)); ``params``: the scalar parameter symbols."""
+    import symengine as se
+
+    from .matrix_kernels import _chain_cost
+
+    xs = [se.Symbol(str(s)) for s in states]
+    mats = {}
+    for name, (o, r, c) in plan["offsets"].items():
+        mats[name] = se.DenseMatrix(r, c, xs[o:o + r * c])
+    for name, M in plan["mats"].items():
+        mats[name] = se.DenseMatrix(M.shape[0], M.shape[1], [se.RealDouble(float(v)) for v in M.ravel()])
+    memo: dict = {}
+
+    def leaf(lf):
+        name, T, rows, cols = lf
+        if name is None:
+            return se.eye(rows)
+        return mats[name].T if T else mats[name]
+
+    def product(leaves):
+        if leaves in memo:
+            return memo[leaves]
+        if len(leaves) == 1:
+            out = leaf(leaves[0])
+        else:
+            dims = [leaves[0].shape[0]] + [lf.shape[1] for lf in leaves]
+            best, split = None, 1
+            for k in range(1, len(leaves)):
+                cost = dims[0] * dims[k] * dims[-1] + _chain_cost(dims[: k + 1]) + _chain_cost(dims[k:])
+                if best is None or cost < best:
+                    best, split = cost, k
+            out = mul(product(leaves[:split]), product(leaves[split:]))
+        memo[leaves] = out
+        return out
+
+    def mul(P, Q):
+        if P.shape == (1, 1):
+            return Q * P[0, 0]
+        if Q.shape == (1, 1):
+            return P * Q[0, 0]
+        return P * Q
+
+    def coef(c):
+        return se.sympify(c.expr) if callable(c) else se.RealDouble(float(c)) if c not in (1.0, -1.0) else \
+            se.Integer(int(c))
+
+    def node(p):
+        kind = p[0]
+        if kind == "term":
+            return mul(product(p[2]), se.DenseMatrix([[coef(p[1])]]))
+        if kind == "sum":
+            total = None
+            for sub in p[1]:
+                v = node(sub)
+                total = v if total is None else (total + v if total.shape == v.shape else
+                                                 _broadcast_add(total, v))
+            return total
+        if kind == "scale":
+            return node(p[2]) * se.RealDouble(float(p[1]))
+        if kind == "left":
+            return mul(leaf(p[1]), node(p[2]))
+        return mul(node(p[1]), leaf(p[2]))
+
+    out = [None] * len(xs)
+    for name, p in plan["blocks"]:
+        o, r, c = plan["offsets"][name]
+        val = node(p)
+        for k in range(r * c):
+            out[o + k] = val[k // c, k % c]
+    return out
+
+
+def _broadcast_add(A, B):
+    """A + B where one of them is 1×1 (a scalar term in a matrix sum)."""
+    if A.shape == (1, 1):
+        A, B = B, A
+    return A + B[0, 0] * _ones(A.shape)
+
+
+def _ones(shape):
+    import symengine as se
+
+    return se.DenseMatrix(shape[0], shape[1], [1] * (shape[0] * shape[1]))

@@ -219,16 +219,21 @@ class MatrixKernel(Kernel):
         self._compiled = None  # the bound entry-wise kernel of the compiled route (made on first use)
 
     def _compiled_route(self) -> Kernel | None:
-        """The compiled entry-wise kernel with this kernel's bindings, when the field is small enough for it."""
+        """The compiled entry-wise kernel with this kernel's bindings, when the field is small enough for it.  Its
+        components come from the plan (SymEngine, unexpanded), so neither SymPy nor the field's entry-wise
+        derivation is needed (it also serves fields whose entry-wise derivation is refused)."""
         if "entrywise_ok" not in self._shared:
-            ok = (self._shared["dispatch"] != "matrix" and self.dimension <= COMPILED_MAX_D
-                  and not getattr(self.field, "_refusal", None))
+            ok = self._shared["dispatch"] != "matrix" and self.dimension <= COMPILED_MAX_D
             self._shared["entrywise_ok"] = ok
         if not self._shared["entrywise_ok"]:
             return None
+        if "entrywise" not in self._shared:  # f from the plan in SymEngine (no SymPy expansion), shared by bindings
+            from .matrix_codegen import symbolic_components
+
+            comps = symbolic_components(self._shared["plan"], self.field.states, self.field.params)
+            self._shared["entrywise"] = {"backend": self._shared["backend"], "rhs_exprs": comps}
         if self._compiled is None:
-            base = self.field.lambdify(form="entrywise")
-            self._compiled = Kernel(self.field, base._shared, self._bound)
+            self._compiled = Kernel(self.field, self._shared["entrywise"], self._bound)
         return self._compiled
 
     def _batch_size(self, x, params) -> int:
@@ -255,7 +260,7 @@ class MatrixKernel(Kernel):
         import time
 
         values = {p: 0.5 for p in self._all_params}
-        compiled = Kernel(self.field, self.field.lambdify(form="entrywise")._shared, values)
+        compiled = Kernel(self.field, self._shared["entrywise"], values)
         matrix = MatrixKernel(self.field, self._shared, values)
         X = 0.3 * np.random.default_rng(0).standard_normal((CALIBRATION_BATCH, self.dimension))
         cost = {}
@@ -300,7 +305,11 @@ class MatrixKernel(Kernel):
             if not c.free_symbols:
                 return float(c)
             fn = sp.lambdify([sp.Symbol(str(p)) for p in params], c, modules="numpy")
-            return lambda sc, fn=fn: fn(*[sc[str(p)] for p in params])
+
+            def coef(sc, fn=fn):
+                return fn(*[sc[str(p)] for p in params])
+            coef.expr = c  # the coefficient itself, for the symbolic evaluation of the plan (matrix_codegen)
+            return coef
 
         blocks, jac = [], []
         for S, expr in field.matrix_form.items():
