@@ -20,6 +20,8 @@ def f(x, scalars):
 """
 from __future__ import annotations
 
+import collections
+
 import numpy as np
 
 __all__ = ["generate_f", "generate_jacobian"]
@@ -49,24 +51,9 @@ def block_view(out, o, r, c):
     return v
 
 
-class _Var(tuple):
-    """(name, batched, shape (r, c), const value or None)."""
-
-    @property
-    def name(self):
-        return self[0]
-
-    @property
-    def batched(self):
-        return self[1]
-
-    @property
-    def shape(self):
-        return self[2]
-
-    @property
-    def value(self):
-        return self[3]
+#: A value of the generated code: its variable name, whether it has batch axes, its matrix shape (r, c), and the
+#: array itself when it is a build-time constant (else None).
+_Var = collections.namedtuple("_Var", "name batched shape value")
 
 
 class _Writer:
@@ -90,12 +77,12 @@ class _Writer:
         name = self.fresh(prefix)
         self.ns[name] = value
         shape = tuple(np.shape(value)[-2:]) if np.ndim(value) >= 2 else (1, 1)
-        return _Var((name, False, shape, value))
+        return _Var(*(name, False, shape, value))
 
     def assign(self, expr: str, batched: bool, shape) -> _Var:
         name = self.fresh()
         self.emit(f"{name} = {expr}")
-        return _Var((name, batched, tuple(shape), None))
+        return _Var(*(name, batched, tuple(shape), None))
 
     # ---- leaves and products ----------------------------------------------------------------------------------
     def states(self) -> None:
@@ -110,7 +97,7 @@ class _Writer:
         if name is None:
             v = self.constant(np.eye(rows), "I")
         elif name in self.plan["offsets"]:
-            v = _Var((f"S_{name}", True, (rows, cols), None))
+            v = _Var(*(f"S_{name}", True, (rows, cols), None))
             if T:
                 v = self.assign(f"np.swapaxes(S_{name}, -1, -2)", True, (rows, cols))
         else:
@@ -138,22 +125,15 @@ class _Writer:
 
     def product(self, leaves: tuple) -> _Var:
         """L_1 … L_r with the association of least cost (matrix-chain DP), memoised by the leaves."""
-        from .matrix_kernels import _chain_cost
+        from .matrix_kernels import best_split
 
         key = ("prod", leaves)
         if key in self.memo:
             return self.memo[key]
         if len(leaves) == 1:
             out = self.leaf(leaves[0])
-        elif len(leaves) == 2:
-            out = self.mul(self.product(leaves[:1]), self.product(leaves[1:]))
         else:
-            dims = [leaves[0].shape[0]] + [lf.shape[1] for lf in leaves]
-            best, split = None, 1
-            for k in range(1, len(leaves)):
-                cost = dims[0] * dims[k] * dims[-1] + _chain_cost(dims[: k + 1]) + _chain_cost(dims[k:])
-                if best is None or cost < best:
-                    best, split = cost, k
+            split = best_split(leaves)
             out = self.mul(self.product(leaves[:split]), self.product(leaves[split:]))
         self.memo[key] = out
         return out
@@ -164,7 +144,7 @@ class _Writer:
             name = self.fresh("C")
             self.ns[name] = c
             return self.assign(f"{name}(scalars)", True, (1, 1))
-        return _Var((repr(float(c)), False, (1, 1), float(c)))
+        return _Var(*(repr(float(c)), False, (1, 1), float(c)))
 
     # ---- plan nodes -------------------------------------------------------------------------------------------
     def node(self, plan) -> _Var:
@@ -324,7 +304,7 @@ def symbolic_components(plan: dict, states: list, params: list) -> list:
     ``states``: the D state symbols (x = (vec_r S_1, …)); ``params``: the scalar parameter symbols."""
     import symengine as se
 
-    from .matrix_kernels import _chain_cost
+    from .matrix_kernels import best_split
 
     xs = [se.Symbol(str(s)) for s in states]
     mats = {}
@@ -346,12 +326,7 @@ def symbolic_components(plan: dict, states: list, params: list) -> list:
         if len(leaves) == 1:
             out = leaf(leaves[0])
         else:
-            dims = [leaves[0].shape[0]] + [lf.shape[1] for lf in leaves]
-            best, split = None, 1
-            for k in range(1, len(leaves)):
-                cost = dims[0] * dims[k] * dims[-1] + _chain_cost(dims[: k + 1]) + _chain_cost(dims[k:])
-                if best is None or cost < best:
-                    best, split = cost, k
+            split = best_split(leaves)
             out = mul(product(leaves[:split]), product(leaves[split:]))
         memo[leaves] = out
         return out

@@ -133,6 +133,18 @@ def supports_matrix_form(field) -> bool:
     return True
 
 
+def best_split(leaves: tuple) -> int:
+    """k such that (L_1 … L_k)(L_k+1 … L_r) is the cheapest top-level association of a product of r ≥ 2 leaves
+    (flops of the last multiplication plus the optimal costs of both sides, matrix-chain DP)."""
+    dims = [leaves[0].shape[0]] + [lf.shape[1] for lf in leaves]
+    best, split = None, 1
+    for k in range(1, len(leaves)):
+        cost = dims[0] * dims[k] * dims[-1] + _chain_cost(dims[: k + 1]) + _chain_cost(dims[k:])
+        if best is None or cost < best:
+            best, split = cost, k
+    return split
+
+
 def _chain_cost(dims: list) -> int:
     n = len(dims) - 1
     if n <= 1:
@@ -267,7 +279,7 @@ class MatrixKernel(Kernel):
         cost = {}
         for name, k in (("compiled", compiled), ("matrix", matrix)):
             fn = (k.f if what == "f" else k.jacobian) if name == "compiled" else \
-                (k._matrix_f if what == "f" else k._matrix_jacobian)
+                (lambda pts, k=k: k._matrix(what, pts, {}))
             times = []
             for pts in (X[0], X):
                 fn(pts)
@@ -331,13 +343,26 @@ class MatrixKernel(Kernel):
 
     def f(self, x, **params) -> np.ndarray:
         """f(x): (..., D) -> (..., D): compiled entry-wise or by batched matrix products (module docstring)."""
-        k = self._use_compiled("f", x, params)
+        return self._evaluate("f", x, params)
+
+    def jacobian(self, x, **params) -> np.ndarray:
+        """J(x): (..., D) -> (..., D, D): compiled entry-wise for small D, else from Kronecker blocks L ⊗ Rᵀ
+        (module docstring)."""
+        return self._evaluate("J", x, params)
+
+    def _evaluate(self, what: str, x, params: dict) -> np.ndarray:
+        k = self._use_compiled(what, x, params)
         if k is not None:
-            out = k.f(x, **params)
+            out = (k.f if what == "f" else k.jacobian)(x, **params)
             self.route = k.route
             return out
         self.route = "matrix"
-        return self._matrix_f(x, **params)
+        return self._matrix(what, x, params)
+
+    def _matrix(self, what: str, x, params: dict) -> np.ndarray:
+        """``what`` ("f" or "J") by the generated matrix-form code."""
+        x, scalars = self._inputs_matrix(x, params)
+        return self._generated(what)(x, scalars)
 
     def _generated(self, what: str):
         """The generated straight-line function for "f" or "J" (:mod:`symdyn.matrix_codegen`), made once per field."""
@@ -367,25 +392,6 @@ class MatrixKernel(Kernel):
         scalars = {s: (np.asarray(v)[..., None, None] if np.ndim(v) else float(v))
                    for s, v in zip(self._all_params, p)}
         return x, scalars
-
-    def _matrix_f(self, x, **params) -> np.ndarray:
-        x, scalars = self._inputs_matrix(x, params)
-        return self._generated("f")(x, scalars)
-
-    def jacobian(self, x, **params) -> np.ndarray:
-        """J(x): (..., D) -> (..., D, D): compiled entry-wise for small D, else from Kronecker blocks L ⊗ Rᵀ
-        (module docstring)."""
-        k = self._use_compiled("J", x, params)
-        if k is not None:
-            out = k.jacobian(x, **params)
-            self.route = k.route
-            return out
-        self.route = "matrix"
-        return self._matrix_jacobian(x, **params)
-
-    def _matrix_jacobian(self, x, **params) -> np.ndarray:
-        x, scalars = self._inputs_matrix(x, params)
-        return self._generated("J")(x, scalars)
 
 
 def _add_kron(target: np.ndarray, L, R, transposed: bool) -> None:
