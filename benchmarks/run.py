@@ -101,7 +101,7 @@ def _cases(quick):
         V = np.random.default_rng(d).standard_normal((d, d))
         cases.append((f"Oja d={d}", OjaFlow(V).field(), {}, lambda X, V=V: baselines.oja_f(X, V),
                       lambda X, V=V: baselines.oja_J(X, V), 2000 if quick else 10000, d <= PEER_MAX_DENSE_D))
-    for m, n in (((2, 4), (8, 16)) if quick else ((2, 4), (8, 16), (32, 64))):
+    for m, n in (((2, 3), (2, 4), (8, 16)) if quick else ((2, 3), (2, 4), (8, 16), (32, 64))):
         Sx, Syx, Sy = random_moments(m, 0)
         for kind in ("sg", "ema"):
             model = LinearSSL(m, n, Sx, Syx, Sy, lam=0.02, kappa=0.5)

@@ -59,8 +59,8 @@ _Var = collections.namedtuple("_Var", "name batched shape value")
 class _Writer:
     """Emits statements for leaves, products and plan nodes, memoised by structure."""
 
-    def __init__(self, plan: dict, name: str):
-        self.plan = plan
+    def __init__(self, plan: dict, name: str, point: bool = False):
+        self.plan, self.point = plan, point
         self.lines = [f"def {name}(x, scalars):"]
         self.ns = {"np": np, "const_left": const_left, "batch_right": batch_right, "block_view": block_view}
         self.memo: dict = {}
@@ -87,7 +87,10 @@ class _Writer:
     # ---- leaves and products ----------------------------------------------------------------------------------
     def states(self) -> None:
         for sname, (o, r, c) in self.plan["offsets"].items():
-            self.emit(f"S_{sname} = x[..., {o}:{o + r * c}].reshape(x.shape[:-1] + ({r}, {c}))")
+            if self.point:
+                self.emit(f"S_{sname} = x[{o}:{o + r * c}].reshape({r}, {c})")
+            else:
+                self.emit(f"S_{sname} = x[..., {o}:{o + r * c}].reshape(x.shape[:-1] + ({r}, {c}))")
 
     def leaf(self, lf) -> _Var:
         key = ("leaf", lf)
@@ -99,7 +102,7 @@ class _Writer:
         elif name in self.plan["offsets"]:
             v = _Var(*(f"S_{name}", True, (rows, cols), None))
             if T:
-                v = self.assign(f"np.swapaxes(S_{name}, -1, -2)", True, (rows, cols))
+                v = self.assign(f"S_{name}.T" if self.point else f"np.swapaxes(S_{name}, -1, -2)", True, (rows, cols))
         else:
             M = self.plan["mats"][name]
             v = self.constant(np.ascontiguousarray(M.T) if T else M, "M")
@@ -114,6 +117,8 @@ class _Writer:
             return self.constant(val)
         if P.shape == (1, 1) or Q.shape == (1, 1) or P.shape[1] == 1:  # scalar factor or outer product
             return self.assign(f"{P.name} * {Q.name}", batched, shape)
+        if self.point:  # one point: plain 2-D matrices
+            return self.assign(f"{P.name} @ {Q.name}", batched, shape)
         if not P.batched and Q.batched:
             return self.assign(f"const_left({P.name}, {Q.name})", True, shape)
         if P.batched and not Q.batched:
@@ -227,9 +232,10 @@ class _Writer:
         return self.ns[self.lines[0][4:self.lines[0].index("(")]], source
 
 
-def generate_f(plan: dict, D: int):
-    """(function f(x (..., D), scalars {name: float or (..., 1, 1) array}) -> (..., D), its source)."""
-    w = _Writer(plan, "f")
+def generate_f(plan: dict, D: int, point: bool = False):
+    """(function f(x (..., D), scalars {name: float or (..., 1, 1) array}) -> (..., D), its source); with ``point``
+    the variant for one point x (D,) and float parameters (plain 2-D products: fewer NumPy calls)."""
+    w = _Writer(plan, "f", point)
     w.states()
     w.emit(f"out = np.empty(x.shape[:-1] + ({D},))")
     for name, p in plan["blocks"]:
@@ -241,13 +247,13 @@ def generate_f(plan: dict, D: int):
     return w.compile()
 
 
-def generate_jacobian(plan: dict, D: int):
+def generate_jacobian(plan: dict, D: int, point: bool = False):
     """(function J(x (..., D), scalars) -> (..., D, D), its source): for each output block S and input block T the
     Kronecker groups Σ L ⊗ Rᵀ of :mod:`symdyn.matrix_kernels`, added into the block's (p, q, a, b) view by
-    ``_add_kron``; R sums its terms c·(product or identity) first."""
+    ``_add_kron``; R sums its terms c·(product or identity) first.  ``point`` as in :func:`generate_f`."""
     from .matrix_kernels import _add_kron
 
-    w = _Writer(plan, "jacobian")
+    w = _Writer(plan, "jacobian", point)
     w.ns["add_kron"] = _add_kron
     w.states()
     init = len(w.lines)

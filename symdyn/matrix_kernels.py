@@ -360,18 +360,20 @@ class MatrixKernel(Kernel):
         return self._matrix(what, x, params)
 
     def _matrix(self, what: str, x, params: dict) -> np.ndarray:
-        """``what`` ("f" or "J") by the generated matrix-form code."""
+        """``what`` ("f" or "J") by the generated matrix-form code (its one-point variant for one point)."""
         x, scalars = self._inputs_matrix(x, params)
-        return self._generated(what)(x, scalars)
+        point = x.ndim == 1 and not any(np.ndim(v) for v in scalars.values())
+        return self._generated(what, point)(x, scalars)
 
-    def _generated(self, what: str):
-        """The generated straight-line function for "f" or "J" (:mod:`symdyn.matrix_codegen`), made once per field."""
-        key = "gen_" + what
+    def _generated(self, what: str, point: bool = False):
+        """The generated straight-line function for "f" or "J" (:mod:`symdyn.matrix_codegen`; ``point``: the
+        one-point variant), made once per field."""
+        key = "gen_" + what + ("_point" if point else "")
         if key not in self._shared:
             from .matrix_codegen import generate_f, generate_jacobian
 
             make = generate_f if what == "f" else generate_jacobian
-            self._shared[key] = make(self._shared["plan"], self.dimension)
+            self._shared[key] = make(self._shared["plan"], self.dimension, point)
         return self._shared[key][0]
 
     def source(self, what: str = "f") -> str:
@@ -412,6 +414,11 @@ def _add_kron(target: np.ndarray, L, R, transposed: bool) -> None:
             else:
                 view += L * R[..., 0, 0][..., None, None]
             return
+    if L is None and not transposed and q == 1 and b == 1 and R.shape[-2:] == (1, 1):
+        # δ_ik R: a scalar on the diagonal of the (p, a) block, through a diagonal view (one operation, not p)
+        diag = np.einsum("...ii->...i", target[..., :, 0, :, 0])
+        diag += R[..., 0, 0][..., None]
+        return
     if L is None:
         if not transposed:  # δ_ik R[l, j]
             for i in range(p):
