@@ -1,8 +1,9 @@
-"""`make bench`: speed and memory of symdyn's kernels as ratios against hand-written NumPy.
+"""`make bench`: speed and memory of symdyn's kernels as ratios against the best peer in the same run.
 
-Every row times the derived kernel and the hand-written baseline (benchmarks/baselines.py) in the same
-process and run: one warm-up call, then the median of ``--repeats`` calls each; peak memory is the
-tracemalloc peak of one call.  Ratios > 1 mean symdyn is slower / uses more memory.  Writes
+Every row times symdyn and each peer (SymEngine LLVM `Lambdify` with CSE and `sympy.lambdify` with CSE, both built
+from the field's SymPy components in benchmarks/peers.py; hand-written NumPy in benchmarks/baselines.py and
+benchmarks/peers.py) in the same process: one warm-up call, then the median of ``--repeats`` calls each; peak memory
+is the tracemalloc peak of one call.  Ratios > 1 mean symdyn is slower than the fastest peer.  Writes
 results/bench.json and regenerates the README section between the bench markers.
 
     python -m benchmarks.run [--repeats 5] [--quick] [--no-readme]

@@ -262,7 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="softmax (SA, default) or uniform (USA)")
     c.add_argument("--normalize", action="store_true", help="project the rows of X onto the sphere first")
 
-    b = sub.add_parser("bench", help="speed and memory benchmarks against a NumPy baseline (source checkout)")
+    b = sub.add_parser("bench", help="speed and memory of the kernels against the best peer (SymEngine LLVM, "
+                                     "sympy.lambdify, hand NumPy; source checkout)")
     b.add_argument("--repeats", type=arg_positive_int, default=5, help="timing repeats (default 5)")
     b.add_argument("--quick", action="store_true", help="smaller sizes (a smoke test)")
     b.add_argument("--readme", default=None, help="also write the table into this README's bench section")
