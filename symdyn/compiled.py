@@ -25,7 +25,7 @@ from typing import Sequence
 import numpy as np
 import sympy as sp
 
-__all__ = ["CompiledExpressions", "sparse_jacobian", "to_symengine", "to_sympy", "HAVE_SYMENGINE"]
+__all__ = ["CompiledExpressions", "sparse_jacobian", "cse_op_count", "to_symengine", "to_sympy", "HAVE_SYMENGINE"]
 
 try:
     import symengine as se
@@ -78,6 +78,13 @@ def sparse_jacobian(exprs: Sequence, variables: Sequence) -> tuple[list, list]:
                 index.append((i, j))
                 entries.append(d)
     return index, entries
+
+
+def cse_op_count(exprs: Sequence) -> int:
+    """Arithmetic operations left after common-subexpression elimination (SymEngine's ``cse`` and ``count_ops``):
+    a build-time estimate of what the compiled code will execute per point."""
+    rep, red = se.cse(to_symengine(exprs))
+    return int(sum(se.count_ops(e) for _, e in rep) + sum(se.count_ops(e) for e in red))
 
 
 class CompiledExpressions:

@@ -95,6 +95,8 @@ class Kernel:
     def _jacobian_entries(self) -> tuple[list, list]:
         """(index [(i, j)], entries) of the structurally non-zero ∂f_i/∂x_j: SymEngine's derivatives, or the
         field's SymPy Jacobian when SymEngine cannot represent f."""
+        if "jac_entries" in self._shared:  # chosen by the matrix-form kernel that made this one
+            return self._shared["jac_entries"]
         if self._shared["backend"] != "numpy":
             try:
                 return sparse_jacobian(self._components(), self.field.states)

@@ -241,13 +241,27 @@ class MatrixKernel(Kernel):
         if not self._shared["entrywise_ok"]:
             return None
         if "entrywise" not in self._shared:  # f from the plan in SymEngine (no SymPy expansion), shared by bindings
-            from .matrix_codegen import symbolic_components
-
-            comps = symbolic_components(self._shared["plan"], self.field.states, self.field.params)
-            self._shared["entrywise"] = {"backend": self._shared["backend"], "rhs_exprs": comps}
+            self._shared["entrywise"] = self._entrywise_expressions()
         if self._compiled is None:
             self._compiled = Kernel(self.field, self._shared["entrywise"], self._bound)
         return self._compiled
+
+    def _entrywise_expressions(self) -> dict:
+        """The compiled route's expressions: f from the plan, unexpanded; J differentiated from f as it is or
+        expanded, whichever leaves fewer operations after CSE, counting the expanded form 1.25× cheaper (expanded
+        polynomials compile to independent straight sums: SSL (2, 3) J 0.16 vs 0.22 ms per 1000 points although
+        its count is 785 vs 657; Oja d = 10 expanded is 2560 vs 719 and 4.6× slower)."""
+        import symengine as se
+
+        from .compiled import cse_op_count, sparse_jacobian
+        from .matrix_codegen import symbolic_components
+
+        states = self.field.states
+        comps = symbolic_components(self._shared["plan"], states, self.field.params)
+        plain = sparse_jacobian(comps, states)
+        expanded = sparse_jacobian([se.expand(c) for c in comps], states)
+        jac = expanded if cse_op_count(expanded[1]) <= 1.25 * cse_op_count(plain[1]) else plain
+        return {"backend": self._shared["backend"], "rhs_exprs": comps, "jac_entries": jac}
 
     def _batch_size(self, x, params) -> int:
         size = math.prod(np.shape(x)[:-1])
