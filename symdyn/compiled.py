@@ -181,9 +181,7 @@ class CompiledExpressions:
     def __call__(self, inp: np.ndarray) -> np.ndarray:
         """e(a) for a of shape (..., A) (float64, C-contiguous): (..., K)."""
         inp = np.ascontiguousarray(inp, dtype=float)
-        if inp.ndim == 1 or self.backend == "numpy":
-            return self._fn(inp)
-        if inp.shape[0] == 0 or 0 in inp.shape:
+        if self.backend != "numpy" and 0 in inp.shape[:-1]:  # an empty batch: SymEngine cannot loop over none
             return np.empty(inp.shape[:-1] + (self.n_out,))
         return self._fn(inp)
 

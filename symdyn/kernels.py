@@ -203,38 +203,29 @@ class Kernel:
         return np.concatenate((x, self._pvec)) if len(self._pvec) else np.ascontiguousarray(x)
 
     # ---- evaluation ---------------------------------------------------------------------------
+    def _run(self, fn: CompiledExpressions, x, params: dict) -> tuple[np.ndarray, tuple]:
+        """(fn's values (..., K), batch shape): one point through the low-overhead path, else the batch."""
+        self.route = fn.backend
+        inp = None if params else self._point(x)
+        if inp is not None:
+            return fn.point(inp), ()
+        inp = self._inputs(x, params)
+        return fn(inp), inp.shape[:-1]
+
     def f(self, x, **params) -> np.ndarray:
         """f(x): (..., D) -> (..., D)."""
-        if not params:
-            inp = self._point(x)
-            if inp is not None:
-                fn = self._compiled_f()
-                self.route = fn.backend
-                return fn.point(inp)
-        inp = self._inputs(x, params)
-        fn = self._compiled_f()
-        self.route = fn.backend
-        return fn(inp)
+        return self._run(self._compiled_f(), x, params)[0]
 
     def jacobian(self, x, **params) -> np.ndarray:
         """J(x) = ∂f/∂x: (..., D) -> (..., D, D)."""
         index, flat, fn = self._compiled_jacobian()
-        self.route = fn.backend
         D = self.dimension
-        inp = None if params else self._point(x)
-        if inp is not None:
-            if flat is None:
-                return fn.point(inp).reshape(D, D)
-            out = np.zeros(D * D)
-            out[flat] = fn.point(inp)
-            return out.reshape(D, D)
-        inp = self._inputs(x, params)
-        batch = inp.shape[:-1]
+        vals, batch = self._run(fn, x, params)
         if flat is None:
-            return fn(inp).reshape(batch + (D, D))
+            return vals.reshape(batch + (D, D))
         out = np.zeros(batch + (D * D,))
         if len(flat):
-            out[..., flat] = fn(inp)
+            out[..., flat] = vals
         return out.reshape(batch + (D, D))
 
     def jacobian_mp(self, x, dps: int = 50, **params) -> mpmath.matrix:

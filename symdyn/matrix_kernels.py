@@ -23,11 +23,12 @@ statements only (``MatrixKernel.source("f")`` shows them).
 
 State layout: x = (vec_r(S_1), vec_r(S_2), …), the same as the entry-wise fields.
 
-Dispatch by size: for a small state (D ≤ ``COMPILED_MAX_D``) whose entry-wise components can be derived, a call
-goes either to the field's compiled entry-wise :class:`~symdyn.kernels.Kernel` (SymEngine LLVM: one straight-line
+Dispatch by size: for a small state (D ≤ ``COMPILED_MAX_D``) a call goes either to a compiled entry-wise
+:class:`~symdyn.kernels.Kernel` whose components are evaluated from the same plan in SymEngine
+(:func:`~symdyn.matrix_codegen.symbolic_components`, nothing expanded; SymEngine LLVM: one straight-line
 loop per point, far ahead for single points and for fields of many tiny matrices) or to the matrix form above
-(BLAS: ahead for large batches of fields such as Oja's, whose entry-wise form expands xᵀVx into d² terms per
-component).  Which is faster is measured once per field and evaluation (f, J): both routes are timed on 1 and
+(BLAS: ahead for large batches of fields whose components are matrix-vector products, like Oja's at larger d).
+Which is faster is measured once per field and evaluation (f, J): both routes are timed on 1 and
 ``CALIBRATION_BATCH`` seeded points, each cost is fitted as a + b·batch, and calls with a batch up to the
 crossover go compiled.  The routes agree to rounding (a test holds them to 1e-12 relative), not bit for bit, so a
 caller that needs the same bits for any split of a batch pins one with ``dispatch="compiled"`` or
@@ -217,7 +218,7 @@ class MatrixKernel(Kernel):
 
     Same interface as Kernel (``f``, ``jacobian``, ``bind``, ``route``, ``jacobian_mp`` — the last falls back to
     the entry-wise field).  ``dispatch``: "auto" (by batch size, calibrated), "matrix" or "compiled" (pinned; "compiled" still needs
-    D ≤ COMPILED_MAX_D and an entry-wise form).  Requires ``field.matrix_form`` and ``field.matrix_values`` (numeric values of
+    D ≤ COMPILED_MAX_D, else the matrix form runs).  Requires ``field.matrix_form`` and ``field.matrix_values`` (numeric values of
     every non-state matrix symbol); scalar parameters are the field's parameters.
     """
 
@@ -283,7 +284,9 @@ class MatrixKernel(Kernel):
 
     def _calibrate(self, what: str) -> float:
         """The largest batch for which the compiled route of ``what`` ("f" or "J") is faster: both routes timed on 1
-        and CALIBRATION_BATCH points (seeded; free parameters set to 0.5), cost fitted as a + b·batch."""
+        and CALIBRATION_BATCH points (seeded; free parameters set to 0.5), cost fitted as a + b·batch.  When the
+        compiled route is slower per call but faster per point (never seen: its per-call cost is the lower one)
+        this returns 0, i.e. the matrix form for every batch — slower there, never different numbers."""
         import time
 
         values = {p: 0.5 for p in self._all_params}
