@@ -103,11 +103,28 @@ def choice(value: Any, name: str, options) -> str:
     return value
 
 
+#: sizes up to which all_finite sums Python floats / tests entries directly (measured crossovers: ~60 entries, where
+#: NumPy's per-call cost stops dominating, and ~10⁴, where the BLAS pass becomes cheaper than entering np.errstate)
+FINITE_SUM_MAX = 64
+FINITE_SCAN_MAX = 8192
+
+
 def all_finite(a: np.ndarray) -> bool:
-    """Whether a float64 array has no NaN or inf.  Large arrays: the sum of squares is finite (one BLAS pass, no
-    temporary), and only when it is not (a NaN, an inf, or an overflow past 1e154) are the entries tested one by
-    one; small arrays are tested entry-wise at once."""
-    if a.size <= 64:
+    """Whether a float64 array has no NaN or inf.
+
+    A sum of finite floats is finite unless it overflows, and a NaN or an inf makes any sum non-finite, so a finite
+    sum proves every entry finite; only a non-finite sum (a NaN, an inf, or an overflow) is followed by the exact
+    entry-wise test.  By size: up to ``FINITE_SUM_MAX`` entries the sum of the Python floats (0.5 µs for 15
+    against 1.8 µs for ``np.isfinite(a).all()``: single points are the hot call of ODE solvers and Newton's method),
+    up to ``FINITE_SCAN_MAX`` the entry-wise test at once, beyond that the sum of squares (one BLAS pass, no
+    temporary) inside ``np.errstate``, which costs more to enter than the scan saves below about 10⁴ entries.
+
+    >>> all_finite(np.array([1.0, -2.0])), all_finite(np.array([1e308, 1e308])), all_finite(np.array([0.0, np.nan]))
+    (True, True, False)
+    """
+    if a.size <= FINITE_SUM_MAX:
+        return math.isfinite(sum((a if a.ndim == 1 else a.reshape(-1)).tolist())) or bool(np.isfinite(a).all())
+    if a.size <= FINITE_SCAN_MAX:
         return bool(np.isfinite(a).all())
     flat = a.reshape(-1)
     with np.errstate(over="ignore", invalid="ignore"):

@@ -213,8 +213,12 @@ class _Writer:
                 sub = subs.pop(scaled[0])
                 self.emit(f"np.multiply({self.product(sub[2]).name}, {sub[1]!r}, out={target})")
                 first = False
-            for sub in subs:
-                val, sign = self._signed(sub)
+            terms = [self._signed(sub) for sub in subs]
+            if first and len(terms) >= 2 and terms[0][1] == 1.0:  # the first two terms in one operation
+                (v1, _), (v2, s2) = terms[:2]
+                self.emit(f"{'np.add' if s2 == 1.0 else 'np.subtract'}({v1.name}, {v2.name}, out={target})")
+                terms, first = terms[2:], False
+            for val, sign in terms:
                 if first:
                     self.emit(f"np.copyto({target}, {val.name})" if sign == 1.0 else
                               f"np.negative({val.name}, out={target})")
@@ -241,7 +245,8 @@ def generate_f(plan: dict, D: int, point: bool = False):
     for name, p in plan["blocks"]:
         o, r, c = plan["offsets"][name]
         tv = w.fresh("out_")
-        w.emit(f"{tv} = block_view(out, {o}, {r}, {c})")
+        w.emit(f"{tv} = out[{o}:{o + r * c}].reshape({r}, {c})" if point else  # a contiguous slice: a view
+               f"{tv} = block_view(out, {o}, {r}, {c})")
         w.into(p, tv)
     w.emit("return out")
     return w.compile()
@@ -293,7 +298,7 @@ def generate_jacobian(plan: dict, D: int, point: bool = False):
                     block.shape = (p, q, a, b)
                     _add_kron(block, None if Lp is None else Lp.value, R.value, tr)
                     continue
-                w.emit(f"add_kron({tv}, {'None' if Lp is None else Lp.name}, {R.name}, {tr!r})")
+                w.emit(_kron_statement(tv, Lp, R, tr, (p, q, a, b), o * D + i0, D, point))
     if np.any(J0):
         w.ns["J0"] = J0
         w.lines.insert(init, f"    out = np.empty(x.shape[:-1] + ({D}, {D}))\n    out[...] = J0")
@@ -301,6 +306,35 @@ def generate_jacobian(plan: dict, D: int, point: bool = False):
         w.lines.insert(init, f"    out = np.zeros(x.shape[:-1] + ({D}, {D}))")
     w.emit("return out")
     return w.compile()
+
+
+def _kron_statement(tv: str, L: _Var | None, R: _Var, tr: bool, shape: tuple, start: int, D: int, point: bool) -> str:
+    """The statement adding L ⊗ Rᵀ (or its transposed pairing) into the Jacobian block ``tv`` of shape (p, q, a, b),
+    resolved at build time for the common structures of vector blocks (q = b = 1, where the block is the (p, a)
+    view ``tv[..., :, 0, :, 0]``): target[i, k] += L[i, k]·r for a 1×1 R; += L[i, 0]·R[k, 0] (an outer product)
+    transposed; += r on the diagonal for L the identity (through a strided slice of the flattened output, ``start``
+    = the block's flat offset o·D + i₀).  Anything else goes to the general ``add_kron``."""
+    p, q, a, b = shape
+    Ln = "None" if L is None else L.name
+    general = f"add_kron({tv}, {Ln}, {R.name}, {tr!r})"
+    if q != 1 or b != 1:
+        return general
+    view = f"{tv}[..., :, 0, :, 0]"
+    if L is None:
+        if tr or R.shape != (1, 1) or p != a:
+            return general
+        step, stop = D + 1, start + p * (D + 1)
+        if point:
+            return f"out.reshape(-1)[{start}:{stop}:{step}] += {R.name}[0, 0]"
+        return f"out.reshape(x.shape[:-1] + ({D * D},))[..., {start}:{stop}:{step}] += {R.name}[..., 0]"
+    if not tr and R.shape == (1, 1) and L.shape == (p, a):
+        r = None if R.value is None else float(np.asarray(R.value).reshape(-1)[0])
+        if r in (1.0, -1.0):
+            return f"{view} {'+' if r == 1.0 else '-'}= {L.name}"
+        return f"{view} += {L.name} * {R.name}"
+    if tr and L.shape == (p, 1) and R.shape == (a, 1):
+        return f"{view} += {L.name} * np.swapaxes({R.name}, -1, -2)"
+    return general
 
 
 def symbolic_components(plan: dict, states: list, params: list) -> list:

@@ -231,6 +231,8 @@ class MatrixKernel(Kernel):
         if "plan" not in self._shared:
             self._shared["plan"] = self._build()
         self._compiled = None  # the bound entry-wise kernel of the compiled route (made on first use)
+        # {parameter: float} when every parameter is bound to a scalar (the generated code's argument), else None
+        self._scalars = None if self._pvec is None else dict(zip(self._all_params, self._pvec.tolist()))
 
     def _compiled_route(self) -> Kernel | None:
         """The compiled entry-wise kernel with this kernel's bindings, when the field is small enough for it.  Its
@@ -272,6 +274,8 @@ class MatrixKernel(Kernel):
 
     def _use_compiled(self, what: str, x, params) -> Kernel | None:
         """The compiled kernel when it should serve this call (module docstring), else None."""
+        if self._compiled is None and self._shared.get("entrywise_ok") is False:  # D too large: matrix form only
+            return None
         k = self._compiled or self._compiled_route()
         if k is None or self._shared["dispatch"] == "compiled":
             return k
@@ -378,14 +382,18 @@ class MatrixKernel(Kernel):
 
     def _matrix(self, what: str, x, params: dict) -> np.ndarray:
         """``what`` ("f" or "J") by the generated matrix-form code (its one-point variant for one point)."""
-        x, scalars = self._inputs_matrix(x, params)
-        point = x.ndim == 1 and not any(np.ndim(v) for v in scalars.values())
+        if not params and self._scalars is not None:  # every parameter bound to a scalar: the common call
+            x = self._state(x)
+            scalars, point = self._scalars, x.ndim == 1
+        else:
+            x, scalars = self._inputs_matrix(x, params)
+            point = x.ndim == 1 and not any(np.ndim(v) for v in scalars.values())
         return self._generated(what, point)(x, scalars)
 
     def _generated(self, what: str, point: bool = False):
         """The generated straight-line function for "f" or "J" (:mod:`symdyn.matrix_codegen`; ``point``: the
         one-point variant), made once per field."""
-        key = "gen_" + what + ("_point" if point else "")
+        key = _GENERATED_KEYS[what, point]
         if key not in self._shared:
             from .matrix_codegen import generate_f, generate_jacobian
 
@@ -411,6 +419,9 @@ class MatrixKernel(Kernel):
         scalars = {s: (np.asarray(v)[..., None, None] if np.ndim(v) else float(v))
                    for s, v in zip(self._all_params, p)}
         return x, scalars
+
+
+_GENERATED_KEYS = {(w, p): "gen_" + w + ("_point" if p else "") for w in ("f", "J") for p in (False, True)}
 
 
 def _add_kron(target: np.ndarray, L, R, transposed: bool) -> None:

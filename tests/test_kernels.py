@@ -83,3 +83,21 @@ def test_mpmath_jacobian_agrees():
     p = np.array([0.2, -0.4, 1.1])
     Jmp = k.jacobian_mp(p, dps=40)
     assert np.allclose(np.array(Jmp.tolist(), dtype=float), k.jacobian(p), rtol=1e-14, atol=1e-15)
+
+
+@pytest.mark.parametrize("size", [1, 15, 64, 65, 300, 8192, 8193, 20000])
+def test_all_finite_agrees_with_the_entrywise_test_in_every_size_tier(size):
+    """all_finite (Python sum / entry-wise scan / BLAS sum of squares by size) is exactly np.isfinite(a).all(),
+    including sums that overflow (1e308 entries) and ±inf pairs whose sum is NaN."""
+    from symdyn._validate import all_finite
+
+    rng = np.random.default_rng(size)
+    for special in (None, np.nan, np.inf, -np.inf, 1e308, -1e308, 1e200):
+        a = rng.standard_normal(size)
+        if special is not None:
+            a[rng.integers(size, size=max(1, size // 7))] = special
+        assert all_finite(a) == bool(np.isfinite(a).all())
+        assert all_finite(a.reshape(1, -1)[:, ::-1]) == bool(np.isfinite(a).all())  # a non-contiguous view
+    b = np.full(size, 1e308)
+    b[-1] = -np.inf
+    assert not all_finite(b)
