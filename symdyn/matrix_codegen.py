@@ -21,6 +21,7 @@ def f(x, scalars):
 from __future__ import annotations
 
 import collections
+import re
 
 import numpy as np
 
@@ -51,6 +52,9 @@ def block_view(out, o, r, c):
     return v
 
 
+_ASSIGN = re.compile(r"^    (t\d+) = (.*)$")   # a temporary's assignment in generated code
+_NAME = re.compile(r"[A-Za-z_]\w*")
+
 #: A value of the generated code: its variable name, whether it has batch axes, its matrix shape (r, c), and the
 #: array itself when it is a build-time constant (else None).
 _Var = collections.namedtuple("_Var", "name batched shape value")
@@ -65,6 +69,7 @@ class _Writer:
         self.ns = {"np": np, "const_left": const_left, "batch_right": batch_right, "block_view": block_view}
         self.memo: dict = {}
         self.count = 0
+        self.outers: dict = {}  # name of an outer product -> (column, row) _Vars
 
     def emit(self, line: str) -> None:
         self.lines.append("    " + line)
@@ -116,7 +121,10 @@ class _Writer:
             val = P.value * Q.value if (P.shape == (1, 1) or Q.shape == (1, 1)) else P.value @ Q.value
             return self.constant(val)
         if P.shape == (1, 1) or Q.shape == (1, 1) or P.shape[1] == 1:  # scalar factor or outer product
-            return self.assign(f"{P.name} * {Q.name}", batched, shape)
+            out = self.assign(f"{P.name} * {Q.name}", batched, shape)
+            if P.shape[1] == 1 and Q.shape[0] == 1 and P.shape != (1, 1) and Q.shape != (1, 1):
+                self.outers[out.name] = (P, Q)  # column · row: Jacobian updates regroup these
+            return out
         if self.point:  # one point: plain 2-D matrices
             return self.assign(f"{P.name} @ {Q.name}", batched, shape)
         if not P.batched and Q.batched:
@@ -229,7 +237,21 @@ class _Writer:
             return
         self.emit(f"np.copyto({target}, {self.node(plan).name})")
 
+    def live_lines(self) -> list:
+        """The statements without the temporaries no later statement reads (straight-line code: one backward
+        pass), e.g. an outer product whose Jacobian update was regrouped."""
+        used: set = set()
+        kept = []
+        for line in reversed(self.lines[1:]):
+            m = _ASSIGN.match(line)
+            if m and m.group(1) not in used:
+                continue
+            used.update(_NAME.findall(line if not m else m.group(2)))
+            kept.append(line)
+        return [self.lines[0]] + kept[::-1]
+
     def compile(self):
+        self.lines = self.live_lines()
         source = "\n".join(self.lines) + "\n"
         code = compile(source, f"<symdyn matrix kernel {self.lines[0][4:self.lines[0].index('(')]}>", "exec")
         exec(code, self.ns)
@@ -273,6 +295,7 @@ def generate_jacobian(plan: dict, D: int, point: bool = False):
             tv = w.fresh("blk")
             w.emit(f"{tv} = out[..., {o}:{o + p * q}, {i0}:{i0 + a * b}].view()")
             w.emit(f"{tv}.shape = x.shape[:-1] + ({p}, {q}, {a}, {b})")
+            rank_one: dict = {}  # column name -> (column, [(sign, row expression)]): one outer product per column
             for L, tr, rs in groups:
                 R = None
                 for c, rest in rs:
@@ -298,7 +321,19 @@ def generate_jacobian(plan: dict, D: int, point: bool = False):
                     block.shape = (p, q, a, b)
                     _add_kron(block, None if Lp is None else Lp.value, R.value, tr)
                     continue
+                update = _rank_one_update(w, Lp, R, tr, (p, q, a, b))
+                if update is not None:
+                    col, term = update
+                    rank_one.setdefault(col.name, (col, []))[1].append(term)
+                    continue
                 w.emit(_kron_statement(tv, Lp, R, tr, (p, q, a, b), o * D + i0, D, point))
+            for col, terms in rank_one.values():  # Σ_k c ⊗ r_k = c ⊗ (Σ_k r_k): one pass over the block
+                row = " ".join(f"{'+' if sign > 0 else '-'} {r}" for sign, r in terms).lstrip("+ ")
+                if len(terms) > 1:
+                    row = f"({row})"
+                elif row.startswith("- "):
+                    row = f"(-{row[2:]})"
+                w.emit(f"{tv}[..., :, 0, :, 0] += {col.name} * {row}")
     if np.any(J0):
         w.ns["J0"] = J0
         w.lines.insert(init, f"    out = np.empty(x.shape[:-1] + ({D}, {D}))\n    out[...] = J0")
@@ -306,6 +341,24 @@ def generate_jacobian(plan: dict, D: int, point: bool = False):
         w.lines.insert(init, f"    out = np.zeros(x.shape[:-1] + ({D}, {D}))")
     w.emit("return out")
     return w.compile()
+
+
+def _rank_one_update(w: _Writer, L: _Var | None, R: _Var, tr: bool, shape: tuple):
+    """(column c (p, 1), (sign, row expression (1, a))) when the update L ⊗ Rᵀ of a vector block (q = b = 1) is
+    the outer product c·r: transposed with L a column and R (a, 1), or L an outer product c·r of the generated
+    code times a 1×1 R; else None."""
+    p, q, a, b = shape
+    if q != 1 or b != 1 or L is None:
+        return None
+    if tr and L.shape == (p, 1) and R.shape == (a, 1):
+        return L, (1, f"{R.name}.T" if w.point else f"np.swapaxes({R.name}, -1, -2)")
+    if not tr and R.shape == (1, 1) and L.name in w.outers:
+        col, row = w.outers[L.name]
+        r = None if R.value is None else float(np.asarray(R.value).reshape(-1)[0])
+        if r in (1.0, -1.0):
+            return col, (r, row.name)
+        return col, (1, f"{row.name} * {R.name}")
+    return None
 
 
 def _kron_statement(tv: str, L: _Var | None, R: _Var, tr: bool, shape: tuple, start: int, D: int, point: bool) -> str:

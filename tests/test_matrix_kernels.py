@@ -129,3 +129,26 @@ def test_kernels_agree_with_the_benchmark_baselines(kind, m, n):
     att = SelfAttention(5, 3, V=V[:3, :3], M=V[3:6, :3], beta=2.0)
     Xa = att.random_configurations(4, seed=0)
     assert _rel(att.f(Xa), baselines.attention_f(Xa, att.V, att.M, 2.0)) < 1e-10
+
+
+def test_vector_state_jacobian_updates_regrouped_at_build_time_agree_with_the_entrywise_derivation():
+    """Two vector states with several rank-one Jacobian terms per block (columns x, y, A·x; transposed and
+    untransposed pairings; the identity): the generated code regroups them per column and drops the outer products
+    it no longer reads, and still agrees with SymPy's entry-wise derivation, batch and single point."""
+    d = 4
+    xs, ys = sp.MatrixSymbol("x", d, 1), sp.MatrixSymbol("y", d, 1)
+    A, B, C = (sp.MatrixSymbol(s, d, d) for s in "ABC")
+    form = {xs: A * xs * (ys.T * B * xs) - xs * (xs.T * C * ys) + ys * (xs.T * xs) - 3 * xs,
+            ys: xs * (ys.T * ys) - B * ys * (xs.T * A * xs) + A.T * xs * (ys.T * xs)}
+    rng = np.random.default_rng(7)
+    values = {s: rng.standard_normal((d, d)) for s in "ABC"}
+    states = [sp.Symbol(f"x{i}") for i in range(d)] + [sp.Symbol(f"y{i}") for i in range(d)]
+    vf = VectorField(states, None, name="two vectors", matrix_form=form, matrix_values=values)
+    k = MatrixKernel(vf, dispatch="matrix")
+    ke = vf.lambdify(form="entrywise")
+    X = rng.standard_normal((6, 2 * d))
+    assert _rel(k.f(X), ke.f(X)) < 1e-12 and _rel(k.jacobian(X), ke.jacobian(X)) < 1e-12
+    assert _rel(k.f(X[0]), ke.f(X[0])) < 1e-12 and _rel(k.jacobian(X[0]), ke.jacobian(X[0])) < 1e-12
+    assert k.route == "matrix"
+    # and J is the derivative of f (central differences), independently of either derivation
+    assert _rel(k.jacobian(X[0]), finite_difference_jacobian(k.f, X[0])) < 1e-7
