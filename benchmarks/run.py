@@ -2,11 +2,13 @@
 
 Every row times symdyn and each peer (SymEngine LLVM `Lambdify` with CSE and `sympy.lambdify` with CSE, both built
 from the field's SymPy components in benchmarks/peers.py; hand-written NumPy in benchmarks/baselines.py and
-benchmarks/peers.py) in the same process: one warm-up call, then the median of ``--repeats`` calls each; peak memory
-is the tracemalloc peak of one call.  Ratios > 1 mean symdyn is slower than the fastest peer.  Writes
+benchmarks/peers.py) in the same process: two warm-up calls, then the median of ``--repeats`` samples each, the
+contenders sampled in turn within every repeat; peak memory is the tracemalloc peak of one call.  The peers compile
+parameter values in, and so does symdyn's contender (``Kernel.specialise``); rows marked "bound" time the kernel with
+the values bound instead (passed per call, no recompilation per value).  Ratios > 1 mean symdyn is slower than the fastest peer.  Writes
 results/bench.json and regenerates the README section between the bench markers.
 
-    python -m benchmarks.run [--repeats 5] [--quick] [--no-readme]
+    python -m benchmarks.run [--repeats 7] [--quick] [--no-readme]
 """
 from __future__ import annotations
 
@@ -36,20 +38,28 @@ PEER_MAX_DENSE_D = 32
 
 
 
-def median_time(fn, repeats):
-    """Median over ``repeats`` samples of the time of one call; a call under 1 ms is timed in a loop of as many
-    calls as fill ~2 ms per sample (a single microsecond call is below the timer's noise)."""
-    t = time.perf_counter()
-    fn()
-    first = time.perf_counter() - t
-    loops = 1 if first >= 1e-3 else int(min(10_000, max(1, 2e-3 / max(first, 1e-7))))
-    ts = []
-    for _ in range(repeats):
+def median_times(fns: dict, repeats) -> dict:
+    """{name: median over ``repeats`` samples of the time of one call}, the contenders sampled in turn within each
+    repeat (drift of the machine, allocator and cache warm-up then fall on every contender alike instead of on
+    whichever is timed first).  Each is called twice first (warm-up; the second call's time sizes its loop): a call
+    under 1 ms is timed in a loop of as many calls as fill ~2 ms per sample (a single microsecond call is below the
+    timer's noise)."""
+    loops = {}
+    for name, fn in fns.items():
+        fn()
         t = time.perf_counter()
-        for _ in range(loops):
-            fn()
-        ts.append((time.perf_counter() - t) / loops)
-    return float(np.median(ts))
+        fn()
+        first = time.perf_counter() - t
+        loops[name] = 1 if first >= 1e-3 else int(min(10_000, max(1, 2e-3 / max(first, 1e-7))))
+    samples: dict = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            n = loops[name]
+            t = time.perf_counter()
+            for _ in range(n):
+                fn()
+            samples[name].append((time.perf_counter() - t) / n)
+    return {name: float(np.median(ts)) for name, ts in samples.items()}
 
 
 def peak_bytes(fn):
@@ -63,7 +73,8 @@ def peak_bytes(fn):
 
 
 def compare(name, what, batch, D, derived, hand, repeats, build=None):
-    td, th = median_time(derived, repeats), median_time(hand, repeats)
+    both = median_times({"symdyn": derived, "hand": hand}, repeats)
+    td, th = both["symdyn"], both["hand"]
     md, mh = peak_bytes(derived), peak_bytes(hand)
     row = {"case": name, "what": what, "batch": batch, "D": D, "t_symdyn_ms": td * 1e3, "t_numpy_ms": th * 1e3,
            "time_ratio": td / th, "mem_symdyn_MB": md / 2 ** 20, "mem_numpy_MB": mh / 2 ** 20,
@@ -76,8 +87,8 @@ def compare(name, what, batch, D, derived, hand, repeats, build=None):
 def compare_peers(name, what, batch, D, derived, peer_fns: dict, repeats, build=None, kernel=None):
     """One row: symdyn against every peer in the same run; ratio = symdyn / the fastest peer; peak memory of one
     call of symdyn and of that peer (tracemalloc)."""
-    td = median_time(derived, repeats)
-    times = {k: median_time(fn, repeats) for k, fn in peer_fns.items()}
+    times = median_times({"symdyn": derived, **peer_fns}, repeats)
+    td = times.pop("symdyn")
     best = min(times, key=times.get)
     route = getattr(kernel, "route", None)
     row = {"case": name, "what": what, "batch": batch, "D": D, "t_symdyn_ms": td * 1e3,
@@ -136,7 +147,8 @@ def bench_peers(repeats, quick):
     for name, field, values, hf, hJ, batch, compiled_peers in _cases(quick):
         D = field.dimension
         t0 = time.perf_counter()
-        k = field.lambdify(**values)
+        # the peers compile the parameter values in (substituted before compiling); so does symdyn's contender
+        k = field.lambdify(**values).specialise() if values else field.lambdify()
         k.f(np.zeros(D))
         k.jacobian(np.zeros(D))
         build = time.perf_counter() - t0
@@ -147,6 +159,11 @@ def bench_peers(repeats, quick):
         fns_j = _peer_fns(field, values, Xj, hf, hJ, compiled_peers) if len(Xj) < len(X) else fns
         rows.append(compare_peers(name, "f", len(X), D, lambda: k.f(X), fns["f"], repeats, build, k))
         rows.append(compare_peers(name, "J", len(Xj), D, lambda: k.jacobian(Xj), fns_j["J"], repeats, build, k))
+        if values and D <= 50:  # and the kernel with the values bound, not compiled in (no recompilation per value)
+            kb = field.lambdify(**values)
+            rows.append(compare_peers(name + " bound", "f", len(X), D, lambda: kb.f(X), fns["f"], repeats, None, kb))
+            rows.append(compare_peers(name + " bound", "J", len(Xj), D, lambda: kb.jacobian(Xj), fns_j["J"], repeats,
+                                      None, kb))
         if D <= 100:
             x1 = X[0].copy()
             one = _peer_fns(field, values, x1, hf, hJ, compiled_peers)
@@ -277,9 +294,11 @@ def bench_symbolic(quick):
 
 def markdown(res) -> str:
     lines = [f"Generated by `make bench` on {res['machine']} (numpy {res['numpy']}), median of {res['repeats']} "
-             "repeats after a warm-up. **Against the best peer** (ratio = symdyn / the fastest of the peers in the "
-             "same run; SymEngine LLVM `Lambdify` with CSE, `sympy.lambdify` with CSE, hand-written NumPy; "
-             f"compiled peers only up to D = {PEER_MAX_DENSE_D} for dense fields). Target ≤ 1.2. Route = what "
+             "samples after a warm-up, the contenders sampled in turn. **Against the best peer** (ratio = symdyn / the "
+             "fastest of the peers in the same run; SymEngine LLVM `Lambdify` with CSE, `sympy.lambdify` with CSE, "
+             f"hand-written NumPy; compiled peers only up to D = {PEER_MAX_DENSE_D} for dense fields). Parameter "
+             "values are compiled in by the peers and by symdyn (`Kernel.specialise`); \"bound\" rows pass them per "
+             "call instead (no recompilation per value). Target ≤ 1.2. Route = what "
              "symdyn's kernel ran; build = field → first f and J call; peak memory of one call (tracemalloc).", "",
              "| case | | batch | D | symdyn ms | best peer | peer ms | ratio | peak MB symdyn / peer | build s | route |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -315,7 +334,7 @@ def markdown(res) -> str:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--repeats", type=int, default=7)
     p.add_argument("--quick", action="store_true", help="smaller sizes (for a smoke test)")
     p.add_argument("--no-readme", action="store_true", help="do not rewrite README.md")
     p.add_argument("--readme", default=str(ROOT / "README.md"), help="README whose bench section is rewritten")

@@ -49,6 +49,26 @@ def to_symengine(exprs: Sequence) -> list:
     return out
 
 
+def substitute(exprs: Sequence, values: dict) -> list:
+    """The expressions with every symbol named in ``values`` replaced by its float value (exactly that double: a
+    SymPy ``Float`` of 53 bits, a SymEngine ``RealDouble``); SymPy and SymEngine expressions alike.
+
+    >>> import sympy as sp
+    >>> x, F = sp.symbols("x F")
+    >>> substitute([x * F + F ** 2], {"F": 2.0})
+    [2.0*x + 4.0]
+    """
+    se_values = {se.Symbol(k): se.RealDouble(v) for k, v in values.items()} if HAVE_SYMENGINE else {}
+    out = []
+    for e in exprs:
+        if isinstance(e, sp.Basic):
+            out.append(e.xreplace({s: sp.Float(values[s.name]) for s in e.free_symbols
+                                   if isinstance(s, sp.Symbol) and s.name in values}))
+        else:
+            out.append(e.subs(se_values))
+    return out
+
+
 def _se_args(args: Sequence) -> list:
     conv = to_symengine(args)
     names = [str(a) for a in conv]

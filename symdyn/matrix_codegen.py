@@ -65,6 +65,7 @@ class _Writer:
 
     def __init__(self, plan: dict, name: str, point: bool = False):
         self.plan, self.point = plan, point
+        self.plan_dimension = sum(r * c for _, r, c in plan["offsets"].values())  # D
         self.lines = [f"def {name}(x, scalars):"]
         self.ns = {"np": np, "const_left": const_left, "batch_right": batch_right, "block_view": block_view}
         self.memo: dict = {}
@@ -93,7 +94,8 @@ class _Writer:
     def states(self) -> None:
         for sname, (o, r, c) in self.plan["offsets"].items():
             if self.point:
-                self.emit(f"S_{sname} = x[{o}:{o + r * c}].reshape({r}, {c})")
+                whole = o == 0 and r * c == self.plan_dimension
+                self.emit(f"S_{sname} = x{'' if whole else f'[{o}:{o + r * c}]'}.reshape({r}, {c})")
             else:
                 self.emit(f"S_{sname} = x[..., {o}:{o + r * c}].reshape(x.shape[:-1] + ({r}, {c}))")
 
@@ -263,12 +265,14 @@ def generate_f(plan: dict, D: int, point: bool = False):
     the variant for one point x (D,) and float parameters (plain 2-D products: fewer NumPy calls)."""
     w = _Writer(plan, "f", point)
     w.states()
-    w.emit(f"out = np.empty(x.shape[:-1] + ({D},))")
+    w.emit(f"out = np.empty({D})" if point else f"out = np.empty(x.shape[:-1] + ({D},))")
     for name, p in plan["blocks"]:
         o, r, c = plan["offsets"][name]
         tv = w.fresh("out_")
-        w.emit(f"{tv} = out[{o}:{o + r * c}].reshape({r}, {c})" if point else  # a contiguous slice: a view
-               f"{tv} = block_view(out, {o}, {r}, {c})")
+        if point:  # a contiguous slice: a view
+            w.emit(f"{tv} = out{'' if r * c == D else f'[{o}:{o + r * c}]'}.reshape({r}, {c})")
+        else:
+            w.emit(f"{tv} = block_view(out, {o}, {r}, {c})")
         w.into(p, tv)
     w.emit("return out")
     return w.compile()
@@ -294,7 +298,7 @@ def generate_jacobian(plan: dict, D: int, point: bool = False):
             i0, a, b = offsets[in_name]
             tv = w.fresh("blk")
             w.emit(f"{tv} = out[..., {o}:{o + p * q}, {i0}:{i0 + a * b}].view()")
-            w.emit(f"{tv}.shape = x.shape[:-1] + ({p}, {q}, {a}, {b})")
+            w.emit(f"{tv}.shape = ({p}, {q}, {a}, {b})" if point else f"{tv}.shape = x.shape[:-1] + ({p}, {q}, {a}, {b})")
             rank_one: dict = {}  # column name -> (column, [(sign, row expression)]): one outer product per column
             for L, tr, rs in groups:
                 R = None
@@ -336,9 +340,11 @@ def generate_jacobian(plan: dict, D: int, point: bool = False):
                 w.emit(f"{tv}[..., :, 0, :, 0] += {col.name} * {row}")
     if np.any(J0):
         w.ns["J0"] = J0
-        w.lines.insert(init, f"    out = np.empty(x.shape[:-1] + ({D}, {D}))\n    out[...] = J0")
+        w.lines.insert(init, "    out = J0.copy()" if point else
+                       f"    out = np.empty(x.shape[:-1] + ({D}, {D}))\n    out[...] = J0")
     else:
-        w.lines.insert(init, f"    out = np.zeros(x.shape[:-1] + ({D}, {D}))")
+        w.lines.insert(init, f"    out = np.zeros(({D}, {D}))" if point else
+                       f"    out = np.zeros(x.shape[:-1] + ({D}, {D}))")
     w.emit("return out")
     return w.compile()
 

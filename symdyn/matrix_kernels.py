@@ -384,6 +384,9 @@ class MatrixKernel(Kernel):
         """``what`` ("f" or "J") by the generated matrix-form code (its one-point variant for one point)."""
         if not params and self._scalars is not None:  # every parameter bound to a scalar: the common call
             x = self._state(x)
+            made = self._shared.get(_GENERATED_KEYS[what, x.ndim == 1])
+            if made is not None:
+                return made[0](x, self._scalars)
             scalars, point = self._scalars, x.ndim == 1
         else:
             x, scalars = self._inputs_matrix(x, params)
@@ -400,6 +403,16 @@ class MatrixKernel(Kernel):
             make = generate_f if what == "f" else generate_jacobian
             self._shared[key] = make(self._shared["plan"], self.dimension, point)
         return self._shared[key][0]
+
+    def specialise(self) -> "MatrixKernel":
+        """This kernel with its bound parameter values compiled into its compiled route (the matrix-form code already
+        takes scalar parameters as Python floats, nothing copied per call); see :meth:`Kernel.specialise`."""
+        if self.param_names or self._pvec is None:
+            return Kernel.specialise(self)  # raises, naming what is not bound
+        out = MatrixKernel(self.field, self._shared, self._bound)
+        route = self._compiled or self._compiled_route()
+        out._compiled = route.specialise() if route is not None else None
+        return out
 
     def source(self, what: str = "f") -> str:
         """The generated NumPy source of the matrix-form evaluation of ``what`` ("f" or "J")."""

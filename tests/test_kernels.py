@@ -101,3 +101,39 @@ def test_all_finite_agrees_with_the_entrywise_test_in_every_size_tier(size):
     b = np.full(size, 1e308)
     b[-1] = -np.inf
     assert not all_finite(b)
+
+
+def test_specialise_compiles_the_bound_values_in_and_agrees_with_the_bound_kernel():
+    """Kernel.specialise: the same f, J and mpmath J as the bound kernel, the states as the only arguments; refused
+    (naming what is not bound) while a parameter is free or bound to an array; more sets of values than are kept
+    still each give their own field."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((7, 3))
+    for a_val in (0.3, -1.7, 2.5, 0.0, 1e-3, 4.0, -0.2, 0.9, 1.1, 3.3):  # more than SPECIALISED_KEPT sets of values
+        bound = VF.lambdify(a=a_val, b=-1.2)
+        spec = bound.specialise()
+        assert spec.param_names == [] and len(spec._args()) == 3
+        for pts in (X, X[0]):
+            assert np.allclose(spec.f(pts), bound.f(pts), rtol=1e-12, atol=1e-12)
+            assert np.allclose(spec.jacobian(pts), bound.jacobian(pts), rtol=1e-12, atol=1e-12)
+        want = _sympy_eval(VF.jacobian(), X[1], {a: a_val, b: -1.2})
+        assert np.allclose(np.array(spec.jacobian_mp(X[1], 30).tolist(), dtype=float), want, rtol=1e-14)
+    with pytest.raises(ValueError, match=r"specialise: .*free: \['b'\]"):
+        VF.lambdify(a=1.0).specialise()
+    with pytest.raises(ValueError, match=r"bound to arrays: \['a'\]"):
+        VF.lambdify(a=np.array([1.0, 2.0]), b=0.0).specialise()
+
+
+def test_specialise_of_a_matrix_form_kernel_compiles_the_values_into_its_compiled_route():
+    from symdyn import LinearSSL
+    from symdyn.instances import random_moments
+
+    model = LinearSSL(2, 3, *random_moments(2, 0), lam=0.1)  # kappa symbolic: a kernel parameter
+    bound = model.field("ema").lambdify(kappa=0.7)
+    spec = bound.specialise()
+    X = np.random.default_rng(0).standard_normal((5, model.state_dimension("ema")))
+    for pts in (X, X[0]):
+        assert np.allclose(spec.f(pts), bound.f(pts), rtol=1e-12, atol=1e-12)
+        assert np.allclose(spec.jacobian(pts), bound.jacobian(pts), rtol=1e-12, atol=1e-12)
+    ref = model.field("ema").lambdify(form="entrywise")
+    assert np.allclose(spec.f(X), ref.f(X, kappa=0.7), rtol=1e-12, atol=1e-12)
