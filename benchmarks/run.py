@@ -161,9 +161,9 @@ def bench_peers(repeats, quick):
         rows.append(compare_peers(name, "J", len(Xj), D, lambda: k.jacobian(Xj), fns_j["J"], repeats, build, k))
         if values and D <= 50:  # and the kernel with the values bound, not compiled in (no recompilation per value)
             kb = field.lambdify(**values)
-            rows.append(compare_peers(name + " bound", "f", len(X), D, lambda: kb.f(X), fns["f"], repeats, None, kb))
-            rows.append(compare_peers(name + " bound", "J", len(Xj), D, lambda: kb.jacobian(Xj), fns_j["J"], repeats,
-                                      None, kb))
+            rows.append(compare_peers(name, "f", len(X), D, lambda: kb.f(X), fns["f"], repeats, None, kb))
+            rows.append(compare_peers(name, "J", len(Xj), D, lambda: kb.jacobian(Xj), fns_j["J"], repeats, None, kb))
+            rows[-2]["bound"] = rows[-1]["bound"] = True
         if D <= 100:
             x1 = X[0].copy()
             one = _peer_fns(field, values, x1, hf, hJ, compiled_peers)
@@ -297,16 +297,26 @@ def markdown(res) -> str:
              "samples after a warm-up, the contenders sampled in turn. **Against the best peer** (ratio = symdyn / the "
              "fastest of the peers in the same run; SymEngine LLVM `Lambdify` with CSE, `sympy.lambdify` with CSE, "
              f"hand-written NumPy; compiled peers only up to D = {PEER_MAX_DENSE_D} for dense fields). Parameter "
-             "values are compiled in by the peers and by symdyn (`Kernel.specialise`); \"bound\" rows pass them per "
-             "call instead (no recompilation per value). Target ≤ 1.2. Route = what "
+             "values are compiled in by the peers and by symdyn (`Kernel.specialise`). Target ≤ 1.2. Route = what "
              "symdyn's kernel ran; build = field → first f and J call; peak memory of one call (tracemalloc).", "",
              "| case | | batch | D | symdyn ms | best peer | peer ms | ratio | peak MB symdyn / peer | build s | route |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in res.get("peers", []):
+        if r.get("bound"):
+            continue
         b = "" if r["build_s"] is None else f"{r['build_s']:.3f}"
         lines.append(f"| {r['case']} | {r['what']} | {r['batch']} | {r['D']} | {r['t_symdyn_ms']:.3g} | "
                      f"{r['best_peer']} | {r['peers_ms'][r['best_peer']]:.3g} | **{r['ratio_best']:.2f}** | "
                      f"{r['mem_symdyn_MB']:.1f} / {r['mem_peer_MB']:.1f} | {b} | {r['route'] or ''} |")
+    bound = [r for r in res.get("peers", []) if r.get("bound")]
+    if bound:
+        lines += ["", "The same kernels with the parameter values bound (`field.lambdify(F=8.0)`: passed to the compiled "
+                  "code per call, copied next to the states; no recompilation per value, so a parameter scan costs "
+                  "nothing to set up) against the same peers:", "",
+                  "| case | | batch | D | symdyn ms (bound) | best peer | peer ms | ratio |", "|---|---|---|---|---|---|---|---|"]
+        for r in bound:
+            lines.append(f"| {r['case']} | {r['what']} | {r['batch']} | {r['D']} | {r['t_symdyn_ms']:.3g} | "
+                         f"{r['best_peer']} | {r['peers_ms'][r['best_peer']]:.3g} | {r['ratio_best']:.2f} |")
     if res.get("jacobian_build"):
         lines += ["", "Entry-wise Jacobian build, Lorenz-96 (field → compiled J, first call included; 4D non-zero "
                   "entries):", "", "| D | non-zeros | symdyn s | SymEngine peer s | SymPy (lambdify) s |",
