@@ -64,9 +64,15 @@ def _verify(args) -> int:
         for tid, th in THEOREMS.items():
             print(f"{tid:32s} {th.kind:9s} {th.source}")
         return 0
-    print(f"verify: instances={args.instances} seed={args.seed} theorems={len(args.only or THEOREMS)}", flush=True)
+    from .executor import resolve_workers, scheduler_address
+
+    where = scheduler_address(args.scheduler)
+    where = f"scheduler={where}" if where is not None else f"workers={resolve_workers(args.workers)}"
+    print(f"verify: instances={args.instances} seed={args.seed} theorems={len(args.only or THEOREMS)} {where}",
+          flush=True)
     reports = verify(args.only, instances=args.instances, seed=args.seed, progress=not args.no_progress,
-                     counterexample_dir=str(Path(args.out).parent / "counterexamples") if args.out else None)
+                     counterexample_dir=str(Path(args.out).parent / "counterexamples") if args.out else None,
+                     workers=args.workers, scheduler=args.scheduler)
     print()
     table = format_report(reports)
     print(table)
@@ -224,6 +230,11 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--out", default="results/verify.json", help="JSON report path ('' for none)")
     v.add_argument("--no-progress", action="store_true", help="no progress bar")
     v.add_argument("--readme", default=None, help="also write the table into this README's verify section")
+    v.add_argument("--workers", type=arg_positive_int, default=None,
+                   help="local worker processes (default: every core); results do not depend on it")
+    v.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run on a Dask cluster (e.g. tcp://host:8786; default: $SYMDYN_SCHEDULER if set); needs "
+                        "the [dask] extra")
 
     dv = sub.add_parser("derive", help="write a LaTeX derivation document")
     models = dv.add_subparsers(dest="model", required=True, metavar="{" + ",".join(MODELS) + "}")

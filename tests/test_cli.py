@@ -271,3 +271,19 @@ def test_sensitivity_refuses_a_bad_horizon_and_unknown_knobs(capsys):
         sensitivity(knobs={"temperature": [1.0]}, out=None)
     assert main(["reproduce", "ssl-m1-sensitivity", "--horizon", "-1", "--no-progress", "--out", ""]) == 2
     assert capsys.readouterr().err.strip().splitlines() == ["symdyn: horizon: expected a positive finite time span, got -1.0"]
+
+
+def test_verify_cli_workers_give_the_same_report(tmp_path, capsys):
+    import json
+
+    runs = []
+    for w in ("1", "2"):
+        out = tmp_path / f"v{w}.json"
+        assert main(["verify", "--only", "saxe.closed-form", "attn.consensus-eigenvector", "--instances", "12",
+                     "--seed", "4", "--workers", w, "--no-progress", "--out", str(out)]) == 0
+        assert f"workers={w}" in capsys.readouterr().out
+        theorems = json.loads(out.read_text())["theorems"]
+        runs.append([{k: v for k, v in t.items() if k != "seconds"} for t in theorems])
+    assert runs[0] == runs[1]
+    assert main(["verify", "--workers", "0"]) == 2
+    assert "--workers" in capsys.readouterr().err

@@ -2,8 +2,8 @@
 :class:`CheckResult` of one check, the registry :data:`THEOREMS` (built on first use from the section modules
 :mod:`.ssl_linear`, :mod:`.attention`, :mod:`.neighbours`), :func:`register`, and :func:`verify` with its report.
 
-``verify`` runs theorems on ``instances`` random instances each (seeded per theorem id, so ``--only`` draws the
-same instances), and reports per theorem how many instances passed, were not applicable (the hypothesis does not
+``verify`` runs theorems on ``instances`` random instances each (each instance seeded by its theorem id and index, so
+``--only`` draws the same instances, and so does any number of workers), and reports per theorem how many instances passed, were not applicable (the hypothesis does not
 hold for that draw), or refuted the claim (the first counterexample written to ``results/counterexamples/ID.json``);
 a check that raises is reported as an error, never crashes the run.
 """
@@ -156,77 +156,117 @@ def _jsonable(obj):
     return obj
 
 
+#: instances per chunk of work (fixed, so chunks, seeds and results do not depend on the number of workers)
+VERIFY_CHUNK = 10
+
+
 def verify(ids=None, instances: int = 20, seed: int = 0, progress: bool = True,
-           counterexample_dir: str | Path | None = "results/counterexamples") -> list[TheoremReport]:
-    """Run the registry (or ``ids``) on ``instances`` random instances each; see the module docstring."""
+           counterexample_dir: str | Path | None = "results/counterexamples", *, workers: int | None = None,
+           scheduler=None) -> list[TheoremReport]:
+    """Run the registry (or ``ids``) on ``instances`` random instances each; see the module docstring.
+
+    Instance i of theorem ``tid`` is drawn from its own generator, child i of
+    ``SeedSequence([seed, crc32(tid)]).spawn(instances)``, so a report does not depend on how the instances are
+    cut into chunks or on where they run: ``workers`` local processes (None: every core) or a Dask ``scheduler``
+    (an address, a ``Client``, or ``SYMDYN_SCHEDULER``; :mod:`symdyn.executor`).  Only ``seconds`` (the sum of the
+    instances' check times) varies between runs."""
+    from ..executor import chunk_ranges, map_chunks, scheduler_address, spawn_seeds
+
     instances = positive_int(instances, "instances")
     seed = seed_value(seed)
+    if not isinstance(seed, int):
+        raise TypeError("seed: verify takes an integer seed (it is recorded with every counterexample)")
     ids = list(THEOREMS) if not ids else ([ids] if isinstance(ids, str) else list(ids))
     unknown = [i for i in ids if i not in THEOREMS]
     if unknown:
         raise ValueError(f"ids: unknown theorem id(s) {unknown}; valid ids: {', '.join(THEOREMS)}")
+    remote = scheduler_address(scheduler) is not None  # a cluster gets the theorems themselves, not their ids
+    chunks = []
+    for tid in ids:
+        seeds = spawn_seeds([seed, zlib.crc32(tid.encode())], instances)  # same instances with or without --only
+        for a, b in chunk_ranges(instances, VERIFY_CHUNK):
+            chunks.append((THEOREMS[tid] if remote else tid, a, seeds[a:b]))
     bar = None
     if progress:
         from tqdm import tqdm
 
         bar = tqdm(total=len(ids) * instances, desc="verify", unit="inst", mininterval=0.5)
-    reports = []
-    for tid in ids:
-        th = THEOREMS[tid]
-        rng = np.random.default_rng([seed, zlib.crc32(tid.encode())])  # same instances with or without --only
-        rep = TheoremReport(tid, th.kind, instances, measure=th.measure)
+    try:
+        outcomes = map_chunks(_check_chunk, chunks, workers=workers, scheduler=scheduler,
+                              progress=None if bar is None else bar.update, weights=[len(c[2]) for c in chunks])
+    finally:
+        if bar is not None:
+            bar.close()
+    by_id: dict = {tid: [] for tid in ids}
+    for (th, _, _), outs in zip(chunks, outcomes):
+        by_id[th if isinstance(th, str) else th.id].extend(outs)
+    return [_report(THEOREMS[tid], by_id[tid], instances, seed, counterexample_dir) for tid in ids]
+
+
+def _check_chunk(chunk) -> list:
+    """Draw and check instances start, start + 1, … of one theorem (an id, looked up in this process's registry,
+    or the Theorem itself): [(index, CheckResult or None, error text or None, instance if refuted, seconds)]."""
+    th, start, seeds = chunk
+    if isinstance(th, str):
+        th = THEOREMS[th]
+    out = []
+    for i, s in enumerate(seeds, start):
         t0 = time.perf_counter()
-        for i in range(instances):
-            inst = th.generate(rng)
-            try:
-                res = th.check(inst)
-            except Exception as exc:  # reported, not raised: a failing check never stops the run
-                rep.errors += 1
-                rep.first_error = rep.first_error or f"{type(exc).__name__}: {exc}"
-                res = None
-            else:
-                if not isinstance(res, CheckResult):
-                    raise TypeError(f"{tid}: its check returned {type(res).__name__} {res!r}, not a CheckResult "
-                                    "(return CheckResult(passed, residual, applicable, detail))")
-            if res is not None:
-                r = float(res.residual)
-                if res.evidence:
-                    rep.evidence[res.evidence] = rep.evidence.get(res.evidence, 0) + 1
-                if not res.applicable:
-                    rep.not_applicable += 1
-                elif res.passed:
-                    rep.passed += 1
-                    if np.isfinite(r):
-                        rep.max_residual = max(rep.max_residual, r)
-                        if th.measure == "margin":
-                            rep.min_margin = r if rep.min_margin is None else min(rep.min_margin, r)
-                else:
-                    rep.refuted += 1
-                    if rep.counterexample_residual is None:
-                        rep.counterexample_residual = r
-                    if rep.counterexample is None and counterexample_dir is not None:
-                        path = Path(counterexample_dir) / f"{tid}.json"
-                        path.parent.mkdir(parents=True, exist_ok=True)
-                        path.write_text(json.dumps({"theorem": tid, "seed": seed, "instance_index": i,
-                                                    "instance": _jsonable(inst), "detail": res.detail,
-                                                    "residual": r}, indent=2))
-                        rep.counterexample = str(path)
-            if bar is not None:
-                bar.update(1)
-        rep.seconds = time.perf_counter() - t0
-        applicable = instances - rep.not_applicable - rep.errors
-        if rep.errors:
-            rep.status = f"error on {rep.errors} of {instances}"
-        elif rep.refuted:
-            rep.status = f"refuted on {rep.refuted} of {applicable}"
-        elif applicable == 0:
-            rep.status = "not applicable"
+        inst = th.generate(np.random.default_rng(s))
+        try:
+            res = th.check(inst)
+        except Exception as exc:  # reported, not raised: a failing check never stops the run
+            out.append((i, None, f"{type(exc).__name__}: {exc}", None, time.perf_counter() - t0))
+            continue
+        if not isinstance(res, CheckResult):
+            raise TypeError(f"{th.id}: its check returned {type(res).__name__} {res!r}, not a CheckResult "
+                            "(return CheckResult(passed, residual, applicable, detail))")
+        refuted = res.applicable and not res.passed
+        out.append((i, res, None, inst if refuted else None, time.perf_counter() - t0))
+    return out
+
+
+def _report(th: Theorem, outcomes: list, instances: int, seed: int, counterexample_dir) -> TheoremReport:
+    """The report of one theorem from its instances' outcomes (in index order)."""
+    rep = TheoremReport(th.id, th.kind, instances, measure=th.measure)
+    for i, res, error, inst, seconds in sorted(outcomes, key=lambda o: o[0]):
+        rep.seconds += seconds
+        if res is None:
+            rep.errors += 1
+            rep.first_error = rep.first_error or error
+            continue
+        r = float(res.residual)
+        if res.evidence:
+            rep.evidence[res.evidence] = rep.evidence.get(res.evidence, 0) + 1
+        if not res.applicable:
+            rep.not_applicable += 1
+        elif res.passed:
+            rep.passed += 1
+            if np.isfinite(r):
+                rep.max_residual = max(rep.max_residual, r)
+                if th.measure == "margin":
+                    rep.min_margin = r if rep.min_margin is None else min(rep.min_margin, r)
         else:
-            rep.status = "verified"
-        reports.append(rep)
-    if bar is not None:
-        bar.close()
-    return reports
+            rep.refuted += 1
+            if rep.counterexample_residual is None:
+                rep.counterexample_residual = r
+            if rep.counterexample is None and counterexample_dir is not None:
+                path = Path(counterexample_dir) / f"{th.id}.json"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(json.dumps({"theorem": th.id, "seed": seed, "instance_index": i,
+                                            "instance": _jsonable(inst), "detail": res.detail,
+                                            "residual": r}, indent=2))
+                rep.counterexample = str(path)
+    applicable = instances - rep.not_applicable - rep.errors
+    if rep.errors:
+        rep.status = f"error on {rep.errors} of {instances}"
+    elif rep.refuted:
+        rep.status = f"refuted on {rep.refuted} of {applicable}"
+    elif applicable == 0:
+        rep.status = "not applicable"
+    else:
+        rep.status = "verified"
+    return rep
 
 
 def format_report(reports) -> str:
