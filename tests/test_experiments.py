@@ -47,3 +47,28 @@ def test_bench_and_classify_usage_errors_are_one_line(argv, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "error" in err
+
+
+def _settled(res: dict) -> str:
+    """The result without its timings (the only part that may differ between runs)."""
+    import json
+
+    res = {k: v for k, v in res.items() if k not in ("seconds", "written_to")}
+    if "methods" in res:
+        res["methods"] = {m: {k: v for k, v in r.items() if k != "seconds"} for m, r in res["methods"].items()}
+    return json.dumps(res, sort_keys=True, default=str)
+
+
+def test_experiments_give_identical_results_for_one_and_two_workers():
+    import warnings
+
+    from symdyn.experiments import attention_multistability, ssl_branches, ssl_m1
+
+    runs = [(ssl_m1.run, dict(trials=700, steps=1500, all_trials=300)),  # 2 + 1 chunks of trials
+            (ssl_branches.run, dict(m=2, n=3, instances=2, inits=20, steps=1500)),
+            (attention_multistability.run, dict(systems=2, inits=6, n=5, t_max=100.0))]
+    for run, kw in runs:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # short horizons: some runs do not converge
+            one, two = (run(**kw, seed=3, out=None, progress=False, workers=w) for w in (1, 2))
+        assert _settled(one) == _settled(two), run.__module__

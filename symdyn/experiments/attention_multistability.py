@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .registry import Experiment, Option, write_json
+from .registry import WORKERS, Experiment, Option, write_json
 from ..classify import LABELS, classify
 from ..models.attention import SelfAttention
 
@@ -60,10 +60,45 @@ def _alignment_class(res, d: int) -> str:
     return "other"
 
 
+def _run_system(task) -> tuple:
+    """One random system (its own seed: the same draws for any number of workers) and its ``inits`` runs →
+    (record, outcome counts, distinct stable equilibria per class, alignment counts)."""
+    s, seed_seq, d, n, beta, v_type, m_type, inits, t_max = task
+    rng = np.random.default_rng(seed_seq)
+    alignment = Counter()
+    V, M = sample_system(d, v_type, m_type, rng)
+    model = SelfAttention(n, d, V=V, M=M, beta=beta)
+    X0 = model.random_configurations(inits, seed=int(rng.integers(2 ** 31)))
+    sim = model.simulate(X0, t_max=t_max)
+    counts = Counter()
+    stable = {label: set() for label in LABELS}
+    for X, ok in zip(sim.X, sim.converged):
+        if not ok:
+            counts["not converged"] += 1
+            continue
+        ref = model.refine(X)
+        if not ref.converged:
+            counts["not converged"] += 1
+            continue
+        res = classify(ref.X, V=V, M=M, beta=beta)
+        counts[res.label] += 1
+        if res.stability is not None and res.stability.verdict == "asymptotically stable":
+            stable.setdefault(res.label, set()).add(_key(res))
+            if res.label in ("consensus", "bipartite"):
+                alignment[(res.label, _alignment_class(res, d))] += 1
+        else:
+            counts[f"{res.label} (not stable)"] += 1
+    record = {"system": s, "V_eigenvalues": sorted(np.linalg.eigvals(V).real.tolist(), reverse=True),
+              "counts": dict(counts), "distinct_stable": {k: len(v) for k, v in stable.items()}}
+    return record, counts, {k: len(v) for k, v in stable.items()}, alignment
+
+
 def run(d: int = 3, n: int = 8, beta: float = 4.0, v_type: str = "sym", m_type: str = "QK", systems: int = 10,
         inits: int = 100, seed: int = 0, t_max: float = 1500.0, out: str | Path | None = "results/attention_multistability.json",
-        progress: bool = True) -> dict:
-    """Run the experiment (module docstring); returns and writes a JSON-able dict."""
+        progress: bool = True, workers: int | None = None) -> dict:
+    """Run the experiment (module docstring); returns and writes a JSON-able dict.  System s is drawn from child s
+    of ``SeedSequence(seed)``; the systems run on ``workers`` local processes (None: every core; results do not
+    depend on it, :mod:`symdyn.executor`)."""
     for name, v in (("d", d), ("n", n), ("systems", systems), ("inits", inits)):
         if int(v) != v or v < 1:
             raise ValueError(f"{name}: expected a positive integer, got {v!r}")
@@ -71,48 +106,30 @@ def run(d: int = 3, n: int = 8, beta: float = 4.0, v_type: str = "sym", m_type: 
         raise ValueError(f"d: need d >= 2, got {d}")
     if beta < 0:
         raise ValueError(f"beta: must be >= 0, got {beta}")
-    rng = np.random.default_rng(seed)
+    from ..executor import map_chunks, spawn_seeds
+
+    tasks = [(s, q, d, n, beta, v_type, m_type, inits, t_max) for s, q in enumerate(spawn_seeds(seed, systems))]
     bar = None
     if progress:
         from tqdm import tqdm
 
         bar = tqdm(total=systems * inits, desc="attention-multistability", unit="run", mininterval=0.5)
+    t0 = time.perf_counter()
+    try:
+        done = map_chunks(_run_system, tasks, workers=workers, progress=None if bar is None else bar.update,
+                          weights=[inits] * systems)
+    finally:
+        if bar is not None:
+            bar.close()
     per_system = []
     totals = Counter()
     stable_totals = Counter()
     alignment = Counter()
-    t0 = time.perf_counter()
-    for s in range(systems):
-        V, M = sample_system(d, v_type, m_type, rng)
-        model = SelfAttention(n, d, V=V, M=M, beta=beta)
-        X0 = model.random_configurations(inits, seed=int(rng.integers(2 ** 31)))
-        sim = model.simulate(X0, t_max=t_max)
-        counts = Counter()
-        stable = {label: set() for label in LABELS}
-        for X, ok in zip(sim.X, sim.converged):
-            if bar is not None:
-                bar.update(1)
-            if not ok:
-                counts["not converged"] += 1
-                continue
-            ref = model.refine(X)
-            if not ref.converged:
-                counts["not converged"] += 1
-                continue
-            res = classify(ref.X, V=V, M=M, beta=beta)
-            counts[res.label] += 1
-            if res.stability is not None and res.stability.verdict == "asymptotically stable":
-                stable.setdefault(res.label, set()).add(_key(res))
-                if res.label in ("consensus", "bipartite"):
-                    alignment[(res.label, _alignment_class(res, d))] += 1
-            else:
-                counts[f"{res.label} (not stable)"] += 1
-        per_system.append({"system": s, "V_eigenvalues": sorted(np.linalg.eigvals(V).real.tolist(), reverse=True),
-                           "counts": dict(counts), "distinct_stable": {k: len(v) for k, v in stable.items()}})
+    for record, counts, stable_counts, aligned in done:  # in system order
+        per_system.append(record)
         totals.update(counts)
-        stable_totals.update({k: len(v) for k, v in stable.items()})
-    if bar is not None:
-        bar.close()
+        stable_totals.update(stable_counts)
+        alignment.update(aligned)
     runs = systems * inits
     result = {
         "config": {"d": d, "n": n, "beta": beta, "v_type": v_type, "m_type": m_type, "systems": systems,
@@ -148,7 +165,7 @@ EXPERIMENT = Experiment(
      Option("--m-type", "M type (default QK)", "str", "QK", M_TYPES, label="M"),
      Option("--systems", "random systems (default 10)", "positive_int", 10),
      Option("--inits", "initial conditions per system (default 100)", "positive_int", 100),
-     Option("--t-max", "integration horizon (default 1500)", "float", 1500.0, label="")),
+     Option("--t-max", "integration horizon (default 1500)", "float", 1500.0, label=""), WORKERS),
     run, format_table, output="results/attention_multistability.json", readme_key="reproduce:attention",
     remark="The paper's experimental settings and numbers were not recovered (shared/papers/attention.md §6); it "
            "states that stable consensus, bipartite and clustering equilibria often coexist.")

@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from ..readme import splice_readme
 
-__all__ = ["Option", "Experiment", "write_json", "report", "run_experiment", "ETA", "ALPHA"]
+__all__ = ["Option", "Experiment", "write_json", "report", "run_experiment", "ETA", "ALPHA", "WORKERS"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,9 @@ class Option:
 # options shared by the discrete-training experiments
 ETA = Option("--eta", "learning rate (default 0.05)", "float", 0.05)
 ALPHA = Option("--alpha", "EMA coefficient (default 0.99)", "float", 0.99)
+# shared by the experiments that run on the executor (symdyn.executor): not a setting of the result
+WORKERS = Option("--workers", "local worker processes (default: every core; the results do not depend on it)",
+                 "positive_int", None, label="")
 
 
 @dataclass(frozen=True)

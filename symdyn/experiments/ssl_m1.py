@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .registry import ALPHA, ETA, Experiment, Option, write_json
+from .registry import ALPHA, ETA, WORKERS, Experiment, Option, write_json
 from ..flows import euler_map, periodic_returns
 from ..models.ssl_linear import LinearSSL, m1_radii
 
@@ -106,26 +106,13 @@ def _map_multiplier(step, model, mth, r2, tau, idx):
     return np.abs(np.linalg.eigvals(J)).max(axis=1)
 
 
-def _simulate(model, mth, d: dict, steps: int, eta: float, alpha: float, rtol: float, origin_tol: float,
-              progress: bool, desc: str) -> dict:
+def _simulate(model, mth, d: dict, steps: int, eta: float, alpha: float, rtol: float, origin_tol: float) -> dict:
     """Iterate one method on the trials ``d`` (:func:`draw_trials`); labels and the explanation of *elsewhere*."""
     rho, tau, lam, a0, B0 = d["rho"], d["tau"], d["lam"], d["a0"], d["B0"]
     x0 = model.pack(a0[..., None], B0, a0[..., None] if mth == "ema" else None)
     step = model.discrete_step(mth, eta, alpha, lam=lam, sx_11=rho, syx_11=tau)
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=steps, desc=desc, unit="step", mininterval=0.5)
-
-    def callback(i, x, active, bar=bar):
-        if bar is not None:
-            bar.update(100)
-        return active.size == 0
-
-    x, diverged = euler_map(step, x0, steps, callback=callback, check_every=100, settle=1e-13)
-    if bar is not None:
-        bar.close()
+    x, diverged = euler_map(step, x0, steps, callback=lambda i, x, active: active.size == 0, check_every=100,
+                            settle=1e-13)
     A = model.unpack(x)[0][..., 0]
     labels, exists, r2 = _classify(A, diverged, rho, tau, lam, rtol, origin_tol)
     why = np.full(len(labels), "", dtype=object)
@@ -153,11 +140,35 @@ def _fractions(labels, why, mask):
     return out
 
 
+#: trials per chunk of work (fixed: the draws and results do not depend on the number of workers)
+CHUNK_TRIALS = 500
+
+
+def _run_chunk(task) -> dict:
+    """One chunk of trials (its own seed): the draws, then every method on them → per-trial arrays (parameters,
+    and per method labels, causes, existence of the spheres, ‖a‖) plus per-method divergence counts and seconds."""
+    (_, seed_seq, size, n, sampling, init, init_scale, methods, steps, eta, alpha, rtol, origin_tol) = task
+    d = draw_trials(np.random.default_rng(seed_seq), size, n, sampling, init, init_scale)
+    model = LinearSSL(1, n)  # symbolic moments: sx_11 = ρ, syx_11 = τ, lam = λ stay kernel parameters
+    out = {k: d[k] for k in ("rho", "tau", "lam")}
+    for mth in methods:
+        t0 = time.perf_counter()
+        sim = _simulate(model, mth, d, steps, eta, alpha, rtol, origin_tol)
+        out.update({f"labels_{mth}": sim["labels"], f"why_{mth}": sim["why"], f"exists_{mth}": sim["exists"],
+                    f"norm_a_{mth}": sim["norm_a"], f"diverged_{mth}": sim["diverged"],
+                    f"seconds_{mth}": time.perf_counter() - t0})
+    return out
+
+
 def run(trials: int = 10000, steps: int = 40000, n: int = 2, eta: float = 0.05, alpha: float = 0.99,
         seed: int = 0, rtol: float = 1e-3, origin_tol: float = 1e-4, methods=("sg", "ema"), init: str = "gaussian",
         init_scale: float = 1.0, all_trials: int | None = None, out: str | Path | None = "results/ssl_m1.json",
-        progress: bool = True, per_trial: bool = False) -> dict:
+        progress: bool = True, per_trial: bool = False, workers: int | None = None) -> dict:
     """Run the experiment; returns (and writes to ``out``) a dict with fractions per method.
+
+    The trials are cut into chunks of ``CHUNK_TRIALS``, chunk k of each table drawn from its own child of
+    ``SeedSequence(seed)`` (the same draws for SG and EMA), and run on ``workers`` local processes (None: every
+    core; the results do not depend on it, :mod:`symdyn.executor`).
 
     Parameters
     ----------
@@ -185,33 +196,53 @@ def run(trials: int = 10000, steps: int = 40000, n: int = 2, eta: float = 0.05, 
     for mth in methods:
         if mth not in ("sg", "ema"):
             raise ValueError(f"methods: unknown method {mth!r}; expected 'sg' or 'ema'")
-    rng = np.random.default_rng(seed)
-    sets = {"delta_nonneg": draw_trials(rng, trials, n, "delta_nonneg", init, init_scale)}
-    if all_trials:
-        sets["all"] = draw_trials(rng, all_trials, n, "all", init, init_scale)
-    model = LinearSSL(1, n)  # symbolic moments: sx_11 = ρ, syx_11 = τ, lam = λ stay kernel parameters
+    from ..executor import chunk_ranges, map_chunks, spawn_seeds
+
+    sizes = {"delta_nonneg": trials, **({"all": all_trials} if all_trials else {})}
+    tasks = []
+    for (name, size), set_seed in zip(sizes.items(), spawn_seeds(seed, 2)):
+        ranges = chunk_ranges(size, CHUNK_TRIALS)
+        for (a, b), chunk_seed in zip(ranges, spawn_seeds(set_seed, len(ranges))):
+            tasks.append((name, chunk_seed, b - a, n, name, init, init_scale, tuple(methods), steps, eta, alpha,
+                          rtol, origin_tol))
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=sum(sizes.values()), desc="ssl-m1", unit="trial", mininterval=0.5)
+    try:
+        done = map_chunks(_run_chunk, tasks, workers=workers, progress=None if bar is None else bar.update,
+                          weights=[t[2] for t in tasks])
+    finally:
+        if bar is not None:
+            bar.close()
     results = {"config": {"trials": trials, "all_trials": all_trials, "steps": steps, "n": n, "eta": eta,
                           "alpha": alpha, "seed": seed, "rtol": rtol, "origin_tol": origin_tol,
                           "ranges": {"rho": [0, 3], "tau": [-1, 1], "lam": [0.01, 0.1]},
                           "init": f"a, B ~ {init} entry-wise, standard deviation {init_scale:g}; c = a"},
                "paper": PAPER, "methods": {}}
+    joined = {}  # set -> {key: the chunks' arrays concatenated in chunk order}
+    for task, part in zip(tasks, done):
+        acc = joined.setdefault(task[0], {})
+        for key, value in part.items():
+            acc.setdefault(key, []).append(value)
+    joined = {name: {k: (np.concatenate(v) if isinstance(v[0], np.ndarray) else v) for k, v in acc.items()}
+              for name, acc in joined.items()}
     for mth in methods:
-        t0 = time.perf_counter()
         res = {}
-        for name, d in sets.items():
-            sim = _simulate(model, mth, d, steps, eta, alpha, rtol, origin_tol, progress, f"ssl-m1 {mth} {name}")
-            res[name] = _fractions(sim["labels"], sim["why"], np.ones(len(sim["labels"]), dtype=bool))
+        for name, sim in joined.items():
+            labels, why, exists = sim[f"labels_{mth}"], sim[f"why_{mth}"], sim[f"exists_{mth}"]
+            res[name] = _fractions(labels, why, np.ones(len(labels), dtype=bool))
             if name == "all":
-                res["all_with_delta_nonneg"] = _fractions(sim["labels"], sim["why"], sim["exists"])
-            res.setdefault("diverged", 0)
-            res["diverged"] += sim["diverged"]
+                res["all_with_delta_nonneg"] = _fractions(labels, why, exists)
+            res["diverged"] = res.get("diverged", 0) + int(sum(sim[f"diverged_{mth}"]))
             if per_trial:
-                tr = results.setdefault("trials", {}).setdefault(name, {k: d[k] for k in ("rho", "tau", "lam")})
-                tr["delta"] = d["tau"] ** 2 - 4 * d["rho"] * d["lam"]
-                tr[f"labels_{mth}"] = sim["labels"]
-                tr[f"why_{mth}"] = sim["why"]
-                tr[f"norm_a_{mth}"] = sim["norm_a"]
-        res["seconds"] = round(time.perf_counter() - t0, 2)
+                tr = results.setdefault("trials", {}).setdefault(name, {k: sim[k] for k in ("rho", "tau", "lam")})
+                tr["delta"] = sim["tau"] ** 2 - 4 * sim["rho"] * sim["lam"]
+                tr[f"labels_{mth}"] = labels
+                tr[f"why_{mth}"] = why
+                tr[f"norm_a_{mth}"] = sim[f"norm_a_{mth}"]
+        res["seconds"] = round(sum(sum(sim[f"seconds_{mth}"]) for sim in joined.values()), 2)
         results["methods"][mth] = res
     return write_json(results, out, exclude=("trials",))
 
@@ -287,7 +318,7 @@ EXPERIMENT = Experiment(
     (Option("--trials", "trials per table (default 10000)", "positive_int", 10000),
      Option("--steps", "discrete updates per trial (default 40000)", "positive_int", 40000),
      Option("--n", "embedding dimension (default 2)", "positive_int", 2),
-     ETA, ALPHA),
+     ETA, ALPHA, WORKERS),
     run, format_table, output="results/ssl_m1.json", readme_key="reproduce:ssl-m1",
     remark="Paper: 10^4 trials, EMA 92.8 % / 7.2 %, SG 82 % / 18 % (outer / origin); whether Δ < 0 draws were "
            "discarded, and its n, η, α, initialisation are not stated (shared/papers/ssl_linear.md §9, §11.4). Only "
