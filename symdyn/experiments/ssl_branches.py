@@ -56,80 +56,79 @@ def _component_labels(comps) -> list:
 
 
 def _run_instance(task) -> tuple:
-    """One data set (its own seed: the same draws for any number of workers): its equilibrium set, the SG and EMA
-    runs from its initialisations, and their labels → (record, {kind: outcome counts}, {kind: {rank: [1, end
-    points on a stable rank-r component, inits]}})."""
-    i, seed_seq, m, n, inits, steps, eta, alpha, rtol = task
+    """One data set (its own seed: the same draws for any number of workers, and for its SG and its EMA task): its
+    equilibrium set, the runs of ``kind`` from its initialisations, and their labels → (record, {kind: outcome
+    counts}, {kind: {rank: [1, end points on a stable rank-r component, inits]}})."""
+    i, kind, seed_seq, m, n, inits, steps, eta, alpha, rtol = task
     rng = np.random.default_rng(seed_seq)
-    totals = {"sg": Counter(), "ema": Counter()}
-    stable_reach = {"sg": {}, "ema": {}}
+    totals = {kind: Counter()}
+    stable_reach = {kind: {}}
     Sx, Syx, Sy = random_moments(m, rng)
     lam = float(rng.uniform(0.005, 0.03))
     model = LinearSSL(m, n, Sx, Syx, Sy, lam=lam, kappa=(1 - alpha) / eta)
     A0 = rng.standard_normal((inits, n, m))
     B0 = rng.standard_normal((inits, n, n))
     record = {"instance": i, "lam": lam}
-    for kind in ("sg", "ema"):
-        comps = model.equilibrium_set(kind)
-        labels = _component_labels(comps)
-        verdicts = [c.stability(seed=0).verdict for c in comps]
-        k = model.kernel(kind)
-        x0 = model.pack(A0, B0, A0 if kind == "ema" else None)
-        step = model.discrete_step(kind, eta, alpha)
-        x, diverged = euler_map(step, x0, steps)
-        fx = k.f(x[~diverged]) if (~diverged).any() else np.zeros((0, x.shape[1]))
-        converged = np.zeros(len(x), dtype=bool)
-        converged[~diverged] = np.linalg.norm(fx, axis=1) <= 1e-7 * (1 + np.linalg.norm(x[~diverged], axis=1))
-        # an end point that is no equilibrium: on a periodic orbit if its trajectory comes back to it (watched
-        # for as many steps again), else still moving (named by the equilibrium it is heading to)
-        slow = np.flatnonzero(~diverged & ~converged)
-        returns = periodic_returns(step, x[slow], steps) if slow.size else np.zeros(0, dtype=int)
-        # still moving: Newton's method from the end point names the equilibrium it is heading to, which must
-        # be listed too (else the end point counts as unlisted)
-        moving = slow[returns < 0]
-        target, target_ok = (gauss_newton(k.f, k.jacobian, x[moving])[:2] if moving.size
-                             else (np.zeros((0, x.shape[1])), np.zeros(0, dtype=bool)))
-        cycles = []
-        outcomes, reached, lingering = [], Counter(), Counter()
-        for q, (xi, div, conv) in enumerate(zip(x, diverged, converged)):
-            if div:
-                outcomes.append("diverged")
-            elif not conv:
-                ret = int(returns[np.searchsorted(slow, q)])
-                if ret > 0:
-                    outcomes.append("periodic orbit")
-                    sv = np.linalg.svd(model.unpack(xi)[0], compute_uv=False)
-                    cycles.append({"period": ret * eta, "rank_A": int(np.sum(sv > 1e-8 * sv.max())),
-                                   "norm_A": float(np.linalg.norm(sv))})
-                    continue
-                w = np.searchsorted(moving, q)
-                j = model.locate(target[w], comps, rtol=1e-6) if target_ok[w] else None
-                if target_ok[w] and j is None:
-                    outcomes.append("unlisted")
-                    continue
-                outcomes.append("not converged")
-                lingering["Newton reached no equilibrium" if j is None else f"{labels[j]} ({verdicts[j]})"] += 1
-            else:
-                j = model.locate(xi, comps, rtol=rtol)
-                outcomes.append("unlisted" if j is None else _outcome(comps[j].info["rank"], verdicts[j], m))
-                if j is not None:
-                    reached[j] += 1
-        c = Counter(outcomes)
-        totals[kind].update(c)
-        for r in range(1, m + 1):
-            stable = [j for j, cp in enumerate(comps) if cp.info["rank"] == r
-                      and verdicts[j] == "asymptotically stable"]
-            if stable:
-                acc = stable_reach[kind].setdefault(r, [0, 0, 0])
-                acc[0] += 1
-                acc[1] += sum(reached[j] for j in stable)
-                acc[2] += inits
-        record[kind] = {
-            "complete": comps.complete,
-            "components": [{"label": labels[j], "rank": cp.info["rank"], "verdict": verdicts[j],
-                            "trace_S": float(np.trace(cp.info["S"])), "dimension": cp.dimension,
-                            "end_points": reached[j]} for j, cp in enumerate(comps)],
-            "outcomes": dict(c), "not_converged_near": dict(lingering), "periodic_orbits": cycles}
+    comps = model.equilibrium_set(kind)
+    labels = _component_labels(comps)
+    verdicts = [c.stability(seed=0).verdict for c in comps]
+    k = model.kernel(kind)
+    x0 = model.pack(A0, B0, A0 if kind == "ema" else None)
+    step = model.discrete_step(kind, eta, alpha)
+    x, diverged = euler_map(step, x0, steps)
+    fx = k.f(x[~diverged]) if (~diverged).any() else np.zeros((0, x.shape[1]))
+    converged = np.zeros(len(x), dtype=bool)
+    converged[~diverged] = np.linalg.norm(fx, axis=1) <= 1e-7 * (1 + np.linalg.norm(x[~diverged], axis=1))
+    # an end point that is no equilibrium: on a periodic orbit if its trajectory comes back to it (watched
+    # for as many steps again), else still moving (named by the equilibrium it is heading to)
+    slow = np.flatnonzero(~diverged & ~converged)
+    returns = periodic_returns(step, x[slow], steps) if slow.size else np.zeros(0, dtype=int)
+    # still moving: Newton's method from the end point names the equilibrium it is heading to, which must
+    # be listed too (else the end point counts as unlisted)
+    moving = slow[returns < 0]
+    target, target_ok = (gauss_newton(k.f, k.jacobian, x[moving])[:2] if moving.size
+                         else (np.zeros((0, x.shape[1])), np.zeros(0, dtype=bool)))
+    cycles = []
+    outcomes, reached, lingering = [], Counter(), Counter()
+    for q, (xi, div, conv) in enumerate(zip(x, diverged, converged)):
+        if div:
+            outcomes.append("diverged")
+        elif not conv:
+            ret = int(returns[np.searchsorted(slow, q)])
+            if ret > 0:
+                outcomes.append("periodic orbit")
+                sv = np.linalg.svd(model.unpack(xi)[0], compute_uv=False)
+                cycles.append({"period": ret * eta, "rank_A": int(np.sum(sv > 1e-8 * sv.max())),
+                               "norm_A": float(np.linalg.norm(sv))})
+                continue
+            w = np.searchsorted(moving, q)
+            j = model.locate(target[w], comps, rtol=1e-6) if target_ok[w] else None
+            if target_ok[w] and j is None:
+                outcomes.append("unlisted")
+                continue
+            outcomes.append("not converged")
+            lingering["Newton reached no equilibrium" if j is None else f"{labels[j]} ({verdicts[j]})"] += 1
+        else:
+            j = model.locate(xi, comps, rtol=rtol)
+            outcomes.append("unlisted" if j is None else _outcome(comps[j].info["rank"], verdicts[j], m))
+            if j is not None:
+                reached[j] += 1
+    c = Counter(outcomes)
+    totals[kind].update(c)
+    for r in range(1, m + 1):
+        stable = [j for j, cp in enumerate(comps) if cp.info["rank"] == r
+                  and verdicts[j] == "asymptotically stable"]
+        if stable:
+            acc = stable_reach[kind].setdefault(r, [0, 0, 0])
+            acc[0] += 1
+            acc[1] += sum(reached[j] for j in stable)
+            acc[2] += inits
+    record[kind] = {
+        "complete": comps.complete,
+        "components": [{"label": labels[j], "rank": cp.info["rank"], "verdict": verdicts[j],
+                        "trace_S": float(np.trace(cp.info["S"])), "dimension": cp.dimension,
+                        "end_points": reached[j]} for j, cp in enumerate(comps)],
+        "outcomes": dict(c), "not_converged_near": dict(lingering), "periodic_orbits": cycles}
     return record, totals, stable_reach
 
 
@@ -148,12 +147,13 @@ def run(m: int = 2, n: int = 3, instances: int = 8, inits: int = 200, steps: int
         raise ValueError(f"eta, alpha: expected 0 < eta < 1 and 0 <= alpha < 1, got {eta}, {alpha}")
     from ..executor import map_chunks, spawn_seeds
 
-    tasks = [(i, s, m, n, inits, steps, eta, alpha, rtol) for i, s in enumerate(spawn_seeds(seed, instances))]
+    tasks = [(i, kind, s, m, n, inits, steps, eta, alpha, rtol) for i, s in enumerate(spawn_seeds(seed, instances))
+             for kind in ("sg", "ema")]
     bar = None
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=instances, desc="ssl-branches", unit="instance", mininterval=0.5)
+        bar = tqdm(total=2 * instances, desc="ssl-branches", unit="run", mininterval=0.5)
     t0 = time.perf_counter()
     try:
         done = map_chunks(_run_instance, tasks, workers=workers, progress=None if bar is None else bar.update)
@@ -162,9 +162,12 @@ def run(m: int = 2, n: int = 3, instances: int = 8, inits: int = 200, steps: int
             bar.close()
     per_instance, totals = [], {"sg": Counter(), "ema": Counter()}
     stable_reach = {"sg": {}, "ema": {}}  # per rank: [instances with a stable rank-r component, end points on one]
-    for record, counts, reach in done:  # in instance order
-        per_instance.append(record)
-        for kind in ("sg", "ema"):
+    for task, (record, counts, reach) in zip(tasks, done):  # in instance order, SG then EMA
+        if task[1] == "sg":
+            per_instance.append(record)
+        else:
+            per_instance[-1]["ema"] = record["ema"]
+        for kind in counts:
             totals[kind].update(counts[kind])
             for r, acc in reach[kind].items():
                 tot = stable_reach[kind].setdefault(r, [0, 0, 0])
