@@ -8,7 +8,7 @@ Classes of a configuration X (n, d) with distinct token positions y_1..y_k (mult
 * ``clustering``  — every other k ≥ 2.
 
 Clusters are the connected components of the proximity graph (edge iff chordal distance
-< ``merge``), built with networkx; the cluster point is the normalised mean.  When the model
+< ``merge``), found with scipy.sparse.csgraph from Gram-matrix distances (n² memory); the cluster point is the normalised mean.  When the model
 (V, β; M defaults to I) is given, the classifier also
 
 1. checks the equilibrium: residual r = max_i ‖P_{x_i} Σ_j a_ij V x_j‖ ≤ ``equilibrium``·‖V‖₂,
@@ -31,10 +31,10 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field, fields
 
-import networkx as nx
 import numpy as np
+import scipy.linalg
 
-from ._validate import as_float_array, finite_real, tolerance
+from ._validate import as_float_array, choice, finite_real, tolerance
 from .local_dimension import local_dimension
 from .models.attention import SelfAttention, tangent_bases
 from .stability import StabilityReport, measured_stability
@@ -122,14 +122,20 @@ class ClassificationResult:
                 f"residual={self.residual}, stability={st!r}, eigen_aligned={self.eigen_aligned})")
 
 
+def _pairwise_distances(X: np.ndarray) -> np.ndarray:
+    """‖x_i − x_j‖ for the rows of X (n, d) -> (n, n) from the Gram matrix (n² memory, not n²d)."""
+    sq = np.sum(X * X, axis=1)
+    return np.sqrt(np.maximum(sq[:, None] + sq[None, :] - 2.0 * (X @ X.T), 0.0))
+
+
 def clusters_of(X: np.ndarray, merge: float = 1e-3) -> list[list[int]]:
-    """Connected components of the graph on tokens with an edge iff ‖x_i − x_j‖ < merge (networkx)."""
+    """Connected components of the graph on tokens with an edge iff ‖x_i − x_j‖ < merge."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
     n = X.shape[0]
-    G = nx.Graph()
-    G.add_nodes_from(range(n))
-    D = np.linalg.norm(X[:, None, :] - X[None, :, :], axis=-1)
-    G.add_edges_from((i, j) for i, j in zip(*np.nonzero(np.triu(D < merge, k=1))))
-    comps = [sorted(c) for c in nx.connected_components(G)]
+    _, lab = connected_components(csr_matrix(_pairwise_distances(X) < merge), directed=False)
+    comps = [np.flatnonzero(lab == c).tolist() for c in range(lab.max() + 1)] if n else []
     return sorted(comps, key=lambda c: c[0])
 
 
@@ -178,34 +184,65 @@ def _eigenspaces(V: np.ndarray, rtol: float = 1e-9):
     return out
 
 
-def symmetry_orbit_dimension(X: np.ndarray, V: np.ndarray, M: np.ndarray, tol: float = 1e-9) -> int:
-    """Dimension of {R X : R ∈ SO(d), R V Rᵀ = V, R M Rᵀ = M} at X, i.e. the rank of the tangent vectors
-    (Ω x_1, …, Ω x_n) over the antisymmetric Ω with [Ω, V] = [Ω, M] = 0 (a nullspace computation)."""
+def symmetry_orbit_tangent(X: np.ndarray, V: np.ndarray, M: np.ndarray, tol: float = 1e-9) -> np.ndarray:
+    """Orthonormal rows (k, n·d) spanning the tangent space at X of its orbit {R X : R ∈ SO(d), R V Rᵀ = V,
+    R M Rᵀ = M}: the vectors vec(Ω x_1, …, Ω x_n) over the antisymmetric Ω with [Ω, V] = [Ω, M] = 0 (a nullspace
+    computation).  The flow is equivariant under these rotations, so at an equilibrium they are neutral directions
+    of the Jacobian (tangent to the sphere product: Ω x_i ⟂ x_i)."""
     d = V.shape[0]
+    nd = X.size
     basis = []
     for p, q in itertools.combinations(range(d), 2):
         E = np.zeros((d, d))
         E[p, q], E[q, p] = 1.0, -1.0
         basis.append(E)
     if not basis:
-        return 0
+        return np.zeros((0, nd))
     cons = np.array([np.concatenate([(E @ V - V @ E).ravel(), (E @ M - M @ E).ravel()]) for E in basis]).T
-    _, s, vt = np.linalg.svd(cons, full_matrices=True)
+    # (2d², d(d−1)/2): its singular values and right vectors are those of the triangular factor R (QR first: the
+    # SVD of the tall matrix would also form its 2d²-square left vectors, 16 s at d = 64)
+    R = scipy.linalg.qr(cons, mode="r")[0][: cons.shape[1]]
+    _, s, vt = np.linalg.svd(R)
     scale = max(1.0, s.max(initial=0.0))
     null = vt[np.sum(s > tol * scale):]
     if null.shape[0] == 0:
-        return 0
+        return np.zeros((0, nd))
     T = np.array([np.einsum("pq,iq->ip", sum(w * E for w, E in zip(vec, basis)), X).ravel() for vec in null])
-    sv = np.linalg.svd(T, compute_uv=False)
-    return int(np.sum(sv > 1e-8 * max(1.0, sv.max(initial=0.0))))
+    _, sv, wt = np.linalg.svd(T, full_matrices=False)
+    return wt[: int(np.sum(sv > 1e-8 * max(1.0, sv.max(initial=0.0))))]
 
 
-def tangent_stability(model: SelfAttention, X: np.ndarray, rtol: float = 1e-7, seed: int = 0) -> StabilityReport:
-    """Stability of the equilibrium X on (S^{d−1})^n with the local dimension of the equilibrium set measured on
-    the sphere product (:func:`symdyn.local_dimension.local_dimension` with the retraction x ← (x + Bδ)/‖·‖ in
-    tangent coordinates): a manifold of equilibria that no built-in symmetry explains (V = I: every consensus
-    point is an equilibrium) is recognised, and its tangent directions are projected out."""
+def symmetry_orbit_dimension(X: np.ndarray, V: np.ndarray, M: np.ndarray, tol: float = 1e-9) -> int:
+    """Dimension of {R X : R ∈ SO(d), R V Rᵀ = V, R M Rᵀ = M} at X (the rows of :func:`symmetry_orbit_tangent`)."""
+    return int(symmetry_orbit_tangent(X, V, M, tol).shape[0])
+
+
+#: tangent dimension n(d − 1) above which :func:`tangent_stability` goes matrix-free by default (the dense path
+#: needs an n(d−1)-square array and an O((n(d−1))³) eigen-solve: 2 s at 2000, minutes at 10⁴, 33 GB at n = 1024, d = 64)
+MATRIX_FREE_MIN = 2500
+
+
+def tangent_stability(model: SelfAttention, X: np.ndarray, rtol: float = 1e-7, seed: int = 0,
+                      method: str = "auto", orbit: np.ndarray | None = None) -> StabilityReport:
+    """Stability of the equilibrium X on (S^{d−1})^n.
+
+    ``method="dense"``: the tangent Jacobian's whole spectrum, with the local dimension of the equilibrium set
+    measured on the sphere product (:func:`symdyn.local_dimension.local_dimension` with the retraction
+    x ← (x + Bδ)/‖·‖ in tangent coordinates): a manifold of equilibria that no built-in symmetry explains (V = I:
+    every consensus point is an equilibrium) is recognised, and its tangent directions are projected out.
+    ``method="matrix-free"``: the rightmost eigenvalues of :meth:`SelfAttention.tangent_operator` by Arnoldi
+    (:func:`symdyn.stability_matrix_free.matrix_free_stability`) with the symmetry orbit's directions
+    (:func:`symmetry_orbit_tangent`) deflated; a further neutral direction makes the verdict "inconclusive"
+    (nothing is measured; ``orbit``: those directions when already computed).  ``"auto"``: matrix-free when
+    n(d − 1) > ``MATRIX_FREE_MIN``."""
+    method = choice(method, "method", ("auto", "dense", "matrix-free"))
     n, d = model.n, model.d
+    if method == "matrix-free" or (method == "auto" and n * (d - 1) > MATRIX_FREE_MIN):
+        from .stability_matrix_free import matrix_free_stability
+
+        T = (symmetry_orbit_tangent(X, model.V, model.M) if orbit is None else orbit).reshape(-1, n, d)
+        Tt = np.einsum("ipa,kip->kia", tangent_bases(X), T).reshape(len(T), n * (d - 1))  # tangent coordinates
+        return matrix_free_stability(model.tangent_operator(X), Tt, neutral_rtol=rtol, axis_rtol=rtol, seed=seed)
 
     def F(Y):
         return np.einsum("ipa,ip->ia", tangent_bases(Y), model.f(Y)).ravel()
@@ -282,7 +319,7 @@ def classify(X, V=None, M=None, beta=None, tol: Tolerances | dict | None = None,
     sizes = [len(c) for c in clusters]
     k = len(clusters)
     res = ClassificationResult("clustering", clusters, Y, sizes)
-    diam = max((np.linalg.norm(X[c][:, None] - X[c][None], axis=-1).max() for c in clusters), default=0.0)
+    diam = max((_pairwise_distances(X[c]).max() for c in clusters), default=0.0)
     sep = min((np.linalg.norm(Y[a] - Y[b]) for a, b in itertools.combinations(range(k), 2)), default=np.inf)
     res.ambiguous = bool(diam > tol.merge or sep < 10 * tol.merge)
 
@@ -342,8 +379,9 @@ def classify(X, V=None, M=None, beta=None, tol: Tolerances | dict | None = None,
         if label in ("consensus", "bipartite") and not res.exact_eigen_equilibrium and not res.null_cone_bipartite:
             res.notes.append(f"near-{label}: the snap test failed (not an exact eigen-equilibrium)")
             label = "clustering"
-        res.symmetry_dim = symmetry_orbit_dimension(X, V, M)
-        res.stability = tangent_stability(model, X, tol.spectrum)
+        orbit = symmetry_orbit_tangent(X, V, M)
+        res.symmetry_dim = len(orbit)
+        res.stability = tangent_stability(model, X, tol.spectrum, orbit=orbit)
         res.manifold_dim = res.stability.manifold_dim
     res.label = label
     return res

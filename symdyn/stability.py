@@ -76,6 +76,8 @@ class StabilityReport:
     manifold_dim_source : str — "given", "tangent" (a basis of neutral directions) or "measured"
     local_dimension : LocalDimension or None — the measurement, when k was measured
     quotient_eigenvalues : np.ndarray or None — spec(QJQᵀ) when the neutral directions were projected out
+    method : str — "dense" (the whole spectrum of J) or "matrix-free" (:mod:`symdyn.stability_matrix_free`: only
+        the rightmost eigenvalues, in ``eigenvalues``)
     """
 
     eigenvalues: np.ndarray
@@ -92,6 +94,7 @@ class StabilityReport:
     manifold_dim_source: str = "given"
     local_dimension: LocalDimension | None = field(default=None, repr=False)
     quotient_eigenvalues: np.ndarray | None = field(default=None, repr=False)
+    method: str = "dense"
 
     @property
     def normally_hyperbolic(self) -> bool:

@@ -191,20 +191,59 @@ class SelfAttention:
         Mx = X @ self.M.T                         # rows M x_j
         P = np.eye(d) - X[:, :, None] * X[:, None, :]
         G = A[:, :, None, None] * (self.V[None, None] + beta * C[:, :, :, None] * MTx[:, None, None, :])
-        G[np.arange(n), np.arange(n)] += beta * np.einsum("ij,ijp,jq->ipq", A, C, Mx)
-        DF = np.einsum("ipq,ikqr->ipkr", P, G)
+        G[np.arange(n), np.arange(n)] += beta * np.einsum("ijp,jq->ipq", A[:, :, None] * C, Mx)
+        DF = np.einsum("ipq,ikqr->ipkr", P, G, optimize=True)
         xm = np.sum(X * m, axis=-1)
         DF[np.arange(n), :, np.arange(n), :] -= xm[:, None, None] * np.eye(d) + X[:, :, None] * m[:, None, :]
         return DF.reshape(n * d, n * d)
 
     def tangent_jacobian(self, X, normalize: bool = False) -> np.ndarray:
-        """J_T = Bᵀ DF(X) B on ⊕ x_i^⊥: (n(d−1), n(d−1)), B block-diagonal orthonormal bases (§5)."""
+        """J_T = Bᵀ DF(X) B on ⊕ x_i^⊥: (n(d−1), n(d−1)), B block-diagonal orthonormal bases (§5).  Contracted one
+        basis at a time (O(n²d³), no n²d⁴ three-operand einsum); O(n²d²) memory — above a few thousand tangent
+        dimensions use :meth:`tangent_operator`."""
         X = self._config(X, normalize)
         DF = self.jacobian(X).reshape(self.n, self.d, self.n, self.d)
         Bs = tangent_bases(X)
-        JT = np.einsum("ipa,ipkq,kqb->iakb", Bs, DF, Bs)
+        right = np.einsum("ipkq,kqb->ipkb", DF, Bs)          # DF B: (n, d, n, d−1)
+        JT = np.einsum("ipa,ipkb->iakb", Bs, right)           # Bᵀ (DF B)
         k = self.n * (self.d - 1)
         return JT.reshape(k, k)
+
+    def ambient_jvp(self, X, U) -> np.ndarray:
+        """DF(X)[U], the derivative of :meth:`ambient_f` at X in the direction U, without forming DF:
+        X (n, d), U (..., n, d) -> (..., n, d) in O(n²d) per direction (the module docstring's derivative applied
+        to U).  With dℓ_ij = β(u_iᵀMx_j + x_iᵀMu_j), da_ij = a_ij(dℓ_ij − Σ_k a_ik dℓ_ik) (softmax; a_ij dℓ_ij
+        uniform), dm_i = Σ_j da_ij Vx_j + a_ij Vu_j:  df_i = dm_i − (u_iᵀm_i + x_iᵀdm_i) x_i − (x_iᵀm_i) u_i."""
+        A, VX, m = self._parts(X)
+        bM = self.beta * self.M
+        dL = (U @ bM) @ X.T + (X @ bM) @ np.swapaxes(U, -1, -2)     # dℓ: (..., n, n)
+        dA = A * dL
+        if self.normalization == "softmax":
+            dA -= A * dA.sum(axis=-1, keepdims=True)
+        dm = dA @ VX + A @ (U @ self.V.T)
+        xm = np.sum(X * m, axis=-1)[..., None]
+        return dm - (np.sum(U * m, axis=-1) + np.sum(X * dm, axis=-1))[..., None] * X - xm * U
+
+    def tangent_operator(self, X, normalize: bool = False):
+        """J_T as a ``scipy.sparse.linalg.LinearOperator`` on tangent coordinates (n(d−1),): δ ↦ Bᵀ DF(X)[B δ]
+        by :meth:`ambient_jvp` (O(n²d) per product, O(n² + nd²) memory: no (n, d, n, d) array), for matrix-free
+        eigenvalue solvers.  Agrees with :meth:`tangent_jacobian` to rounding."""
+        from scipy.sparse.linalg import LinearOperator
+
+        X = self._config(X, normalize)
+        if X.ndim != 2:
+            raise ValueError(f"X: tangent_operator takes one configuration of shape ({self.n}, {self.d})")
+        n, d = self.n, self.d
+        Bs = tangent_bases(X)
+        k = n * (d - 1)
+
+        def matmat(V):
+            V = np.asarray(V, dtype=float).reshape(k, -1)
+            U = np.einsum("ipa,iab->bip", Bs, V.reshape(n, d - 1, -1))          # (p, n, d) ambient directions
+            W = self.ambient_jvp(X, U)
+            return np.einsum("ipa,bip->iab", Bs, W).reshape(k, -1)
+
+        return LinearOperator((k, k), matvec=lambda v: matmat(v)[:, 0], matmat=matmat, dtype=float)
 
     def field(self) -> VectorField:
         """The entry-wise symbolic VectorField (states x_i_k, i < n, k < d) of the same (SA)/(USA) —
