@@ -225,6 +225,91 @@ def ema_step(kernel, eta: float, alpha: float, online: int, source: slice, targe
     return step
 
 
+# Dormand–Prince 5(4): nodes, stage coefficients, the 5th-order weights and (5th − 4th)-order error weights
+_DP_A = (
+    (),
+    (1 / 5,),
+    (3 / 40, 9 / 40),
+    (44 / 45, -56 / 15, 32 / 9),
+    (19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729),
+    (9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656),
+)
+_DP_B = (35 / 384, 0.0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84)
+_DP_E = (35 / 384 - 5179 / 57600, 0.0, 500 / 1113 - 7571 / 16695, 125 / 192 - 393 / 640,
+         -2187 / 6784 + 92097 / 339200, 11 / 84 - 187 / 2100, -1 / 40)
+
+
+def sphere_dopri(rhs, X0, t_max: float, residual_tol: float, rtol: float = 1e-6, h0: float = 0.05, callback=None,
+                 max_steps: int = 1_000_000):
+    """Adaptive projected Dormand–Prince 5(4) on (S^{d−1})^n, batched: X0 (B, n, d) unit rows; ``rhs(X)``
+    (K, n, d) -> (K, n, d), the ambient field (tangent on the sphere).
+
+    Every trajectory has its own step h.  Error control *relative to the motion*: a step is accepted when its
+    embedded error estimate max |h Σ e_j k_j| is at most h·(rtol·max_i ‖f_i(x)‖ + 10⁻³·residual_tol), i.e. rtol
+    times the step's displacement, so the tolerance tightens by itself as the trajectory slows down near an
+    equilibrium (an absolute tolerance would leave rounding-size wandering that keeps the residual above
+    ``residual_tol``); h is rescaled by 0.9·err^(−1/4) (within ×0.2 … ×5).  Accepted points are renormalised onto
+    the sphere and f is evaluated there (the next step's first stage, and the stopping rule: a trajectory stops when
+    max_i ‖f_i‖ < ``residual_tol``).  ``callback(t_min, active_count)`` is called every 100 iterations.
+
+    Returns
+    -------
+    (X, t, residual, evaluations): end points (B, n, d), times reached (B,), max_i ‖f_i‖ at the end points (B,),
+    and the number of field evaluations per trajectory (B,) (6 per attempted step + 1 per accepted one).
+    """
+    if not (np.isfinite(t_max) and t_max > 0 and h0 > 0):
+        raise ValueError(f"t_max, h0: expected positive finite values, got t_max={t_max}, h0={h0}")
+    if not 0 < rtol < 1:
+        raise ValueError(f"rtol: expected 0 < rtol < 1, got {rtol}")
+    X = np.array(X0, dtype=float, copy=True)
+    B = len(X)
+    t = np.zeros(B)
+    h = np.full(B, float(h0))
+    F = rhs(X)
+    evals = np.ones(B, dtype=np.int64)
+    res = np.linalg.norm(F, axis=-1).max(axis=-1)
+    active = np.flatnonzero(res >= residual_tol)
+    for it in range(max_steps):
+        if active.size == 0:
+            break
+        Y, k1 = X[active], F[active]
+        hh = np.minimum(h[active], t_max - t[active])[:, None, None]
+        ks = [k1]
+        for a in _DP_A[1:]:
+            ks.append(rhs(Y + hh * sum(c * k for c, k in zip(a, ks))))
+        Y5 = Y + hh * sum(c * k for c, k in zip(_DP_B, ks))
+        ks.append(rhs(Y5))
+        evals[active] += 6
+        E = hh * sum(c * k for c, k in zip(_DP_E, ks) if c)
+        speed = np.linalg.norm(k1, axis=-1).max(axis=-1)
+        allowed = hh[:, 0, 0] * (rtol * speed + 1e-3 * residual_tol)
+        err = np.abs(E).max(axis=(-2, -1)) / allowed
+        ok = err <= 1.0
+        factor = np.clip(0.9 * np.maximum(err, 1e-10) ** -0.25, 0.2, 5.0)
+        acc = active[ok]
+        if acc.size:
+            Z = Y5[ok]
+            Z /= np.linalg.norm(Z, axis=-1, keepdims=True)
+            X[acc] = Z
+            F[acc] = rhs(Z)
+            evals[acc] += 1
+            t[acc] += hh[ok, 0, 0]
+            res[acc] = np.linalg.norm(F[acc], axis=-1).max(axis=-1)
+        h[active] = np.where(ok, factor, np.minimum(factor, 0.5)) * hh[:, 0, 0]
+        if not np.all(np.isfinite(h[active])) or np.any(h[active] <= 1e-14 * np.maximum(1.0, t[active])):
+            bad = active[~np.isfinite(h[active]) | (h[active] <= 1e-14 * np.maximum(1.0, t[active]))]
+            warnings.warn(f"sphere_dopri: the step size of {bad.size} trajectories collapsed; they stop at their "
+                          "current point", RuntimeWarning, stacklevel=2)
+            t[bad] = t_max
+        active = active[(res[active] >= residual_tol) & (t[active] < t_max * (1 - 1e-12))]
+        if callback is not None and it % 100 == 99:
+            callback(float(t[active].min()) if active.size else float(t_max), int(active.size))
+    else:
+        warnings.warn(f"sphere_dopri: {active.size} trajectories still running after max_steps={max_steps} "
+                      "iterations", RuntimeWarning, stacklevel=2)
+    return X, t, res, evals
+
+
 def sphere_rk4(rhs, X0, t_max: float, dt: float, residual_tol: float, callback=None):
     """Projected RK4 on (S^{d−1})^n, batched: X0 (B, n, d) unit rows; ``rhs(X)`` (K, n, d) -> (K, n, d) tangent.
 

@@ -28,11 +28,12 @@ Dispatch by size: for a small state (D ≤ ``COMPILED_MAX_D``) a call goes eithe
 (:func:`~symdyn.matrix_codegen.symbolic_components`, nothing expanded; SymEngine LLVM: one straight-line
 loop per point, far ahead for single points and for fields of many tiny matrices) or to the matrix form above
 (BLAS: ahead for large batches of fields whose components are matrix-vector products, like Oja's at larger d).
-Which is faster is measured once per field and evaluation (f, J): both routes are timed on 1 and
-``CALIBRATION_BATCH`` seeded points, each cost is fitted as a + b·batch, and calls with a batch up to the
-crossover go compiled.  The routes agree to rounding (a test holds them to 1e-12 relative), not bit for bit, so a
-caller that needs the same bits for any split of a batch pins one with ``dispatch="compiled"`` or
-``dispatch="matrix"``.  :attr:`MatrixKernel.route` says which ran ("llvm"/"lambda"/"numpy", or "matrix").
+Which is faster is estimated once per field and evaluation (f, J) from counts fixed at build time — operations
+of the compiled code after CSE against statements of the generated matrix-form code (``NUMPY_CALL_NS``,
+``COMPILED_OP_NS``) — and calls with a batch up to the crossover go compiled.  Never from timings: the routes agree
+to rounding (a test holds them to 1e-12 relative), not bit for bit, and a timed choice would make the last bits
+of a result depend on the machine's load and on which process ran it.  A caller that needs the same bits for any
+split of a batch pins a route with ``dispatch="compiled"`` or ``dispatch="matrix"``.  :attr:`MatrixKernel.route` says which ran ("llvm"/"lambda"/"numpy", or "matrix").
 """
 from __future__ import annotations
 
@@ -44,14 +45,20 @@ import sympy as sp
 
 from .kernels import Kernel
 
-__all__ = ["MatrixKernel", "matrix_terms", "supports_matrix_form", "COMPILED_MAX_D", "CALIBRATION_BATCH"]
+__all__ = ["MatrixKernel", "matrix_terms", "supports_matrix_form", "COMPILED_MAX_D", "NUMPY_CALL_NS",
+           "COMPILED_OP_NS", "BLAS_OPS_PER_STATEMENT"]
 
 #: Largest state dimension served by the compiled entry-wise kernel (its LLVM build grows with the Jacobian's
 #: entries: 0.05 s for Oja d = 10 and 0.2 s for SSL EMA (2, 4) (D = 32), but 5.5 s for Oja d = 50 and 27 s for SSL EMA
 #: (4, 8), D = 128 — measured with the components evaluated from the plan).
 COMPILED_MAX_D = 40
-#: The larger batch of the route calibration (the smaller is a single point).
-CALIBRATION_BATCH = 2048
+#: The dispatch's cost model (:meth:`MatrixKernel._crossover`), measured once on the development machine: a
+#: generated matrix-form statement costs ~0.9 µs per call, an operation of compiled code ~0.3 ns per point, and the
+#: matrix form is faster per point only above ~64 operations per statement.  Fixed, not timed per run, so the route
+#: — and the last bits of a result — never depend on the machine's load or on which process ran it.
+NUMPY_CALL_NS = 900.0
+COMPILED_OP_NS = 0.3
+BLAS_OPS_PER_STATEMENT = 64
 
 
 class _Leaf(tuple):
@@ -281,43 +288,37 @@ class MatrixKernel(Kernel):
             return k
         crossover = self._shared.setdefault("crossover", {})
         if what not in crossover:
-            crossover[what] = self._calibrate(what)
+            crossover[what] = self._crossover(what)
         if not params and np.ndim(x) == 1:  # a single point: the common call of ODE solvers and Newton's method
             return k if crossover[what] >= 1 else None
         return k if self._batch_size(x, params) <= crossover[what] else None
 
-    def _calibrate(self, what: str) -> float:
-        """The largest batch for which the compiled route of ``what`` ("f" or "J") is faster: both routes timed on 1
-        and CALIBRATION_BATCH points (seeded; free parameters set to 0.5), cost fitted as a + b·batch.  When the
-        compiled route is slower per call but faster per point (never seen: its per-call cost is the lower one)
-        this returns 0, i.e. the matrix form for every batch — slower there, never different numbers."""
-        import time
+    def _crossover(self, what: str) -> float:
+        """The largest batch for which ``what`` ("f" or "J") goes compiled, from counts fixed at build time, never
+        from timings: a timed choice differs between processes and with the machine's load, the routes agree only
+        to rounding, and a result must not depend on where it ran (1 or 2 workers gave different ssl-branches
+        outcomes when each worker timed its own kernels).
 
-        values = {p: 0.5 for p in self._all_params}
-        compiled = Kernel(self.field, self._shared["entrywise"], values)
-        matrix = MatrixKernel(self.field, self._shared, values)
-        X = 0.3 * np.random.default_rng(0).standard_normal((CALIBRATION_BATCH, self.dimension))
-        cost = {}
-        for name, k in (("compiled", compiled), ("matrix", matrix)):
-            fn = (k.f if what == "f" else k.jacobian) if name == "compiled" else \
-                (lambda pts, k=k: k._matrix(what, pts, {}))
-            times = []
-            for pts in (X[0], X):
-                fn(pts)
-                t = []
-                for _ in range(3):
-                    t0 = time.perf_counter()
-                    fn(pts)
-                    t.append(time.perf_counter() - t0)
-                times.append(min(t))
-            b = max(times[1] - times[0], 0.0) / (CALIBRATION_BATCH - 1)
-            cost[name] = (times[0], b)
-        (ac, bc), (am, bm) = cost["compiled"], cost["matrix"]
-        if ac >= am and bc >= bm:
-            return 0.0
-        if ac <= am and bc <= bm:
+        Measured on both routes (Oja d = 10 … 40, SSL up to D = 40; ns per point at large batches): the compiled
+        route costs less per call always (4–11 µs against 8–170 µs), and less per point unless the matrix form does
+        much arithmetic per generated statement (big matrices: BLAS), i.e. for f with more than
+        ``BLAS_OPS_PER_STATEMENT`` operations (after CSE) per statement — Oja f at d = 20/30/40: compiled 2–5× slower
+        per point.  For J the compiled route is never more than 1.4× slower per point and up to 12× faster (SSL),
+        so J stays compiled.  Where the matrix form wins per point, the crossover is where its per-call cost
+        (``NUMPY_CALL_NS`` per statement) equals the compiled per-point cost (``COMPILED_OP_NS`` per operation)."""
+        from .compiled import cse_op_count
+
+        if what == "J":
             return float("inf")
-        return (am - ac) / (bc - bm) if ac < am else 0.0
+        entry = self._shared["entrywise"]
+        ops = entry.setdefault("ops", {})
+        if what not in ops:
+            ops[what] = max(cse_op_count(entry["rhs_exprs"]), 1)
+        self._generated(what)
+        statements = max(self._shared[_GENERATED_KEYS[what, False]][1].count("\n") - 1, 1)
+        if ops[what] <= BLAS_OPS_PER_STATEMENT * statements:
+            return float("inf")
+        return NUMPY_CALL_NS * statements / (COMPILED_OP_NS * ops[what])
 
     def _build(self):
         field = self.field

@@ -154,7 +154,7 @@ def test_matrix_kernel_routes_agree(kind):
         assert _rel(kc.f(x), km.f(x)) < 1e-12 and _rel(kc.jacobian(x), km.jacobian(x)) < 1e-12
         assert kc.route == "llvm" and km.route == "matrix"
         assert _rel(auto.f(x), km.f(x)) < 1e-12 and auto.route in ("llvm", "matrix")
-    assert set(auto._shared["crossover"]) == {"f"}  # calibrated per evaluation, once
+    assert set(auto._shared["crossover"]) == {"f"}  # estimated per evaluation, once
     with pytest.raises(ValueError, match="dispatch: expected"):
         MatrixKernel(vf, dispatch="fastest")
 

@@ -53,12 +53,13 @@ def tangent_bases(X: np.ndarray) -> np.ndarray:
 @dataclass
 class SimulationResult:
     """X: (B, n, d) end points; converged: (B,) residual ≤ tol reached; t: (B,) time reached;
-    residual: (B,) max_i ‖f_i‖ at the end point."""
+    residual: (B,) max_i ‖f_i‖ at the end point; evaluations: (B,) field evaluations spent per trajectory."""
 
     X: np.ndarray
     converged: np.ndarray
     t: np.ndarray
     residual: np.ndarray
+    evaluations: np.ndarray | None = None
 
     def __repr__(self) -> str:
         return (f"SimulationResult(batch={len(self.X)}, converged={int(self.converged.sum())}, "
@@ -274,25 +275,40 @@ class SelfAttention:
         return X / np.linalg.norm(X, axis=-1, keepdims=True)
 
     def simulate(self, X0, t_max: float = 1500.0, dt: float = 0.05, tol: float = 1e-9,
-                 normalize: bool = False, callback=None) -> SimulationResult:
-        """Projected RK4 on (S^{d−1})^n (:func:`symdyn.flows.sphere_rk4`), batched over initial conditions X0 (B, n, d) or (n, d).
+                 normalize: bool = False, callback=None, method: str = "adaptive",
+                 rtol: float = 1e-6) -> SimulationResult:
+        """Integrate (SA)/(USA) on (S^{d−1})^n, batched over initial conditions X0 (B, n, d) or (n, d).
 
-        Each stage and step is renormalised onto the sphere; a trajectory stops when
-        max_i ‖f_i‖ < tol·‖V‖₂ (relative to the field's scale).  Trajectories that never reach tol by t_max (e.g. rotating tokens for a
-        non-symmetric V with complex dominant eigenvalues) are reported with ``converged=False``.
+        ``method="adaptive"`` (default): projected Dormand–Prince 5(4) with error control per trajectory
+        (:func:`symdyn.flows.sphere_dopri`: local error at most ``rtol`` times each step's displacement; ``dt`` is
+        the first step); ``"rk4"``: projected RK4
+        with the fixed step ``dt`` (:func:`symdyn.flows.sphere_rk4`; every stage renormalised).  A trajectory stops
+        when max_i ‖f_i‖ < tol·‖V‖₂ (relative to the field's scale).  Trajectories that never reach tol by t_max
+        (e.g. rotating tokens for a non-symmetric V with complex dominant eigenvalues) are reported with
+        ``converged=False`` (warned).  ``evaluations`` counts the field evaluations per trajectory.
         ``callback(t, active_count)`` is called every 100 steps (e.g. a progress bar).
         """
+        from ..flows import sphere_dopri
+
         X = self._config(X0, normalize, name="X0")
         tol = tolerance(tol, "tol") * self.field_scale
+        method = choice(method, "method", ("adaptive", "rk4"))
         single = X.ndim == 2
-        X, t, res = sphere_rk4(self.ambient_f, X[None] if single else X, t_max, dt, tol, callback)
-        out = SimulationResult(X, res < tol, t, res)
+        X = X[None] if single else X
+        if method == "rk4":
+            X, t, res = sphere_rk4(self.ambient_f, X, t_max, dt, tol, callback)
+            steps = np.ceil(t / dt - 1e-9).astype(np.int64)
+            evals = 4 * steps + steps // 10 + 2  # 4 stages per step, the residual every 10 steps, start and end
+        else:
+            X, t, res, evals = sphere_dopri(self.ambient_f, X, t_max, tol, rtol=tolerance(rtol, "rtol"), h0=dt,
+                                            callback=callback)
+        out = SimulationResult(X, res < tol, t, res, evals)
         if not out.converged.all():
             warnings.warn(f"simulate: {int((~out.converged).sum())} of {len(X)} trajectories did not reach the residual "
                           f"tol·‖V‖₂ = {tol:.3g} by t_max = {t_max:g} (see SimulationResult.converged)", RuntimeWarning,
                           stacklevel=2)
         if single:
-            out = SimulationResult(X[0], out.converged[:1], t[:1], res[:1])
+            out = SimulationResult(X[0], out.converged[:1], t[:1], res[:1], evals[:1])
         return out
 
     def refine(self, X, tol: float = 1e-12, max_iter: int = 30, normalize: bool = False) -> RefineResult:
