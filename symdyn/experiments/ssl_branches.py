@@ -134,10 +134,10 @@ def _run_instance(task) -> tuple:
 
 def run(m: int = 2, n: int = 3, instances: int = 8, inits: int = 200, steps: int = 20000, eta: float = 0.05,
         alpha: float = 0.99, seed: int = 0, rtol: float = 1e-4, out: str | Path | None = "results/ssl_branches.json",
-        progress: bool = True, workers: int | None = None) -> dict:
+        progress: bool = True, workers: int | None = 1) -> dict:
     """Run the experiment (module docstring); returns and writes a JSON-able dict.  Data set i is drawn from child i
-    of ``SeedSequence(seed)``; the data sets run on ``workers`` local processes (None: every core; results do not
-    depend on it, :mod:`symdyn.executor`)."""
+    of ``SeedSequence(seed)``; the data sets run on ``workers`` local processes (default 1; None: every core, the
+    CLI's default; results do not depend on it, :mod:`symdyn.executor`)."""
     for name, v in (("m", m), ("n", n), ("instances", instances), ("inits", inits), ("steps", steps)):
         if int(v) != v or v < 1:
             raise ValueError(f"{name}: expected a positive integer, got {v!r}")

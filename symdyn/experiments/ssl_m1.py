@@ -171,12 +171,12 @@ def _run_chunk(task) -> dict:
 def run(trials: int = 10000, steps: int = 40000, n: int = 2, eta: float = 0.05, alpha: float = 0.99,
         seed: int = 0, rtol: float = 1e-3, origin_tol: float = 1e-4, methods=("sg", "ema"), init: str = "gaussian",
         init_scale: float = 1.0, all_trials: int | None = None, out: str | Path | None = "results/ssl_m1.json",
-        progress: bool = True, per_trial: bool = False, workers: int | None = None) -> dict:
+        progress: bool = True, per_trial: bool = False, workers: int | None = 1) -> dict:
     """Run the experiment; returns (and writes to ``out``) a dict with fractions per method.
 
     The trials are cut into chunks of ``CHUNK_TRIALS``, chunk k of each table drawn from its own child of
-    ``SeedSequence(seed)`` (the same draws for SG and EMA), and run on ``workers`` local processes (None: every
-    core; the results do not depend on it, :mod:`symdyn.executor`).
+    ``SeedSequence(seed)`` (the same draws for SG and EMA), and run on ``workers`` local processes (default 1;
+    None: every core, the CLI's default; the results do not depend on it, :mod:`symdyn.executor`).
 
     Parameters
     ----------

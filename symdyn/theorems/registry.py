@@ -161,13 +161,14 @@ VERIFY_CHUNK = 10
 
 
 def verify(ids=None, instances: int = 20, seed: int = 0, progress: bool = True,
-           counterexample_dir: str | Path | None = "results/counterexamples", *, workers: int | None = None,
+           counterexample_dir: str | Path | None = "results/counterexamples", *, workers: int | None = 1,
            scheduler=None) -> list[TheoremReport]:
     """Run the registry (or ``ids``) on ``instances`` random instances each; see the module docstring.
 
     Instance i of theorem ``tid`` is drawn from its own generator, child i of
     ``SeedSequence([seed, crc32(tid)]).spawn(instances)``, so a report does not depend on how the instances are
-    cut into chunks or on where they run: ``workers`` local processes (None: every core) or a Dask ``scheduler``
+    cut into chunks or on where they run: ``workers`` local processes (default 1, this process; None: every core,
+    the CLI's default) or a Dask ``scheduler``
     (an address, a ``Client``, or ``SYMDYN_SCHEDULER``; :mod:`symdyn.executor`).  Only ``seconds`` (the sum of the
     instances' check times) varies between runs."""
     from ..executor import chunk_ranges, map_chunks, scheduler_address, spawn_seeds
