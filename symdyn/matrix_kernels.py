@@ -269,8 +269,14 @@ class MatrixKernel(Kernel):
         states = self.field.states
         comps = symbolic_components(self._shared["plan"], states, self.field.params)
         plain = sparse_jacobian(comps, states)
-        expanded = sparse_jacobian([se.expand(c) for c in comps], states)
-        jac = expanded if cse_op_count(expanded[1]) <= 1.25 * cse_op_count(plain[1]) else plain
+        jac = plain
+        expanded_f = [se.expand(c) for c in comps]
+        # the expanded J is only a candidate when expanding f at most triples its size: Oja d = 40 expands to ~860
+        # terms per component (10× its operations), and differentiating and CSE-counting that took 150 s for nothing
+        if sum(len(se.Add.make_args(e)) for e in expanded_f) <= 3 * cse_op_count(comps):
+            expanded = sparse_jacobian(expanded_f, states)
+            if cse_op_count(expanded[1]) <= 1.25 * cse_op_count(plain[1]):
+                jac = expanded
         return {"backend": self._shared["backend"], "rhs_exprs": comps, "jac_entries": jac}
 
     def _batch_size(self, x, params) -> int:
