@@ -360,19 +360,25 @@ def _rank_one_update(w: _Writer, L: _Var | None, R: _Var, tr: bool, shape: tuple
         return L, (1, f"{R.name}.T" if w.point else f"np.swapaxes({R.name}, -1, -2)")
     if not tr and R.shape == (1, 1) and L.name in w.outers:
         col, row = w.outers[L.name]
-        r = None if R.value is None else float(np.asarray(R.value).reshape(-1)[0])
-        if r in (1.0, -1.0):
+        r = _unit_scalar(R)
+        if r is not None:
             return col, (r, row.name)
         return col, (1, f"{row.name} * {R.name}")
     return None
 
 
+def _unit_scalar(R: _Var) -> float | None:
+    """±1.0 when the 1×1 factor R is that build-time constant (the update needs no multiplication), else None."""
+    r = None if R.value is None else float(np.asarray(R.value).reshape(-1)[0])
+    return r if r in (1.0, -1.0) else None
+
+
 def _kron_statement(tv: str, L: _Var | None, R: _Var, tr: bool, shape: tuple, start: int, D: int, point: bool) -> str:
     """The statement adding L ⊗ Rᵀ (or its transposed pairing) into the Jacobian block ``tv`` of shape (p, q, a, b),
     resolved at build time for the common structures of vector blocks (q = b = 1, where the block is the (p, a)
-    view ``tv[..., :, 0, :, 0]``): target[i, k] += L[i, k]·r for a 1×1 R; += L[i, 0]·R[k, 0] (an outer product)
-    transposed; += r on the diagonal for L the identity (through a strided slice of the flattened output, ``start``
-    = the block's flat offset o·D + i₀).  Anything else goes to the general ``add_kron``."""
+    view ``tv[..., :, 0, :, 0]``): target[i, k] += L[i, k]·r for a 1×1 R; += r on the diagonal for L the identity
+    (through a strided slice of the flattened output, ``start`` = the block's flat offset o·D + i₀).  Anything else
+    goes to the general ``add_kron``."""
     p, q, a, b = shape
     Ln = "None" if L is None else L.name
     general = f"add_kron({tv}, {Ln}, {R.name}, {tr!r})"
@@ -387,13 +393,11 @@ def _kron_statement(tv: str, L: _Var | None, R: _Var, tr: bool, shape: tuple, st
             return f"out.reshape(-1)[{start}:{stop}:{step}] += {R.name}[0, 0]"
         return f"out.reshape(x.shape[:-1] + ({D * D},))[..., {start}:{stop}:{step}] += {R.name}[..., 0]"
     if not tr and R.shape == (1, 1) and L.shape == (p, a):
-        r = None if R.value is None else float(np.asarray(R.value).reshape(-1)[0])
-        if r in (1.0, -1.0):
+        r = _unit_scalar(R)
+        if r is not None:
             return f"{view} {'+' if r == 1.0 else '-'}= {L.name}"
         return f"{view} += {L.name} * {R.name}"
-    if tr and L.shape == (p, 1) and R.shape == (a, 1):
-        return f"{view} += {L.name} * np.swapaxes({R.name}, -1, -2)"
-    return general
+    return general  # (a transposed column ⊗ column is a rank-one update: _rank_one_update takes it first)
 
 
 def symbolic_components(plan: dict, states: list, params: list) -> list:

@@ -270,14 +270,15 @@ class MatrixKernel(Kernel):
         comps = symbolic_components(self._shared["plan"], states, self.field.params)
         plain = sparse_jacobian(comps, states)
         jac = plain
+        ops_f = max(cse_op_count(comps), 1)  # also the dispatch's cost estimate (_crossover)
         expanded_f = [se.expand(c) for c in comps]
         # the expanded J is only a candidate when expanding f at most triples its size: Oja d = 40 expands to ~860
         # terms per component (10× its operations), and differentiating and CSE-counting that took 150 s for nothing
-        if sum(len(se.Add.make_args(e)) for e in expanded_f) <= 3 * cse_op_count(comps):
+        if sum(len(se.Add.make_args(e)) for e in expanded_f) <= 3 * ops_f:
             expanded = sparse_jacobian(expanded_f, states)
             if cse_op_count(expanded[1]) <= 1.25 * cse_op_count(plain[1]):
                 jac = expanded
-        return {"backend": self._shared["backend"], "rhs_exprs": comps, "jac_entries": jac}
+        return {"backend": self._shared["backend"], "rhs_exprs": comps, "jac_entries": jac, "ops_f": ops_f}
 
     def _batch_size(self, x, params) -> int:
         size = math.prod(np.shape(x)[:-1])
@@ -312,19 +313,14 @@ class MatrixKernel(Kernel):
         per point.  For J the compiled route is never more than 1.4× slower per point and up to 12× faster (SSL),
         so J stays compiled.  Where the matrix form wins per point, the crossover is where its per-call cost
         (``NUMPY_CALL_NS`` per statement) equals the compiled per-point cost (``COMPILED_OP_NS`` per operation)."""
-        from .compiled import cse_op_count
-
         if what == "J":
             return float("inf")
-        entry = self._shared["entrywise"]
-        ops = entry.setdefault("ops", {})
-        if what not in ops:
-            ops[what] = max(cse_op_count(entry["rhs_exprs"]), 1)
-        self._generated(what)
-        statements = max(self._shared[_GENERATED_KEYS[what, False]][1].count("\n") - 1, 1)
-        if ops[what] <= BLAS_OPS_PER_STATEMENT * statements:
+        ops = self._shared["entrywise"]["ops_f"]
+        self._generated("f")
+        statements = max(self._shared[_GENERATED_KEYS["f", False]][1].count("\n") - 1, 1)
+        if ops <= BLAS_OPS_PER_STATEMENT * statements:
             return float("inf")
-        return NUMPY_CALL_NS * statements / (COMPILED_OP_NS * ops[what])
+        return NUMPY_CALL_NS * statements / (COMPILED_OP_NS * ops)
 
     def _build(self):
         field = self.field
