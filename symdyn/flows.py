@@ -269,6 +269,7 @@ def sphere_dopri(rhs, X0, t_max: float, residual_tol: float, rtol: float = 1e-6,
     evals = np.ones(B, dtype=np.int64)
     res = np.linalg.norm(F, axis=-1).max(axis=-1)
     active = np.flatnonzero(res >= residual_tol)
+    stuck = np.zeros(B, dtype=bool)  # the step size collapsed: stopped where they are (warned)
     for it in range(max_steps):
         if active.size == 0:
             break
@@ -296,12 +297,12 @@ def sphere_dopri(rhs, X0, t_max: float, residual_tol: float, rtol: float = 1e-6,
             t[acc] += hh[ok, 0, 0]
             res[acc] = np.linalg.norm(F[acc], axis=-1).max(axis=-1)
         h[active] = np.where(ok, factor, np.minimum(factor, 0.5)) * hh[:, 0, 0]
-        if not np.all(np.isfinite(h[active])) or np.any(h[active] <= 1e-14 * np.maximum(1.0, t[active])):
-            bad = active[~np.isfinite(h[active]) | (h[active] <= 1e-14 * np.maximum(1.0, t[active]))]
-            warnings.warn(f"sphere_dopri: the step size of {bad.size} trajectories collapsed; they stop at their "
-                          "current point", RuntimeWarning, stacklevel=2)
-            t[bad] = t_max
-        active = active[(res[active] >= residual_tol) & (t[active] < t_max * (1 - 1e-12))]
+        collapsed = ~np.isfinite(h[active]) | (h[active] <= 1e-14 * np.maximum(1.0, t[active]))
+        if collapsed.any():
+            warnings.warn(f"sphere_dopri: the step size of {int(collapsed.sum())} trajectories collapsed; they stop at "
+                          "their current point and time", RuntimeWarning, stacklevel=2)
+            stuck[active[collapsed]] = True
+        active = active[(res[active] >= residual_tol) & (t[active] < t_max * (1 - 1e-12)) & ~stuck[active]]
         if callback is not None and it % 100 == 99:
             callback(float(t[active].min()) if active.size else float(t_max), int(active.size))
     else:
