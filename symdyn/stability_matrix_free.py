@@ -110,23 +110,17 @@ def matrix_free_stability(operator, tangent=None, *, k_eigs: int = 6, neutral_rt
             raise ValueError(f"tangent: the given directions are not neutral (‖J Tᵀ‖ = {leak:.3g}, "
                              f"scale {scale:.3g})")
     sigma = 10.0 * scale
-
-    def deflated(V):
-        V = np.asarray(V, dtype=float).reshape(N, -1)
-        if not kT:
-            return operator.matmat(V)
-        PV = V - T.T @ (T @ V)
-        W = operator.matmat(PV)
-        return W - T.T @ (T @ W) - sigma * (T.T @ (T @ V))
-
     # shifted by c = 2.5 s (more than the spectral radius): ARPACK accepts a Ritz value θ when its residual is below
     # tol·|θ|, so an eigenvalue at 0 — exactly the undeclared neutral direction that must not be missed — is never
     # accepted unshifted, and the other rightmost ones are returned without it (seen: diag(0, −1, …) gave −1, …)
     shift = 2.5 * scale
 
-    def shifted(V):
+    def shifted(V):  # A V = P J P V − σ TᵀT V + c V (module docstring)
         V = np.asarray(V, dtype=float).reshape(N, -1)
-        return deflated(V) + shift * V
+        if not kT:
+            return operator.matmat(V) + shift * V
+        W = operator.matmat(V - T.T @ (T @ V))
+        return W - T.T @ (T @ W) - sigma * (T.T @ (T @ V)) + shift * V
 
     A = LinearOperator((N, N), matvec=lambda v: shifted(v)[:, 0], matmat=shifted, dtype=float)
     k = min(k_eigs, N - kT - 2)
