@@ -81,7 +81,8 @@ def chunk_ranges(n: int, size: int) -> list:
 
 
 def map_chunks(fn: Callable, chunks: Sequence, *, workers: int | None = 1, scheduler: Any = None,
-               progress: Callable[[int], None] | None = None, weights: Sequence[int] | None = None) -> list:
+               progress: Callable[[int], None] | str | None = None, weights: Sequence[int] | None = None,
+               unit: str = "unit") -> list:
     """``[fn(c) for c in chunks]`` in order, run in this process, in local processes or on a Dask cluster.
 
     Parameters
@@ -90,8 +91,10 @@ def map_chunks(fn: Callable, chunks: Sequence, *, workers: int | None = 1, sched
     chunks : the chunks (picklable)
     workers : local processes (1: this process; None: every available core); ignored with a scheduler
     scheduler : Dask scheduler address or ``Client`` (default: ``SYMDYN_SCHEDULER`` if set, else run locally)
-    progress : called with the weight of each chunk as it completes (e.g. ``tqdm.update``)
+    progress : called with the weight of each chunk as it completes (e.g. ``tqdm.update``), or a description: a
+        tqdm bar with it over the total weight, closed at the end (also when a chunk raises)
     weights : units of work per chunk (default 1 each), passed to ``progress``
+    unit : the bar's unit (with a description as ``progress``)
 
     Returns
     -------
@@ -101,6 +104,11 @@ def map_chunks(fn: Callable, chunks: Sequence, *, workers: int | None = 1, sched
     weights = [1] * len(chunks) if weights is None else list(weights)
     if len(weights) != len(chunks):
         raise ValueError(f"weights: expected {len(chunks)} weights, got {len(weights)}")
+    if isinstance(progress, str):
+        from tqdm import tqdm
+
+        with tqdm(total=sum(weights), desc=progress, unit=unit, mininterval=0.5) as bar:
+            return map_chunks(fn, chunks, workers=workers, scheduler=scheduler, progress=bar.update, weights=weights)
     scheduler = scheduler_address(scheduler)
     if scheduler is not None:
         return _map_dask(fn, chunks, scheduler, progress, weights)

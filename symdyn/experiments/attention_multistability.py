@@ -109,18 +109,9 @@ def run(d: int = 3, n: int = 8, beta: float = 4.0, v_type: str = "sym", m_type: 
     from ..executor import map_chunks, spawn_seeds
 
     tasks = [(s, q, d, n, beta, v_type, m_type, inits, t_max) for s, q in enumerate(spawn_seeds(seed, systems))]
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=systems * inits, desc="attention-multistability", unit="run", mininterval=0.5)
     t0 = time.perf_counter()
-    try:
-        done = map_chunks(_run_system, tasks, workers=workers, progress=None if bar is None else bar.update,
-                          weights=[inits] * systems)
-    finally:
-        if bar is not None:
-            bar.close()
+    done = map_chunks(_run_system, tasks, workers=workers, progress="attention-multistability" if progress else None,
+                      weights=[inits] * systems, unit="run")
     per_system = []
     totals = Counter()
     stable_totals = Counter()

@@ -57,12 +57,11 @@ def _component_labels(comps) -> list:
 
 def _run_instance(task) -> tuple:
     """One data set (its own seed: the same draws for any number of workers, and for its SG and its EMA task): its
-    equilibrium set, the runs of ``kind`` from its initialisations, and their labels → (record, {kind: outcome
-    counts}, {kind: {rank: [1, end points on a stable rank-r component, inits]}})."""
+    equilibrium set, the runs of ``kind`` from its initialisations, and their labels → (record, outcome counts,
+    {rank: [1, end points on a stable rank-r component, inits]})."""
     i, kind, seed_seq, m, n, inits, steps, eta, alpha, rtol = task
     rng = np.random.default_rng(seed_seq)
-    totals = {kind: Counter()}
-    stable_reach = {kind: {}}
+    stable_reach = {}
     Sx, Syx, Sy = random_moments(m, rng)
     lam = float(rng.uniform(0.005, 0.03))
     model = LinearSSL(m, n, Sx, Syx, Sy, lam=lam, kappa=(1 - alpha) / eta)
@@ -114,22 +113,18 @@ def _run_instance(task) -> tuple:
             if j is not None:
                 reached[j] += 1
     c = Counter(outcomes)
-    totals[kind].update(c)
     for r in range(1, m + 1):
         stable = [j for j, cp in enumerate(comps) if cp.info["rank"] == r
                   and verdicts[j] == "asymptotically stable"]
         if stable:
-            acc = stable_reach[kind].setdefault(r, [0, 0, 0])
-            acc[0] += 1
-            acc[1] += sum(reached[j] for j in stable)
-            acc[2] += inits
+            stable_reach[r] = [1, sum(reached[j] for j in stable), inits]
     record[kind] = {
         "complete": comps.complete,
         "components": [{"label": labels[j], "rank": cp.info["rank"], "verdict": verdicts[j],
                         "trace_S": float(np.trace(cp.info["S"])), "dimension": cp.dimension,
                         "end_points": reached[j]} for j, cp in enumerate(comps)],
         "outcomes": dict(c), "not_converged_near": dict(lingering), "periodic_orbits": cycles}
-    return record, totals, stable_reach
+    return record, c, stable_reach
 
 
 def run(m: int = 2, n: int = 3, instances: int = 8, inits: int = 200, steps: int = 20000, eta: float = 0.05,
@@ -149,30 +144,21 @@ def run(m: int = 2, n: int = 3, instances: int = 8, inits: int = 200, steps: int
 
     tasks = [(i, kind, s, m, n, inits, steps, eta, alpha, rtol) for i, s in enumerate(spawn_seeds(seed, instances))
              for kind in ("sg", "ema")]
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=2 * instances, desc="ssl-branches", unit="run", mininterval=0.5)
     t0 = time.perf_counter()
-    try:
-        done = map_chunks(_run_instance, tasks, workers=workers, progress=None if bar is None else bar.update)
-    finally:
-        if bar is not None:
-            bar.close()
+    done = map_chunks(_run_instance, tasks, workers=workers, progress="ssl-branches" if progress else None, unit="run")
     per_instance, totals = [], {"sg": Counter(), "ema": Counter()}
     stable_reach = {"sg": {}, "ema": {}}  # per rank: [instances with a stable rank-r component, end points on one]
     for task, (record, counts, reach) in zip(tasks, done):  # in instance order, SG then EMA
-        if task[1] == "sg":
+        kind = task[1]
+        if kind == "sg":
             per_instance.append(record)
         else:
             per_instance[-1]["ema"] = record["ema"]
-        for kind in counts:
-            totals[kind].update(counts[kind])
-            for r, acc in reach[kind].items():
-                tot = stable_reach[kind].setdefault(r, [0, 0, 0])
-                for q in range(3):
-                    tot[q] += acc[q]
+        totals[kind].update(counts)
+        for r, acc in reach.items():
+            tot = stable_reach[kind].setdefault(r, [0, 0, 0])
+            for q in range(3):
+                tot[q] += acc[q]
     runs = instances * inits
     result = {"config": {"m": m, "n": n, "instances": instances, "inits": inits, "steps": steps, "eta": eta,
                          "alpha": alpha, "seed": seed, "rtol": rtol},

@@ -213,17 +213,8 @@ def run(trials: int = 10000, steps: int = 40000, n: int = 2, eta: float = 0.05, 
         for (a, b), chunk_seed in zip(ranges, spawn_seeds(set_seed, len(ranges))):
             tasks.append((name, chunk_seed, b - a, n, name, init, init_scale, tuple(methods), steps, eta, alpha,
                           rtol, origin_tol))
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=sum(sizes.values()), desc="ssl-m1", unit="trial", mininterval=0.5)
-    try:
-        done = map_chunks(_run_chunk, tasks, workers=workers, progress=None if bar is None else bar.update,
-                          weights=[t[2] for t in tasks])
-    finally:
-        if bar is not None:
-            bar.close()
+    done = map_chunks(_run_chunk, tasks, workers=workers, progress="ssl-m1" if progress else None,
+                      weights=[t[2] for t in tasks], unit="trial")
     results = {"config": {"trials": trials, "all_trials": all_trials, "steps": steps, "n": n, "eta": eta,
                           "alpha": alpha, "seed": seed, "rtol": rtol, "origin_tol": origin_tol,
                           "ranges": {"rho": [0, 3], "tau": [-1, 1], "lam": [0.01, 0.1]},

@@ -187,17 +187,8 @@ def verify(ids=None, instances: int = 20, seed: int = 0, progress: bool = True,
         seeds = spawn_seeds([seed, zlib.crc32(tid.encode())], instances)  # same instances with or without --only
         for a, b in chunk_ranges(instances, VERIFY_CHUNK):
             chunks.append((THEOREMS[tid] if remote else tid, a, seeds[a:b]))
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(ids) * instances, desc="verify", unit="inst", mininterval=0.5)
-    try:
-        outcomes = map_chunks(_check_chunk, chunks, workers=workers, scheduler=scheduler,
-                              progress=None if bar is None else bar.update, weights=[len(c[2]) for c in chunks])
-    finally:
-        if bar is not None:
-            bar.close()
+    outcomes = map_chunks(_check_chunk, chunks, workers=workers, scheduler=scheduler,
+                          progress="verify" if progress else None, weights=[len(c[2]) for c in chunks], unit="inst")
     by_id: dict = {tid: [] for tid in ids}
     for (th, _, _), outs in zip(chunks, outcomes):
         by_id[th if isinstance(th, str) else th.id].extend(outs)
