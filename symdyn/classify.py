@@ -223,8 +223,10 @@ MATRIX_FREE_MIN = 2500
 
 
 def tangent_stability(model: SelfAttention, X: np.ndarray, rtol: float = 1e-7, seed: int = 0,
-                      method: str = "auto", orbit: np.ndarray | None = None) -> StabilityReport:
-    """Stability of the equilibrium X on (S^{d−1})^n.
+                      method: str = "auto", orbit: np.ndarray | None = None,
+                      equilibrium_rtol: float = 1e-8) -> StabilityReport:
+    """Stability of the equilibrium X on (S^{d−1})^n.  First X is checked to be one: max_i ‖f_i(X)‖ ≤
+    ``equilibrium_rtol``·‖V‖₂ (the default of :class:`Tolerances`), else the verdict is "not an equilibrium".
 
     ``method="dense"``: the tangent Jacobian's whole spectrum, with the local dimension of the equilibrium set
     measured on the sphere product (:func:`symdyn.local_dimension.local_dimension` with the retraction
@@ -237,6 +239,11 @@ def tangent_stability(model: SelfAttention, X: np.ndarray, rtol: float = 1e-7, s
     n(d − 1) > ``MATRIX_FREE_MIN``."""
     method = choice(method, "method", ("auto", "dense", "matrix-free"))
     n, d = model.n, model.d
+    residual, bound = float(model.residual(X)), tolerance(equilibrium_rtol, "equilibrium_rtol") * model.field_scale
+    if residual > bound:
+        return StabilityReport(np.zeros(0, dtype=complex), 0, 0, float("nan"), "not an equilibrium",
+                               f"residual max_i ‖f_i‖ = {residual:.3g} > {bound:.3g} = equilibrium_rtol·‖V‖₂",
+                               model.field_scale, rtol, rtol, 0, residual)
     if method == "matrix-free" or (method == "auto" and n * (d - 1) > MATRIX_FREE_MIN):
         from .stability_matrix_free import matrix_free_stability
 
@@ -381,7 +388,7 @@ def classify(X, V=None, M=None, beta=None, tol: Tolerances | dict | None = None,
             label = "clustering"
         orbit = symmetry_orbit_tangent(X, V, M)
         res.symmetry_dim = len(orbit)
-        res.stability = tangent_stability(model, X, tol.spectrum, orbit=orbit)
+        res.stability = tangent_stability(model, X, tol.spectrum, orbit=orbit, equilibrium_rtol=tol.equilibrium)
         res.manifold_dim = res.stability.manifold_dim
     res.label = label
     return res

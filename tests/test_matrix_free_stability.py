@@ -102,3 +102,13 @@ def test_matrix_free_stability_on_known_spectra_and_its_refusals():
     J[:2, :2] = [[-0.01, 3.0], [-3.0, -0.01]]
     rot = matrix_free_stability(aslinearoperator(J))
     assert rot.verdict == "asymptotically stable" and abs(rot.max_real_nonneutral + 0.01) < 1e-10
+
+
+def test_tangent_stability_refuses_a_point_that_is_not_an_equilibrium():
+    """Both routes check the residual first: random tokens are no equilibrium, and no verdict is given."""
+    model = SelfAttention(8, 4, V=np.diag([2.0, 1.0, 0.5, 0.2]), beta=1.0)
+    X = model.random_configurations(1, seed=3)[0]
+    assert model.residual(X) > 1e-3
+    for method in ("dense", "matrix-free"):
+        rep = tangent_stability(model, X, method=method)
+        assert rep.verdict == "not an equilibrium" and rep.residual == pytest.approx(model.residual(X))
