@@ -3,13 +3,14 @@
     (E1)  E(S; p) = (Σx S + λI)(S Σx + λI) − Σyxᵀ S Σyx = 0,     x = vech S  (N = m(m+1)/2 unknowns)
 
 with the data p = (vech Σx, vec Σyx, λ) (:func:`.ssl_e1.pack_data`).  For generic complex p (E1) has K isolated
-solutions, far fewer than the 2^N total-degree paths (K = 28 of 64 at m = 3, 116 of 1024 at m = 4).  They are
+solutions, far fewer than the 2^N total-degree paths (K = 24 of 64 at m = 3, 124 of 1024 at m = 4).  They are
 found once for one random complex p₀ by monodromy and checked against an independent total-degree homotopy
 (:func:`e1_start`, shipped in ``symdyn/data/strata``).  E is homogeneous of degree 2 in p, so γp₀ has the same
 solutions, and the K paths of p(t) = (1 − t)γp₀ + t p reach every isolated solution at the data (Morgan & Sommese
-1989; a random γ keeps the path off the discriminant with probability one).  :func:`parameter_roots` tracks them
-twice, with two independent γ, and accepts the answer when both give the same set of distinct finite end points
-(the second homotopy is the independent count of the issue's "checked").
+1989; a random γ keeps the path off the discriminant with probability one).  :func:`parameter_roots` accepts the
+answer as complete when the distinct finite end points are all K, or a homotopy had no failed path; otherwise it
+tracks again with an independent γ (at most ``MAX_RUNS`` homotopies) and, if neither holds then, says the roots may
+be incomplete (two runs finding the same roots is no evidence: both can fail on the paths to one root).
 
 Certification: every distinct end point is Newton-polished and α-tested in double precision (‖D²E‖ is constant,
 E being quadratic); one that is not clearly non-real (‖Im x‖ > 10·2β with α < α₀/10) is polished and α-certified
@@ -28,7 +29,9 @@ from ..polysolve import (ALPHA0, PREDICTOR_TOL, MPSystem, ProjectivePatch, certi
 from .ssl_e1 import homotopy_gamma, pack_data, psd_root_bound, split_data, unvech
 from .start_systems import known_count, load_or_compute
 
-__all__ = ["E1System", "e1_start", "e1_start_count", "parameter_roots"]
+__all__ = ["E1System", "e1_start", "e1_start_count", "parameter_roots", "MAX_RUNS"]
+
+MAX_RUNS = 3  # homotopies with independent γ at most, until all K are reached or one has no failed path
 
 
 
@@ -305,15 +308,17 @@ def _unmatched(P, Q, tol: float) -> list:
 
 
 def parameter_roots(sigma_x, sigma_yx, lam, seed: int, digits: int) -> dict:
-    """All real roots of (E1) for real data (normalised: exactly representable), by two parameter homotopies.
+    """All real roots of (E1) for real data (normalised: exactly representable), by parameter homotopies.
 
-    Completeness: the distinct end points (closed under conjugation) are complete ("checked") when they are all
-    K generic solutions (there are at most K isolated ones).  Otherwise a second homotopy with an independent γ
-    runs, the union of both is the answer, and it is complete for the equilibria when both found the same roots
-    inside the ball ‖S‖_F ≤ 10·bound (:func:`.ssl_e1.psd_root_bound`: every PSD root lies in it), or one without
-    failed paths (every path ended at a root, or stalled late beyond the ball) found all the union's roots there.
+    Completeness (the rule of the rank strata, :func:`.ssl_strata.rank_stratum`): the distinct end points (closed
+    under conjugation) of one homotopy are complete ("checked") when they are all K generic solutions (there are
+    at most K isolated ones).  Otherwise homotopies with independent γ run (at most ``MAX_RUNS`` in all) until
+    the union of their end points has all K, or one of them has no failed path (every path ended at a root or
+    at infinity: see ``_run``).  Either settles it.  Two runs that merely found the same roots settle nothing:
+    both can fail on the paths to the same ill-conditioned root (this happened in the rank-2 stratum at m = 3),
+    and the answer is then incomplete and says so.
     Returns {"real": [CertifiedRoot], "complex_count", "diverged" (roots not reached), "defects" ('' when
-    complete and every end point is certified), "notes", "method", "count" (K)}.
+    complete and every end point is certified), "notes", "method", "count" (K), "runs"}.
     """
     m = sigma_x.shape[0]
     p0, starts, info = e1_start(m)
@@ -323,18 +328,17 @@ def parameter_roots(sigma_x, sigma_yx, lam, seed: int, digits: int) -> dict:
     hess = sysm.hessian_norm(sigma_x)
     bound = psd_root_bound(sigma_x, sigma_yx, lam)
     rng = np.random.default_rng(seed)
-    a = _run(sysm, starts, p0, p1, rng, hess, bound)
-    # all K found: there are no more (K is the generic count, checked by a total-degree homotopy when the start
-    # system was made); otherwise the second homotopy is the independent check
-    b = a if len(a["X"]) == K else _run(sysm, starts, p0, p1, rng, hess, bound)
-    tol = 2 * (_max(a["beta"]) + _max(b["beta"]))
-    new = _unmatched(b["X"], a["X"], tol)
-    X, beta, alpha = (np.concatenate([a[k], b[k][new]]) for k in ("X", "beta", "alpha"))
-    # the roots that can be equilibria lie in the ball ‖S‖_F ≤ bound: both homotopies found every root of the union
-    # there, or one without failed paths did (the other is the independent check)
-    inside = X[np.linalg.norm(sysm.matrices(X), axis=(1, 2)) <= 10 * bound]
-    found_all = [not _unmatched(inside, r["X"], tol) for r in (a, b)]
-    agree = all(found_all) or any(f and not r["failed"] for f, r in zip(found_all, (a, b)))
+    runs: list = []
+    X = np.zeros((0, sysm.N), dtype=complex)
+    beta = alpha = np.zeros(0)
+    while len(runs) < MAX_RUNS:
+        r = _run(sysm, starts, p0, p1, rng, hess, bound)
+        runs.append(r)
+        new = _unmatched(r["X"], X, 2 * (_max(beta) + _max(r["beta"])))
+        X, beta, alpha = (np.concatenate([u, r[k][new]]) for u, k in ((X, "X"), (beta, "beta"), (alpha, "alpha")))
+        if len(X) >= K or not r["failed"]:
+            break
+    settled = len(X) >= K or any(not r["failed"] for r in runs)
     nonreal = (alpha < ALPHA0 / 10) & (np.linalg.norm(X.imag, axis=1) > 20 * beta)
     mp = sysm.mp_system(sigma_x, sigma_yx, lam)
     checked = certify_roots(None, None, [X[i] for i in np.flatnonzero(~nonreal)], dps=digits, system=mp)
@@ -342,17 +346,18 @@ def parameter_roots(sigma_x, sigma_yx, lam, seed: int, digits: int) -> dict:
     uncertified = sum(not r.certified for r in checked)
     defects, notes = [], []
     if len(X) < K:
-        if agree:
-            notes.append(f"{K - len(X)} of the {K} generic roots not reached (paths stalled beyond 10× the bound "
-                         f"‖S‖_F ≤ {bound:.3g} on PSD roots, or failed); two homotopies with independent γ found the "
-                         "same roots inside it, or one with every path accounted for found them all")
+        if settled:
+            notes.append(f"{K - len(X)} of the {K} generic roots not reached: every path of a homotopy ended at a root "
+                         f"or at infinity (stalled late beyond 10× the bound ‖S‖_F ≤ {bound:.3g} on PSD roots)")
         else:
-            defects.append(f"no homotopy accounted for every path and found every root with ‖S‖_F ≤ 10×{bound:.3g}: "
-                           f"{a['failed']} and {b['failed']} failed path(s); {len(a['X'])} and {len(b['X'])} roots, "
-                           f"{len(X)} together, of {K}")
+            defects.append(f"{len(runs)} homotopies with independent γ each had failed paths "
+                           f"({', '.join(str(r['failed']) for r in runs)}) and together reached {len(X)} of the {K} "
+                           "generic roots: roots may be missing")
     if uncertified:
         defects.append(f"{uncertified} end point(s) failed the high-precision α-test")
     return {"real": real, "complex_count": len(X), "diverged": K - len(X), "defects": "; ".join(defects),
-            "count": K, "notes": notes,
+            "count": K, "notes": notes, "runs": len(runs),
             "method": f"parameter homotopy from the {K} generic solutions of (E1) (monodromy, checked by a "
-                      "total-degree count), " + ("all K reached" if a is b else "tracked twice with independent γ")}
+                      "total-degree count), " + ("all K reached" if len(runs) == 1 and len(X) >= K else
+                                                 "one homotopy, every path accounted for" if len(runs) == 1 else
+                                                 f"{len(runs)} homotopies with independent γ")}

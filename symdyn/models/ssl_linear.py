@@ -472,7 +472,8 @@ class LinearSSL:
         The data are first normalised exactly (:meth:`e1_scaling`), so the answer does not depend on the
         scale of Σ and λ.  method: "groebner" (exact, certified real-root isolation; default for m ≤ 2),
         "parameter" (default for m = 3 … 5: a parameter homotopy from the shipped generic solutions of (E1), K = 24,
-        116, … paths instead of 2^{m(m+1)/2}, tracked twice with independent γ as the independent count, real roots
+        124 at m = 3, 4 paths instead of 2^{m(m+1)/2}; complete when all K are reached or a homotopy has no failed path,
+        up to three homotopies with independent γ; real roots
         α-certified at high precision: :mod:`.ssl_e1_homotopy`; on any defect it falls back to "homotopy") or
         "homotopy" (total-degree homotopy, then every end point polished at high precision and certified by
         Smale's α-test, duplicates of simple roots searched again by deflation).

@@ -161,3 +161,34 @@ def test_parameter_method_without_a_start_system_is_refused_at_m5_with_the_reaso
         M.e1_roots(method="parameter")
     with pytest.raises(ValueError, match="32768 total-degree homotopy paths"):
         M.e1_roots()
+
+
+def test_homotopies_failing_on_the_same_root_do_not_make_the_roots_complete(monkeypatch):
+    """Every run fails on the path to one root (simulated: that root removed from each run's end points, one failed
+    path).  Runs that agree with each other are no evidence then: the roots are incomplete, said in 'defects',
+    and after MAX_RUNS homotopies.  With one run that has no failed path the same root set is complete."""
+    import symdyn.models.ssl_e1_homotopy as H
+    from symdyn.models.ssl_e1 import e1_scaling
+
+    Sx, Syx, _ = random_moments(3, 4)
+    sc = e1_scaling(Sx, Syx, 0.02)
+    args = (Sx / sc["a"], Syx / sc["b"], sc["lam"], 0, 34)
+    honest = H._run
+    calls = []
+
+    def losing_one(sysm, *rest, failed=1):
+        out = honest(sysm, *rest)
+        real = np.flatnonzero(np.linalg.norm(out["X"].imag, axis=1) < 1e-8)
+        keep = np.ones(len(out["X"]), dtype=bool)
+        keep[real[np.argmax(np.trace(sysm.matrices(out["X"][real].real), axis1=1, axis2=2))]] = False
+        calls.append(1)
+        return {**out, "X": out["X"][keep], "beta": out["beta"][keep], "alpha": out["alpha"][keep], "failed": failed}
+
+    monkeypatch.setattr(H, "_run", losing_one)
+    out = H.parameter_roots(*args)
+    assert len(calls) == H.MAX_RUNS and out["runs"] == H.MAX_RUNS
+    assert out["complex_count"] == out["count"] - 1 and "roots may be missing" in out["defects"]
+    calls.clear()
+    monkeypatch.setattr(H, "_run", lambda *a: losing_one(*a, failed=0))
+    out = H.parameter_roots(*args)
+    assert len(calls) == 1 and not out["defects"] and "every path accounted for" in out["method"]
