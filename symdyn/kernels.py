@@ -71,7 +71,10 @@ class Kernel:
         self._bound = dict(_bound or {})
         self._fixed = self._shared.get("fixed", {})  # parameter values compiled in (specialise)
         # the parameters the compiled code takes, by name (read once, not per call)
-        self._all_params = tuple(str(p) for p in field.params if str(p) not in self._fixed)
+        # the parameters the compiled code takes: the field's, then those of a shared template (a matrix-form
+        # kernel's matrix entries, :meth:`MatrixKernel._compiled_route`), less those compiled in
+        self._all_params = tuple(p for p in [str(q) for q in field.params] + self._shared.get("extra_params", [])
+                                 if p not in self._fixed)
         self.param_names = [p for p in self._all_params if p not in self._bound]
         self.route = None
         self._local = threading.local()
@@ -85,7 +88,8 @@ class Kernel:
 
     # ---- compilation (once per field, shared by every bound copy) -------------------------------
     def _args(self):
-        return list(self.field.states) + [p for p in self.field.params if str(p) not in self._fixed]
+        extra = [sp.Symbol(p) for p in self._shared.get("extra_params", [])]
+        return list(self.field.states) + [p for p in list(self.field.params) + extra if str(p) not in self._fixed]
 
     def _components(self) -> list:
         """f_1 … f_D: the field's SymPy components, or SymEngine expressions a matrix-form kernel derived from its
@@ -169,7 +173,7 @@ class Kernel:
             if len(cache) >= SPECIALISED_KEPT:
                 cache.pop(next(iter(cache)))
             fixed = {**self._fixed, **dict(zip(self._all_params, self._pvec.tolist()))}
-            shared = {k: v for k, v in self._shared.items() if k in ("backend", "rhs_exprs", "jac_entries")}
+            shared = {k: v for k, v in self._shared.items() if k in ("backend", "rhs_exprs", "jac_entries", "extra_params")}
             cache[key] = {**shared, "fixed": fixed}
         return Kernel(self.field, cache[key])
 

@@ -404,7 +404,8 @@ def symbolic_components(plan: dict, states: list, params: list) -> list:
     """The D components of f as SymEngine expressions, evaluated from the plan with matrices of symbols: products in
     the plan's association (matrix-chain DP) and nothing expanded, so a shared factor such as xᵀVx stays one
     subexpression (the expanded entry-wise form of Oja's field has d²/2 terms per component; this one has d).
-    ``states``: the D state symbols (x = (vec_r S_1, …)); ``params``: the scalar parameter symbols."""
+    ``states``: the D state symbols (x = (vec_r S_1, …)); ``params``: the scalar parameter symbols.  A plan built with
+    ``symbolic_values`` has its matrix values as symbols ``name[i,j]`` (:meth:`MatrixKernel._template`)."""
     import symengine as se
 
     from .matrix_kernels import best_split
@@ -414,7 +415,10 @@ def symbolic_components(plan: dict, states: list, params: list) -> list:
     for name, (o, r, c) in plan["offsets"].items():
         mats[name] = se.DenseMatrix(r, c, xs[o:o + r * c])
     for name, M in plan["mats"].items():
-        mats[name] = se.DenseMatrix(M.shape[0], M.shape[1], [se.RealDouble(float(v)) for v in M.ravel()])
+        r, c = M.shape
+        mats[name] = (se.DenseMatrix(r, c, [se.Symbol(f"{name}[{i},{j}]") for i in range(r) for j in range(c)])
+                      if plan.get("symbolic_values") else
+                      se.DenseMatrix(r, c, [se.RealDouble(float(v)) for v in M.ravel()]))
     memo: dict = {}
 
     def leaf(lf):

@@ -59,6 +59,9 @@ COMPILED_MAX_D = 40
 NUMPY_CALL_NS = 900.0
 COMPILED_OP_NS = 0.3
 BLAS_OPS_PER_STATEMENT = 64
+#: Compiled-route templates kept (one per matrix form and value shapes, :meth:`MatrixKernel._template`).
+TEMPLATES_KEPT = 64
+_TEMPLATES: dict = {}
 
 
 class _Leaf(tuple):
@@ -251,23 +254,56 @@ class MatrixKernel(Kernel):
         if not self._shared["entrywise_ok"]:
             return None
         if "entrywise" not in self._shared:  # f from the plan in SymEngine (no SymPy expansion), shared by bindings
-            self._shared["entrywise"] = self._entrywise_expressions()
+            self._shared["entrywise"] = self._template()
         if self._compiled is None:
-            self._compiled = Kernel(self.field, self._shared["entrywise"], self._bound)
+            self._compiled = Kernel(self.field, self._shared["entrywise"], {**self._bound, **self._value_entries()})
         return self._compiled
 
+    def _template_key(self) -> tuple:
+        """What the compiled route depends on: the matrix form, the parameters, the backend, and the names and shapes
+        (not the numbers) of the matrix values."""
+        values = self.field.matrix_values or {}
+        return (tuple(self.field.matrix_form.items()), tuple(str(p) for p in self.field.params), self._shared["backend"],
+                tuple(sorted((k, np.shape(v)) for k, v in values.items())))
+
+    def _value_entries(self) -> dict:
+        """{template parameter: float}: the field's matrix values entry by entry (``name[i,j]``) and its scalar
+        values, the numbers the template takes as parameters."""
+        out = {}
+        for name, v in (self.field.matrix_values or {}).items():
+            v = np.asarray(v, dtype=float)
+            if v.ndim == 0:
+                out[name] = float(v)
+            else:
+                out.update({f"{name}[{i},{j}]": float(v[i, j]) for i in range(v.shape[0]) for j in range(v.shape[1])})
+        return out
+
+    def _template(self) -> dict:
+        """The compiled route's shared state for every field with this one's matrix form and value shapes (the data
+        of a model are parameters of it): compiled once per shape, not per instance (``verify`` builds thousands of
+        models of a few shapes; compiling each took 0.1–1.3 s)."""
+        key = self._template_key()
+        if key not in _TEMPLATES:
+            if len(_TEMPLATES) >= TEMPLATES_KEPT:
+                _TEMPLATES.pop(next(iter(_TEMPLATES)))
+            _TEMPLATES[key] = self._entrywise_expressions()
+        return _TEMPLATES[key]
+
     def _entrywise_expressions(self) -> dict:
-        """The compiled route's expressions: f from the plan, unexpanded; J differentiated from f as it is or
-        expanded, whichever leaves fewer operations after CSE, counting the expanded form 1.25× cheaper (expanded
-        polynomials compile to independent straight sums: SSL (2, 3) J 0.16 vs 0.22 ms per 1000 points although
-        its count is 785 vs 657; Oja d = 10 expanded is 2560 vs 719 and 4.6× slower)."""
+        """The compiled route's expressions, with the matrix values as parameters (``name[i,j]``, and scalar values
+        by name): f from the plan, unexpanded; J differentiated from f as it is or expanded, whichever leaves fewer
+        operations after CSE, counting the expanded form 1.25× cheaper (expanded polynomials compile to independent
+        straight sums: SSL (2, 3) J 0.16 vs 0.22 ms per 1000 points although its count is 785 vs 657; Oja d = 10
+        expanded is 2560 vs 719 and 4.6× slower)."""
         import symengine as se
 
         from .compiled import cse_op_count, sparse_jacobian
         from .matrix_codegen import symbolic_components
 
         states = self.field.states
-        comps = symbolic_components(self._shared["plan"], states, self.field.params)
+        plan = self._build(symbolic_values=True)
+        extra = list(self._value_entries())
+        comps = symbolic_components(plan, states, self.field.params)
         plain = sparse_jacobian(comps, states)
         jac = plain
         ops_f = max(cse_op_count(comps), 1)  # also the dispatch's cost estimate (_crossover)
@@ -278,7 +314,8 @@ class MatrixKernel(Kernel):
             expanded = sparse_jacobian(expanded_f, states)
             if cse_op_count(expanded[1]) <= 1.25 * cse_op_count(plain[1]):
                 jac = expanded
-        return {"backend": self._shared["backend"], "rhs_exprs": comps, "jac_entries": jac, "ops_f": ops_f}
+        return {"backend": self._shared["backend"], "rhs_exprs": comps, "jac_entries": jac, "ops_f": ops_f,
+                "extra_params": extra}
 
     def _batch_size(self, x, params) -> int:
         size = math.prod(np.shape(x)[:-1])
@@ -322,10 +359,15 @@ class MatrixKernel(Kernel):
             return float("inf")
         return NUMPY_CALL_NS * statements / (COMPILED_OP_NS * ops)
 
-    def _build(self):
+    def _build(self, symbolic_values: bool = False):
+        """The plan (module docstring).  ``symbolic_values``: the matrix values stay symbols (for the compiled
+        route's template: :func:`~symdyn.matrix_codegen.symbolic_components` reads matrices of entry symbols
+        ``name[i,j]``, and scalar values stay in the coefficients)."""
         field = self.field
         states = list(field.matrix_form)
         values = {k: np.asarray(v, dtype=float) for k, v in (field.matrix_values or {}).items()}
+        if symbolic_values:
+            values = {k: (v if v.ndim else np.asarray(np.nan)) for k, v in values.items()}
         offsets, off = {}, 0
         for S in states:  # Python ints: SymPy Integers here cost a SymPy multiplication per block per call
             offsets[S.name] = (off, int(S.rows), int(S.cols))
@@ -333,7 +375,7 @@ class MatrixKernel(Kernel):
         if off != field.dimension:
             raise ValueError(f"matrix_form: states have {off} entries, the field has D={field.dimension}")
         params = list(field.params)
-        scalar_vals = {k: float(v) for k, v in values.items() if v.ndim == 0}
+        scalar_vals = {k: float(v) for k, v in values.items() if v.ndim == 0 and not symbolic_values}
         mat_vals = {k: v for k, v in values.items() if v.ndim == 2}
 
         def compile_coef(c):
@@ -363,7 +405,8 @@ class MatrixKernel(Kernel):
             jac.append((S.name, row))
         table: dict = {}
         blocks = [(name, _intern(p, table)) for name, p in blocks]
-        return {"offsets": offsets, "mats": mat_vals, "blocks": blocks, "jac": jac, "states": [S.name for S in states]}
+        return {"offsets": offsets, "mats": mat_vals, "blocks": blocks, "jac": jac, "states": [S.name for S in states],
+                "symbolic_values": symbolic_values}
 
     def f(self, x, **params) -> np.ndarray:
         """f(x): (..., D) -> (..., D): compiled entry-wise or by batched matrix products (module docstring)."""

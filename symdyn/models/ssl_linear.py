@@ -210,10 +210,13 @@ class LinearSSL:
     def matrix_field(self, kind: str = "sg") -> dict:
         """Closed matrix form {A: Ȧ, B: Ḃ[, C: Ċ]} derived from the objective (see module docstring)."""
         kind = self._kind(kind)
-        out = {X: -g for X, g in self.gradients(kind).items()}
-        if kind == "ema":
-            out[self.C] = self.kappa_symbol * (self.A - self.C)
-        return out
+        key = ("field", kind, self.A, self.B, self.C, self.Sx, self.Syx, self.Sy, self.lam_symbol, self.kappa_symbol)
+        if key not in _GRADIENT_CACHE:  # negating matrix expressions is SymPy work too (9 ms): once per shape
+            out = {X: -g for X, g in self.gradients(kind).items()}
+            if kind == "ema":
+                out[self.C] = self.kappa_symbol * (self.A - self.C)
+            _GRADIENT_CACHE[key] = out
+        return dict(_GRADIENT_CACHE[key])
 
     # ---- entry-wise ----------------------------------------------------------------------------
     def _moment_matrices(self, exact: bool = True):
