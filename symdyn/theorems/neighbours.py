@@ -249,23 +249,55 @@ def _check_oja_stability(inst):
     return CheckResult(verdicts == expected and worst < 1e-9, worst, detail=f"{len(verdicts)} subspaces")
 
 
+def _rank_collapse_transient(lam, C):
+    """ε(t): the relative size at time t of every term of σ₂/σ₁ of W(t) = e^{Mt}W₀ (h = 2) other than the leading
+    e^{−(λ₁−λ₂)t}.  In eigen-coordinates (λ descending, rows c_k of C = VᵀW₀), Cauchy–Binet gives
+    σ₁²σ₂² = det WᵀW = Σ_{k<l} e^{2(λ_k+λ_l)t}|c_k ∧ c_l|² and σ₁² + σ₂² = Σ_k e^{2λ_k t}|c_k|², so σ₂/σ₁ =
+    C₀e^{−(λ₁−λ₂)t}(1 + O(ε(t))) with ε the sum of the other terms of both sums relative to their leading ones."""
+    d = len(lam)
+    minors = np.array([[C[k, 0] * C[l, 1] - C[k, 1] * C[l, 0] for l in range(d)] for k in range(d)])
+    lead_det = minors[0, 1] ** 2
+    lead_tr = float(C[0] @ C[0])
+
+    def eps(t):
+        det = sum(np.exp(2 * (lam[k] + lam[l] - lam[0] - lam[1]) * t) * minors[k, l] ** 2
+                  for k in range(d) for l in range(k + 1, d) if (k, l) != (0, 1)) / lead_det
+        tr = sum(np.exp(2 * (lam[k] - lam[0]) * t) * float(C[k] @ C[k]) for k in range(1, d)) / lead_tr
+        return det + tr
+    return eps
+
+
 def _check_oja_rank_collapse(inst):
     """Naive flow Ẇ = MW (h = 2): the integrated W(t) matches e^{Mt}W₀ and σ₂/σ₁ decays at the rate
-    g = λ₁ − λ₂, measured from the integration between t₂/2 and t₂ = 14/g (σ₂/σ₁ stays above the
-    integration's relative accuracy there; the correction e^{−(λ₂−λ₃)t} is a few per cent: tolerance 10 %)."""
+    g = λ₁ − λ₂, measured from the integration between t₁ and t₂ = t₁ + 1/g.
+
+    The claim is asymptotic: σ₂/σ₁ = C₀e^{−gt}(1 + O(ε(t))) (:func:`_rank_collapse_transient`), and a W₀ whose
+    top two eigen-coordinates are nearly dependent has a large ε for a long time (one draw in 250 measured a rate
+    13.7 % above g at t = 7.7 … 15.4).  So t₁ ≥ 1/g is taken where ε(t₁) ≤ 0.01, which bounds the error of the
+    measured rate by ≈ g(ε(t₁) + ε(t₂))(t₂ − t₁)⁻¹/g ≤ 2 %: tolerance 10 %.  An instance whose σ₂/σ₁(t₂) would fall
+    below 1e-6 (within 10³ of the integration's relative accuracy) before the transient has died is not
+    applicable."""
     lam = inst["lam"][::-1]
     flow = _oja(inst, h=2)
     W0 = inst["W0"][:, :2]
     gap = lam[0] - lam[1]
-    t2 = 14 / gap
-    tr = integrate(flow.field(constrained=False).lambdify(), W0.ravel(), t2, t_eval=[t2 / 2, t2])
+    eps = _rank_collapse_transient(lam, flow.eigenvectors[:, ::-1].T @ W0)
+    t1 = 1 / gap
+    while eps(t1) > 0.01 and t1 < 1e3 / gap:
+        t1 *= 1.25
+    t2 = t1 + 1 / gap
+    predicted = flow.singular_ratio(flow.naive_solution(W0, t2))
+    if eps(t1) > 0.01 or predicted < 1e-6:
+        return CheckResult(True, 0.0, applicable=False,
+                           detail=f"transient ε(t₁ = {t1:.3g}) = {eps(t1):.2g}; σ₂/σ₁(t₂) = {predicted:.2g}")
+    tr = integrate(flow.field(constrained=False).lambdify(), W0.ravel(), t2, t_eval=[t1, t2])
     W1, W2 = tr.x.reshape(2, flow.d, 2)
     cf = float(np.abs(W2 - flow.naive_solution(W0, t2)).max() / np.abs(W2).max())
     ratios = flow.singular_ratio(W1), flow.singular_ratio(W2)
-    rate = np.log(ratios[0] / ratios[1]) / (t2 / 2)
+    rate = np.log(ratios[0] / ratios[1]) / (t2 - t1)
     res = abs(rate - gap) / gap
     return CheckResult(cf < 1e-6 and res < 0.1, res,
-                       detail=f"rate {rate:.4g} vs λ₁−λ₂ = {gap:.4g}; σ₂/σ₁(t₂) = {ratios[1]:.2g}")
+                       detail=f"rate {rate:.4g} vs λ₁−λ₂ = {gap:.4g} on [{t1:.3g}, {t2:.3g}]; σ₂/σ₁(t₂) = {ratios[1]:.2g}")
 
 
 def theorems() -> list[Theorem]:
