@@ -187,6 +187,45 @@ def e1_residual(sigma_x, sigma_yx, lam, S) -> float:
     return float(np.linalg.norm(left - right) / max(np.linalg.norm(L) ** 2 + np.linalg.norm(right), 1e-300))
 
 
+#: |Δ| / τ² below which the m = 1 closed form leaves the sign of Δ = τ² − 4ρλ (two roots, one double, none) to the
+#: exact Gröbner route: Δ is computed with a relative error of a few units of 1e-16
+M1_TANGENT_RTOL = 1e-12
+
+
+def _m1_closed_form(rho: float, tau: float, lam: float) -> dict | None:
+    """(E1) at m = 1: (ρs + λ)² = τ²s, s = ‖a‖², by the quadratic formula in r = √s: ρr² − |τ|r + λ = 0 (the
+    spheres of ``ssl_linear.md`` §6.4, :func:`m1_radii`).  For λ > 0 both real roots are positive (product λ²/ρ²,
+    sum (τ² − 2ρλ)/ρ² > 0 when Δ ≥ 0).  None when Δ is within ``M1_TANGENT_RTOL``·τ² of 0 (its sign is not decided
+    in double precision)."""
+    delta = tau ** 2 - 4 * rho * lam
+    if abs(delta) <= M1_TANGENT_RTOL * tau ** 2 or lam <= 0 or rho <= 0:
+        return None
+    geo = m1_radii(rho, tau, lam)
+    roots = sorted({r ** 2 for r in geo["radii"]}) if geo["exists"] else []
+    return {"roots": [np.array([[s]]) for s in roots], "positive_definite": [True] * len(roots),
+            "sqrtS": [np.array([[np.sqrt(s)]]) for s in roots], "complex_count": 2,
+            "method": "closed form (m = 1: ρr² − |τ|r + λ = 0, cancellation-free)", "diverged": 0, "certified": True,
+            "complete": "proven", "notes": [] if roots else ["Δ = τ² − 4ρλ < 0: no real root"]}
+
+
+def m1_radii(rho, tau, lam) -> dict:
+    """Vectorised m = 1 radii: arrays rho, tau, lam -> {"delta", "radii": (r1, r2), "exists"} (NaN-free:
+    radii are 0 where Δ < 0 and ``exists`` is False there).
+
+    r2 = (|τ| + √Δ)/(2ρ) and r1 = 2λ/(|τ| + √Δ) (= (|τ| − √Δ)/(2ρ) without the cancellation when 4ρλ ≪ τ²)."""
+    rho, tau, lam = (np.asarray(v, dtype=float) for v in (rho, tau, lam))
+    delta = tau ** 2 - 4 * rho * lam
+    exists = delta >= 0
+    sq = np.sqrt(np.where(exists, delta, 0.0))
+    big = np.abs(tau) + sq  # no cancellation: r1 r2 = λ/ρ gives r1 = 2λ / (|τ| + √Δ)
+    r1 = np.where(exists & (big > 0), 2 * lam / np.where(big > 0, big, 1.0), 0.0)
+    r2 = np.where(exists, big / (2 * rho), 0.0)
+    if r1.ndim == 0:
+        return {"delta": float(delta), "radii": (float(r1), float(r2)), "exists": bool(exists)}
+    return {"delta": delta, "radii": (r1, r2), "exists": exists}
+
+
+
 def solve_e1(sigma_x: np.ndarray, sigma_yx: np.ndarray, lam: float, method: str, seed: int, max_paths: int) -> dict:
     """All real symmetric roots of (E1) for the data (Σx, Σyx, λ), certified (see :meth:`LinearSSL.e1_roots`, which
     validates the arguments and caches the result)."""
@@ -198,6 +237,12 @@ def solve_e1(sigma_x: np.ndarray, sigma_yx: np.ndarray, lam: float, method: str,
                 "method": "closed form (Σyx = 0: (SΣx + λI)ᵀ(SΣx + λI) = 0 forces SΣx = −λI)",
                 "residuals": [e1_residual(sigma_x, sigma_yx, lam, S)], "diverged": 0, "certified": True, "complete": "proven",
                 "notes": ["over ℂ the solution set of (E1) is positive-dimensional; over ℝ it is one point"]}
+    if method == "closed form":
+        out = _m1_closed_form(float(sigma_x[0, 0]), float(sigma_yx[0, 0]), float(lam)) if m == 1 else None
+        if out is not None:
+            out["residuals"] = [e1_residual(sigma_x, sigma_yx, lam, S) for S in out["roots"]]
+            return out
+        method = "groebner"  # m > 1, or Δ too close to 0 to decide its sign in double precision: exact
     sc = e1_scaling(sigma_x, sigma_yx, lam)
     if sc["lam"] < LAM_MIN_RELATIVE:
         raise ValueError(f"lam: λ relative to the data (λ‖Σx‖/‖Σyx‖² ≈ {sc['lam']:.3g}) is below "

@@ -43,7 +43,7 @@ from ..field import VectorField
 from ..matrix_calculus import (evaluate_in_ring, exact_matrix as _exact, matrix_flow, matrix_gradient, ring_flow,
                                ring_frobenius, ring_matmul, symbol_matrix)
 from ..instances import random_moments  # noqa: F401  (re-exported: older imports)
-from .ssl_e1 import LAM_MIN_RELATIVE, e1_residual, e1_scaling, e1_system, e2_predictor, solve_e1  # noqa: F401
+from .ssl_e1 import LAM_MIN_RELATIVE, e1_residual, e1_scaling, e1_system, e2_predictor, m1_radii, solve_e1  # noqa: F401
 
 __all__ = ["LinearSSL", "KINDS", "matrix_gradient"]
 
@@ -473,7 +473,9 @@ class LinearSSL:
         """All real symmetric roots S of (E1), each certified, with its positive-definiteness decided.
 
         The data are first normalised exactly (:meth:`e1_scaling`), so the answer does not depend on the
-        scale of Σ and λ.  method: "groebner" (exact, certified real-root isolation; default for m ≤ 2),
+        scale of Σ and λ.  method: "closed form" (m = 1, the default there: the quadratic formula, cancellation-free;
+        exact Gröbner when Δ = τ² − 4ρλ is too close to 0 to decide its sign), "groebner" (exact, certified real-root
+        isolation; default for m = 2),
         "parameter" (default for m = 3 … 5: a parameter homotopy from the shipped generic solutions of (E1), K = 24,
         124 at m = 3, 4 paths instead of 2^{m(m+1)/2}; complete when all K are reached or a homotopy has no failed path,
         up to three homotopies with independent γ; real roots
@@ -493,14 +495,14 @@ class LinearSSL:
         Results are cached per (method, seed).
         """
         self._require_numeric("e1_roots")
-        method = choice(method, "method", ("auto", "groebner", "homotopy", "parameter"))
+        method = choice(method, "method", ("auto", "closed form", "groebner", "homotopy", "parameter"))
         seed = seed_value(seed)
         max_paths = positive_int(max_paths, "max_paths")
         from .ssl_e1_homotopy import e1_start_count
 
         known = e1_start_count(self.m) is not None
         if method == "auto":
-            method = "groebner" if self.m <= 2 else "parameter" if known else "homotopy"
+            method = "closed form" if self.m == 1 else "groebner" if self.m == 2 else "parameter" if known else "homotopy"
         if method == "parameter" and not known and self.m >= 5:
             raise ValueError(f"m: method='parameter' at m = {self.m} needs the generic solutions of (E1), found once by "
                              "monodromy and not shipped (at m = 5 it did not finish in 83 min on 2 cores); compute "
@@ -1005,23 +1007,6 @@ class LinearSSL:
         tau = sp.Symbol("tau", real=True)
         delta = tau ** 2 - 4 * rho * lam
         return delta, (sp.Abs(tau) - sp.sqrt(delta)) / (2 * rho), (sp.Abs(tau) + sp.sqrt(delta)) / (2 * rho)
-
-
-def m1_radii(rho, tau, lam) -> dict:
-    """Vectorised m = 1 radii: arrays rho, tau, lam -> {"delta", "radii": (r1, r2), "exists"} (NaN-free:
-    radii are 0 where Δ < 0 and ``exists`` is False there).
-
-    r2 = (|τ| + √Δ)/(2ρ) and r1 = 2λ/(|τ| + √Δ) (= (|τ| − √Δ)/(2ρ) without the cancellation when 4ρλ ≪ τ²)."""
-    rho, tau, lam = (np.asarray(v, dtype=float) for v in (rho, tau, lam))
-    delta = tau ** 2 - 4 * rho * lam
-    exists = delta >= 0
-    sq = np.sqrt(np.where(exists, delta, 0.0))
-    big = np.abs(tau) + sq  # no cancellation: r1 r2 = λ/ρ gives r1 = 2λ / (|τ| + √Δ)
-    r1 = np.where(exists & (big > 0), 2 * lam / np.where(big > 0, big, 1.0), 0.0)
-    r2 = np.where(exists, big / (2 * rho), 0.0)
-    if r1.ndim == 0:
-        return {"delta": float(delta), "radii": (float(r1), float(r2)), "exists": bool(exists)}
-    return {"delta": delta, "radii": (r1, r2), "exists": exists}
 
 
 def _weakest(a: str, b: str) -> str:

@@ -154,7 +154,7 @@ def _check_dimension(inst):
 def _check_m1_spheres(inst):
     model = LinearSSL(1, inst["n"], [[inst["rho"]]], [[inst["tau"]]], lam=inst["lam"])
     geo = model.m1_spheres()
-    Vs = model.equilibria("sg")
+    Vs = model.equilibria("sg", method="groebner")  # the exact solver, not the closed form under test
     radii = sorted(float(np.sqrt(V.info["S"][0, 0])) for V in Vs)
     if not geo["exists"]:
         return CheckResult(len(radii) == 0, 0.0, detail="Δ < 0: no non-zero equilibrium")
