@@ -1,5 +1,4 @@
 """(E1) at m = 1 by the closed form (the default there) against the exact Gröbner route."""
-import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from symdyn import LinearSSL
