@@ -196,24 +196,50 @@ def _check_outer_branch(inst):
     return CheckResult(bool(ok), margin, detail="; ".join(details))
 
 
+def _rightmost_nonneutral(rep) -> complex:
+    """The rightmost eigenvalue of a report's non-neutral spectrum (the tangent space projected out)."""
+    mu = rep.quotient_eigenvalues if rep.quotient_eigenvalues is not None else rep.eigenvalues
+    return complex(mu[int(np.argmax(np.real(mu)))])
+
+
 def _check_strata_stability(inst):
     """Measured claim about the rank-deficient strata (0 < rank S < m): every component is normally hyperbolic
-    (asymptotically stable or a saddle, never undecided), and SG and EMA give it the same verdict.  The detail
-    tallies the stable components per rank (the attractors of partially collapsed training)."""
+    (asymptotically stable or a saddle, never undecided) under SG and under EMA, and where the two verdicts differ
+    it is EMA's lag at finite κ: a complex pair crossing (a Hopf crossing, never a real eigenvalue), and at κ = 100·ρ
+    (ρ the spectral radius of the SG Jacobian; κ → ∞ is SG) EMA's verdict is SG's again.
+
+    Why only a complex pair can cross: the equilibria do not depend on κ, and eliminating C (Ċ = κ(A − C)) gives
+    det J_EMA = (−κ)^{nm} det J_SG, so the non-neutral spectrum of J_EMA meets 0 exactly when J_SG's does, for every
+    κ.  The detail tallies the stable components per rank (the attractors of partially collapsed training);
+    instances where EMA destabilises a component SG keeps stable are evidence, tallied separately."""
     model = ssl_model(inst)
     by_kind = {}
     margin = np.inf
     for kind in ("sg", "ema"):
         comps = [c for c in model.equilibrium_set(kind) if 0 < c.info["rank"] < model.m]
-        verdicts, mg = _verdicts(comps)
-        by_kind[kind] = (comps, verdicts)
-        margin = min(margin, mg)
-    comps, sg = by_kind["sg"]
-    ema = by_kind["ema"][1]
+        reports = [c.stability(seed=0) for c in comps]
+        by_kind[kind] = (comps, [r.verdict for r in reports], reports)
+        margin = min(margin, min((abs(r.max_real_nonneutral) for r in reports), default=np.inf))
+    comps, sg, sg_reports = by_kind["sg"]
+    ema_comps, ema, ema_reports = by_kind["ema"]
     if not comps:
         return CheckResult(True, 0.0, applicable=False, detail="no rank-deficient component besides the origin")
     decided = all(v in ("asymptotically stable", "saddle") for v in sg + ema)
-    same = sg == ema and [c.info["rank"] for c in comps] == [c.info["rank"] for c in by_kind["ema"][0]]
+    same_components = [c.info["rank"] for c in comps] == [c.info["rank"] for c in ema_comps]
+    differ = [i for i in range(len(comps)) if sg[i] != ema[i]] if same_components else []
+    hopf_ok, notes = True, []
+    if differ:
+        rho = max(float(np.max(np.abs(r.eigenvalues))) for r in sg_reports)
+        fast = LinearSSL(model.m, model.n, model.sigma_x, model.sigma_yx, model.sigma_y, model.lam, 100 * rho)
+        fast_comps = [c for c in fast.equilibrium_set("ema") if 0 < c.info["rank"] < model.m]
+        for i in differ:
+            mu = _rightmost_nonneutral(ema_reports[i] if ema[i] != "asymptotically stable" else sg_reports[i])
+            crossing = abs(mu.imag) > 1e-6 * max(abs(mu), 1e-300)
+            back = fast_comps[i].stability(seed=0).verdict == sg[i]
+            hopf_ok &= crossing and back
+            notes.append(f"rank-{comps[i].info['rank']} component: SG {sg[i]}, EMA (κ = {model.kappa:.3g}) {ema[i]} "
+                         f"through the pair {mu.real:.3g} ± {abs(mu.imag):.3g}i; at κ = {100 * rho:.3g} EMA is "
+                         f"{fast_comps[i].stability(seed=0).verdict}")
     tally = {}
     for c, v in zip(comps, sg):
         k = tally.setdefault(c.info["rank"], [0, 0])
@@ -221,12 +247,13 @@ def _check_strata_stability(inst):
         k[1] += 1
     stable_deficient = any(k[0] for k in tally.values())
     full = any(c.info["rank"] == model.m for c in model.equilibrium_set("sg"))
-    evidence = ("a stable rank-deficient component and no full-rank equilibrium" if stable_deficient and not full
+    evidence = ("EMA (finite κ) destabilises a component SG keeps stable: a Hopf crossing" if differ
+                else "a stable rank-deficient component and no full-rank equilibrium" if stable_deficient and not full
                 else "a stable rank-deficient component next to the stable full-rank branch" if stable_deficient
                 else "")
-    detail = ", ".join(f"rank {r}: {a} of {b} stable" for r, (a, b) in sorted(tally.items()))
-    return CheckResult(bool(decided and same), margin, detail=detail + ("" if same else f"; SG {sg} vs EMA {ema}"),
-                       evidence=evidence)
+    detail = ", ".join(f"rank {r}: {a} of {b} stable under SG" for r, (a, b) in sorted(tally.items()))
+    detail += "".join("; " + n for n in notes) + ("" if same_components else f"; SG ranks differ from EMA's")
+    return CheckResult(bool(decided and same_components and hopf_ok), margin, detail=detail, evidence=evidence)
 
 
 def _check_origin(inst):
@@ -269,8 +296,10 @@ def theorems() -> list[Theorem]:
                 r"\text{) is asymptotically stable; the others are saddles (SG and EMA)}", "ssl_linear.md §7.3.2 (note's claim; "
                 "Prop. 4.10 says 'in general asymptotically stable')", "numeric", ssl_instance, _check_outer_branch, measure="margin"),
         Theorem("ssl.strata-stability", r"0<\operatorname{rank} S<m:\ \text{every component is asymptotically stable or "
-                r"a saddle, with the same verdict for SG and EMA}", "measured (issue 12): the rank-deficient strata",
-                "numeric", ssl_instance, _check_strata_stability, measure="margin"),
+                r"a saddle under SG and under EMA; the verdicts differ only by a Hopf crossing at finite }\kappa"
+                r"\text{ (a complex pair), and agree as }\kappa\to\infty",
+                "measured (issue 12): the rank-deficient strata; det J_EMA = (−κ)^{nm} det J_SG", "numeric",
+                ssl_instance, _check_strata_stability, measure="margin"),
         Theorem("ssl.origin-stable", r"\lambda>0 \Rightarrow (0,0[,0])\text{ is asymptotically stable for SG and EMA}",
                 "ssl_linear.md §7.3.4", "numeric", ssl_instance, _check_origin),
     ]
