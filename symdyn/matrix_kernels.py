@@ -37,15 +37,17 @@ split of a batch pins a route with ``dispatch="compiled"`` or ``dispatch="matrix
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
+import threading
 
 import numpy as np
 import sympy as sp
 
 from .kernels import Kernel
 
-__all__ = ["MatrixKernel", "matrix_terms", "supports_matrix_form", "COMPILED_MAX_D", "NUMPY_CALL_NS",
+__all__ = ["MatrixKernel", "matrix_terms", "supports_matrix_form", "shape_templates", "COMPILED_MAX_D", "NUMPY_CALL_NS",
            "COMPILED_OP_NS", "BLAS_OPS_PER_STATEMENT"]
 
 #: Largest state dimension served by the compiled entry-wise kernel (its LLVM build grows with the Jacobian's
@@ -62,6 +64,27 @@ BLAS_OPS_PER_STATEMENT = 64
 #: Compiled-route templates kept (one per matrix form and value shapes, :meth:`MatrixKernel._template`).
 TEMPLATES_KEPT = 64
 _TEMPLATES: dict = {}
+_TEMPLATE_MODE = threading.local()
+
+
+@contextlib.contextmanager
+def shape_templates():
+    """Within this context, matrix-form kernels built for the first time compile their entry-wise route once per
+    matrix form and value shapes, with the data as parameters (:meth:`MatrixKernel._template`): no compilation per
+    model, for code that builds many models of a few shapes (``verify``: 0.1–1.3 s of LLVM per instance before).
+    The price is per call: the data are copied next to the states and nothing is folded (SSL (2, 3) J 1.3–1.5×,
+    Oja d = 10 f at 10⁴ points 4×), so outside it — the default — each field compiles its numbers in.
+
+    >>> from symdyn.matrix_kernels import shape_templates
+    >>> with shape_templates():
+    ...     pass
+    """
+    depth = getattr(_TEMPLATE_MODE, "depth", 0)
+    _TEMPLATE_MODE.depth = depth + 1
+    try:
+        yield
+    finally:
+        _TEMPLATE_MODE.depth = depth
 
 
 class _Leaf(tuple):
@@ -254,9 +277,11 @@ class MatrixKernel(Kernel):
         if not self._shared["entrywise_ok"]:
             return None
         if "entrywise" not in self._shared:  # f from the plan in SymEngine (no SymPy expansion), shared by bindings
-            self._shared["entrywise"] = self._template()
+            self._shared["entrywise"] = (self._template() if getattr(_TEMPLATE_MODE, "depth", 0)
+                                         else self._entrywise_expressions(self._shared["plan"]))
         if self._compiled is None:
-            self._compiled = Kernel(self.field, self._shared["entrywise"], {**self._bound, **self._value_entries()})
+            values = self._value_entries() if self._shared["entrywise"].get("extra_params") else {}
+            self._compiled = Kernel(self.field, self._shared["entrywise"], {**self._bound, **values})
         return self._compiled
 
     def _template_key(self) -> tuple:
@@ -286,12 +311,13 @@ class MatrixKernel(Kernel):
         if key not in _TEMPLATES:
             if len(_TEMPLATES) >= TEMPLATES_KEPT:
                 _TEMPLATES.pop(next(iter(_TEMPLATES)))
-            _TEMPLATES[key] = self._entrywise_expressions()
+            _TEMPLATES[key] = self._entrywise_expressions(self._build(symbolic_values=True))
         return _TEMPLATES[key]
 
-    def _entrywise_expressions(self) -> dict:
-        """The compiled route's expressions, with the matrix values as parameters (``name[i,j]``, and scalar values
-        by name): f from the plan, unexpanded; J differentiated from f as it is or expanded, whichever leaves fewer
+    def _entrywise_expressions(self, plan: dict) -> dict:
+        """The compiled route's expressions from ``plan`` (built with ``symbolic_values`` for a template: the matrix
+        values are then parameters ``name[i,j]``, scalar values by name): f unexpanded; J differentiated from f as it is or
+        expanded, whichever leaves fewer
         operations after CSE, counting the expanded form 1.25× cheaper (expanded polynomials compile to independent
         straight sums: SSL (2, 3) J 0.16 vs 0.22 ms per 1000 points although its count is 785 vs 657; Oja d = 10
         expanded is 2560 vs 719 and 4.6× slower)."""
@@ -301,8 +327,7 @@ class MatrixKernel(Kernel):
         from .matrix_codegen import symbolic_components
 
         states = self.field.states
-        plan = self._build(symbolic_values=True)
-        extra = list(self._value_entries())
+        extra = list(self._value_entries()) if plan.get("symbolic_values") else []
         comps = symbolic_components(plan, states, self.field.params)
         plain = sparse_jacobian(comps, states)
         jac = plain

@@ -200,23 +200,31 @@ def test_compiled_route_is_built_from_the_plan_without_sympy(kind):
 
 @pytest.mark.parametrize("kind", ["sg", "ema"])
 def test_models_of_one_shape_share_one_compiled_template_with_their_own_data(kind):
-    """The compiled route of matrix-form kernels is compiled once per matrix form and value shapes, with the data
-    as parameters: three SSL models of one shape and different moments, λ, κ share it, and each kernel's f and J
-    agree with SymPy's derivation from that model's own numbers (no value of another model leaks in)."""
+    """Within shape_templates() the compiled route of matrix-form kernels is compiled once per matrix form and value
+    shapes, with the data as parameters: three SSL models of one shape and different moments, λ, κ share it, and each
+    kernel's f and J agree with SymPy's derivation from that model's own numbers (no value of another model leaks
+    in).  A fourth model used outside the context compiles its own numbers in, and agrees too."""
+    from symdyn.matrix_kernels import shape_templates
+
     kernels, refs = [], []
-    for seed in range(3):
+    for seed in range(4):
         Sx, Syx, Sy = random_moments(2, seed)
         model = LinearSSL(2, 3, Sx, Syx, Sy, lam=0.01 * (seed + 1), kappa=0.3 + seed)
         field = model.field(kind)
         kernels.append(model.kernel(kind))
         refs.append(_sympy_reference(field, {}))
     X = np.random.default_rng(11).standard_normal((4, kernels[0].dimension))
-    for k, (fr, Jr) in zip(kernels, refs):
-        F, J = k.f(X), k.jacobian(X)
+    for n, (k, (fr, Jr)) in enumerate(zip(kernels, refs)):
+        if n < 3:
+            with shape_templates():
+                F, J = k.f(X), k.jacobian(X)
+        else:   # outside the context: its own numbers compiled in
+            F, J = k.f(X), k.jacobian(X)
         assert k.route == "llvm"
         for i, x in enumerate(X):
             assert _rel(F[i], fr(x)) < 1e-12 and _rel(J[i], Jr(x)) < 1e-12
             assert _rel(k.jacobian(x), Jr(x)) < 1e-12
     shared = [k._shared["entrywise"] for k in kernels]
     assert shared[0] is shared[1] is shared[2] and "J" in shared[0]   # one compiled Jacobian for the three
+    assert shared[3] is not shared[0] and not shared[3].get("extra_params")
     assert _rel(refs[0][1](X[0]), refs[1][1](X[0])) > 1e-3             # and the data do differ

@@ -198,6 +198,8 @@ def verify(ids=None, instances: int = 20, seed: int = 0, progress: bool = True,
 def _check_chunk(chunk) -> list:
     """Draw and check instances start, start + 1, … of one theorem (an id, looked up in this process's registry,
     or the Theorem itself): [(index, CheckResult or None, error text or None, instance if refuted, seconds)]."""
+    from ..matrix_kernels import shape_templates
+
     th, start, seeds = chunk
     if isinstance(th, str):
         th = THEOREMS[th]
@@ -206,7 +208,8 @@ def _check_chunk(chunk) -> list:
         t0 = time.perf_counter()
         inst = th.generate(np.random.default_rng(s))
         try:
-            res = th.check(inst)
+            with shape_templates():  # thousands of models of a few shapes: compile once per shape
+                res = th.check(inst)
         except Exception as exc:  # reported, not raised: a failing check never stops the run
             out.append((i, None, f"{type(exc).__name__}: {exc}", None, time.perf_counter() - t0))
             continue
