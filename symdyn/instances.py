@@ -63,12 +63,24 @@ def ssl_instance(rng, shapes=SHAPES, lam=(0.005, 0.05)):
             "x_seed": int(rng.integers(2 ** 31))}
 
 
+#: models of the most recent SSL instances (:func:`ssl_model`), by content
+_SSL_MODELS: dict = {}
+SSL_MODELS_KEPT = 4
+
+
 def ssl_model(inst):
-    """The LinearSSL of an :func:`ssl_instance`."""
+    """The LinearSSL of an :func:`ssl_instance`; the same model object for the same data among the last
+    ``SSL_MODELS_KEPT`` instances, so theorems checked one after the other on one instance (``Theorem.stream``)
+    share its cached equilibrium set."""
     from .models.ssl_linear import LinearSSL
 
-    return LinearSSL(inst["m"], inst["n"], inst["sigma_x"], inst["sigma_yx"], inst["sigma_y"], inst["lam"],
-                     inst["kappa"])
+    arrays = [np.asarray(inst[k], dtype=float) for k in ("sigma_x", "sigma_yx", "sigma_y")]
+    key = (inst["m"], inst["n"], float(inst["lam"]), float(inst["kappa"])) + tuple(a.tobytes() for a in arrays)
+    if key not in _SSL_MODELS:
+        if len(_SSL_MODELS) >= SSL_MODELS_KEPT:
+            _SSL_MODELS.pop(next(iter(_SSL_MODELS)))
+        _SSL_MODELS[key] = LinearSSL(inst["m"], inst["n"], *arrays, inst["lam"], inst["kappa"])
+    return _SSL_MODELS[key]
 
 
 def m1_instance(rng):

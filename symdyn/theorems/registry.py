@@ -45,6 +45,10 @@ class CheckResult:
 class Theorem:
     """A claim: ``generate(rng)`` draws an instance, ``check(instance)`` returns a :class:`CheckResult`.
 
+    ``stream``: theorems with the same non-empty stream (and the same ``generate``) are checked on the same instances,
+    one after the other in one process, so work they share is done once per instance (the SSL entries that need the
+    whole equilibrium set: ``ssl_model`` returns the same model, with its cached solutions, for the same data).
+
     ``measure`` says what ``CheckResult.residual`` is: ``"residual"`` (an error: the report shows the largest)
     or ``"margin"`` (a distance to the decision boundary of a verdict: the report shows the smallest, the
     informative one)."""
@@ -57,10 +61,13 @@ class Theorem:
     check: Callable[[dict], CheckResult]
     note: str = ""
     measure: str = "residual"
+    stream: str = ""
 
     def __post_init__(self):
         if self.measure not in ("residual", "margin"):
             raise ValueError(f"measure: expected 'residual' or 'margin', got {self.measure!r}")
+        if not isinstance(self.stream, str):
+            raise TypeError(f"stream: expected a string, got {type(self.stream).__name__}")
 
 
 @dataclass
@@ -182,42 +189,52 @@ def verify(ids=None, instances: int = 20, seed: int = 0, progress: bool = True,
     if unknown:
         raise ValueError(f"ids: unknown theorem id(s) {unknown}; valid ids: {', '.join(THEOREMS)}")
     remote = scheduler_address(scheduler) is not None  # a cluster gets the theorems themselves, not their ids
-    chunks = []
+    groups: dict = {}  # stream -> the ids checked together on its instances (a theorem without a stream is alone)
     for tid in ids:
-        seeds = spawn_seeds([seed, zlib.crc32(tid.encode())], instances)  # same instances with or without --only
+        groups.setdefault(THEOREMS[tid].stream or tid, []).append(tid)
+    chunks = []
+    for stream, members in groups.items():
+        if len({THEOREMS[t].generate for t in members}) > 1:
+            raise ValueError(f"ids: theorems {members} share the stream {stream!r} but not their instance generator")
+        seeds = spawn_seeds([seed, zlib.crc32(stream.encode())], instances)  # same instances with or without --only
         for a, b in chunk_ranges(instances, VERIFY_CHUNK):
-            chunks.append((THEOREMS[tid] if remote else tid, a, seeds[a:b]))
+            chunks.append((tuple(THEOREMS[t] if remote else t for t in members), a, seeds[a:b]))
     outcomes = map_chunks(_check_chunk, chunks, workers=workers, scheduler=scheduler,
-                          progress="verify" if progress else None, weights=[len(c[2]) for c in chunks], unit="inst")
+                          progress="verify" if progress else None,
+                          weights=[len(c[2]) * len(c[0]) for c in chunks], unit="inst")
     by_id: dict = {tid: [] for tid in ids}
-    for (th, _, _), outs in zip(chunks, outcomes):
-        by_id[th if isinstance(th, str) else th.id].extend(outs)
+    for (members, _, _), outs in zip(chunks, outcomes):
+        for th, th_outs in zip(members, outs):
+            by_id[th if isinstance(th, str) else th.id].extend(th_outs)
     return [_report(THEOREMS[tid], by_id[tid], instances, seed, counterexample_dir) for tid in ids]
 
 
 def _check_chunk(chunk) -> list:
-    """Draw and check instances start, start + 1, … of one theorem (an id, looked up in this process's registry,
-    or the Theorem itself): [(index, CheckResult or None, error text or None, instance if refuted, seconds)]."""
+    """Draw instances start, start + 1, … of a group of theorems sharing them (ids, looked up in this process's
+    registry, or the Theorems themselves) and check each theorem on each: per theorem [(index, CheckResult or None,
+    error text or None, instance if refuted, seconds)]."""
     from ..matrix_kernels import shape_templates
 
-    th, start, seeds = chunk
-    if isinstance(th, str):
-        th = THEOREMS[th]
-    out = []
+    members, start, seeds = chunk
+    ths = [THEOREMS[t] if isinstance(t, str) else t for t in members]
+    out: list = [[] for _ in ths]
     for i, s in enumerate(seeds, start):
-        t0 = time.perf_counter()
-        inst = th.generate(np.random.default_rng(s))
-        try:
-            with shape_templates():  # thousands of models of a few shapes: compile once per shape
-                res = th.check(inst)
-        except Exception as exc:  # reported, not raised: a failing check never stops the run
-            out.append((i, None, f"{type(exc).__name__}: {exc}", None, time.perf_counter() - t0))
-            continue
-        if not isinstance(res, CheckResult):
-            raise TypeError(f"{th.id}: its check returned {type(res).__name__} {res!r}, not a CheckResult "
-                            "(return CheckResult(passed, residual, applicable, detail))")
-        refuted = res.applicable and not res.passed
-        out.append((i, res, None, inst if refuted else None, time.perf_counter() - t0))
+        inst = None
+        for th, th_out in zip(ths, out):
+            t0 = time.perf_counter()
+            if inst is None:
+                inst = th.generate(np.random.default_rng(s))
+            try:
+                with shape_templates():  # thousands of models of a few shapes: compile once per shape
+                    res = th.check(inst)
+            except Exception as exc:  # reported, not raised: a failing check never stops the run
+                th_out.append((i, None, f"{type(exc).__name__}: {exc}", None, time.perf_counter() - t0))
+                continue
+            if not isinstance(res, CheckResult):
+                raise TypeError(f"{th.id}: its check returned {type(res).__name__} {res!r}, not a CheckResult "
+                                "(return CheckResult(passed, residual, applicable, detail))")
+            refuted = res.applicable and not res.passed
+            th_out.append((i, res, None, inst if refuted else None, time.perf_counter() - t0))
     return out
 
 

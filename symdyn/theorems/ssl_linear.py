@@ -17,7 +17,11 @@ from ..models.ssl_linear import LinearSSL
 from ..stability import stability
 from .registry import CheckResult, Theorem
 
-__all__ = ["theorems"]
+__all__ = ["theorems", "WHOLE_SET"]
+
+#: the instance stream of the entries that need the whole SSL equilibrium set: checked on the same instances, one
+#: after the other, they solve it once per instance (Theorem.stream)
+WHOLE_SET = "ssl.equilibrium-set"
 
 
 @functools.lru_cache(maxsize=None)
@@ -252,7 +256,7 @@ def _check_strata_stability(inst):
                 else "a stable rank-deficient component next to the stable full-rank branch" if stable_deficient
                 else "")
     detail = ", ".join(f"rank {r}: {a} of {b} stable under SG" for r, (a, b) in sorted(tally.items()))
-    detail += "".join("; " + n for n in notes) + ("" if same_components else f"; SG ranks differ from EMA's")
+    detail += "".join("; " + n for n in notes) + ("" if same_components else "; SG ranks differ from EMA's")
     return CheckResult(bool(decided and same_components and hopf_ok), margin, detail=detail, evidence=evidence)
 
 
@@ -286,20 +290,21 @@ def theorems() -> list[Theorem]:
                 r"\iff A = U\sqrt{S_k},\ S_k\text{ a PD root of (E1)},\ B\text{ from (E2); with every rank stratum "
                 r"this lists all equilibria}", "ssl_linear.md §6.1 (Prop. 4.5), all strata §6", "numeric", ssl_instance,
                 _check_e1e2, note="every equilibrium reached by many-start Newton on the field and by integration must "
-                "lie on a listed component"),
+                "lie on a listed component", stream=WHOLE_SET),
         Theorem("ssl.variety-dimension", r"\dim \mathcal A_{k} = nr - r(r+1)/2 = \#\{\mu(J)=0\}\text{ on the rank-}r"
                 r"\text{ components (}r = m\text{: } nm - m(m+1)/2\text{)}", "ssl_linear.md §6.2 (Cor. 4.6)",
-                "numeric", ssl_instance, _check_dimension),
+                "numeric", ssl_instance, _check_dimension, stream=WHOLE_SET),
         Theorem("ssl.m1-spheres", r"m=1:\; \|a\| \in \{(|\tau| \mp \sqrt{\Delta})/2\rho\},\; \Delta=\tau^2-4\rho\lambda \ge 0",
                 "ssl_linear.md §6.4 (Prop. 4.11)", "numeric", m1_instance, _check_m1_spheres),
         Theorem("ssl.stability-outer-branch", r"\text{exactly one full-rank branch (largest } \operatorname{tr} S_k"
                 r"\text{) is asymptotically stable; the others are saddles (SG and EMA)}", "ssl_linear.md §7.3.2 (note's claim; "
-                "Prop. 4.10 says 'in general asymptotically stable')", "numeric", ssl_instance, _check_outer_branch, measure="margin"),
+                "Prop. 4.10 says 'in general asymptotically stable')", "numeric", ssl_instance, _check_outer_branch, measure="margin",
+                stream=WHOLE_SET),
         Theorem("ssl.strata-stability", r"0<\operatorname{rank} S<m:\ \text{every component is asymptotically stable or "
                 r"a saddle under SG and under EMA; the verdicts differ only by a Hopf crossing at finite }\kappa"
                 r"\text{ (a complex pair), and agree as }\kappa\to\infty",
                 "measured (issue 12): the rank-deficient strata; det J_EMA = (−κ)^{nm} det J_SG", "numeric",
-                ssl_instance, _check_strata_stability, measure="margin"),
+                ssl_instance, _check_strata_stability, measure="margin", stream=WHOLE_SET),
         Theorem("ssl.origin-stable", r"\lambda>0 \Rightarrow (0,0[,0])\text{ is asymptotically stable for SG and EMA}",
                 "ssl_linear.md §7.3.4", "numeric", ssl_instance, _check_origin),
     ]

@@ -78,3 +78,35 @@ def test_user_decay_law_is_proven_checked_and_refuted_when_false(monkeypatch, tm
         decay_law("x", vf, a * sp.Symbol("z"), 0, params={"lam": (0, 1)})
     with pytest.raises(TypeError, match="theorem: expected"):
         register("test.balance")
+
+
+def test_theorems_of_one_stream_are_checked_on_the_same_instances(monkeypatch):
+    """Two claims with a shared stream see the same instances (drawn once each), alone or together, for 1 or 2
+    workers; a stream whose members draw with different generators is refused."""
+    seen = {"a": [], "b": []}
+
+    def gen(rng):
+        return {"x": float(rng.standard_normal())}
+
+    def check_a(inst):
+        seen["a"].append(inst["x"])
+        return CheckResult(True, abs(inst["x"]))
+
+    def check_b(inst):
+        seen["b"].append(inst["x"])
+        return CheckResult(inst["x"] < 10, abs(inst["x"]))
+
+    monkeypatch.setitem(THEOREMS, "fake.a", Theorem("fake.a", "", "test", "numeric", gen, check_a, stream="fake.s"))
+    monkeypatch.setitem(THEOREMS, "fake.b", Theorem("fake.b", "", "test", "numeric", gen, check_b, stream="fake.s"))
+    together = verify(["fake.a", "fake.b"], instances=13, seed=4, progress=False, counterexample_dir=None)
+    assert seen["a"] == seen["b"] and len(set(seen["a"])) == 13
+    first = list(seen["a"])
+    seen["a"].clear()
+    alone = verify(["fake.a"], instances=13, seed=4, progress=False, counterexample_dir=None)
+    assert seen["a"] == first and alone[0].max_residual == together[0].max_residual
+    two = verify(["fake.a", "fake.b"], instances=13, seed=4, progress=False, counterexample_dir=None, workers=2)
+    assert [(r.passed, r.max_residual) for r in two] == [(r.passed, r.max_residual) for r in together]
+    monkeypatch.setitem(THEOREMS, "fake.c", Theorem("fake.c", "", "test", "numeric", lambda rng: gen(rng), check_a,
+                                                    stream="fake.s"))
+    with pytest.raises(ValueError, match="share the stream 'fake.s' but not their instance generator"):
+        verify(["fake.a", "fake.c"], instances=2, seed=0, progress=False, counterexample_dir=None)
