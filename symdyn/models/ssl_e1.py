@@ -225,7 +225,6 @@ def m1_radii(rho, tau, lam) -> dict:
     return {"delta": delta, "radii": (r1, r2), "exists": exists}
 
 
-
 def solve_e1(sigma_x: np.ndarray, sigma_yx: np.ndarray, lam: float, method: str, seed: int, max_paths: int) -> dict:
     """All real symmetric roots of (E1) for the data (Σx, Σyx, λ), certified (see :meth:`LinearSSL.e1_roots`, which
     validates the arguments and caches the result)."""

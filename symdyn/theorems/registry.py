@@ -47,7 +47,8 @@ class Theorem:
 
     ``stream``: theorems with the same non-empty stream (and the same ``generate``) are checked on the same instances,
     one after the other in one process, so work they share is done once per instance (the SSL entries that need the
-    whole equilibrium set: ``ssl_model`` returns the same model, with its cached solutions, for the same data).
+    whole equilibrium set: ``ssl_model`` returns the same model, with its cached solutions, for the same data).  They
+    receive the same instance object, so a check must not modify its instance.
 
     ``measure`` says what ``CheckResult.residual`` is: ``"residual"`` (an error: the report shows the largest)
     or ``"margin"`` (a distance to the decision boundary of a verdict: the report shows the smallest, the
