@@ -278,7 +278,7 @@ def sphere_dopri(rhs, X0, t_max: float, residual_tol: float, rtol: float = 1e-6,
         ks = [k1]
         for a in _DP_A[1:]:
             ks.append(rhs(Y + hh * sum(c * k for c, k in zip(a, ks))))
-        Y5 = Y + hh * sum(c * k for c, k in zip(_DP_B, ks))
+        Y5 = Y + hh * sum(c * k for c, k in zip(_DP_B, ks) if c)
         ks.append(rhs(Y5))
         evals[active] += 6
         E = hh * sum(c * k for c, k in zip(_DP_E, ks) if c)
@@ -311,12 +311,13 @@ def sphere_dopri(rhs, X0, t_max: float, residual_tol: float, rtol: float = 1e-6,
     return X, t, res, evals
 
 
-def sphere_rk4(rhs, X0, t_max: float, dt: float, residual_tol: float, callback=None):
+def sphere_rk4(rhs, X0, t_max: float, dt: float, residual_tol: float, callback=None, return_evaluations: bool = False):
     """Projected RK4 on (S^{d−1})^n, batched: X0 (B, n, d) unit rows; ``rhs(X)`` (K, n, d) -> (K, n, d) tangent.
 
     Each stage and step is renormalised onto the sphere; a trajectory stops when max_i ‖f_i‖ < ``residual_tol``
     (checked every 10 steps).  ``callback(t, active_count)`` is called every 100 steps.  Returns (X, t, residual):
-    end points (B, n, d), the time each trajectory reached (B,), and max_i ‖f_i‖ at the end points (B,)."""
+    end points (B, n, d), the time each trajectory reached (B,), and max_i ‖f_i‖ at the end points (B,); with
+    ``return_evaluations`` also the field evaluations per trajectory (B,)."""
     if not (np.isfinite(t_max) and t_max > 0 and dt > 0):
         raise ValueError(f"t_max, dt: expected positive finite values, got t_max={t_max}, dt={dt}")
     X = np.array(X0, dtype=float, copy=True)
@@ -326,6 +327,7 @@ def sphere_rk4(rhs, X0, t_max: float, dt: float, residual_tol: float, callback=N
 
     t = np.zeros(len(X))
     res = np.linalg.norm(rhs(X), axis=-1).max(axis=-1)
+    evals = np.ones(len(X), dtype=np.int64)
     active = np.flatnonzero(res >= residual_tol)
     for s in range(int(np.ceil(t_max / dt))):
         if active.size == 0:
@@ -338,11 +340,14 @@ def sphere_rk4(rhs, X0, t_max: float, dt: float, residual_tol: float, callback=N
         Y = unit(Y + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4))
         X[active] = Y
         t[active] += dt
+        evals[active] += 4
         if s % 10 == 9:
             r = np.linalg.norm(rhs(Y), axis=-1).max(axis=-1)
+            evals[active] += 1
             res[active] = r
             active = active[r >= residual_tol]
         if callback is not None and s % 100 == 99:
             callback(float((s + 1) * dt), int(active.size))
-    return X, t, np.linalg.norm(rhs(X), axis=-1).max(axis=-1)
+    res = np.linalg.norm(rhs(X), axis=-1).max(axis=-1)
+    return (X, t, res, evals + 1) if return_evaluations else (X, t, res)
 

@@ -316,11 +316,10 @@ class MatrixKernel(Kernel):
 
     def _entrywise_expressions(self, plan: dict) -> dict:
         """The compiled route's expressions from ``plan`` (built with ``symbolic_values`` for a template: the matrix
-        values are then parameters ``name[i,j]``, scalar values by name): f unexpanded; J differentiated from f as it is or
-        expanded, whichever leaves fewer
-        operations after CSE, counting the expanded form 1.25× cheaper (expanded polynomials compile to independent
-        straight sums: SSL (2, 3) J 0.16 vs 0.22 ms per 1000 points although its count is 785 vs 657; Oja d = 10
-        expanded is 2560 vs 719 and 4.6× slower)."""
+        values are then parameters ``name[i,j]``, scalar values by name): f unexpanded; J differentiated from f as
+        it is or expanded, whichever leaves fewer operations after CSE, counting the expanded form 1.25× cheaper
+        (expanded polynomials compile to independent straight sums: SSL (2, 3) J 0.16 vs 0.22 ms per 1000 points
+        although its count is 785 vs 657; Oja d = 10 expanded is 2560 vs 719 and 4.6× slower)."""
         import symengine as se
 
         from .compiled import cse_op_count, sparse_jacobian
@@ -391,8 +390,6 @@ class MatrixKernel(Kernel):
         field = self.field
         states = list(field.matrix_form)
         values = {k: np.asarray(v, dtype=float) for k, v in (field.matrix_values or {}).items()}
-        if symbolic_values:
-            values = {k: (v if v.ndim else np.asarray(np.nan)) for k, v in values.items()}
         offsets, off = {}, 0
         for S in states:  # Python ints: SymPy Integers here cost a SymPy multiplication per block per call
             offsets[S.name] = (off, int(S.rows), int(S.cols))

@@ -145,9 +145,12 @@ def matrix_free_stability(operator, tangent=None, *, k_eigs: int = 6, neutral_rt
     if n_unstable:  # saddle or unstable: is there a decaying direction at all?  the leftmost eigenvalue of J
         try:
             left = eigs(operator, k=1, which="SR", tol=1e-6, v0=rng.standard_normal(N), return_eigenvectors=False)
-            n_stable = int(np.sum(np.asarray(left).real < -axis))
-        except ArpackNoConvergence:
-            n_stable = 0
+        except ArpackNoConvergence as exc:
+            left = exc.eigenvalues
+            if not len(left):
+                warnings.warn("matrix_free_stability: the leftmost eigenvalue did not converge; 'unstable' may be a "
+                              "saddle", RuntimeWarning, stacklevel=2)
+        n_stable = int(np.sum(np.asarray(left).real < -axis))
     elif converged:
         n_stable = int(np.sum(nonneutral.real < -axis))
     verdict, reason = _verdict(n_unstable, n_stable, n_centre, kT + int(neutral.sum()), kT, max_re, N)

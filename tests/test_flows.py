@@ -56,6 +56,32 @@ def test_sphere_rk4_stays_on_the_sphere_and_reaches_the_principal_eigenvector():
     assert np.allclose(np.abs(X[:, 0, 0]), 1.0, atol=1e-8)
 
 
+def test_sphere_integrators_count_every_field_evaluation_of_each_trajectory():
+    """Integrated alone, a trajectory's reported evaluations equal the rows the field was actually called on
+    (counted by a wrapped field); in a batch each trajectory reports its own count (they stop at different times)."""
+    from symdyn.flows import sphere_dopri
+
+    model = SelfAttention(1, 3, V=np.diag([2.0, 1.0, -0.5]), beta=1.0)
+    X0 = model.random_configurations(4, seed=2)
+
+    def integrate_with(rhs, X, scheme):
+        return (sphere_rk4(rhs, X, 60.0, 0.05, 1e-8, return_evaluations=True) if scheme == "rk4"
+                else sphere_dopri(rhs, X, 60.0, 1e-8))
+
+    for scheme in ("rk4", "dopri"):
+        alone = []
+        for b in range(len(X0)):
+            rows = [0]
+
+            def counted(X, rows=rows):
+                rows[0] += len(X)
+                return model.ambient_f(X)
+            assert integrate_with(counted, X0[b:b + 1], scheme)[3][0] == rows[0]
+            alone.append(rows[0])
+        assert integrate_with(model.ambient_f, X0, scheme)[3].tolist() == alone
+        assert len(set(alone)) > 1
+
+
 def test_first_return_finds_the_period_of_a_rotation_and_not_of_a_fixed_point():
     """x ← R(θ)x (a rotation by θ = 2π/97 per step) returns to its start after 97 steps; a contraction towards a
     fixed point, and the fixed point itself, never return."""

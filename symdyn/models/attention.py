@@ -296,9 +296,7 @@ class SelfAttention:
         single = X.ndim == 2
         X = X[None] if single else X
         if method == "rk4":
-            X, t, res = sphere_rk4(self.ambient_f, X, t_max, dt, tol, callback)
-            steps = np.ceil(t / dt - 1e-9).astype(np.int64)
-            evals = 4 * steps + steps // 10 + 2  # 4 stages per step, the residual every 10 steps, start and end
+            X, t, res, evals = sphere_rk4(self.ambient_f, X, t_max, dt, tol, callback, return_evaluations=True)
         else:
             X, t, res, evals = sphere_dopri(self.ambient_f, X, t_max, tol, rtol=tolerance(rtol, "rtol"), h0=dt,
                                             callback=callback)

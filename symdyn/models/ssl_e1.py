@@ -197,10 +197,9 @@ def _m1_closed_form(rho: float, tau: float, lam: float) -> dict | None:
     spheres of ``ssl_linear.md`` §6.4, :func:`m1_radii`).  For λ > 0 both real roots are positive (product λ²/ρ²,
     sum (τ² − 2ρλ)/ρ² > 0 when Δ ≥ 0).  None when Δ is within ``M1_TANGENT_RTOL``·τ² of 0 (its sign is not decided
     in double precision)."""
-    delta = tau ** 2 - 4 * rho * lam
-    if abs(delta) <= M1_TANGENT_RTOL * tau ** 2 or lam <= 0 or rho <= 0:
-        return None
     geo = m1_radii(rho, tau, lam)
+    if abs(geo["delta"]) <= M1_TANGENT_RTOL * tau ** 2 or lam <= 0 or rho <= 0:
+        return None
     roots = sorted({r ** 2 for r in geo["radii"]}) if geo["exists"] else []
     return {"roots": [np.array([[s]]) for s in roots], "positive_definite": [True] * len(roots),
             "sqrtS": [np.array([[np.sqrt(s)]]) for s in roots], "complex_count": 2,

@@ -476,10 +476,10 @@ class LinearSSL:
         scale of Σ and λ.  method: "closed form" (m = 1, the default there: the quadratic formula, cancellation-free;
         exact Gröbner when Δ = τ² − 4ρλ is too close to 0 to decide its sign), "groebner" (exact, certified real-root
         isolation; default for m = 2),
-        "parameter" (default for m = 3 … 5: a parameter homotopy from the shipped generic solutions of (E1), K = 24,
-        124 at m = 3, 4 paths instead of 2^{m(m+1)/2}; complete when all K are reached or a homotopy has no failed path,
-        up to three homotopies with independent γ; real roots
-        α-certified at high precision: :mod:`.ssl_e1_homotopy`; on any defect it falls back to "homotopy") or
+        "parameter" (default for m = 3 … 5: a parameter homotopy from the shipped generic solutions of (E1), K = 24
+        and 124 paths at m = 3 and 4 instead of 2^{m(m+1)/2}; complete when all K are reached or a homotopy has no
+        failed path, up to three homotopies with independent γ; real roots α-certified at high precision:
+        :mod:`.ssl_e1_homotopy`; on any defect it falls back to "homotopy") or
         "homotopy" (total-degree homotopy, then every end point polished at high precision and certified by
         Smale's α-test, duplicates of simple roots searched again by deflation).
 

@@ -173,14 +173,10 @@ def _check_m1_spheres(inst):
     return CheckResult(err < 1e-10, err)
 
 
-def _verdicts(comps) -> tuple:
-    """Stability verdicts of components and the smallest |max Re μ| over the non-neutral spectra (the margin)."""
-    verdicts, margin = [], np.inf
-    for V in comps:
-        rep = V.stability(seed=0)
-        verdicts.append(rep.verdict)
-        margin = min(margin, abs(rep.max_real_nonneutral))
-    return verdicts, float(margin)
+def _stability_reports(comps) -> tuple:
+    """Stability reports of components and the smallest |max Re μ| over the non-neutral spectra (the margin)."""
+    reports = [V.stability(seed=0) for V in comps]
+    return reports, float(min((abs(r.max_real_nonneutral) for r in reports), default=np.inf))
 
 
 def _check_outer_branch(inst):
@@ -192,7 +188,8 @@ def _check_outer_branch(inst):
         Vs = model.equilibria(kind)
         if not Vs:
             return CheckResult(True, 0.0, applicable=False, detail="no full-rank equilibrium (see ssl.strata-stability)")
-        verdicts, mg = _verdicts(Vs)
+        reports, mg = _stability_reports(Vs)
+        verdicts = [r.verdict for r in reports]
         margin = min(margin, mg)
         ok &= ([i for i, v in enumerate(verdicts) if v == "asymptotically stable"] == [len(Vs) - 1]
                and all(v == "saddle" for v in verdicts[:-1]))
@@ -221,9 +218,9 @@ def _check_strata_stability(inst):
     margin = np.inf
     for kind in ("sg", "ema"):
         comps = [c for c in model.equilibrium_set(kind) if 0 < c.info["rank"] < model.m]
-        reports = [c.stability(seed=0) for c in comps]
+        reports, mg = _stability_reports(comps)
         by_kind[kind] = (comps, [r.verdict for r in reports], reports)
-        margin = min(margin, min((abs(r.max_real_nonneutral) for r in reports), default=np.inf))
+        margin = min(margin, mg)
     comps, sg, sg_reports = by_kind["sg"]
     ema_comps, ema, ema_reports = by_kind["ema"]
     if not comps:
@@ -239,11 +236,11 @@ def _check_strata_stability(inst):
         for i in differ:
             mu = _rightmost_nonneutral(ema_reports[i] if ema[i] != "asymptotically stable" else sg_reports[i])
             crossing = abs(mu.imag) > 1e-6 * max(abs(mu), 1e-300)
-            back = fast_comps[i].stability(seed=0).verdict == sg[i]
-            hopf_ok &= crossing and back
+            fast_verdict = fast_comps[i].stability(seed=0).verdict
+            hopf_ok &= crossing and fast_verdict == sg[i]
             notes.append(f"rank-{comps[i].info['rank']} component: SG {sg[i]}, EMA (κ = {model.kappa:.3g}) {ema[i]} "
                          f"through the pair {mu.real:.3g} ± {abs(mu.imag):.3g}i; at κ = {100 * rho:.3g} EMA is "
-                         f"{fast_comps[i].stability(seed=0).verdict}")
+                         f"{fast_verdict}")
     tally = {}
     for c, v in zip(comps, sg):
         k = tally.setdefault(c.info["rank"], [0, 0])
