@@ -296,7 +296,8 @@ NEWTON_STEPS = 3  # corrector iterations at most (a row stops when its correctio
 
 
 def _track(H, Hx, Ht, X, max_steps: int, h0: float = 0.01, hmax: float = 0.1, tol: float = 1e-8,
-           predictor_tol: float | None = None, diverge_norm: float = np.inf, leave=None):
+           predictor_tol: float | None = None, diverge_norm: float = np.inf, leave=None, rechart=None,
+           indexed: bool = False, max_recharts: int = 50):
     """Predictor (RK4 on dx/dt = −H_x⁻¹H_t) – corrector (Newton, at most ``NEWTON_STEPS`` steps) tracking of all
     paths at once from t = 0 to t = 1, with per-path step control.  A step is accepted when the last correction is
     below ``tol`` (relative to 1 + |x|) and, with ``predictor_tol``, the first correction (the predictor's error)
@@ -310,8 +311,15 @@ def _track(H, Hx, Ht, X, max_steps: int, h0: float = 0.01, hmax: float = 0.1, to
     Newton stops per row once its correction is below ``tol``; the Jacobian of its last step (at most one loose
     correction away from the accepted point) is the next step's k₁ Jacobian.  A path with |x| > ``diverge_norm``,
     or for which ``leave(x, t)`` (a boolean per row, e.g. "the coordinates left their chart") is true, stops
-    (stalled).  Returns (X, t, stalled): a path whose step fell below 1e-14 stalls."""
+    (stalled).  With ``rechart(rows, x, t)`` -> x a path for which ``leave`` is true continues instead, from the
+    coordinates ``rechart`` gives its point (e.g. in a chart centred at it; at most ``max_recharts`` times per path,
+    then it stalls); such coordinates belong to the row, so with ``indexed`` H, Hx and Ht are called as
+    H(x, t, rows) with the rows' indices in X.  Returns (X, t, stalled): a path whose step fell below 1e-14 stalls."""
     P = X.shape[0]
+    if not indexed:
+        H0, Hx0, Ht0 = H, Hx, Ht
+        H, Hx, Ht = (lambda x, tt, rows: H0(x, tt)), (lambda x, tt, rows: Hx0(x, tt)), (lambda x, tt, rows: Ht0(x, tt))
+    recharts = np.zeros(P, dtype=int)
     t = np.zeros(P)
     h = np.full(P, h0)
     active = np.ones(P, dtype=bool)
@@ -320,8 +328,8 @@ def _track(H, Hx, Ht, X, max_steps: int, h0: float = 0.01, hmax: float = 0.1, to
     J = None  # the Jacobian at X (rows with ``have``)
     have = np.zeros(P, dtype=bool)
 
-    def velocity(x, tt, Jx=None):
-        return -safe_solve(Hx(x, tt) if Jx is None else Jx, Ht(x, tt))
+    def velocity(x, tt, rows, Jx=None):
+        return -safe_solve(Hx(x, tt, rows) if Jx is None else Jx, Ht(x, tt, rows))
 
     for _ in range(max_steps):
         idx = np.flatnonzero(active)
@@ -331,14 +339,14 @@ def _track(H, Hx, Ht, X, max_steps: int, h0: float = 0.01, hmax: float = 0.1, to
         with np.errstate(all="ignore"):
             need = idx[~have[idx]]
             if need.size:
-                Jn = Hx(X[need], t[need])
+                Jn = Hx(X[need], t[need], need)
                 if J is None:
                     J = np.full((P,) + Jn.shape[1:], np.nan, dtype=complex)
                 J[need], have[need] = Jn, True
-            k1 = velocity(x0, t0, J[idx])
-            k2 = velocity(x0 + 0.5 * hh[:, None] * k1, t0 + 0.5 * hh)
-            k3 = velocity(x0 + 0.5 * hh[:, None] * k2, t0 + 0.5 * hh)
-            k4 = velocity(x0 + hh[:, None] * k3, t0 + hh)
+            k1 = velocity(x0, t0, idx, J[idx])
+            k2 = velocity(x0 + 0.5 * hh[:, None] * k1, t0 + 0.5 * hh, idx)
+            k3 = velocity(x0 + 0.5 * hh[:, None] * k2, t0 + 0.5 * hh, idx)
+            k4 = velocity(x0 + hh[:, None] * k3, t0 + hh, idx)
             x1 = x0 + hh[:, None] / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
             t1 = t0 + hh
             finite = np.isfinite(x1).all(axis=1)
@@ -351,8 +359,8 @@ def _track(H, Hx, Ht, X, max_steps: int, h0: float = 0.01, hmax: float = 0.1, to
                 sub = np.flatnonzero(going)
                 if not sub.size:
                     break
-                Jn = Hx(x1[sub], t1[sub])
-                dx = safe_solve(Jn, H(x1[sub], t1[sub]))
+                Jn = Hx(x1[sub], t1[sub], idx[sub])
+                dx = safe_solve(Jn, H(x1[sub], t1[sub], idx[sub]))
                 size = np.linalg.norm(dx, axis=1)
                 if it == 0:
                     err[sub] = size
@@ -386,7 +394,16 @@ def _track(H, Hx, Ht, X, max_steps: int, h0: float = 0.01, hmax: float = 0.1, to
         far = np.zeros(P, dtype=bool)
         far[acc] = np.linalg.norm(x1[ok], axis=1) > diverge_norm
         if leave is not None and ok.any():
-            far[acc] |= leave(x1[ok], t1[ok])
+            out = np.asarray(leave(x1[ok], t1[ok]), dtype=bool)
+            if rechart is not None and out.any():
+                rows = acc[out & (recharts[acc] < max_recharts)]
+                if rows.size:
+                    with np.errstate(all="ignore"):
+                        X[rows] = rechart(rows, X[rows], t[rows])
+                    recharts[rows] += 1
+                    have[rows] = False  # the cached Jacobian is in the old coordinates
+                    out[np.isin(acc, rows)] = ~np.isfinite(X[rows]).all(axis=1)
+            far[acc] |= out
         if predictor_tol is not None:
             crawl = np.where(h < CRAWL_STEP, crawl + 1, 0)
             far |= crawl > CRAWL_ITERATIONS
@@ -531,18 +548,21 @@ def solve_homotopy(eqs, unknowns, *, seed: int = 0, max_steps: int = 20000, dive
 # ---- parameter homotopies and monodromy ----------------------------------------------------------------
 def track_parameters(F, Fx, Ft, X: np.ndarray, max_steps: int = 20000, hmax: float = 0.1, tol: float = 1e-8,
                      predictor_tol: float | None = None, return_t: bool = False, diverge_norm: float = np.inf,
-                     leave=None):
+                     leave=None, rechart=None, indexed: bool = False, max_recharts: int = 50):
     """Track solutions X (P, N) of F(x, t) = 0 from t = 0 to t = 1 (a parameter homotopy).
 
     F(X, t) (P, E), Fx(X, t) (P, E, N), Ft(X, t) (P, E): the system along the path, its x-Jacobian and its
     t-derivative, vectorised over the P paths (t has shape (P,)).  E ≥ N: a consistent overdetermined system is
     tracked in the least-squares sense.  ``predictor_tol`` bounds the predictor's relative error (guards against
     path jumping; None: no bound); a path with |x| > ``diverge_norm``, or with ``leave(x, t)`` true (a boolean per
-    row: the point left the region where the coordinates are trusted), stops.  Returns (X, ok): the end points and
-    which paths reached t = 1; with ``return_t`` (X, ok, t), t where each path stopped.
+    row: the point left the region where the coordinates are trusted), stops, unless ``rechart(rows, x, t)`` gives
+    it new coordinates to continue in (then, with ``indexed``, F, Fx and Ft take the rows' indices as a third
+    argument: :func:`_track`).  Returns (X, ok): the end points and which paths reached t = 1; with ``return_t``
+    (X, ok, t), t where each path stopped.
     """
     X, t, stalled = _track(F, Fx, Ft, np.array(X, dtype=complex), max_steps, hmax=hmax, tol=tol,
-                           predictor_tol=predictor_tol, diverge_norm=diverge_norm, leave=leave)
+                           predictor_tol=predictor_tol, diverge_norm=diverge_norm, leave=leave, rechart=rechart,
+                           indexed=indexed, max_recharts=max_recharts)
     ok = (t >= 1.0) & ~stalled & np.isfinite(X).all(axis=1)
     return (X, ok, t) if return_t else (X, ok)
 
@@ -550,20 +570,21 @@ def track_parameters(F, Fx, Ft, X: np.ndarray, max_steps: int = 20000, hmax: flo
 def track_segment(F, Fx, Fp, X: np.ndarray, pa: np.ndarray, pb: np.ndarray, *, linear: bool = True, **kwargs):
     """Track solutions X of F(x, pa) = 0 along the straight parameter path p(t) = pa + t(pb − pa) to t = 1
     (:func:`track_parameters`).  F(X, P), Fx(X, P) as in :func:`monodromy_solve`; ∂F/∂t = Fp(X, pb − pa) for a
-    system linear in p (``linear=True``), else Fp(X, P, dP), the derivative at P in the direction dP.
+    system linear in p (``linear=True``), else Fp(X, P, dP), the derivative at P in the direction dP.  With
+    ``indexed=True`` each of them takes the rows' indices as a last argument (per-path coordinates: ``rechart``).
     Returns (X, ok)."""
     def p_at(t):
         return pa + t[:, None] * (pb - pa)
 
-    def H(x, t):
-        return F(x, p_at(t))
+    def H(x, t, *rows):
+        return F(x, p_at(t), *rows)
 
-    def Hx(x, t):
-        return Fx(x, p_at(t))
+    def Hx(x, t, *rows):
+        return Fx(x, p_at(t), *rows)
 
-    def Ht(x, t):
+    def Ht(x, t, *rows):
         dp = np.broadcast_to(pb - pa, (x.shape[0], pa.size))
-        return Fp(x, dp) if linear else Fp(x, p_at(t), dp)
+        return Fp(x, dp, *rows) if linear else Fp(x, p_at(t), dp, *rows)
     return track_parameters(H, Hx, Ht, X, **kwargs)
 
 
@@ -624,22 +645,22 @@ class ProjectivePatch:
         with np.errstate(all="ignore"):
             return np.where(np.isfinite(Y).all(axis=1), np.abs(Y[:, 0]) / np.linalg.norm(Y[:, :h], axis=1), np.inf)
 
-    def F(self, Y, p):
+    def F(self, Y, p, *rows):
         h = 1 + self.n_hom
-        return np.concatenate([self.sysm.F(Y[:, 1:], p, Y[:, 0]), (Y[:, :h] @ self.c - 1.0)[:, None]], axis=1)
+        return np.concatenate([self.sysm.F(Y[:, 1:], p, Y[:, 0], *rows), (Y[:, :h] @ self.c - 1.0)[:, None]], axis=1)
 
-    def Fx(self, Y, p):
+    def Fx(self, Y, p, *rows):
         X, x0 = Y[:, 1:], Y[:, 0]
         if hasattr(self.sysm, "Fx_and_Fx0"):  # one evaluation of the shared intermediate quantities
-            Jx, J0 = self.sysm.Fx_and_Fx0(X, p, x0)
+            Jx, J0 = self.sysm.Fx_and_Fx0(X, p, x0, *rows)
         else:
-            Jx, J0 = self.sysm.Fx(X, p, x0), self.sysm.Fx0(X, p, x0)
+            Jx, J0 = self.sysm.Fx(X, p, x0, *rows), self.sysm.Fx0(X, p, x0, *rows)
         J = np.concatenate([J0[..., None], Jx], axis=2)
         row = np.concatenate([self.c, np.zeros(Y.shape[1] - len(self.c))])
         return np.concatenate([J, np.broadcast_to(row, (len(Y), 1, len(row)))], axis=1)
 
-    def Fp(self, Y, p, dp):
-        return np.concatenate([self.sysm.Fp(Y[:, 1:], p, dp, Y[:, 0]), np.zeros((len(Y), 1))], axis=1)
+    def Fp(self, Y, p, dp, *rows):
+        return np.concatenate([self.sysm.Fp(Y[:, 1:], p, dp, Y[:, 0], *rows), np.zeros((len(Y), 1))], axis=1)
 
 
 def distinct_rows(X: np.ndarray, radii=None, rtol: float = 1e-8) -> tuple:

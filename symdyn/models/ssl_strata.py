@@ -24,6 +24,9 @@ the data by the parameter homotopy p(t) = (1 − t)γp₀ + t p (Morgan & Sommes
 coordinates grow (|K| > ``K_MAX``: S approaches the chart's boundary, where the leading block of M⁻ᵀSM⁻¹ is
 singular) continues from the same S and t in a chart centred at S (M = Uᵀ, U unitary with its first r columns
 spanning the range of S, so K = 0 there): the path is one path on the rank-r variety, only its coordinates change.
+Every path has its own chart inside one batched tracking run (the tracker's ``rechart``), so a path is re-centred
+as soon as |K| > 1 at the cost of one SVD (at m = 4, r = 1 this cut one path's 815 steps, crawling at |K| ≈ 80, to
+a few dozen; a whole rank-3 run from about 18 s to 7–20 s).
 Generic counts K: 2m at r = 1, 30 at (3, 2), 84 at (4, 2) (a quarter of the (V, B̃) formulation's, which counted
 each S four times on its O(2, ℂ)-orbit slice); 288 at (4, 3) (two independent monodromies).
 
@@ -50,7 +53,7 @@ __all__ = ["RankChart", "stratum_residuals", "stratum_start", "stratum_count", "
 
 END_RESIDUAL = 1e-8  # relative ‖S E(S)‖ of a polished end point above which the path counts as failed
 MAX_RUNS = 3  # homotopies with independent γ at most, until every generic solution is found
-K_MAX = 100.0  # a path whose chart coordinate |K|_F exceeds this continues in a chart centred at its S
+K_MAX = 1.0  # a path whose chart coordinate |K|_F exceeds this continues in a chart centred at its S (where K = 0)
 
 
 class RankChart:
@@ -84,19 +87,43 @@ class RankChart:
         self.Pbasis = np.zeros((self.q, r, r))
         for k, (i, j) in enumerate(zip(*self.iu)):
             self.Pbasis[k, i, j] = self.Pbasis[k, j, i] = 1.0
-        self.Z = self.M.T[:, r:]
-        # dW of the coordinate directions: 0 for P; for K_ij, row i of dW is row r + j of M
-        self.dW = np.zeros((self.N, r, m), dtype=self.M.dtype)
-        for i in range(r):
-            for j in range(m - r):
-                self.dW[self.q + i * (m - r) + j, i] = self.M[r + j]
+
+    @property
+    def Z(self) -> np.ndarray:
+        """Z = Mᵀ[0; I] (m × (m − r), or per point (n, m, m − r)): its columns span the complement of W's rows."""
+        return np.swapaxes(self.M, -1, -2)[..., :, self.r:]
 
     @classmethod
     def centred(cls, S: np.ndarray, r: int) -> "RankChart":
         """The chart in which the (complex symmetric, rank-r) S has K = 0: M = Uᵀ with U from the SVD of S (its
-        first r columns span the range of S, and U is unitary, so M is perfectly conditioned)."""
+        first r columns span the range of S, and U is unitary, so M is perfectly conditioned).  For S (n, m, m)
+        one chart per point (M (n, m, m))."""
         U = np.linalg.svd(S)[0]
-        return cls(S.shape[0], r, U.T)
+        return cls(S.shape[-1], r, np.swapaxes(U, -1, -2))
+
+    def at(self, rows=None) -> "RankChart":
+        """The chart of the points ``rows`` (a chart with one M per point, :meth:`per_point`, restricted to them;
+        the chart itself when it has one M for all points or ``rows`` is None)."""
+        if rows is None or self.M.ndim == 2:
+            return self
+        out = object.__new__(RankChart)
+        out.__dict__.update(self.__dict__)
+        out.M = self.M[rows]
+        return out
+
+    def per_point(self, n: int) -> "RankChart":
+        """A copy with its own M for each of n points (to be re-centred point by point: :meth:`recentre`)."""
+        out = object.__new__(RankChart)
+        out.__dict__.update(self.__dict__)
+        out.M = np.array(np.broadcast_to(self.M, (n, self.m, self.m)), dtype=complex)
+        return out
+
+    def recentre(self, rows, X) -> np.ndarray:
+        """Move the points ``rows`` (coordinates X (k, N) in their current charts) to the charts centred at their S
+        (in place, for a chart with one M per point); returns their new coordinates (K = 0)."""
+        S = self.at(rows).matrices(X)
+        self.M[rows] = RankChart.centred(S, self.r).M
+        return self.at(rows).coordinates(S)
 
     def parts(self, X) -> tuple:
         """(P (n, r, r), W (n, r, m)) of the points X (n, N)."""
@@ -114,7 +141,7 @@ class RankChart:
     def coordinates(self, S) -> np.ndarray:
         """x = (vech P, vec K) (n, N) of rank-r matrices S (n, m, m) (their leading block in M⁻ᵀSM⁻¹ invertible)."""
         Minv = np.linalg.inv(self.M)
-        T = Minv.T @ S @ Minv
+        T = np.swapaxes(Minv, -1, -2) @ S @ Minv
         r = self.r
         P = T[:, :r, :r]
         K = np.linalg.solve(P, T[:, :r, r:])
@@ -138,28 +165,35 @@ class RankChart:
         E = np.swapaxes(L, 1, 2) @ L - h[:, None, None] * (np.swapaxes(Syx, 1, 2) @ S @ Syx)
         return P, W, Wt, S, Sx, Syx, L, E, h[:, None, None]
 
-    def F(self, X, p, x0=None):
+    def F(self, X, p, x0=None, rows=None):
         """(C_r) at the points X (n, N) and data p (n, q); with ``x0`` (n,) the system homogenised in (x₀, P):
-        L = SΣx + x₀λI, E = LᵀL − x₀ΣyxᵀSΣyx (degree 2 in (x₀, P); x₀ = 1 gives (C_r))."""
+        L = SΣx + x₀λI, E = LᵀL − x₀ΣyxᵀSΣyx (degree 2 in (x₀, P); x₀ = 1 gives (C_r)).  ``rows``: the points'
+        indices in a chart with one M per point (:meth:`at`), as for Fx, Fx0 and Fp."""
+        if rows is not None:
+            return self.at(rows).F(X, p, x0)
         _, W, Wt, _, _, _, _, E, _ = self._state(X, p, x0)
         WE = W @ E
         return self._rows(WE @ Wt, WE @ self.Z)
 
-    def Fx(self, X, p, x0=None):
-        return self.Fx_and_Fx0(X, p, x0)[0]
+    def Fx(self, X, p, x0=None, rows=None):
+        return self.Fx_and_Fx0(X, p, x0, rows)[0]
 
-    def Fx_and_Fx0(self, X, p, x0=None) -> tuple:
+    def Fx_and_Fx0(self, X, p, x0=None, rows=None) -> tuple:
         """(∂F/∂x (n, N, N), ∂F/∂x₀ (n, N)) from one evaluation of S, L, E.  The N directions dS are rank-two
         outer products (W_aᵀW_b + W_bᵀW_a along P, Mⱼᵀ(PW)ᵢ + its transpose along K_ij), and every product with a
         per-point matrix is one (n, N·a, b) @ (n, b, c) matmul (dS and dE are symmetric, so left products are
         transposed right ones)."""
+        if rows is not None:
+            return self.at(rows).Fx_and_Fx0(X, p, x0)
         P, W, Wt, S, Sx, Syx, L, E, h = self._state(X, p, x0)
         n, m, r, q, N = len(X), self.m, self.r, self.q, self.N
-        Mb, k = self.M[r:], m - r
+        Mb, k = self.M[..., r:, :], m - r
+        Mbt = np.swapaxes(Mb, -1, -2)
         ww = np.einsum("pai,pbj->pabij", W, W)[:, self.iu[0], self.iu[1]]  # W_aᵀW_b, a ≤ b
         dSP = ww + np.swapaxes(ww, 2, 3)
         dSP[:, self.iu[0] == self.iu[1]] /= 2
-        o = np.einsum("ja,pib->pijab", Mb, P @ W).reshape(n, r * k, m, m)
+        o = (np.einsum("ja,pib->pijab", Mb, P @ W) if Mb.ndim == 2 else
+             np.einsum("pja,pib->pijab", Mb, P @ W)).reshape(n, r * k, m, m)
         dS = np.concatenate([dSP, o + np.swapaxes(o, 2, 3)], axis=1)
         G = _right(np.swapaxes(_right(dS, Sx), 2, 3), L)  # dLᵀL, dL = dSΣx
         dE = G + np.swapaxes(G, 2, 3) - h[:, None] * _right(np.swapaxes(_right(dS, Syx), 2, 3), Syx)
@@ -168,7 +202,7 @@ class RankChart:
         for i in range(r):  # dW E: along K_ij only row i, M_{r+j} E
             dWE[:, q + i * k: q + (i + 1) * k, i] += MbE
         top = _right(dWE, Wt)
-        WEMb = np.swapaxes(WE @ Mb.T, 1, 2)  # WE dWᵀ: along K_ij only column i, WE M_{r+j}ᵀ
+        WEMb = np.swapaxes(WE @ Mbt, 1, 2)  # WE dWᵀ: along K_ij only column i, WE M_{r+j}ᵀ
         for i in range(r):
             top[:, q + i * k: q + (i + 1) * k, :, i] += WEMb
         Jx = np.swapaxes(self._rows(top, (dWE.reshape(n, N * r, m) @ self.Z).reshape(n, N, r, k)), 1, 2)
@@ -176,11 +210,13 @@ class RankChart:
         WdE = W @ (lam * (L + np.swapaxes(L, 1, 2)) - np.swapaxes(Syx, 1, 2) @ S @ Syx)
         return Jx, self._rows(WdE @ Wt, WdE @ self.Z)
 
-    def Fx0(self, X, p, x0):
+    def Fx0(self, X, p, x0, rows=None):
         """∂/∂x₀ of the homogenised rows: dE = λ(L + Lᵀ) − ΣyxᵀSΣyx, (n, N)."""
-        return self.Fx_and_Fx0(X, p, x0)[1]
+        return self.Fx_and_Fx0(X, p, x0, rows)[1]
 
-    def Fp(self, X, p, dp, x0=None):
+    def Fp(self, X, p, dp, x0=None, rows=None):
+        if rows is not None:
+            return self.at(rows).Fp(X, p, dp, x0)
         _, W, Wt, S, Sx, Syx, L, _, h = self._state(X, p, x0)
         dSx, dSyx, dlam = _data(dp, self.m)
         dL = S @ dSx + (h[:, 0, 0] * dlam)[:, None, None] * np.eye(self.m)
@@ -432,34 +468,33 @@ def _patch(chart: RankChart) -> ProjectivePatch:
     return ProjectivePatch(chart, n_hom=chart.q, seed=50_000 + 97 * chart.m + chart.r)
 
 
-def _track_charted(chart: RankChart, X, pa, pb, hmax: float, max_steps: int, max_switches: int = 50) -> tuple:
+def _track_charted(chart: RankChart, X, pa, pb, hmax: float, max_steps: int, max_switches: int = 200) -> tuple:
     """Track the points X (n, N) of ``chart`` along p(t) = pa + t(pb − pa) in projective space (:func:`_patch`),
-    continuing each path that leaves the chart (|K| > K_MAX) from its point and t in the chart centred at its S.
-    Returns (S_h (n, m, m), x₀ (n,), ok, t, switches): the homogeneous end points, S = S_h/x₀."""
-    r = chart.r
+    each path in its own chart: where its coordinates grow (|K| > K_MAX) it continues from the same point and t
+    in the chart centred at its S (:meth:`RankChart.recentre`; at most ``max_switches`` times), inside the one
+    batched tracking run.  Returns (S_h (n, m, m), x₀ (n,), ok, t, switches): the homogeneous end points,
+    S = S_h/x₀, and the number of chart changes."""
+    charts = chart.per_point(len(X))
+    patch = _patch(charts)
+    switches = [0]
 
-    def run(patch, Y, t0):
-        ch = patch.sysm
-        Y, okk, tt = track_segment(patch.F, patch.Fx, patch.Fp, Y, pa + t0 * (pb - pa), pb, linear=False, hmax=hmax,
-                                   return_t=True, predictor_tol=PREDICTOR_TOL, max_steps=max_steps,
-                                   leave=lambda Z, t: ch.k_norm(Z[:, 1:]) > K_MAX)
-        return Y, okk, t0 + tt * (1 - t0)
+    def leave(Y, t):  # |K| does not depend on the chart's M, so the tracker need not say whose points these are
+        return charts.k_norm(Y[:, 1:]) > K_MAX
 
-    patch = _patch(chart)
-    Y, ok, t_end = run(patch, patch.lift(np.asarray(X, dtype=complex)), 0.0)
-    Sh, x0 = chart.matrices(Y[:, 1:]), Y[:, 0].copy()
-    switches = 0
-    for i in np.flatnonzero(~ok & (chart.k_norm(Y[:, 1:]) > K_MAX) & np.isfinite(Y).all(axis=1)):
-        for _ in range(max_switches):  # one path at a time: each gets its own chart
-            switches += 1
-            ch = RankChart.centred(Sh[i], r)
-            pt = _patch(ch)
-            y = pt.normalise(np.concatenate([[x0[i]], ch.coordinates(Sh[i][None])[0]])[None])
-            y, okk, tt = run(pt, y, t_end[i])
-            Sh[i], x0[i], ok[i], t_end[i] = ch.matrices(y[:, 1:])[0], y[0, 0], okk[0], tt[0]
-            if ok[i] or not (np.isfinite(y).all() and ch.k_norm(y[:, 1:])[0] > K_MAX):
-                break
-    return Sh, x0, ok, t_end, switches
+    def rechart(rows, Y, t):
+        switches[0] += len(rows)
+        Yn = np.empty_like(Y)
+        Yn[:, 0] = Y[:, 0]
+        Yn[:, 1:] = charts.recentre(rows, Y[:, 1:])
+        return patch.normalise(Yn)
+
+    with np.errstate(all="ignore"):
+        Y, ok, t_end = track_segment(patch.F, patch.Fx, patch.Fp, patch.lift(np.asarray(X, dtype=complex)), pa, pb,
+                                     linear=False, hmax=hmax, return_t=True, predictor_tol=PREDICTOR_TOL,
+                                     max_steps=max_steps, leave=leave, rechart=rechart,
+                                     indexed=True, max_recharts=max_switches)
+    Sh = charts.matrices(Y[:, 1:])
+    return Sh, Y[:, 0].copy(), ok, t_end, switches[0]
 
 
 def _track_once(chart: RankChart, starts, p0, p1, gamma: complex) -> dict:
@@ -467,12 +502,14 @@ def _track_once(chart: RankChart, starts, p0, p1, gamma: complex) -> dict:
     :func:`.ssl_e1.homotopy_gamma`): {"S" (inf where not reached), "ok" (finite end points), "infinite" (end points
     at infinity: x₀ ≤ 1e-10·|S_h| at t = 1), "failed", "t" (where each path stopped), "switches"}.
 
-    A path gets 4000 steps per chart (a regular path needs one or two hundred).  A path that fails is not tracked
+    A path gets 4000 steps (a regular path needs one or two hundred).  A path that fails is not tracked
     again here: retracking it along the same path with smaller steps rarely succeeds (it fails where the homotopy
     passes close to a singular point), and with another γ it may land on a root already reached while one stays
     unreached (the end point a start reaches depends on γ); :func:`rank_stratum` runs whole homotopies with
     independent γ instead and counts what they found together (tracking the failed paths again with γ turned by
-    0.1 rad, nearly the same homotopy, found a missing root in 2 of 12 tries at m = 4: not worth its time).  Every
+    0.1 rad, nearly the same homotopy, found a missing root in 2 of 12 tries at m = 4, and retracking them along γ
+    turned by ±0.02 … ±0.1 rad cost more than a whole run with per-path charts, as the few retracked paths crawl
+    through their difficult stretches again).  Every
     path is tracked to t = 1, however large its S (roots far beyond every PSD root are ordinary end points)."""
     Sh, x0, ok, t_end, switches = _track_charted(chart, starts, gamma * p0, p1, hmax=0.1, max_steps=4000)
     with np.errstate(all="ignore"):
