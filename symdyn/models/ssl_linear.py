@@ -858,16 +858,7 @@ class LinearSSL:
             return point(U, family["draw"](rng)[1] if family else None)
 
         def tangent(x):
-            A, B = self.unpack(x)[:2]
-            rows = []
-            for i, j in itertools.combinations(range(n), 2):
-                Om = np.zeros((n, n))
-                Om[i, j], Om[j, i] = 1.0, -1.0
-                dA = Om @ A
-                rows.append(self.pack(dA, Om @ B - B @ Om, dA if kind == "ema" else None))
-            for W in (family["generators"] if family else ()):
-                rows.append(self.pack(A @ W, np.zeros((n, n)), A @ W if kind == "ema" else None))
-            return np.array(rows) if rows else np.zeros((0, self.state_dimension(kind)))
+            return self.orbit_tangent(x, kind, family["generators"] if family else ())
 
         def equations():  # symbolic, built on first use (most numeric work never reads them)
             a, b, c = self.a, self.b, self.c
@@ -887,6 +878,22 @@ class LinearSSL:
                                     certified=bool(info.get("certified", False)),
                                     name=name or f"{kind} rank-{rank} component", kernel=kernel, sampler=sampler,
                                     tangent=tangent, parametrization=param, info=info)
+
+    def orbit_tangent(self, x, kind: str = "sg", generators=()) -> np.ndarray:
+        """Spanning rows (·, D) of the tangent space at the equilibrium x of its O(n)-orbit (A, B[, C]) →
+        (ΩA, ΩB − BΩ[, ΩC]) for the skew Ω = E_ij − E_ji, i < j (``ssl_linear.md`` §6: the field is O(n)-equivariant),
+        plus (AW, 0[, AW]) for each skew W in ``generators`` (a family of roots S' = RᵀSR of data with a symmetry)."""
+        n = self.n
+        A, B = self.unpack(x)[:2]
+        rows = []
+        for i, j in itertools.combinations(range(n), 2):
+            Om = np.zeros((n, n))
+            Om[i, j], Om[j, i] = 1.0, -1.0
+            dA = Om @ A
+            rows.append(self.pack(dA, Om @ B - B @ Om, dA if kind == "ema" else None))
+        for W in generators:
+            rows.append(self.pack(A @ W, np.zeros((n, n)), A @ W if kind == "ema" else None))
+        return np.array(rows) if rows else np.zeros((0, self.state_dimension(kind)))
 
     def kernel(self, kind: str = "sg"):
         """The compiled entry-wise kernel of ``kind``, with kappa bound when it is numeric (built once per kind)."""
