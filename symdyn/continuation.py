@@ -45,7 +45,6 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
-import scipy.linalg
 
 from ._validate import as_float_array, finite_real, positive_int
 
@@ -220,6 +219,8 @@ def _tangent(problem: ReducedProblem, z, prev=None) -> tuple:
     """(unit tangent, the two smallest singular values of [F_u F_μ]): the right singular vector of the smallest
     singular value, oriented along ``prev`` (or towards increasing μ)."""
     A = problem.Gz(z)
+    if A.shape[0] == 0:  # no unknowns (equilibria that do not move with μ): the branch is the μ-axis
+        return np.array([1.0]) * (-1.0 if prev is not None and prev[-1] < 0 else 1.0), np.zeros(0)
     _, s, Vt = np.linalg.svd(A)
     t = Vt[-1]
     ref = prev if prev is not None else np.eye(len(z))[-1]
@@ -263,11 +264,20 @@ def _test_values(problem: ReducedProblem, z, t, report) -> dict:
         real = np.abs(mu.imag) <= IMAG_RTOL * scale
         out["real_unstable"] = int(np.sum(real & (mu.real > 0)))
         out["pair_unstable"] = int(np.sum(~real & (mu.real > 0)))
-        out["real"] = float(mu[real].real[np.argmin(np.abs(mu[real].real))]) if real.any() else np.nan
-        out["pair"] = float(mu[~real].real[np.argmin(np.abs(mu[~real].real))]) if (~real).any() else np.nan
-        out["pair_eig"] = complex(mu[~real][np.argmin(np.abs(mu[~real].real))]) if (~real).any() else None
-        out["real_eig"] = complex(mu[real][np.argmin(np.abs(mu[real].real))]) if real.any() else None
+        out["real"], out["real_eig"] = _signed_distance(mu[real])
+        out["pair"], out["pair_eig"] = _signed_distance(mu[~real & (mu.imag > 0)])
     return out
+
+
+def _signed_distance(mu) -> tuple:
+    """(sign(∏ Re μ) · min |Re μ|, the μ of smallest |Re μ|) over the eigenvalues μ (one per complex pair): zero
+    exactly when one of them is on the imaginary axis, of one sign on each side of a simple crossing, continuous
+    where another eigenvalue becomes the nearest (NaN, None when there are none)."""
+    if not len(mu):
+        return np.nan, None
+    k = int(np.argmin(np.abs(mu.real)))
+    sign = -1.0 if np.sum(mu.real < 0) % 2 else 1.0
+    return float(sign * abs(mu.real[k])), complex(mu[k])
 
 
 def _nonneutral(report) -> np.ndarray:
@@ -396,15 +406,20 @@ def _detect(problem: ReducedProblem, a: _Point, b: _Point, tol: float, index: in
         found.append(("branch point", "branch"))
     if a.report is not None and b.report is not None:
         # the unstable count changes (a complex pair meeting on the real axis only moves eigenvalues between the
-        # real and the complex count): a pair crossed (Hopf) or a real eigenvalue did
+        # real and the complex count) and a pair (Hopf) or a real eigenvalue crossed the imaginary axis
         da = a.tests["real_unstable"] + a.tests["pair_unstable"]
         db = b.tests["real_unstable"] + b.tests["pair_unstable"]
-        pair_crossed = np.isfinite(a.tests["pair"]) and np.isfinite(b.tests["pair"]) \
-            and np.sign(a.tests["pair"]) != np.sign(b.tests["pair"])
-        if da != db and pair_crossed and abs(da - db) % 2 == 0:
-            found.append(("hopf", "pair"))
-        elif da != db and not found and np.isfinite(a.tests["real"]) and np.isfinite(b.tests["real"]):
-            found.append(("real crossing", "real"))
+        if da != db and not found:
+            # which eigenvalues crossed: the real ones if their unstable count changed, else a complex pair (Hopf);
+            # located where the count leaves a's (a crossing of any multiplicity: a product of eigenvalues would
+            # miss the double ones that the attention splits have), ± the distance of the nearest to the axis
+            kind, key = ("real crossing", "real") if a.tests["real_unstable"] != b.tests["real_unstable"] \
+                else ("hopf", "pair")
+
+            def count_side(q, key=key):
+                total = q.tests["real_unstable"] + q.tests["pair_unstable"]
+                return (1.0 if total != da else -1.0) * abs(q.tests[key])
+            found.append((kind, count_side))
     for name in problem.boundaries:
         key = "boundary:" + name
         if np.sign(a.tests[key]) != np.sign(b.tests[key]) and a.tests[key] != 0:
@@ -416,10 +431,11 @@ def _detect(problem: ReducedProblem, a: _Point, b: _Point, tol: float, index: in
         eig = None
         if kind == "hopf":
             eig = p.tests.get("pair_eig")
-        elif p.report is not None and not key.startswith("boundary:"):
+        elif kind == "real crossing" or (p.report is not None and kind in ("fold", "branch point")):
             eig = p.tests.get("real_eig")
         x = problem.lift(p.z[:-1], p.z[-1]) if problem.lift is not None else None
-        events.append(Event(kind, float(p.z[-1]), p.z[:-1].copy(), index, float(p.tests[key]), x, eig,
+        test = key(p) if callable(key) else p.tests[key]
+        events.append(Event(kind, float(p.z[-1]), p.z[:-1].copy(), index, float(test), x, eig,
                             a.report.verdict if a.report is not None else "",
                             b.report.verdict if b.report is not None else "",
                             {"measure": problem.measure(p.z[:-1], p.z[-1]), "tangent": p.t.copy()}))
@@ -474,7 +490,7 @@ def continue_equilibria(problem: ReducedProblem, u0, mu0: float, *, mu_range=(-n
     t0, sv = _tangent(problem, z0)
     notes = []
     if len(sv) > 1 and sv[-2] <= 1e-8 * max(sv[0], 1e-300):
-        notes.append(f"the start is (near) a branch point: [F_u F_μ] has two singular values ≤ 1e-8·σ_max")
+        notes.append("the start is (near) a branch point: [F_u F_μ] has two singular values ≤ 1e-8·σ_max")
     if problem.update is not None:
         problem.update(z0[:-1], z0[-1])
     events: list = []
