@@ -52,6 +52,13 @@ reproduce: install
 	$(VENV)/bin/symdyn reproduce ssl-branches --readme README.md
 	$(VENV)/bin/symdyn reproduce attention-multistability --readme README.md
 	$(VENV)/bin/symdyn reproduce figures
+	$(VENV)/bin/symdyn continue ssl --param lam --m 1 --n 2 --range 0.001 0.5 --readme README.md \
+	    --figure results/figures/ssl_lambda_diagram.png --tex results/continue_ssl.tex
+	$(VENV)/bin/symdyn continue ssl --param kappa --kind ema --data examples/ssl_hopf_instance.json --n 4 \
+	    --lam 0.049207111720813226 --range 0.05 10 --readme README.md --out results/continue_ssl_kappa.json \
+	    --figure results/figures/ssl_kappa_diagram.png --tex results/continue_ssl_kappa.tex
+	$(VENV)/bin/symdyn continue attention --param beta --n 5 --range 0 4 --readme README.md \
+	    --figure results/figures/attention_beta_diagram.png --tex results/continue_attention.tex
 
 bench: install
 	$(PY) -m benchmarks.run

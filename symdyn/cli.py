@@ -1,4 +1,5 @@
-"""Command line: ``symdyn verify | derive MODEL | reproduce NAME | classify X | bench`` (also ``python -m symdyn``).
+"""Command line: ``symdyn verify | derive MODEL | reproduce NAME | classify X | continue TARGET | bench`` (also
+``python -m symdyn``; ``continue``: :mod:`symdyn.continuation_cli`).
 
 Each derive model and each experiment has a sub-parser with only its own options (the ``reproduce`` sub-parsers are
 generated from the experiment registry :data:`symdyn.experiments.EXPERIMENTS`): an option that does not apply to the chosen verb is refused, not ignored.  Every random
@@ -218,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _Parser(prog="symdyn", description="Symbolic-numeric analysis of learning dynamics.")
     p.add_argument("--version", action="version", version=f"symdyn {__version__}")
-    sub = p.add_subparsers(dest="command", required=True, metavar="{verify,derive,reproduce,classify,bench}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{verify,derive,reproduce,classify,continue,bench}")
     v = sub.add_parser("verify", help="check the theorems of the papers on random instances")
     v.add_argument("--instances", type=arg_positive_int, default=30, help="random instances per theorem (default 30)")
     v.add_argument("--seed", type=arg_seed, default=0, help="random seed, a non-negative integer (default 0)")
@@ -273,6 +274,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="softmax (SA, default) or uniform (USA)")
     c.add_argument("--normalize", action="store_true", help="project the rows of X onto the sphere first")
 
+    from .continuation_cli import add_parser as add_continue
+
+    add_continue(sub)
+
     b = sub.add_parser("bench", help="speed and memory of the kernels against the best peer (SymEngine LLVM, "
                                      "sympy.lambdify, hand NumPy; source checkout)")
     b.add_argument("--repeats", type=arg_positive_int, default=5, help="timing repeats (default 5)")
@@ -299,6 +304,11 @@ def main(argv: list[str] | None = None) -> int:
             return _classify(args)
         if args.command == "bench":
             return _bench(args)
+        if args.command == "continue":
+            from .continuation_cli import run as run_continue
+
+            args.argv = list(sys.argv[2:] if argv is None else argv[1:])
+            return run_continue(args)
         return EXPERIMENTS[args.name].reproduce(args)
     except _UserModuleError as exc:
         print(f"symdyn: {exc}", file=sys.stderr)

@@ -48,7 +48,8 @@ import numpy as np
 
 from ._validate import as_float_array, finite_real, positive_int
 
-__all__ = ["ReducedProblem", "Branch", "Event", "ContinuationResult", "continue_equilibria", "field_problem"]
+__all__ = ["ReducedProblem", "Branch", "Event", "ContinuationResult", "continue_equilibria", "field_problem",
+           "polynomial_conditions"]
 
 IMAG_RTOL = 1e-8  # an eigenvalue with |Im| ≤ IMAG_RTOL·‖J‖ is real (a real crossing), otherwise part of a pair
 STATUS = ("parameter bound", "step bound", "step size below ds_min", "returned to its start")
@@ -246,6 +247,11 @@ def _correct(problem: ReducedProblem, z_pred, t, tol: float, max_iter: int, anch
         if not np.all(np.isfinite(z)):
             return None, it
         if np.linalg.norm(dz) <= tol * scale:
+            # a least-squares step (at a singular augmented Jacobian) may have left the constraint or not solved F
+            size = 1.0 + np.linalg.norm(z)
+            if abs(t @ (z - anchor) - sigma) > 1e-9 * size or \
+                    np.linalg.norm(problem.G(z)) > 1e-8 * max(1.0, np.linalg.norm(problem.Gz(z)) * size):
+                return None, it
             return z, it
     return None, max_iter
 
@@ -501,7 +507,11 @@ def continue_equilibria(problem: ReducedProblem, u0, mu0: float, *, mu_range=(-n
     if both_directions and fwd.status != STATUS[3]:
         if problem.update is not None:
             problem.update(z0[:-1], z0[-1])
+        first = len(events)
         back = _trace(problem, z0, -t0, index=0, events=events, **opts)
+        for e in events[first:]:  # "before"/"after" in the joined branch's order (the backward run is reversed)
+            e.before, e.after = e.after, e.before
+            e.info["tangent"] = -e.info["tangent"]
         fwd = _join(back, fwd)
     branches.append(fwd)
     if switch_branches:
@@ -684,3 +694,29 @@ def _procrustes(M) -> np.ndarray:
         return M
     U, _, Vt = np.linalg.svd(M)
     return U @ Vt
+
+
+def polynomial_conditions(vf, param: str, params: dict | None = None) -> list:
+    """Closed-form fold/branch-point conditions of a one-dimensional polynomial field ẋ = f(x, μ): two equilibria
+    meet where the discriminant of f in x vanishes; returns [{"kind", "kinds", "mu", "tex", "where", "source"}]
+    for its real roots μ (SymPy; other parameters substituted from ``params``).  Fields of higher dimension:
+    [] (no closed form is attempted)."""
+    import sympy as sp
+
+    if vf.dimension != 1:
+        return []
+    x = vf.states[0]
+    psym = next((p for p in vf.params if str(p) == param), None)
+    if psym is None:
+        return []
+    subs = {p: sp.nsimplify(v) for p, v in ((p, (params or {}).get(str(p))) for p in vf.params) if v is not None}
+    f = sp.expand(vf.rhs[0].xreplace(subs))
+    if not f.is_polynomial(x) or not f.is_polynomial(psym):
+        return []
+    disc = sp.factor(sp.discriminant(sp.Poly(f, x).as_expr(), x))
+    if disc.is_zero or not disc.free_symbols <= {psym}:
+        return []
+    roots = sorted({float(r.evalf(30)) for r in sp.Poly(sp.sqf_part(disc), psym).real_roots()})  # exact isolation
+    return [{"kind": "fold", "kinds": ("fold", "branch point"), "mu": r,
+             "tex": r"\operatorname{disc}_{" + sp.latex(x) + "} f = " + sp.latex(disc) + " = 0",
+             "source": "the discriminant of the field in its state"} for r in roots]

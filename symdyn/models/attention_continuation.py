@@ -88,3 +88,65 @@ def continue_attention(V, M, n: int, *, beta_range=(0.0, 5.0), v=None, ds: float
     out = ContinuationResult("beta", branches, events, f"bipartite splits of self-attention (n = {n})")
     out.splits = splits
     return out
+
+
+def theorem_b_conditions(V, M, n_plus: int, n_minus: int, beta_range, v=None, grid: int = 4000) -> list:
+    """The β at which a Theorem B quantity of the split (n_+, n_−) vanishes, from the closed form
+    (:func:`.attention.bipartite_spectrum`'s quantities; independent of the continuation): the within-group
+    eigenvalues −λd_± (n_± ≥ 2), tr B_k and det B_k for every other eigenvalue λ_k of V, each located by Brent's
+    method between sign changes on a grid of ``grid`` points of γ = β vᵀMv.  Returns [{"kind", "mu" (β), "tex",
+    "source"}] ("kind": the event types such a zero can be: a real crossing, or for tr B_k with det B_k > 0 a Hopf
+    point)."""
+    import scipy.optimize
+
+    from .attention import bipartite_quantities
+
+    V, M = as_float_array(V, "V"), as_float_array(M, "M")
+    ev, W = np.linalg.eig(V)
+    if v is None:
+        k = int(np.argmax(ev.real))
+        v = W[:, k].real
+    v = np.asarray(v, dtype=float) / np.linalg.norm(v)
+    lam = float(v @ V @ v)
+    others = [complex(e) for e in ev]
+    others.remove(min(others, key=lambda e: abs(e - lam)))
+    c = float(v @ M @ v)
+    if c == 0:
+        return []
+    g_lo, g_hi = sorted(np.array(beta_range, dtype=float) * c)
+
+    def q(g):
+        return bipartite_quantities(g, n_plus, n_minus)
+
+    funcs = []
+    if n_plus >= 2:
+        funcs.append((r"-\lambda d_+ = 0", lambda g: -lam * q(g)["d_plus"], ("real crossing",)))
+    if n_minus >= 2:
+        funcs.append((r"-\lambda d_- = 0", lambda g: -lam * q(g)["d_minus"], ("real crossing",)))
+    for lk in others:
+        if abs(lk.imag) > 1e-12:
+            continue
+        lk = lk.real
+
+        def tr(g, lk=lk):
+            Q = q(g)
+            return lk * (Q["p_plus"] + Q["p_minus"]) - lam * (Q["d_plus"] + Q["d_minus"])
+
+        def det(g, lk=lk):
+            Q = q(g)
+            return (lk ** 2 * (Q["p_plus"] + Q["p_minus"] - 1) - lam * lk * (Q["p_plus"] * Q["d_minus"]
+                    + Q["p_minus"] * Q["d_plus"]) + lam ** 2 * Q["d_plus"] * Q["d_minus"])
+        funcs.append((rf"\det B_k = 0\ (\lambda_k = {lk:.4g})", det, ("real crossing",)))
+        funcs.append((rf"\operatorname{{tr}} B_k = 0\ (\lambda_k = {lk:.4g})", tr, ("hopf",), det))
+    out = []
+    gs = np.linspace(g_lo, g_hi, grid)
+    for entry in funcs:
+        tex, fn, kinds = entry[:3]
+        vals = np.array([fn(g) for g in gs])
+        for i in np.flatnonzero(vals[:-1] * vals[1:] < 0):
+            g = scipy.optimize.brentq(fn, gs[i], gs[i + 1], xtol=1e-15, rtol=1e-15)
+            if len(entry) == 4 and entry[3](g) <= 0:
+                continue  # tr B_k = 0 with det B_k ≤ 0: a saddle's eigenvalues, not a crossing pair
+            out.append({"kind": kinds[0], "kinds": kinds, "mu": g / c, "tex": tex,
+                        "source": f"Theorem B, split ({n_plus}, {n_minus})", "split": (n_plus, n_minus)})
+    return sorted(out, key=lambda d: d["mu"])

@@ -221,3 +221,45 @@ def _on(problem, branch, u, mu, rtol: float = 1e-8) -> bool:
         if z is not None and np.linalg.norm(z[:-1] - u) <= rtol * (1.0 + np.linalg.norm(u)):
             return True
     return False
+
+
+def m1_fold_condition() -> dict:
+    """The fold of the m = 1 equilibria in λ, derived from the SG field of ``LinearSSL(1, 1)``: away from a = 0,
+    ȧ = 0 reads g(b) = −ȧ/a = ρb² − τb + λ = 0 (b then fixes a² through ḃ = 0), and two such b meet where the
+    discriminant of g in b vanishes.  Returns {"discriminant" (SymPy, in ρ, τ, λ), "lam" (its root in λ),
+    "symbols" (ρ, τ, λ)}; the discriminant is τ² − 4ρλ = Δ of ``ssl_linear.md`` §6.4.
+
+    >>> import sympy as sp
+    >>> c = m1_fold_condition()
+    >>> rho, tau, lam = c["symbols"]
+    >>> sp.expand(c["discriminant"] - (tau ** 2 - 4 * rho * lam))
+    0
+    """
+    import sympy as sp
+
+    from .ssl_linear import LinearSSL
+
+    scal = LinearSSL(1, 1)
+    vf = scal.field("sg")
+    a, b = vf.states
+    rho, tau = sp.Symbol("sx_11", real=True), sp.Symbol("syx_11", real=True)
+    g = sp.factor(-vf.rhs[0] / a)
+    disc = sp.discriminant(sp.Poly(sp.expand(g), b).as_expr(), b)
+    R, T, L = sp.symbols("rho tau lambda", real=True)
+    disc = sp.expand(disc.xreplace({rho: R, tau: T, scal.lam_symbol: L}))
+    return {"discriminant": disc, "lam": sp.solve(disc, L)[0], "symbols": (R, T, L)}
+
+
+def closed_form_conditions(model, param: str = "lam") -> list:
+    """The closed-form event conditions the model has for ``param`` (for :func:`~symdyn.latex.continuation.
+    continuation_paragraph`): at m = 1 in λ the fold Δ = τ² − 4ρλ = 0 (:func:`m1_fold_condition`, evaluated at the
+    model's ρ, τ); otherwise none (the events of m ≥ 2 have no closed form)."""
+    import sympy as sp
+
+    if param != "lam" or model.m != 1:
+        return []
+    c = m1_fold_condition()
+    R, T, L = c["symbols"]
+    vals = {R: float(model.sigma_x[0, 0]), T: float(model.sigma_yx[0, 0])}
+    return [{"kind": "fold", "mu": float(c["lam"].subs(vals)), "tex": sp.latex(c["discriminant"]) + " = 0",
+             "where": r"\lambda^* = " + sp.latex(c["lam"]), "source": "the discriminant in b of ȧ/a of the SG field"}]
