@@ -679,7 +679,10 @@ def field_problem(vf, param: str, x0, mu0: float, *, params: dict | None = None,
         Jx = J(x, mu)
         if k:
             T = np.linalg.svd(Jx)[2][D - k:]
-            return linear_stability(Jx, tangent=T)
+            try:
+                return linear_stability(Jx, tangent=T)
+            except ValueError:  # ker J is not k-dimensional here (e.g. where the manifold degenerates)
+                return linear_stability(Jx, manifold_dim=k)
         return linear_stability(Jx)
 
     problem = ReducedProblem(F, Fu, Fmu, judge=judge_fn if judge else None, lift=lambda x, mu: np.array(x),

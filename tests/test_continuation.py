@@ -250,3 +250,19 @@ def test_cli_continue(tmp_path, capsys):
     assert len(err) == 1 and "kappa" in err[0]
     assert main(["continue", "field", "--import", str(mod), "--field", "vf", "--param", "nu", "--x0", "0",
                  "--at", "0"]) == 2
+
+
+def test_manifold_of_equilibria_is_continued_through_a_slice():
+    """ẋ = (μ − |x|²)x in the plane: for μ > 0 the circle |x|² = μ is a 1-dimensional manifold of equilibria
+    (J = −2xxᵀ there: one neutral direction, one at −2μ).  The continuation along a ray stays on it, measures
+    dimension 1 and judges it normally hyperbolic, and turns back in μ as the circle shrinks to the origin."""
+    vf = VectorField([x, y], [(mu - x ** 2 - y ** 2) * x, (mu - x ** 2 - y ** 2) * y], [mu])
+    problem, u0 = field_problem(vf, "mu", [0.6, 0.8], 1.0)
+    res = continue_equilibria(problem, u0, 1.0, mu_range=(-0.5, 1.5), ds=0.05)
+    b = res.branches[0]
+    assert np.abs((b.u ** 2).sum(axis=1) - b.mu).max() < 1e-10
+    assert set(b.dimension) == {1}
+    away = (b.u ** 2).sum(axis=1) > 1e-3
+    assert {v for v, a in zip(b.verdict, away) if a} == {"asymptotically stable"}
+    folds = [e for e in res.events if e.kind == "fold"]
+    assert len(folds) == 1 and abs(folds[0].mu) < 1e-5
