@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DERIVATIONS := derivations/ssl_sg.tex derivations/ssl_ema.tex derivations/ssl_gf.tex derivations/attention.tex \
                derivations/directpred.tex derivations/deep_linear.tex \
-               derivations/oja_subspace.tex
+               derivations/oja_subspace.tex derivations/discrete.tex
 
 .PHONY: install test verify derivations tex pdf pdf-one reproduce bench strata clean
 
@@ -31,6 +31,7 @@ derivations: install
 	$(VENV)/bin/symdyn derive directpred
 	$(VENV)/bin/symdyn derive deep-linear
 	$(VENV)/bin/symdyn derive oja-subspace
+	$(VENV)/bin/symdyn derive discrete
 
 # LaTeX: installs Debian's texlive-latex-base when no pdflatex is present (needs root and apt)
 tex:

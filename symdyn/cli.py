@@ -19,7 +19,7 @@ from .readme import splice_readme
 __all__ = ["main", "build_parser", "EXPERIMENTS"]
 
 
-MODELS = ("ssl", "attention", "directpred", "deep-linear", "oja-subspace", "field")
+MODELS = ("ssl", "attention", "directpred", "deep-linear", "oja-subspace", "discrete", "field")
 
 
 class _UserModuleError(RuntimeError):
@@ -118,6 +118,10 @@ def _derive(args) -> int:
         text, default = field_document(vf), f"derivations/{args.field}.tex"
     elif args.model == "deep-linear":
         text, default = deep_linear_document(), "derivations/deep_linear.tex"
+    elif args.model == "discrete":
+        from .latex.discrete import discrete_document
+
+        text, default = discrete_document(), "derivations/discrete.tex"
     else:
         text, default = oja_subspace_document(d=args.d or 4, h=args.h), "derivations/oja_subspace.tex"
     out = Path(args.out or default)
@@ -248,7 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     d = models.add_parser("attention", help="self-attention on the sphere: Theorems A and B")
     d.add_argument("--d", type=arg_positive_int, default=3, help="token dimension (default 3)")
     d.add_argument("--out", default=None, help=out_help)
-    for name in ("directpred", "deep-linear"):
+    for name in ("directpred", "deep-linear", "discrete"):
         models.add_parser(name, help=f"{name} derivations").add_argument("--out", default=None, help=out_help)
     d = models.add_parser("oja-subspace", help="Oja's subspace flow")
     d.add_argument("--d", type=arg_positive_int, default=4, help="dimension of M (default 4)")

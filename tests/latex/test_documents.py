@@ -11,10 +11,16 @@ from symdyn.latex import (attention_document, deep_linear_document, directpred_d
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _discrete():
+    from symdyn.latex.discrete import discrete_document
+
+    return discrete_document()
+
+
 @pytest.mark.parametrize("name,make", [("ssl_sg", lambda: ssl_document("sg")), ("ssl_ema", lambda: ssl_document("ema")),
                                        ("ssl_gf", lambda: ssl_document("gf")), ("attention", attention_document),
                                        ("directpred", directpred_document), ("deep_linear", deep_linear_document),
-                                       ("oja_subspace", oja_subspace_document)])
+                                       ("oja_subspace", oja_subspace_document), ("discrete", _discrete)])
 def test_committed_derivations_equal_the_regenerated_ones(name, make):
     assert (ROOT / "derivations" / f"{name}.tex").read_text() == make()
 
@@ -27,6 +33,23 @@ def test_derivation_compiles(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert (tmp_path / "sg.pdf").stat().st_size > 1000
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="no pdflatex on this machine (make pdf installs it)")
+def test_discrete_and_continuation_documents_compile(tmp_path):
+    import numpy as np
+
+    from symdyn.latex.continuation import continuation_document
+    from symdyn.models.ssl_continuation import closed_form_conditions, continue_ssl
+    from symdyn.models.ssl_linear import LinearSSL
+
+    model = LinearSSL(1, 2, np.array([[1.2]]), np.array([[0.7]]), np.eye(1), 0.02)
+    res = continue_ssl(model, "sg", "lam", mu_range=(1e-3, 0.3), ds=0.01)
+    for name, text in (("disc", _discrete()), ("cont", continuation_document(res, closed_form_conditions(model)))):
+        (tmp_path / f"{name}.tex").write_text(text)
+        proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", f"{name}.tex"],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stdout[-2000:]
 
 
 @pytest.mark.parametrize("kind", ["sg", "ema"])

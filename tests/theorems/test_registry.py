@@ -29,7 +29,7 @@ def test_the_registry_is_built_lazily_from_the_section_modules():
             "assert 'symdyn.theorems.ssl_linear' in sys.modules and len(ids) == len(set(ids)); "
             "print(ids[0], ids[-1])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
-    assert out == ["ssl.balancedness", "oja.naive-rank-collapse"]
+    assert out == ["ssl.balancedness", "lsgd.attraction-dimension"]
 
 
 def test_a_refuted_claim_is_reported_with_a_counterexample(tmp_path, monkeypatch):

@@ -1,0 +1,97 @@
+"""The derivation document of the discrete-time maps (:mod:`symdyn.discrete`): the multiplier condition of the
+Euler map derived by SymPy, the largest stable steps of the SG and EMA training maps at the outer variety of a
+default SSL instance (computed), and the attraction-region dimensions of GD and LSGD on a quadratic with a strict
+saddle (computed)."""
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from ..discrete import DiscreteMap, attraction_dimension, euler_step_limit, lsgd_preconditioner
+from .document import document, equation, num_latex
+
+__all__ = ["discrete_document", "step_limits", "lsgd_dimensions"]
+
+ALPHAS = (0.0, 0.5, 0.9, 0.99)
+
+
+def euler_condition():
+    """(|1 + ην|² − 1 factored, the bound on η) for ν = a + ib, a < 0: derived by SymPy."""
+    a, b, eta = sp.symbols("a b eta", real=True)
+    expr = sp.factor(sp.expand((1 + eta * a) ** 2 + (eta * b) ** 2 - 1))
+    bound = sp.solve(sp.cancel(expr / eta), eta)[0]
+    return expr, bound
+
+
+def step_limits(m: int = 2, n: int = 3, seed: int = 0, lam: float = 0.05, alphas=ALPHAS) -> dict:
+    """η_max of the SG map (closed form) and of the EMA map at each α (bisection on the multipliers) at the outer
+    variety of ``LinearSSL(m, n, *random_moments(m, seed), lam)``."""
+    from ..models.ssl_linear import LinearSSL, random_moments
+
+    model = LinearSSL(m, n, *random_moments(m, seed), lam, kappa=1.0)
+    comp = model.equilibria("sg")[-1]
+    x = comp.sample(0)
+    sg = euler_step_limit(model.kernel("sg").jacobian(x), tangent=comp.tangent_basis(x))
+    ce = model.equilibria("ema")[-1]
+    xe, Te = ce.sample(0), ce.tangent_basis(ce.sample(0))
+    kema, nm, online = model.kernel("ema"), n * m, n * m + n * n
+    ema = {}
+    for alpha in alphas:
+        def build(eta, alpha=alpha):
+            return DiscreteMap.ema(kema, eta, alpha, online, slice(0, nm), slice(online, online + nm))
+        ema[alpha] = build(1e-3).step_limit(build, xe, tangent=Te, eta_max=4 * sg)
+    return {"sg": sg, "ema": ema, "m": m, "n": n, "seed": seed, "lam": lam}
+
+
+def lsgd_dimensions(n: int = 7, eta: float = 0.05, sigmas=(1.0, 10.0), seed: int = 0) -> list:
+    """[(scheme, stable dimension, unstable)] for f = ½xᵀBx, spec B = (−1, 1, …, n − 1) in a random basis
+    (``neighbours.md`` §6.3), GD, constant-σ LSGD and the periodic schedule of the σs."""
+    rng = np.random.default_rng(seed)
+    Q = np.linalg.qr(rng.standard_normal((n, n)))[0]
+    B = Q @ np.diag(np.r_[-1.0, np.arange(1, n)]) @ Q.T
+    rows = [("GD", attraction_dimension(np.eye(n) - eta * B))]
+    rows += [(f"LSGD, $\\sigma = {s:g}$", attraction_dimension(np.eye(n) - eta * lsgd_preconditioner(n, s) @ B))
+             for s in sigmas]
+    sched = [np.eye(n) - eta * lsgd_preconditioner(n, s) @ B for s in (0.0,) + tuple(sigmas)]
+    rows.append(("LSGD, periodic $\\sigma = (0, " + ", ".join(f"{s:g}" for s in sigmas) + ")$",
+                 attraction_dimension(sched)))
+    return [(name, d["stable"], d["unstable"]) for name, d in rows]
+
+
+def discrete_document() -> str:
+    """The document (module docstring)."""
+    expr, bound = euler_condition()
+    lim = step_limits()
+    dims = lsgd_dimensions()
+    a, b = sp.symbols("a b", real=True)
+    ema_rows = "\n".join(rf"EMA, $\alpha = {al:g}$ & ${num_latex(v)}$ \\" for al, v in lim["ema"].items())
+    dim_rows = "\n".join(rf"{name} & {s} & {u} \\" for name, s, u in dims)
+    body = [r"\section{Maps and their verdicts}",
+            r"A training iteration is a map $x \leftarrow \Phi(x)$. At a fixed point with Jacobian $D\Phi$, the "
+            r"multipliers $\mu$ (with the neutral directions of a manifold of fixed points, multiplier 1, projected "
+            r"out) decide: all $|\mu| < 1$ asymptotically stable, some $|\mu| > 1$ a saddle or unstable. The "
+            r"attraction region of a saddle is its stable subspace, of dimension $\#\{|\mu| < 1\}$; for a periodic "
+            r"schedule the monodromy matrix $D\Phi_p\cdots D\Phi_1$ decides.",
+            r"\section{The Euler map $x + \eta f(x)$}",
+            r"Its multipliers are $1 + \eta\nu$ for the eigenvalues $\nu = a + ib$ of the flow's Jacobian, and",
+            equation(rf"|1 + \eta\nu|^2 - 1 = {sp.latex(expr)} < 0 \iff \eta < {sp.latex(bound)} = "
+                     r"-\frac{2\operatorname{Re}\nu}{|\nu|^2}\quad (a < 0)"),
+            r"so $\eta_{\max} = \min_\nu -2\operatorname{Re}\nu/|\nu|^2$ over the non-neutral $\nu$ (derived by SymPy "
+            r"from the modulus; checked by iterating the map in \texttt{symdyn verify --only ssl.sg-map-step-limit}).",
+            r"\section{Step limits of the SSL training maps}",
+            rf"At the outer variety of the linear SSL model ($m = {lim['m']}$, $n = {lim['n']}$, random moments with "
+            rf"seed {lim['seed']}, $\lambda = {lim['lam']:g}$): the SG map's limit from the closed form, the EMA map's "
+            r"(online step, then $C \leftarrow \alpha C + (1-\alpha)A_{\mathrm{new}}$) by bisection on its multipliers.",
+            "\\begin{center}\n\\begin{tabular}{ll}\nmap & $\\eta_{\\max}$ \\\\ \\hline\n"
+            + rf"SG & ${num_latex(lim['sg'])}$ \\" + "\n" + ema_rows + "\n\\end{tabular}\n\\end{center}",
+            r"\section{GD and Laplacian-smoothing GD at a strict saddle}",
+            r"On $f = \tfrac12 x^\top Bx$ with $\operatorname{spec}B = (-1, 1, \dots, 6)$ in a random basis, "
+            r"$\eta = 0.05$, LSGD $x \leftarrow x - \eta A_\sigma^{-1}Bx$ with $A_\sigma = I - \sigma L$ ($L$ the "
+            r"periodic Laplacian). Constant $\sigma$: $I - \eta A_\sigma^{-1}B$ is similar to the symmetric "
+            r"$I - \eta A_\sigma^{-1/2}BA_\sigma^{-1/2}$, which by Sylvester's law of inertia keeps $B$'s single "
+            r"negative direction, so the attraction region keeps dimension $n - 1$.",
+            "\\begin{center}\n\\begin{tabular}{lll}\nscheme & attraction dimension & unstable \\\\ \\hline\n"
+            + dim_rows + "\n\\end{tabular}\n\\end{center}",
+            r"The published $\lfloor (n-1)/2\rfloor$ (Kreusser, Osher \& Wang) concerns a modified scheme (mLSGD) "
+            r"whose iteration is not public; it is not modelled here."]
+    return document("Discrete-time training maps: step limits and attraction regions", body)
