@@ -24,9 +24,16 @@ with the constraint τ·(z − z_a) = σ):
 * **branch point**: det [[F_u, F_μ], [τᵀ]] changes sign without a fold (another branch crosses; :func:`continue_
   equilibria` switches onto it along the second null direction of [F_u F_μ]);
 * **stability change**: the number of unstable non-neutral eigenvalues of the *full* field's Jacobian changes;
-  a complex pair crossing is a **Hopf** point (test: Re of the complex eigenvalue nearest the imaginary axis),
-  a real eigenvalue a **real crossing** (Re of the real eigenvalue nearest 0) — at a fold or branch point the
-  real crossing is part of that event and not listed twice.
+  it is a **Hopf** point when the complex pairs' unstable count changed, a **real crossing** when the real
+  eigenvalues' did, located where the count leaves the first point's, with the distance of the nearest eigenvalue
+  of that kind to the imaginary axis as the test's size (so a double crossing, which the within-group modes of the
+  attention splits have, is found too; a complex pair meeting on the real axis changes neither the total count nor
+  the verdict and is no event) — at a fold or branch point the real crossing is part of that event and not listed
+  twice;
+* **boundaries** of the problem (e.g. "leaves the positive-definite cone" for SSL): a sign change of a test
+  function the problem supplies.
+
+A branch that reaches the step bound before leaving the parameter interval warns (``status`` says so too).
 
 Examples
 --------
@@ -392,6 +399,9 @@ def _trace(problem: ReducedProblem, z0, t0, *, mu_range, ds, ds_min, ds_max, max
             break
     else:
         status = STATUS[1]
+        warnings.warn(f"continuation: {max_steps} steps (max_steps) did not reach the end of the parameter interval "
+                      f"(stopped at {problem.param} = {pts[-1].z[-1]:.10g}): the branch is incomplete",
+                      RuntimeWarning, stacklevel=3)
     Z = np.array([p.z for p in pts])
     verdicts = [p.report.verdict if p.report is not None else "" for p in pts]
     unstable = np.array([p.report.unstable_count if p.report is not None else -1 for p in pts])
