@@ -266,3 +266,23 @@ def test_manifold_of_equilibria_is_continued_through_a_slice():
     assert {v for v, a in zip(b.verdict, away) if a} == {"asymptotically stable"}
     folds = [e for e in res.events if e.kind == "fold"]
     assert len(folds) == 1 and abs(folds[0].mu) < 1e-5
+
+
+def test_ssl_rank_one_strata_continued_once_each():
+    """m = 2 with its rank-1 strata: every rank-1 component of the model's equilibrium set at λ₀ lies on exactly one
+    traced rank-1 branch (two components on one branch are not traced twice; each branch has its own chart)."""
+    from symdyn.models.ssl_continuation import continue_ssl
+    from symdyn.models.ssl_linear import LinearSSL, random_moments
+
+    Sx, Syx, Sy = random_moments(2, 3)
+    model = LinearSSL(2, 2, Sx, Syx, Sy, 0.02)
+    res = continue_ssl(model, "sg", "lam", mu_range=(0.005, 0.5), ds=0.01, judge=False)
+    comps = [c.info["S"] for c in model.equilibrium_set("sg") if c.info["rank"] == 1]
+    crossings = []
+    for b, r in zip(res.branches, res.ranks):
+        if r != 1:
+            continue
+        for k in range(len(b.mu) - 1):
+            if (b.mu[k] - 0.02) * (b.mu[k + 1] - 0.02) < 0:
+                crossings.append(k)
+    assert len(crossings) == len(comps) == 2 and res.ranks.count(1) == 1

@@ -179,7 +179,9 @@ def continue_ssl(model, kind: str = "sg", param: str = "lam", *, mu_range=(1e-3,
             u0 = S[np.triu_indices(model.m)]
         else:
             u0 = prob_coordinates(prob, S)
-        if any(b_rank == rank and _on(prob_b, b, u0, start) for b, b_rank, prob_b in traced):
+        def coords(prob_b, S=S, rank=rank):  # S in the coordinates of a traced branch's problem (its own chart)
+            return S[np.triu_indices(model.m)] if rank == model.m else prob_coordinates(prob_b, S)
+        if any(b_rank == rank and _on(prob_b, b, coords(prob_b), start) for b, b_rank, prob_b in traced):
             continue
         res = continue_equilibria(prob, u0, start, mu_range=(lo, hi), ds=ds, max_steps=max_steps, **kwargs)
         offset = len(branches)
