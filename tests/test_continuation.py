@@ -282,7 +282,7 @@ def test_ssl_rank_one_strata_continued_once_each():
     for b, r in zip(res.branches, res.ranks):
         if r != 1:
             continue
-        for k in range(len(b.mu) - 1):
-            if (b.mu[k] - 0.02) * (b.mu[k + 1] - 0.02) < 0:
-                crossings.append(k)
+        d = b.mu - 0.02
+        crossings += [k for k in range(len(d)) if abs(d[k]) < 1e-12]  # the start itself is a point of the branch
+        crossings += [k for k in range(len(d) - 1) if d[k] * d[k + 1] < 0 and min(abs(d[k]), abs(d[k + 1])) >= 1e-12]
     assert len(crossings) == len(comps) == 2 and res.ranks.count(1) == 1
