@@ -98,11 +98,11 @@ def attention_instance(rng, n_range=(2, 8), d_range=(2, 6)):
             "x_seed": int(rng.integers(2 ** 31))}
 
 
-def attention_model(inst):
-    """The SelfAttention of an :func:`attention_instance`."""
+def attention_model(inst, normalization: str = "softmax"):
+    """The SelfAttention of an :func:`attention_instance` (softmax, or ``normalization="uniform"``: 1/n)."""
     from .models.attention import SelfAttention
 
-    return SelfAttention(inst["n"], inst["d"], V=inst["V"], M=inst["M"], beta=inst["beta"])
+    return SelfAttention(inst["n"], inst["d"], V=inst["V"], M=inst["M"], beta=inst["beta"], normalization=normalization)
 
 
 def polygon_instance(rng):

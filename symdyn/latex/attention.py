@@ -40,4 +40,17 @@ def attention_document(d: int = 3) -> str:
              equation(rf"\det B_k = {sp.latex(B['det'])}"),
              r"Eigenvalues: $-\lambda d_+$ and $-\lambda d_-$ (within-group modes) and the spectra of $B_k$. Asymptotically "
              r"stable iff $\lambda d_\pm > 0$ (groups of size $\ge 2$), $\operatorname{tr} B_k < 0$ and $\det B_k > 0$ for all $k$."]
+    U = bipartite_spectrum_symbolic("uniform")
+    body += [r"\section{The $1/n$ normalisation (USA)}",
+             r"With $a_{ij} = e^{\beta x_i^\top M x_j}/n$ the rows no longer sum to one. The same computation (the "
+             r"weights' derivative multiplies $Vx_j \parallel v$, normal to the sphere) gives Theorem B with the weights "
+             r"a token gives its own group ($p_\pm$) and the other group ($q_\pm$):",
+             equation(rf"p_+ = {sp.latex(U['p_plus'])},\quad p_- = {sp.latex(U['p_minus'])},\quad "
+                      rf"q_+ = {sp.latex(U['q_plus'])},\quad q_- = {sp.latex(U['q_minus'])}"),
+             equation(r"d_\pm = p_\pm - q_\pm,\qquad B_k = \lambda_k\begin{pmatrix} p_+ & q_+ \\ q_- & p_- "
+                      r"\end{pmatrix} - \lambda\operatorname{diag}(d_+, d_-)"),
+             r"and the same stability conditions with $\det B_k = \lambda_k^2(p_+p_- - q_+q_-) - \lambda\lambda_k"
+             r"(p_+d_- + p_-d_+) + \lambda^2 d_+d_-$. At consensus ($n_- = 0$) every weight is $e^\gamma/n$: Theorem A's "
+             r"eigenvalues times $e^\gamma$, the same verdict. The registry entry "
+             r"\texttt{attn.bipartite-stability-usa} checks both forms against the numerical Jacobian on random instances."]
     return document("Self-attention dynamics on the sphere: derivation", body)

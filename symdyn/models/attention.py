@@ -346,41 +346,66 @@ class SelfAttention:
 
 
 # ---- closed forms: Theorems A and B (attention.md §4) --------------------------------------------
-def consensus_spectrum(lam: float, other_eigenvalues, n: int) -> np.ndarray:
+def consensus_spectrum(lam: float, other_eigenvalues, n: int, gamma: float = 0.0,
+                       normalization: str = "softmax") -> np.ndarray:
     """Theorem A: spectrum of J_T at consensus on the eigenvector v (V v = λ v).
 
     Eigenvalues: λ_k − λ for each other eigenvalue λ_k (synchronous modes) and −λ with multiplicity
-    (n − 1)(d − 1) (disagreement modes).  Returns a (n(d−1),) array.
+    (n − 1)(d − 1) (disagreement modes).  With the 1/n normalisation ("uniform", USA) every weight is e^γ/n,
+    γ = β vᵀMv, and each eigenvalue is multiplied by e^γ (the same stability condition, rates scaled; the
+    bipartite formula with n_− = 0).  Returns a (n(d−1),) array.
     """
     other = np.asarray(other_eigenvalues, dtype=complex).ravel()
-    return np.concatenate([other - lam, np.full((n - 1) * other.size, -lam, dtype=complex)])
+    scale = 1.0 if choice(normalization, "normalization", NORMALIZATIONS) == "softmax" else float(np.exp(gamma))
+    return scale * np.concatenate([other - lam, np.full((n - 1) * other.size, -lam, dtype=complex)])
 
 
-def bipartite_quantities(gamma: float, n_plus: int, n_minus: int) -> dict:
-    """p_±, d_± of Theorem B for γ = β vᵀMv and group sizes n_± (softmax attention)."""
+def bipartite_quantities(gamma: float, n_plus: int, n_minus: int, normalization: str = "softmax") -> dict:
+    """The weights of Theorem B for γ = β vᵀMv and group sizes n_±: p_± (total weight a ± token gives its own
+    group), q_± (to the other group) and d_± = p_± − q_± (the normal component of m_i/λ).
+
+    softmax: p_+ = n_+e^γ/(n_+e^γ + n_−e^{−γ}), p_− = n_−e^γ/(n_−e^γ + n_+e^{−γ}), q_± = 1 − p_± (so d_± = 2p_± − 1);
+    uniform (1/n, USA): p_± = n_±e^γ/n, q_± = n_∓e^{−γ}/n."""
     ep, em = np.exp(gamma), np.exp(-gamma)
-    p_plus = n_plus * ep / (n_plus * ep + n_minus * em)
-    p_minus = n_minus * ep / (n_minus * ep + n_plus * em)
-    return {"p_plus": p_plus, "p_minus": p_minus, "d_plus": 2 * p_plus - 1, "d_minus": 2 * p_minus - 1}
+    if choice(normalization, "normalization", NORMALIZATIONS) == "softmax":
+        p_plus = n_plus * ep / (n_plus * ep + n_minus * em)
+        p_minus = n_minus * ep / (n_minus * ep + n_plus * em)
+        q_plus, q_minus = 1 - p_plus, 1 - p_minus
+    else:
+        n = n_plus + n_minus
+        p_plus, p_minus = n_plus * ep / n, n_minus * ep / n
+        q_plus, q_minus = n_minus * em / n, n_plus * em / n
+    return {"p_plus": p_plus, "p_minus": p_minus, "q_plus": q_plus, "q_minus": q_minus,
+            "d_plus": p_plus - q_plus, "d_minus": p_minus - q_minus}
 
 
-def bipartite_spectrum(lam: float, other_eigenvalues, gamma: float, n_plus: int, n_minus: int) -> dict:
-    """Theorem B: spectrum of J_T at x_i = s_i v (n_+ tokens at v, n_− at −v; softmax attention).
+def bipartite_spectrum(lam: float, other_eigenvalues, gamma: float, n_plus: int, n_minus: int,
+                       normalization: str = "softmax") -> dict:
+    """Theorem B: spectrum of J_T at x_i = s_i v (n_+ tokens at v, n_− at −v), softmax (SA) or 1/n (USA)
+    attention (:func:`bipartite_quantities`).
 
     Eigenvalues: −λ d_+ ((n_+ − 1)(d − 1) times), −λ d_− ((n_− − 1)(d − 1) times), and the two
-    eigenvalues of B_k = λ_k [[p_+, 1−p_+], [1−p_−, p_−]] − λ diag(d_+, d_−) for every other λ_k.
-    Returns {"eigenvalues", "stable" (the four conditions of Theorem B), "conditions"}.
+    eigenvalues of B_k = λ_k [[p_+, q_+], [q_−, p_−]] − λ diag(d_+, d_−) for every other λ_k (one, λ_k p_+ − λ d_+,
+    when n_− = 0).  Stable ⟺ λd_± > 0 (n_± ≥ 2), tr B_k < 0 and det B_k = λ_k²(p_+p_− − q_+q_−) −
+    λλ_k(p_+d_− + p_−d_+) + λ²d_+d_− > 0.  The USA form was derived by the same computation as the softmax one (the
+    weights' derivative multiplies V x_j ∥ v, normal to the sphere) and checked against the numerical Jacobian.
+    Returns {"eigenvalues", "stable" (the four conditions), "conditions", and the weights}.
     """
-    q = bipartite_quantities(gamma, n_plus, n_minus)
-    pp, pm, dp, dm = q["p_plus"], q["p_minus"], q["d_plus"], q["d_minus"]
+    q = bipartite_quantities(gamma, n_plus, n_minus, normalization)
+    pp, pm, qp, qm, dp, dm = q["p_plus"], q["p_minus"], q["q_plus"], q["q_minus"], q["d_plus"], q["d_minus"]
     other = np.asarray(other_eigenvalues, dtype=float).ravel()
     k = other.size  # d − 1
-    eig = [np.full((n_plus - 1) * k, -lam * dp), np.full((n_minus - 1) * k, -lam * dm)]
+    eig = [np.full((n_plus - 1) * k, -lam * dp), np.full(max(n_minus - 1, 0) * k, -lam * dm)]
     for lk in other:
-        Bk = lk * np.array([[pp, 1 - pp], [1 - pm, pm]]) - lam * np.diag([dp, dm])
-        eig.append(np.linalg.eigvals(Bk))
-    tr = other * (pp + pm) - lam * (dp + dm)
-    det = other ** 2 * (pp + pm - 1) - lam * other * (pp * dm + pm * dp) + lam ** 2 * dp * dm
+        if n_minus:
+            eig.append(np.linalg.eigvals(lk * np.array([[pp, qp], [qm, pm]]) - lam * np.diag([dp, dm])))
+        else:
+            eig.append(np.array([lk * pp - lam * dp]))
+    if n_minus:
+        tr = other * (pp + pm) - lam * (dp + dm)
+        det = other ** 2 * (pp * pm - qp * qm) - lam * other * (pp * dm + pm * dp) + lam ** 2 * dp * dm
+    else:  # consensus: one eigenvalue per λ_k
+        tr, det = other * pp - lam * dp, np.ones_like(other)
     cond = {"within_plus": bool(n_plus < 2 or lam * dp > 0), "within_minus": bool(n_minus < 2 or lam * dm > 0),
             "trace": bool(np.all(tr < 0)), "det": bool(np.all(det > 0))}
     return {"eigenvalues": np.concatenate([np.asarray(e, dtype=complex) for e in eig]),
@@ -393,16 +418,21 @@ def consensus_spectrum_symbolic():
     return {"synchronous": (lk - lam, 1), "disagreement": (-lam, (n - 1) * (d - 1))}
 
 
-def bipartite_spectrum_symbolic():
-    """SymPy form of Theorem B: p_±, d_±, B_k, tr B_k, det B_k in symbols γ, n_±, λ, λ_k."""
+def bipartite_spectrum_symbolic(normalization: str = "softmax"):
+    """SymPy form of Theorem B: p_±, q_±, d_±, B_k, tr B_k, det B_k in symbols γ, n_±, λ, λ_k (softmax, or the 1/n
+    normalisation with ``normalization="uniform"``)."""
     g, npl, nmi, lam, lk = sp.symbols("gamma n_+ n_- lambda lambda_k", real=True)
-    pp = npl * sp.exp(g) / (npl * sp.exp(g) + nmi * sp.exp(-g))
-    pm = nmi * sp.exp(g) / (nmi * sp.exp(g) + npl * sp.exp(-g))
-    dp, dm = 2 * pp - 1, 2 * pm - 1
-    Bk = lk * sp.Matrix([[pp, 1 - pp], [1 - pm, pm]]) - lam * sp.diag(dp, dm)
-    return {"p_plus": pp, "p_minus": pm, "d_plus": dp, "d_minus": dm, "B_k": Bk,
-            "trace": sp.simplify(Bk.trace()), "det": sp.simplify(Bk.det()),
-            "within": (-lam * dp, -lam * dm)}
+    if choice(normalization, "normalization", NORMALIZATIONS) == "softmax":
+        pp = npl * sp.exp(g) / (npl * sp.exp(g) + nmi * sp.exp(-g))
+        pm = nmi * sp.exp(g) / (nmi * sp.exp(g) + npl * sp.exp(-g))
+        qp, qm = 1 - pp, 1 - pm
+    else:
+        pp, pm = npl * sp.exp(g) / (npl + nmi), nmi * sp.exp(g) / (npl + nmi)
+        qp, qm = nmi * sp.exp(-g) / (npl + nmi), npl * sp.exp(-g) / (npl + nmi)
+    dp, dm = pp - qp, pm - qm
+    Bk = lk * sp.Matrix([[pp, qp], [qm, pm]]) - lam * sp.diag(dp, dm)
+    return {"p_plus": pp, "p_minus": pm, "q_plus": qp, "q_minus": qm, "d_plus": dp, "d_minus": dm, "B_k": Bk,
+            "trace": sp.simplify(Bk.trace()), "det": sp.simplify(Bk.det()), "within": (-lam * dp, -lam * dm)}
 
 
 def qk_modes(Wq, Wk) -> dict:

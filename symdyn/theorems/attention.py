@@ -71,21 +71,29 @@ def _check_theorem_A(inst):
     return CheckResult(ok, err)
 
 
-def _check_theorem_B(inst):
-    model = attention_model(inst)
+def _check_theorem_B(inst, normalization: str = "softmax"):
+    model = attention_model(inst, normalization)
     lam, U = np.linalg.eigh(inst["V"])
     j, npl = inst["j"], inst["split"]
     if model.n < 2:
         return CheckResult(True, 0.0, applicable=False)
     v = U[:, j]
-    s = np.array([1.0] * npl + [-1.0] * (model.n - npl))
-    JT = model.tangent_jacobian(s[:, None] * v)
-    ev = np.linalg.eigvals(JT)
-    pred = bipartite_spectrum(lam[j], np.delete(lam, j), model.beta * v @ model.M @ v, npl, model.n - npl)
-    err = float(np.abs(_sorted(ev) - _sorted(pred["eigenvalues"])).max())
-    verdict = linear_stability(JT).verdict
-    ok = err < 1e-9 and (verdict == "inconclusive" or (verdict == "asymptotically stable") == pred["stable"])
-    return CheckResult(ok, err)
+    errs, ok = [], True
+    # the split, and for the 1/n normalisation also consensus (n_− = 0: Theorem A with every rate scaled by e^γ)
+    for n_plus in (npl,) + ((model.n,) if normalization == "uniform" else ()):
+        s = np.array([1.0] * n_plus + [-1.0] * (model.n - n_plus))
+        JT = model.tangent_jacobian(s[:, None] * v)
+        ev = np.linalg.eigvals(JT)
+        pred = bipartite_spectrum(lam[j], np.delete(lam, j), model.beta * v @ model.M @ v, n_plus, model.n - n_plus,
+                                  normalization)
+        errs.append(float(np.abs(_sorted(ev) - _sorted(pred["eigenvalues"])).max() / (1 + np.abs(ev).max())))
+        verdict = linear_stability(JT).verdict
+        ok &= errs[-1] < 1e-9 and (verdict == "inconclusive" or (verdict == "asymptotically stable") == pred["stable"])
+    return CheckResult(ok, max(errs))
+
+
+def _check_theorem_B_usa(inst):
+    return _check_theorem_B(inst, "uniform")
 
 
 def _check_intermediate(inst):
@@ -122,6 +130,11 @@ def theorems() -> list[Theorem]:
                 "attention.md §4 Theorem A", "numeric", attention_instance, _check_theorem_A),
         Theorem("attn.bipartite-stability", r"\operatorname{spec} J_T = \{-\lambda d_\pm\} \cup \operatorname{spec} B_k",
                 "attention.md §4 Theorem B", "numeric", attention_instance, _check_theorem_B),
+        Theorem("attn.bipartite-stability-usa", r"\text{1/n attention: } \operatorname{spec} J_T = \{-\lambda d_\pm\} "
+                r"\cup \operatorname{spec}\big(\lambda_k\big[\begin{smallmatrix}p_+ & q_+\\ q_- & p_-\end{smallmatrix}\big]"
+                r" - \lambda\operatorname{diag}(d_\pm)\big),\; p_\pm = n_\pm e^{\gamma}/n,\; q_\pm = n_\mp e^{-\gamma}/n",
+                "attention.md §4 Theorems A, B for the USA variant (derived here; attention.md §1)", "numeric",
+                attention_instance, _check_theorem_B_usa),
         Theorem("attn.intermediate-never-stable", r"n\ge3:\text{ consensus/bipartite along an intermediate eigenvector is "
                 r"unstable}", "attention.md §4 Corollary B3", "numeric", attention_instance, _check_intermediate, measure="margin"),
         Theorem("attn.triangle-stable", r"V=I,\,M=-I,\,d=2:\text{ the regular triangle is asymptotically stable modulo "

@@ -83,13 +83,15 @@ def test_theorem_A_consensus_spectrum(seed):
     assert np.allclose(_sorted(np.linalg.eigvals(JT)), _sorted(predicted), atol=1e-9 * max(1, np.abs(lam).max()))
 
 
+@pytest.mark.parametrize("normalization", ["softmax", "uniform"])
 @pytest.mark.parametrize("seed", THEOREM_SEEDS)
-def test_theorem_B_bipartite_spectrum_and_stability(seed):
+def test_theorem_B_bipartite_spectrum_and_stability(seed, normalization):
+    """Theorem B for softmax and (derived here) for 1/n attention, against the numerical tangent Jacobian."""
     rng = np.random.default_rng(200 + seed)
     n, d = int(rng.integers(2, 9)), int(rng.integers(2, 6))
     V, M = _random_system(rng, d)
     beta = float(rng.uniform(0, 4))
-    model = SelfAttention(n, d, V=V, M=M, beta=beta)
+    model = SelfAttention(n, d, V=V, M=M, beta=beta, normalization=normalization)
     lam, U = np.linalg.eigh(V)
     j = int(rng.integers(d))
     v = U[:, j]
@@ -99,9 +101,9 @@ def test_theorem_B_bipartite_spectrum_and_stability(seed):
     X = signs[:, None] * v
     assert model.residual(X) < 1e-12
     JT = model.tangent_jacobian(X)
-    pred = bipartite_spectrum(lam[j], np.delete(lam, j), beta * v @ M @ v, n_plus, n - n_plus)
+    pred = bipartite_spectrum(lam[j], np.delete(lam, j), beta * v @ M @ v, n_plus, n - n_plus, normalization)
     ev = np.linalg.eigvals(JT)
-    assert np.allclose(_sorted(ev), _sorted(pred["eigenvalues"]), atol=1e-9 * max(1, np.abs(lam).max()))
+    assert np.allclose(_sorted(ev), _sorted(pred["eigenvalues"]), atol=1e-9 * max(1, np.abs(ev).max()))
     verdict = classify_spectrum(ev, 0, np.linalg.norm(JT, 2)).verdict
     if verdict != "inconclusive":
         assert (verdict == "asymptotically stable") == pred["stable"]
@@ -121,6 +123,25 @@ def test_symbolic_closed_forms_match_the_numeric_ones():
         assert np.isclose(float(S["d_plus"].subs(vals)), num["d_plus"])
     A = consensus_spectrum_symbolic()
     assert A["disagreement"][0] == -sp.Symbol("lambda")
+    U = bipartite_spectrum_symbolic("uniform")  # 1/n: the weights are n_±e^{±γ}/n, not normalised per row
+    vals = {g: 0.7, npl: 3, nmi: 2, lam: 1.1, lk: -0.4}
+    num = bipartite_spectrum(1.1, [-0.4], 0.7, 3, 2, "uniform")
+    assert np.isclose(float(U["d_plus"].subs(vals)), (3 * np.exp(0.7) - 2 * np.exp(-0.7)) / 5)
+    assert np.isclose(float(U["det"].subs(vals)), np.prod(num["eigenvalues"][-2:]).real)
+
+
+def test_uniform_consensus_is_theorem_A_scaled_by_e_gamma():
+    """1/n attention at consensus: every weight is e^γ/n, so J_T = e^γ × (the softmax J_T) (Theorem A scaled)."""
+    rng = np.random.default_rng(5)
+    V, M = _random_system(rng, 3)
+    lam, U = np.linalg.eigh(V)
+    v = U[:, 2]
+    X = np.tile(v, (4, 1))
+    Ju = SelfAttention(4, 3, V=V, M=M, beta=1.3, normalization="uniform").tangent_jacobian(X)
+    Js = SelfAttention(4, 3, V=V, M=M, beta=1.3).tangent_jacobian(X)
+    assert np.allclose(Ju, np.exp(1.3 * v @ M @ v) * Js, atol=1e-12)
+    assert np.allclose(_sorted(np.linalg.eigvals(Ju)),
+                       _sorted(consensus_spectrum(lam[2], lam[:2], 4, 1.3 * v @ M @ v, "uniform")), atol=1e-10)
 
 
 @pytest.mark.parametrize("seed", range(5))
