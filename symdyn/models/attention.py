@@ -122,6 +122,28 @@ class SelfAttention:
         else:
             self.M = np.eye(d)
 
+    @classmethod
+    def from_row_convention(cls, n: int, d: int, W_q=None, W_k=None, W_v=None, beta: float = 1.0,
+                            normalization: str = "softmax", **kwargs) -> "SelfAttention":
+        """The model of a code that stores tokens as *rows* and multiplies weights on the right: logits
+        ℓ_ij = β (x_i W_q)(x_j W_k)ᵀ and update Σ_j a_ij x_j W_v (projected on the sphere).  Since
+        (x_i W_q)(x_j W_k)ᵀ = x_iᵀ (W_q W_kᵀ) x_j and x_j W_v = (W_vᵀ x_j)ᵀ, it is this model with
+
+            M = W_q W_kᵀ,    V = W_vᵀ
+
+        (here V acts on columns, V x_j, and M = QᵀK for Q = W_qᵀ, K = W_kᵀ).  Give both W_q and W_k or neither.
+
+        >>> import numpy as np
+        >>> Wv = np.array([[1.0, 2.0], [0.0, 1.0]])
+        >>> SelfAttention.from_row_convention(3, 2, W_v=Wv).V.tolist()
+        [[1.0, 0.0], [2.0, 1.0]]
+        """
+        if (W_q is None) != (W_k is None):
+            raise ValueError("W_q, W_k: give both (M = W_q W_k^T) or neither")
+        M = None if W_q is None else _square(W_q, "W_q", d) @ _square(W_k, "W_k", d).T
+        V = None if W_v is None else _square(W_v, "W_v", d).T
+        return cls(n, d, V=V, M=M, beta=beta, normalization=normalization, **kwargs)
+
     @property
     def field_scale(self) -> float:
         """‖V‖₂: the size of the field (f_i = P_i Σ_j a_ij V x_j with Σ_j a_ij = 1 for softmax); the residual

@@ -260,3 +260,24 @@ def test_qk_modes_table_and_gauge_invariance():
     assert np.isclose(a["cos_avg"], b["cos_avg"], atol=1e-12)
     x, y = rng.standard_normal(8), rng.standard_normal(8)
     assert np.isclose(sum(s * (x @ u) * (v @ y) for s, u, v in zip(a["sigma"], a["U"].T, a["V"].T)), x @ Wq.T @ Wk @ y)
+
+
+@pytest.mark.parametrize("normalization", ["softmax", "uniform"])
+def test_row_convention_helper_matches_a_right_multiplying_implementation(normalization):
+    """A code with tokens as rows: logits β (X W_q)(X W_k)ᵀ, update A X W_v, then the projection on each sphere —
+    written here independently of the model — equals SelfAttention.from_row_convention(...).f."""
+    rng = np.random.default_rng(11)
+    n, d, beta = 5, 3, 0.8
+    Wq, Wk, Wv = (rng.standard_normal((d, d)) for _ in range(3))
+    X = rng.standard_normal((n, d))
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    logits = beta * (X @ Wq) @ (X @ Wk).T
+    A = np.exp(logits)
+    A = A / A.sum(axis=1, keepdims=True) if normalization == "softmax" else A / n
+    upd = A @ X @ Wv
+    f_rows = upd - np.sum(upd * X, axis=1, keepdims=True) * X
+    model = SelfAttention.from_row_convention(n, d, Wq, Wk, Wv, beta=beta, normalization=normalization)
+    assert np.allclose(model.f(X), f_rows, atol=1e-13)
+    assert not np.allclose(SelfAttention(n, d, V=Wv, M=Wq.T @ Wk, beta=beta, normalization=normalization).f(X), f_rows)
+    with pytest.raises(ValueError, match="W_q"):
+        SelfAttention.from_row_convention(n, d, W_q=Wq)
