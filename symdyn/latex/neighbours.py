@@ -124,4 +124,34 @@ def deep_linear_document() -> str:
             r"\section{Closed-form trajectory on $a = b$, $u = ab$}",
             equation(rf"u(t) = {sp.latex(u)}"),
             rf"and $\tau\dot u - 2u(s - u) = {sp.latex(residual)}$ after simplification."]
+    body += _generalization_section()
     return document("Deep linear networks (Saxe et al. 2014): mode derivation", body)
+
+
+def _generalization_section() -> list:
+    """Lampinen \\& Ganguli's generalization dynamics: the closed forms of :mod:`symdyn.models.generalization` and
+    the optimum computed from them."""
+    from ..models.generalization import closed_forms, optimal_error, optimal_stopping, overlap
+
+    c = closed_forms()
+    names = {c["symbols"][0]: r"\bar s", c["symbols"][1]: r"\hat s", c["symbols"][2]: r"\mathcal{A}"}
+    tex = lambda e: sp.latex(e, symbol_names=names)  # noqa: E731
+    rows = []
+    for sb, A in ((2.0, 1.0), (3.0, 1.0), (2.0, 0.5)):
+        t_opt, err = optimal_stopping([sb], A)
+        rows.append(rf"${sb:g}$ & ${A:g}$ & ${num_latex(float(overlap(sb, A)))}$ & ${num_latex(t_opt)}$ & "
+                    rf"${num_latex(err)}$ & ${num_latex(optimal_error([sb], A))}$ \\")
+    return [r"\section{Generalization dynamics (Lampinen \& Ganguli 2019)}",
+            r"A rank-one teacher of strength $\bar s$ seen through $\Sigma^{31} = \bar W + Z$ (unit noise, aspect ratio "
+            r"$\mathcal{A}$): above $\bar s = \mathcal{A}^{1/4}$ the top singular value and the singular-vector overlap "
+            r"are",
+            equation(rf"\hat s = {tex(c['outlier'])},\qquad \mathcal{{O}} = {tex(c['overlap'])}"),
+            r"and a training-aligned student follows Saxe's mode $s(t) = " + tex(c["mode"]) + r"$, with test error "
+            r"$\varepsilon_{test} = (s - \bar s)^2/\bar s^2 + 2s(1 - \mathcal{O})/\bar s$, minimal at "
+            r"$s = \bar s\mathcal{O}$: $\varepsilon_{opt} = 1 - \mathcal{O}^2$. Optimal stopping "
+            r"($\varepsilon = 10^{-5}$, $\tau = 1$), computed:",
+            "\\begin{center}\n\\begin{tabular}{llllll}\n$\\bar s$ & $\\mathcal{A}$ & $\\mathcal{O}$ & $t_{opt}$ & "
+            "$\\varepsilon_{test}(t_{opt})$ & $1 - \\mathcal{O}^2$ \\\\ \\hline\n" + "\n".join(rows)
+            + "\n\\end{tabular}\n\\end{center}",
+            r"The registry entries \texttt{lampinen.random-matrix} and \texttt{lampinen.ta-dynamics} check them "
+            r"against sampled matrices and simulated students."]

@@ -1,6 +1,6 @@
 """The theorem registry: :class:`Theorem` (a claim with its random-instance generator and check), the
 :class:`CheckResult` of one check, the registry :data:`THEOREMS` (built on first use from the section modules
-:mod:`.ssl_linear`, :mod:`.attention`, :mod:`.neighbours`, :mod:`.discrete`), :func:`register`, and :func:`verify` with its report.
+:mod:`.ssl_linear`, :mod:`.attention`, :mod:`.neighbours`, :mod:`.generalization`, :mod:`.discrete`), :func:`register`, and :func:`verify` with its report.
 
 ``verify`` runs theorems on ``instances`` random instances each (each instance seeded by its theorem id and index, so
 ``--only`` draws the same instances, and so does any number of workers), and reports per theorem how many instances passed, were not applicable (the hypothesis does not
@@ -24,7 +24,7 @@ from .._validate import positive_int, seed_value
 
 __all__ = ["Theorem", "CheckResult", "TheoremReport", "THEOREMS", "SECTIONS", "register", "verify", "format_report"]
 
-SECTIONS = ("ssl_linear", "attention", "neighbours", "discrete")  # modules of this package, one per paper section, in order
+SECTIONS = ("ssl_linear", "attention", "neighbours", "generalization", "discrete")  # modules of this package, one per paper section, in order
 
 
 @dataclass

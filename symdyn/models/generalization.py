@@ -1,0 +1,181 @@
+"""Generalization dynamics of deep linear networks (Lampinen & Ganguli 2019; ``neighbours.md`` §3).
+
+A rank-N̄₂ teacher W̄ = Σ_α s̄_α ū_α v̄_αᵀ (N̄₃ × N̄₁, aspect ratio 𝒜 = N̄₃/N̄₁ ≤ 1) is seen through N̄₁ orthonormal
+inputs with noisy outputs: Σ³¹ = W̄ + Z, Z with i.i.d. entries of variance 1/N̄₁ (unit noise: s̄ is an SNR).  As
+N̄₁ → ∞ the random-matrix closed forms are
+
+    ŝ(s̄) = s̄⁻¹√((1 + s̄²)(𝒜 + s̄²))  above the transition s̄ > 𝒜^{1/4}  (else the noise edge 1 + √𝒜),
+    𝒪(s̄) = [1 − 𝒜(1 + s̄²)/(s̄²(𝒜 + s̄²))]^{1/2} [1 − (𝒜 + s̄²)/(s̄²(1 + s̄²))]^{1/2}  (else 0)
+
+(the outlier singular value of Σ³¹ and the overlap |û·ū||v̂·v̄|), and the Marchenko–Pastur density
+P(ŝ) = √(4𝒜 − (ŝ² − 1 − 𝒜)²)/(π𝒜ŝ) of the noise singular values on [1 − √𝒜, 1 + √𝒜].  A training-aligned (TA) student
+(singular vectors those of Σ³¹, values starting at ε) follows Saxe's solution per mode,
+s(t) = ŝ e^{2ŝt/τ}/(e^{2ŝt/τ} − 1 + ŝ/ε), and its test error against the teacher is
+
+    ε_test(t) = [(N₂ − N̄₂)⟨s(ŝ, t)²⟩_MP + Σ_α (s_α(t) − s̄_α)² + 2 s_α(t) s̄_α (1 − 𝒪(s̄_α))] / Σ_α s̄_α²,
+
+minimised at the optimal stopping time t_opt; the best any student with these singular vectors can do is
+s_α = s̄_α𝒪(s̄_α), ε_opt = Σ s̄_α²(1 − 𝒪(s̄_α)²)/Σ s̄_α² (1 − 𝒪² for a rank-1 teacher).  The expressions are SymPy
+(:func:`closed_forms`), lambdified once for the numerics.
+
+Examples
+--------
+>>> round(float(overlap(2.0, 1.0)), 6), round(float(outlier(2.0, 1.0)), 6)     # neighbours.md §3.4
+(0.75, 2.5)
+>>> t_opt, err = optimal_stopping([2.0], 1.0)
+>>> round(err, 4)
+0.4375
+"""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import scipy.integrate
+import scipy.optimize
+import sympy as sp
+
+from .._validate import finite_real, positive_int
+
+__all__ = ["closed_forms", "outlier", "overlap", "mp_density", "mode_trajectory", "generalization_error", "optimal_stopping",
+           "optimal_error", "sample_teacher_data", "simulate_ta_student"]
+
+
+@functools.lru_cache(maxsize=None)
+def closed_forms() -> dict:
+    """SymPy expressions in s̄ (``s_bar``), ŝ (``s_hat``), 𝒜 (``A``), t, τ, ε: ``outlier`` and ``overlap`` (above the
+    transition), ``mp_density``, ``mode`` (Saxe's s(t)), ``mode_time`` (its inverse t(s)), ``transition``
+    (s̄ = 𝒜^{1/4})."""
+    sb, sh, A, t, tau, eps, s = sp.symbols("s_bar s_hat A t tau epsilon s", positive=True)
+    out = {"symbols": (sb, sh, A, t, tau, eps, s)}
+    out["outlier"] = sp.sqrt((1 + sb ** 2) * (A + sb ** 2)) / sb
+    out["overlap"] = (sp.sqrt(1 - A * (1 + sb ** 2) / (sb ** 2 * (A + sb ** 2)))
+                      * sp.sqrt(1 - (A + sb ** 2) / (sb ** 2 * (1 + sb ** 2))))
+    out["mp_density"] = sp.sqrt(4 * A - (sh ** 2 - (1 + A)) ** 2) / (sp.pi * A * sh)
+    e = sp.exp(2 * sh * t / tau)
+    out["mode"] = sh * e / (e - 1 + sh / eps)
+    out["mode_time"] = tau / (2 * sh) * sp.log((sh / eps - 1) / (sh / s - 1))
+    out["transition"] = A ** sp.Rational(1, 4)
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def _numeric():
+    c = closed_forms()
+    sb, sh, A, t, tau, eps, s = c["symbols"]
+    return {"outlier": sp.lambdify((sb, A), c["outlier"], "numpy"),
+            "overlap": sp.lambdify((sb, A), c["overlap"], "numpy"),
+            "mp": sp.lambdify((sh, A), c["mp_density"], "numpy")}
+
+
+def outlier(s_bar, A):
+    """ŝ(s̄; 𝒜): the top singular value of Σ³¹ for a teacher mode of strength s̄ (the noise edge 1 + √𝒜 below
+    the transition s̄ ≤ 𝒜^{1/4})."""
+    s_bar, A = np.asarray(s_bar, dtype=float), float(A)
+    above = s_bar > A ** 0.25
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(above, _numeric()["outlier"](s_bar, A), 1 + np.sqrt(A))
+
+
+def overlap(s_bar, A):
+    """𝒪(s̄; 𝒜) = |û·ū||v̂·v̄| (0 below the transition)."""
+    s_bar, A = np.asarray(s_bar, dtype=float), float(A)
+    above = s_bar > A ** 0.25
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(above, np.nan_to_num(_numeric()["overlap"](np.where(above, s_bar, 1.0), A)), 0.0)
+
+
+def mp_density(s_hat, A):
+    """The Marchenko–Pastur density of the noise singular values (0 outside [1 − √𝒜, 1 + √𝒜])."""
+    s_hat, A = np.asarray(s_hat, dtype=float), float(A)
+    inside = (s_hat > 1 - np.sqrt(A)) & (s_hat < 1 + np.sqrt(A)) & (s_hat > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(inside, np.nan_to_num(_numeric()["mp"](np.where(inside, s_hat, 1.0), A)), 0.0)
+
+
+def mode_trajectory(t, s_hat, eps: float = 1e-5, tau: float = 1.0):
+    """Saxe's s(t) = ŝ e^{2ŝt/τ}/(e^{2ŝt/τ} − 1 + ŝ/ε) (overflow-free)."""
+    t, s_hat = np.asarray(t, dtype=float), np.asarray(s_hat, dtype=float)
+    x = np.exp(-2 * s_hat * t / tau)
+    return s_hat / (1 + (s_hat / eps - 1) * x)
+
+
+def generalization_error(t, teacher, A: float, N2: int | None = None, eps: float = 1e-5, tau: float = 1.0):
+    """ε_test(t) of the TA student (module docstring) for teacher singular values ``teacher`` (N̄₂,) and N₂ ≥ N̄₂
+    student modes (default N̄₂: no noise modes; the noise modes' ⟨s(ŝ, t)²⟩ is integrated over the MP density)."""
+    sb = np.atleast_1d(np.asarray(teacher, dtype=float))
+    N2 = len(sb) if N2 is None else positive_int(N2, "N2")
+    if N2 < len(sb):
+        raise ValueError(f"N2: the student needs at least the teacher's {len(sb)} modes, got {N2}")
+    t = np.atleast_1d(np.asarray(t, dtype=float))
+    sh, O = outlier(sb, A), overlap(sb, A)
+    s = mode_trajectory(t[:, None], sh[None, :], eps, tau)
+    num = np.sum((s - sb) ** 2 + 2 * s * sb * (1 - O), axis=1)
+    if N2 > len(sb):
+        lo, hi = max(1 - np.sqrt(A), 0.0), 1 + np.sqrt(A)
+        sea = np.array([scipy.integrate.quad(lambda x, tt=tt: mode_trajectory(tt, x, eps, tau) ** 2 * mp_density(x, A),
+                                             lo, hi, limit=200)[0] for tt in t])
+        num = num + (N2 - len(sb)) * sea
+    return num / np.sum(sb ** 2)
+
+
+def optimal_stopping(teacher, A: float, N2: int | None = None, eps: float = 1e-5, tau: float = 1.0) -> tuple:
+    """(t_opt, ε_test(t_opt)): the minimum of :func:`generalization_error` over t > 0 (bounded scalar minimisation on log t
+    over the times at which the modes learn)."""
+    sb = np.atleast_1d(np.asarray(teacher, dtype=float))
+    sh = outlier(sb, A)
+    t_late = float(np.max(tau / (2 * sh) * np.log(sh / eps))) * 4
+    res = scipy.optimize.minimize_scalar(lambda lt: float(generalization_error(np.exp(lt), sb, A, N2, eps, tau)[0]),
+                                         bounds=(np.log(1e-3 * t_late), np.log(t_late)), method="bounded",
+                                         options={"xatol": 1e-10})
+    return float(np.exp(res.x)), float(res.fun)
+
+
+def optimal_error(teacher, A: float) -> float:
+    """ε_opt = Σ s̄²(1 − 𝒪(s̄)²)/Σ s̄²: the student s_α = s̄_α𝒪(s̄_α) on the TA singular vectors (the shrinkage
+    optimum; 1 − 𝒪² for a rank-1 teacher)."""
+    sb = np.atleast_1d(np.asarray(teacher, dtype=float))
+    O = overlap(sb, A)
+    return float(np.sum(sb ** 2 * (1 - O ** 2)) / np.sum(sb ** 2))
+
+
+def sample_teacher_data(teacher, N1: int, A: float, seed: int = 0) -> dict:
+    """A random teacher W̄ = Σ s̄_α ū_α v̄_αᵀ (orthonormal random singular vectors) and Σ³¹ = W̄ + Z, Z ~ N(0, 1/N̄₁)
+    entry-wise (N̄₃ = round(𝒜N̄₁) × N̄₁).  Returns {"W_bar", "Sigma31", "N3"}."""
+    N1 = positive_int(N1, "N1")
+    A = finite_real(A, "A", low=0.0, high=1.0, low_open=True)
+    sb = np.atleast_1d(np.asarray(teacher, dtype=float))
+    rng = np.random.default_rng(seed)
+    N3 = max(len(sb), int(round(A * N1)))
+    U = np.linalg.qr(rng.standard_normal((N3, len(sb))))[0]
+    V = np.linalg.qr(rng.standard_normal((N1, len(sb))))[0]
+    W = (U * sb) @ V.T
+    return {"W_bar": W, "Sigma31": W + rng.standard_normal((N3, N1)) / np.sqrt(N1), "N3": N3}
+
+
+def simulate_ta_student(Sigma31, W_bar, times, rank: int, eps: float = 1e-5, tau: float = 1.0,
+                        dt: float = 1e-2) -> np.ndarray:
+    """Gradient flow (classical RK4, step dt; gradient descent with a small learning rate) of the two-layer linear student W = W₂W₁ with ``rank`` hidden units
+    on L = ½‖Σ³¹ − W₂W₁‖² (Σ¹¹ = I): τẆ₁ = W₂ᵀ(Σ³¹ − W₂W₁), τẆ₂ = (Σ³¹ − W₂W₁)W₁ᵀ, from the training-aligned start
+    W₂ = √ε Û_r, W₁ = √ε V̂_rᵀ (the top ``rank`` singular vectors of Σ³¹).  Returns the test error
+    ‖W₂W₁ − W̄‖²/‖W̄‖² at each of ``times`` (sorted)."""
+    U, s, Vt = np.linalg.svd(Sigma31, full_matrices=False)
+    W2, W1 = np.sqrt(eps) * U[:, :rank], np.sqrt(eps) * Vt[:rank]
+    out, t = [], 0.0
+    norm = np.sum(W_bar ** 2)
+
+    def rhs(W1, W2):
+        R = Sigma31 - W2 @ W1
+        return W2.T @ R / tau, R @ W1.T / tau
+
+    for target in np.sort(np.asarray(times, dtype=float)):
+        while t < target - 1e-12:
+            h = min(dt, target - t)
+            a1, a2 = rhs(W1, W2)
+            b1, b2 = rhs(W1 + h / 2 * a1, W2 + h / 2 * a2)
+            c1, c2 = rhs(W1 + h / 2 * b1, W2 + h / 2 * b2)
+            d1, d2 = rhs(W1 + h * c1, W2 + h * c2)
+            W1, W2 = W1 + h / 6 * (a1 + 2 * b1 + 2 * c1 + d1), W2 + h / 6 * (a2 + 2 * b2 + 2 * c2 + d2)
+            t += h
+        out.append(np.sum((W2 @ W1 - W_bar) ** 2) / norm)
+    return np.array(out)
