@@ -40,7 +40,7 @@ from .models.attention import SelfAttention, tangent_bases
 from .stability import StabilityReport, measured_stability
 
 __all__ = ["Tolerances", "ClassificationResult", "classify", "clusters_of", "symmetry_orbit_dimension",
-           "tangent_stability", "LABELS"]
+           "tangent_stability", "LABELS", "relative_equilibrium", "RelativeEquilibrium"]
 
 LABELS = ("consensus", "bipartite", "clustering", "polygonal")
 
@@ -98,6 +98,8 @@ class ClassificationResult:
     great_circle        polygonal only: the polygon lies on a great circle
     null_cone_bipartite balanced bipartite on the null cone of M
     notes               free-text remarks
+    relative            for "not an equilibrium": the :class:`RelativeEquilibrium` test (X may rotate rigidly,
+                        f = XΩᵀ, with its angular velocity and co-rotating verdict), else None
     """
 
     label: str
@@ -115,11 +117,16 @@ class ClassificationResult:
     null_cone_bipartite: bool = False
     notes: list = field(default_factory=list)
     manifold_dim: int | None = None
+    relative: "RelativeEquilibrium | None" = None
 
     def __repr__(self) -> str:
         st = self.stability.verdict if self.stability is not None else None
+        rot = ""
+        if self.relative is not None and self.relative.found and self.relative.stability is not None:
+            rot = (f", rotating: angular velocity {self.relative.angular_velocity:.6g}, co-rotating verdict "
+                   f"{self.relative.stability.verdict!r}")
         return (f"ClassificationResult(label={self.label!r}, k={len(self.clusters)}, sizes={self.sizes}, "
-                f"residual={self.residual}, stability={st!r}, eigen_aligned={self.eigen_aligned})")
+                f"residual={self.residual}, stability={st!r}, eigen_aligned={self.eigen_aligned}{rot})")
 
 
 def _pairwise_distances(X: np.ndarray) -> np.ndarray:
@@ -210,6 +217,80 @@ def symmetry_orbit_tangent(X: np.ndarray, V: np.ndarray, M: np.ndarray, tol: flo
     T = np.array([np.einsum("pq,iq->ip", sum(w * E for w, E in zip(vec, basis)), X).ravel() for vec in null])
     _, sv, wt = np.linalg.svd(T, full_matrices=False)
     return wt[: int(np.sum(sv > 1e-8 * max(1.0, sv.max(initial=0.0))))]
+
+
+@dataclass
+class RelativeEquilibrium:
+    """A configuration that moves rigidly, f(X) = X Ωᵀ (x_i' = Ω x_i) for one antisymmetric Ω: ``found`` (the fit
+    is exact to ``rtol`` and f ≠ 0), ``Omega`` (d, d), ``angular_velocity`` (‖Ω‖₂: the fastest rotation rate, in rad
+    per unit time), ``residual`` (‖f − XΩᵀ‖/‖f‖), ``equivariant`` (e^{Ωs} is a symmetry of the dynamics:
+    [Ω, V] = [Ω, M] = 0, so the whole orbit e^{Ωs}X is one rotating solution), ``stability`` (the verdict in the
+    co-rotating frame, modulo the symmetry orbit; None unless found and equivariant) and ``reason``."""
+
+    found: bool
+    Omega: np.ndarray
+    angular_velocity: float
+    residual: float
+    equivariant: bool
+    stability: StabilityReport | None
+    reason: str
+
+
+def relative_equilibrium(model: SelfAttention, X, rtol: float = 1e-6) -> RelativeEquilibrium:
+    """Whether X (n, d) is a rotating relative equilibrium of ``model`` (:class:`RelativeEquilibrium`).
+
+    Ω is the least-squares fit of f_i = Ω x_i over the antisymmetric matrices (d(d−1)/2 unknowns, n·d equations).
+    In the frame rotating with e^{Ωt} the field g(X) = f(X) − XΩᵀ vanishes at X; its tangent Jacobian
+    Bᵀ(DF − I_n ⊗ Ω)B (B the tangent bases) is judged with the symmetry orbit's directions (which include ΩX)
+    projected out, so "asymptotically stable" means: nearby configurations converge to the rotating orbit.
+
+    Examples
+    --------
+    >>> V = np.array([[0.5, -1.0], [1.0, 0.5]])            # eigenvalues 0.5 ± i: consensus turns at rate 1
+    >>> model = SelfAttention(3, 2, V=V, beta=1.0)
+    >>> rel = relative_equilibrium(model, np.tile([1.0, 0.0], (3, 1)))
+    >>> rel.found, round(rel.angular_velocity, 12), rel.stability.verdict
+    (True, 1.0, 'asymptotically stable')
+    """
+    X = model._config(X)
+    if X.ndim != 2:
+        raise ValueError(f"X: one configuration of shape ({model.n}, {model.d}), got {X.shape}")
+    rtol = tolerance(rtol, "rtol")
+    n, d = X.shape
+    F = model.f(X)
+    fnorm = float(np.linalg.norm(F))
+    basis = []
+    for p, q in itertools.combinations(range(d), 2):
+        E = np.zeros((d, d))
+        E[p, q], E[q, p] = -1.0, 1.0
+        basis.append(E)
+    cols = np.array([(X @ E.T).ravel() for E in basis]).T  # column k: vec(E_k x_i)
+    w = np.linalg.lstsq(cols, F.ravel(), rcond=None)[0]
+    Omega = sum(wk * E for wk, E in zip(w, basis))
+    resid = float(np.linalg.norm(F - X @ Omega.T) / max(fnorm, 1e-300))
+    speed = float(np.linalg.norm(Omega, 2))
+    if fnorm <= 1e-12 * model.field_scale:
+        return RelativeEquilibrium(False, Omega, 0.0, resid, True, None, "f(X) = 0: an equilibrium, not rotating")
+    scale = speed * (np.linalg.norm(model.V) + np.linalg.norm(model.M))
+    equiv = bool(np.linalg.norm(Omega @ model.V - model.V @ Omega) + np.linalg.norm(Omega @ model.M - model.M @ Omega)
+                 <= 1e-8 * max(scale, 1e-300))
+    if resid > rtol:
+        return RelativeEquilibrium(False, Omega, speed, resid, equiv, None,
+                                   f"f is not a rigid rotation of X (misfit {resid:.3g} > rtol = {rtol:.3g})")
+    if not equiv:
+        return RelativeEquilibrium(True, Omega, speed, resid, False, None,
+                                   "f(X) = XΩᵀ now, but e^{Ωt} is not a symmetry of (V, M): not a rotating solution")
+    DF = model.jacobian(X).reshape(n, d, n, d)
+    DF[np.arange(n), :, np.arange(n), :] -= Omega
+    Bs = tangent_bases(X)
+    JT = np.einsum("ipa,ipkq,kqb->iakb", Bs, DF, Bs).reshape(n * (d - 1), n * (d - 1))
+    T = symmetry_orbit_tangent(X, model.V, model.M).reshape(-1, n, d)
+    Tt = np.einsum("ipa,kip->kia", Bs, T).reshape(len(T), n * (d - 1))
+    from .stability import linear_stability
+
+    rep = linear_stability(JT, tangent=Tt if len(Tt) else None)
+    return RelativeEquilibrium(True, Omega, speed, resid, True, rep,
+                               f"rigid rotation with angular velocity {speed:.6g}; co-rotating verdict: {rep.verdict}")
 
 
 def symmetry_orbit_dimension(X: np.ndarray, V: np.ndarray, M: np.ndarray, tol: float = 1e-9) -> int:
@@ -337,6 +418,9 @@ def classify(X, V=None, M=None, beta=None, tol: Tolerances | dict | None = None,
         if res.residual > tol.equilibrium * vscale:
             res.label = "not an equilibrium"
             res.notes.append(f"residual {res.residual:.3g} > {tol.equilibrium * vscale:.3g}")
+            res.relative = relative_equilibrium(model, X)
+            if res.relative.found:
+                res.notes.append(res.relative.reason)
             return res
 
     if k == 1:

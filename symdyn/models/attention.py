@@ -324,9 +324,15 @@ class SelfAttention:
                                             callback=callback)
         out = SimulationResult(X, res < tol, t, res, evals)
         if not out.converged.all():
+            rotating = ""
+            if self.d <= 16:  # the rigid-rotation fit is cheap at these sizes
+                from ..classify import relative_equilibrium
+
+                k = sum(relative_equilibrium(self, X[i], rtol=1e-4).found for i in np.flatnonzero(~out.converged))
+                rotating = f"; {k} of them rotate rigidly (symdyn.classify.relative_equilibrium)" if k else ""
             warnings.warn(f"simulate: {int((~out.converged).sum())} of {len(X)} trajectories did not reach the residual "
-                          f"tol·‖V‖₂ = {tol:.3g} by t_max = {t_max:g} (see SimulationResult.converged)", RuntimeWarning,
-                          stacklevel=2)
+                          f"tol·‖V‖₂ = {tol:.3g} by t_max = {t_max:g} (see SimulationResult.converged){rotating}",
+                          RuntimeWarning, stacklevel=2)
         if single:
             out = SimulationResult(X[0], out.converged[:1], t[:1], res[:1], evals[:1])
         return out

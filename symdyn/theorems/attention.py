@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..classify import classify
+from ..classify import classify, relative_equilibrium
 from ..instances import attention_instance, attention_model, polygon_instance
 from ..models.attention import bipartite_spectrum, consensus_spectrum
 from ..models.oja import OjaFlow
@@ -117,6 +117,38 @@ def _check_triangle(inst):
     return CheckResult(ok, abs(float(res.stability.max_real_nonneutral)), detail=res.stability.verdict)
 
 
+def rotating_instance(rng):
+    """V = Q (R_{a,b} ⊕ diag(λ_3, …, λ_d)) Qᵀ with the plane block R_{a,b} = aI + bJ (eigenvalues a ± ib), Q random
+    orthogonal, M = Q diag(c, c, m_3, …) Qᵀ (commuting with the plane's rotations), n ∈ 2..6, d ∈ 2..5, β ~ U[0, 3]."""
+    d, n = int(rng.integers(2, 6)), int(rng.integers(2, 7))
+    Q = np.linalg.qr(rng.standard_normal((d, d)))[0]
+    a, b = float(rng.uniform(-1, 1)), float(rng.choice([-1, 1]) * rng.uniform(0.2, 2))
+    core = np.zeros((d, d))
+    core[:2, :2] = [[a, -b], [b, a]]
+    core[2:, 2:] = np.diag(rng.uniform(-1.5, 1.5, d - 2))
+    c = float(rng.uniform(0.2, 2))
+    Mc = np.diag(np.r_[c, c, rng.uniform(-1, 2, d - 2)])
+    return {"n": n, "d": d, "V": Q @ core @ Q.T, "M": Q @ Mc @ Q.T, "a": a, "b": b, "others": np.diag(core)[2:],
+            "beta": float(rng.uniform(0, 3)), "phase": float(rng.uniform(0, 2 * np.pi)), "Q": Q}
+
+
+def _check_rotating_consensus(inst):
+    from ..models.attention import SelfAttention
+
+    Q, n, d = inst["Q"], inst["n"], inst["d"]
+    x = Q[:, 0] * np.cos(inst["phase"]) + Q[:, 1] * np.sin(inst["phase"])
+    model = SelfAttention(n, d, V=inst["V"], M=inst["M"], beta=inst["beta"])
+    rel = relative_equilibrium(model, np.tile(x, (n, 1)))
+    predicted = inst["a"] > 0 and bool(np.all(inst["others"] < inst["a"]))  # Theorem A with λ = a (the real part)
+    margin = min([abs(inst["a"])] + [abs(inst["a"] - o) for o in inst["others"]])
+    if margin < 1e-3 or rel.stability is None:
+        return CheckResult(rel.found, margin, applicable=margin >= 1e-3, detail=rel.reason)
+    ok = rel.found and abs(rel.angular_velocity - abs(inst["b"])) < 1e-9 * abs(inst["b"]) and \
+        (rel.stability.verdict == "asymptotically stable") == predicted
+    return CheckResult(ok, margin, detail=f"ω = {rel.angular_velocity:.6g} (|b| = {abs(inst['b']):.6g}); co-rotating "
+                       f"verdict {rel.stability.verdict}, predicted {'stable' if predicted else 'not stable'}")
+
+
 def theorems() -> list[Theorem]:
     """The registry entries of this section."""
     return [
@@ -135,6 +167,10 @@ def theorems() -> list[Theorem]:
                 r" - \lambda\operatorname{diag}(d_\pm)\big),\; p_\pm = n_\pm e^{\gamma}/n,\; q_\pm = n_\mp e^{-\gamma}/n",
                 "attention.md §4 Theorems A, B for the USA variant (derived here; attention.md §1)", "numeric",
                 attention_instance, _check_theorem_B_usa),
+        Theorem("attn.rotating-consensus", r"V|_P = aI + bJ:\; (x,\dots,x),\, x \in P \text{ rotates at } |b| "
+                r"\text{; stable modulo rotation} \iff a > 0,\, a > \lambda_k", "attention.md §4 Theorem A, for a "
+                "complex dominant pair (issue: rotating relative equilibria)", "numeric", rotating_instance,
+                _check_rotating_consensus, measure="margin"),
         Theorem("attn.intermediate-never-stable", r"n\ge3:\text{ consensus/bipartite along an intermediate eigenvector is "
                 r"unstable}", "attention.md §4 Corollary B3", "numeric", attention_instance, _check_intermediate, measure="margin"),
         Theorem("attn.triangle-stable", r"V=I,\,M=-I,\,d=2:\text{ the regular triangle is asymptotically stable modulo "

@@ -215,12 +215,33 @@ def test_rotating_tokens_are_not_reported_as_equilibria():
 
     V = np.array([[0.2, -1.0, 0.0], [1.0, 0.2, 0.0], [0.0, 0.0, -0.5]])  # dominant eigenvalues 0.2 ± i
     model = SelfAttention(4, 3, V=V, beta=1.0)
-    with pytest.warns(RuntimeWarning, match="5 of 5 trajectories did not reach"):  # non-convergence is said
+    with pytest.warns(RuntimeWarning, match="5 of 5 trajectories did not reach.*5 of them rotate rigidly"):
         sim = model.simulate(model.random_configurations(5, seed=3), t_max=200)
     assert not sim.converged.any()
     assert np.all(sim.residual > 1e-3)
     res = classify(sim.X[0], V=V, beta=1.0)
     assert res.label == "not an equilibrium"
+    # ... but a rotating relative equilibrium: V acts on the (e1, e2) plane as 0.2·I + rotation at rate 1
+    rel = res.relative
+    assert rel.found and rel.equivariant and abs(rel.angular_velocity - 1.0) < 1e-9
+    assert rel.stability.verdict == "asymptotically stable"
+    import scipy.linalg  # independent check: integrating on, X(t) = X e^{Ωt}ᵀ
+    with pytest.warns(RuntimeWarning, match="rotate rigidly"):  # tol = 1e-300: it never stops, and says why
+        later = model.simulate(sim.X[0], t_max=1.0, method="rk4", dt=1e-3, tol=1e-300).X
+    assert np.abs(later - sim.X[0] @ scipy.linalg.expm(rel.Omega).T).max() < 1e-10
+
+
+def test_relative_equilibrium_verdicts_modulo_the_orbit():
+    """Consensus on the rotating plane of V = aI + bJ (d = 2): stable in the co-rotating frame for a > 0 (it
+    attracts its neighbours) and unstable for a < 0; a non-rotating field gives found = False."""
+    from symdyn.classify import relative_equilibrium
+
+    X = np.tile([0.6, 0.8], (3, 1))
+    for a, verdict in ((0.5, "asymptotically stable"), (-0.5, "unstable")):
+        rel = relative_equilibrium(SelfAttention(3, 2, V=np.array([[a, -2.0], [2.0, a]]), beta=0.7), X)
+        assert rel.found and abs(rel.angular_velocity - 2.0) < 1e-12 and rel.stability.verdict == verdict
+    X2 = np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]])
+    assert not relative_equilibrium(SelfAttention(3, 2, V=np.diag([1.0, 0.3]), beta=0.7), X2).found
 
 
 def test_bad_input():
