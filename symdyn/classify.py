@@ -37,7 +37,7 @@ import scipy.linalg
 from ._validate import as_float_array, choice, finite_real, tolerance
 from .local_dimension import local_dimension
 from .models.attention import SelfAttention, tangent_bases
-from .stability import StabilityReport, measured_stability
+from .stability import StabilityReport, escape_time_scale, measured_stability
 
 __all__ = ["Tolerances", "ClassificationResult", "classify", "clusters_of", "symmetry_orbit_dimension",
            "tangent_stability", "LABELS", "relative_equilibrium", "RelativeEquilibrium"]
@@ -98,6 +98,8 @@ class ClassificationResult:
     great_circle        polygonal only: the polygon lies on a great circle
     null_cone_bipartite balanced bipartite on the null cone of M
     notes               free-text remarks
+    escape_time         a saddle with one (real) unstable eigenvalue μ: the escape time scale 1/μ
+                        (:func:`symdyn.stability.escape_time_scale`; metastable when μ ≪ the stable rates)
     relative            for "not an equilibrium": the :class:`RelativeEquilibrium` test (X may rotate rigidly,
                         f = XΩᵀ, with its angular velocity and co-rotating verdict), else None
     """
@@ -118,6 +120,7 @@ class ClassificationResult:
     notes: list = field(default_factory=list)
     manifold_dim: int | None = None
     relative: "RelativeEquilibrium | None" = None
+    escape_time: float | None = None
 
     def __repr__(self) -> str:
         st = self.stability.verdict if self.stability is not None else None
@@ -474,6 +477,12 @@ def classify(X, V=None, M=None, beta=None, tol: Tolerances | dict | None = None,
         res.symmetry_dim = len(orbit)
         res.stability = tangent_stability(model, X, tol.spectrum, orbit=orbit, equilibrium_rtol=tol.equilibrium)
         res.manifold_dim = res.stability.manifold_dim
+        if res.stability.verdict == "saddle" and res.stability.unstable_count == 1:
+            try:
+                res.escape_time = escape_time_scale(res.stability)["time_scale"]
+                res.notes.append(f"one unstable direction: escape time scale 1/μ = {res.escape_time:.4g}")
+            except ValueError:  # a complex unstable eigenvalue
+                pass
     res.label = label
     return res
 

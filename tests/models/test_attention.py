@@ -302,3 +302,20 @@ def test_row_convention_helper_matches_a_right_multiplying_implementation(normal
     assert not np.allclose(SelfAttention(n, d, V=Wv, M=Wq.T @ Wk, beta=beta, normalization=normalization).f(X), f_rows)
     with pytest.raises(ValueError, match="W_q"):
         SelfAttention.from_row_convention(n, d, W_q=Wq)
+
+
+def test_bipodal_saddle_escape_time_is_reported():
+    """The unbalanced antipodal split on S¹ (V = M = I) is a saddle with one e^{−2β}-small unstable eigenvalue
+    μ = 2 − p_+ − p_− (Theorem B); classify reports 1/μ; escape_time_scale refuses a stable point."""
+    from symdyn.classify import classify
+    from symdyn.stability import escape_time_scale, linear_stability
+
+    X = np.array([[1.0, 0.0]] * 3 + [[-1.0, 0.0]])
+    res = classify(X, V=np.eye(2), M=np.eye(2), beta=2.0)
+    pred = bipartite_spectrum(1.0, [1.0], 2.0, 3, 1)
+    assert res.stability.verdict == "saddle"
+    assert abs(res.escape_time * (2 - pred["p_plus"] - pred["p_minus"]) - 1) < 1e-9
+    with pytest.raises(ValueError, match="report"):
+        escape_time_scale(linear_stability(np.diag([-1.0, -2.0])))
+    with pytest.raises(ValueError, match="2 unstable"):  # an unstable complex pair: no single escape direction
+        escape_time_scale(linear_stability(np.array([[0.1, -1.0, 0], [1.0, 0.1, 0], [0, 0, -1.0]])))
