@@ -53,4 +53,21 @@ def attention_document(d: int = 3) -> str:
              r"(p_+d_- + p_-d_+) + \lambda^2 d_+d_-$. At consensus ($n_- = 0$) every weight is $e^\gamma/n$: Theorem A's "
              r"eigenvalues times $e^\gamma$, the same verdict. The registry entry "
              r"\texttt{attn.bipartite-stability-usa} checks both forms against the numerical Jacobian on random instances."]
+    lam_, lk_ = sp.symbols("lambda lambda_k", real=True)
+    slow = {}
+    for norm, Bn in (("softmax", B), ("uniform", U)):  # V = I: λ_k = λ = 1
+        ev = [sp.simplify(e) for e in Bn["B_k"].subs({lam_: 1, lk_: 1}).eigenvals()]
+        slow[norm] = sp.simplify(sum(ev))  # one eigenvalue is 0 (the circle of splits), the other their sum
+        zero = [e for e in ev if sp.simplify(e) == 0]
+    body += [r"\section{Bipodal saddles and their escape time}",
+             r"With $V = I$ every antipodal split $x_i = \pm v$ is an equilibrium, for any $M$ (a circle of them on "
+             r"$S^1$). Theorem B with $\lambda_k = \lambda = 1$ gives $B = \begin{pmatrix} q_+ & q_+ \\ q_- & q_- "
+             r"\end{pmatrix}$, with one eigenvalue " + ("$0$ (along the circle)" if zero else "(not zero)")
+             + r" and one unstable eigenvalue $\mu = q_+ + q_-$:",
+             equation(rf"\mu_{{\text{{softmax}}}} = {sp.latex(slow['softmax'])},\qquad \mu_{{1/n}} = "
+                      rf"{sp.latex(slow['uniform'])}"),
+             r"small for large $\gamma = \beta v^\top M v$ (metastability): from a perturbation whose component "
+             r"along the unstable direction is $c$, a trajectory leaves a neighbourhood of size $r$ after "
+             r"$T = \ln(r/c)/\mu$. The registry entry \texttt{attn.bipodal-escape} compares $\mu$ and $T$ with "
+             r"simulated dwell times (anisotropic $M$, both normalisations)."]
     return document("Self-attention dynamics on the sphere: derivation", body)
