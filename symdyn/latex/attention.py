@@ -69,5 +69,7 @@ def attention_document(d: int = 3) -> str:
              r"small for large $\gamma = \beta v^\top M v$ (metastability): from a perturbation whose component "
              r"along the unstable direction is $c$, a trajectory leaves a neighbourhood of size $r$ after "
              r"$T = \ln(r/c)/\mu$. The registry entry \texttt{attn.bipodal-escape} compares $\mu$ and $T$ with "
-             r"simulated dwell times (anisotropic $M$, both normalisations)."]
+             r"simulated dwell times (anisotropic $M$, both normalisations, on $S^1$ and on $S^2$ with "
+             r"$V = \\operatorname{diag}(1, 1, c)$, where $\\mu$ stays the only unstable eigenvalue for the drawn $c$; "
+             r"with $V = I$ on $S^2$ it is double)."]
     return document("Self-attention dynamics on the sphere: derivation", body)

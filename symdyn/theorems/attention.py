@@ -150,13 +150,17 @@ def _check_rotating_consensus(inst):
 
 
 def bipodal_instance(rng):
-    """S¹ (d = 2), V = I, an anisotropic M = I + E (E symmetric, ‖E‖ ≤ 0.8: M is not a multiple of V), n ∈ 3..8
-    tokens split n_+ > n_− ≥ 1 at ±v, β ~ U[1, 3], softmax or 1/n attention, a perturbation seed."""
-    n = int(rng.integers(3, 9))
-    E = rng.uniform(-0.4, 0.4, (2, 2))
-    return {"n": n, "split": int(rng.integers(n // 2 + 1, n)), "beta": float(rng.uniform(1.0, 3.0)),
-            "M": np.eye(2) + (E + E.T) / 2, "normalization": str(rng.choice(["softmax", "uniform"])),
-            "phase": float(rng.uniform(0, 2 * np.pi)), "x_seed": int(rng.integers(2 ** 31))}
+    """S¹ or S² (d ∈ {2, 3}), V = I on a plane P (V = Q diag(1, 1, c) Qᵀ on S², c ~ U[−1, 0.5]), an anisotropic
+    M = I + E (E symmetric, entries ≤ 0.4: M is not a multiple of V), n ∈ 3..8 tokens split n_+ > n_− ≥ 1 at ±v,
+    v ∈ P, β ~ U[1, 3], softmax or 1/n attention, a perturbation seed."""
+    n, d = int(rng.integers(3, 9)), int(rng.integers(2, 4))
+    E = rng.uniform(-0.4, 0.4, (d, d))
+    Q = np.linalg.qr(rng.standard_normal((d, d)))[0]
+    V = Q @ np.diag([1.0, 1.0] + ([float(rng.uniform(-1.0, 0.5))] if d == 3 else [])) @ Q.T
+    return {"n": n, "d": d, "split": int(rng.integers(n // 2 + 1, n)), "beta": float(rng.uniform(1.0, 3.0)),
+            "V": V, "P": Q[:, :2], "M": np.eye(d) + (E + E.T) / 2,
+            "normalization": str(rng.choice(["softmax", "uniform"])), "phase": float(rng.uniform(0, 2 * np.pi)),
+            "x_seed": int(rng.integers(2 ** 31))}
 
 
 def _check_bipodal_escape(inst):
@@ -172,33 +176,35 @@ def _check_bipodal_escape(inst):
     from ..models.attention import SelfAttention, bipartite_quantities, tangent_bases
     from ..stability import escape_time_scale
 
-    n, npl, beta, norm = inst["n"], inst["split"], inst["beta"], inst["normalization"]
-    v = np.array([np.cos(inst["phase"]), np.sin(inst["phase"])])
+    n, d, npl, beta, norm = inst["n"], inst["d"], inst["split"], inst["beta"], inst["normalization"]
+    P = inst["P"]
+    v = P @ np.array([np.cos(inst["phase"]), np.sin(inst["phase"])])
     X = np.vstack([np.tile(v, (npl, 1)), np.tile(-v, (n - npl, 1))])
-    model = SelfAttention(n, 2, V=np.eye(2), M=inst["M"], beta=beta, normalization=norm)
+    model = SelfAttention(n, d, V=inst["V"], M=inst["M"], beta=beta, normalization=norm)
     JT = model.tangent_jacobian(X)
     Bs = tangent_bases(X)
-    rep = linear_stability(JT, tangent=symmetry_tangent_coordinates(X, Bs))
+    rep = linear_stability(JT, tangent=symmetry_tangent_coordinates(X, Bs, P))
     try:
         esc = escape_time_scale(rep)
     except ValueError as exc:
-        return CheckResult(True, applicable=False, detail=f"not a single unstable direction ({exc})")
+        return CheckResult(True, applicable=False, detail=f"not a single unstable direction ({exc})",
+                           evidence=f"S^{d - 1}: more than one unstable direction")
     q = bipartite_quantities(beta * v @ inst["M"] @ v, npl, n - npl, norm)
     closed = q["q_plus"] + q["q_minus"]
     ev, L, R = scipy.linalg.eig(JT, left=True, right=True)
     k = int(np.argmax(ev.real))
     rng = np.random.default_rng(inst["x_seed"])
     delta, r = 1e-8, 1e-3
-    w = rng.standard_normal(n)
+    w = rng.standard_normal(n * (d - 1))
     w *= delta / np.linalg.norm(w)
     c = abs(L[:, k].real @ w) / abs(L[:, k].real @ R[:, k].real) * np.linalg.norm(R[:, k].real)
-    Y0 = X + Bs[:, :, 0] * w[:, None]
+    Y0 = X + np.einsum("ipa,ia->ip", Bs, w.reshape(n, d - 1))
     Y0 /= np.linalg.norm(Y0, axis=1, keepdims=True)
 
     def leave(t, y):
-        return np.linalg.norm(y.reshape(n, 2) - X) - r
+        return np.linalg.norm(y.reshape(n, d) - X) - r
     leave.terminal = True
-    sol = scipy.integrate.solve_ivp(lambda t, y: model.ambient_f(y.reshape(n, 2)).ravel(), (0, 200 / esc["rate"]),
+    sol = scipy.integrate.solve_ivp(lambda t, y: model.ambient_f(y.reshape(n, d)).ravel(), (0, 200 / esc["rate"]),
                                     Y0.ravel(), method="DOP853", rtol=1e-10, atol=1e-14, events=leave)
     if not len(sol.t_events[0]):
         return CheckResult(False, float("inf"), detail="the trajectory did not leave the neighbourhood")
@@ -209,11 +215,11 @@ def _check_bipodal_escape(inst):
                               f"{esc['separation']:.2g}); dwell time × μ / ln(r/c) = {ratio:.5f}")
 
 
-def symmetry_tangent_coordinates(X, Bs):
-    """The rotation direction (x_i ↦ Jx_i) in tangent coordinates: tangent to the circle of antipodal splits, which
-    are equilibria for V = I and any M."""
-    J = np.array([[0.0, -1.0], [1.0, 0.0]])
-    t = np.einsum("ipa,ip->ia", Bs, X @ J.T).ravel()
+def symmetry_tangent_coordinates(X, Bs, P):
+    """The rotation direction x_i ↦ Gx_i, G = p₁p₂ᵀ − p₂p₁ᵀ (the plane P's rotation), in tangent coordinates: tangent
+    to the circle of antipodal splits in P, which are equilibria when V = I on P, for any M."""
+    G = np.outer(P[:, 1], P[:, 0]) - np.outer(P[:, 0], P[:, 1])
+    t = np.einsum("ipa,ip->ia", Bs, X @ G.T).ravel()
     return (t / np.linalg.norm(t))[None]
 
 
@@ -239,7 +245,7 @@ def theorems() -> list[Theorem]:
                 r"\text{; stable modulo rotation} \iff a > 0,\, a > \lambda_k", "attention.md §4 Theorem A, for a "
                 "complex dominant pair (issue: rotating relative equilibria)", "numeric", rotating_instance,
                 _check_rotating_consensus, measure="margin"),
-        Theorem("attn.bipodal-escape", r"V = I,\ M \text{ anisotropic, on } S^1:\; \mu = q_+ + q_- \text{ (softmax "
+        Theorem("attn.bipodal-escape", r"V|_P = I,\ M \text{ anisotropic, on } S^1, S^2:\; \mu = q_+ + q_- \text{ (softmax "
                 r"and } 1/n),\; T_{\mathrm{escape}} = \ln(r/c)/\mu", "attention.md §4 Theorem B (metastability of the "
                 "bipodal saddle; issue: escape-time scale)", "numeric", bipodal_instance, _check_bipodal_escape),
         Theorem("attn.intermediate-never-stable", r"n\ge3:\text{ consensus/bipartite along an intermediate eigenvector is "
