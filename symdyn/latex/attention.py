@@ -60,8 +60,8 @@ def attention_document(d: int = 3) -> str:
         slow[norm] = sp.simplify(sum(ev))  # one eigenvalue is 0 (the circle of splits), the other their sum
         zero = [e for e in ev if sp.simplify(e) == 0]
     body += [r"\section{Bipodal saddles and their escape time}",
-             r"With $V = I$ every antipodal split $x_i = \pm v$ is an equilibrium, for any $M$ (a circle of them on "
-             r"$S^1$). Theorem B with $\lambda_k = \lambda = 1$ gives $B = \begin{pmatrix} q_+ & q_+ \\ q_- & q_- "
+             r"With $V = I$ on a plane $P$, every antipodal split $x_i = \pm v$ with $v \in P$ is an equilibrium for any $M$ "
+             r"(a circle of them). Theorem B with $\lambda_k = \lambda = 1$ gives $B = \begin{pmatrix} q_+ & q_+ \\ q_- & q_- "
              r"\end{pmatrix}$, with one eigenvalue " + ("$0$ (along the circle)" if zero else "(not zero)")
              + r" and one unstable eigenvalue $\mu = q_+ + q_-$:",
              equation(rf"\mu_{{\text{{softmax}}}} = {sp.latex(slow['softmax'])},\qquad \mu_{{1/n}} = "
