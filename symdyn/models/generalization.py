@@ -37,7 +37,8 @@ import sympy as sp
 
 from .._validate import finite_real, positive_int
 
-__all__ = ["closed_forms", "outlier", "overlap", "mp_density", "mode_trajectory", "generalization_error", "optimal_stopping",
+__all__ = ["closed_forms", "outlier", "overlap", "mp_density", "mode_trajectory", "generalization_error", "training_error",
+           "optimal_stopping",
            "optimal_error", "sample_teacher_data", "simulate_ta_student"]
 
 
@@ -119,6 +120,36 @@ def generalization_error(t, teacher, A: float, N2: int | None = None, eps: float
     return num / np.sum(sb ** 2)
 
 
+def training_error(t, teacher, A: float, N3: int, N2: int | None = None, eps: float = 1e-5, tau: float = 1.0,
+                   s_hat=None):
+    """ε_train(t) = ‖Σ³¹ − W(t)‖²_F/‖Σ³¹‖²_F of the TA student: its modes are those of Σ³¹, so with singular values
+    ŝ_β of Σ³¹ (N̄₃ of them) and the student's s_β(t) on its N₂ top modes,
+
+        ε_train(t) = [Σ_{β ≤ N₂} (ŝ_β − s_β(t))² + Σ_{β > N₂} ŝ_β²] / Σ_β ŝ_β².
+
+    With ``s_hat`` (the sample's singular values) this is exact for the sample; otherwise the N̄₃ → ∞ form: the
+    outliers ŝ(s̄_α), and the N̄₃ − N̄₂ noise modes by the Marchenko–Pastur averages (⟨x²⟩ = 1 for unit noise; the
+    student's N₂ − N̄₂ noise modes learn ⟨(x − s(x, t))²⟩)."""
+    sb = np.atleast_1d(np.asarray(teacher, dtype=float))
+    N3 = positive_int(N3, "N3")
+    N2 = len(sb) if N2 is None else positive_int(N2, "N2")
+    t = np.atleast_1d(np.asarray(t, dtype=float))
+    if s_hat is not None:
+        sh = np.sort(np.asarray(s_hat, dtype=float))[::-1]
+        learned = mode_trajectory(t[:, None], sh[None, :N2], eps, tau)
+        return (np.sum((sh[:N2] - learned) ** 2, axis=1) + np.sum(sh[N2:] ** 2)) / np.sum(sh ** 2)
+    sh = outlier(sb, A)
+    out = np.sum((sh - mode_trajectory(t[:, None], sh[None, :], eps, tau)) ** 2, axis=1)
+    lo, hi = max(1 - np.sqrt(A), 0.0), 1 + np.sqrt(A)
+    second = scipy.integrate.quad(lambda x: x ** 2 * mp_density(x, A), lo, hi, limit=200)[0]  # = 1 (unit noise)
+    if N2 > len(sb):
+        sea = np.array([scipy.integrate.quad(lambda x, tt=tt: (x - mode_trajectory(tt, x, eps, tau)) ** 2 * mp_density(x, A),
+                                             lo, hi, limit=200)[0] for tt in t])
+        out = out + (N2 - len(sb)) * sea
+    out = out + (N3 - N2) * second
+    return out / (np.sum(sh ** 2) + (N3 - len(sb)) * second)
+
+
 def optimal_stopping(teacher, A: float, N2: int | None = None, eps: float = 1e-5, tau: float = 1.0) -> tuple:
     """(t_opt, ε_test(t_opt)): the minimum of :func:`generalization_error` over t > 0 (bounded scalar minimisation on log t
     over the times at which the modes learn)."""
@@ -154,15 +185,15 @@ def sample_teacher_data(teacher, N1: int, A: float, seed: int = 0) -> dict:
 
 
 def simulate_ta_student(Sigma31, W_bar, times, rank: int, eps: float = 1e-5, tau: float = 1.0,
-                        dt: float = 1e-2) -> np.ndarray:
+                        dt: float = 1e-2, train: bool = False) -> np.ndarray:
     """Gradient flow (classical RK4, step dt; gradient descent with a small learning rate) of the two-layer linear student W = W₂W₁ with ``rank`` hidden units
     on L = ½‖Σ³¹ − W₂W₁‖² (Σ¹¹ = I): τẆ₁ = W₂ᵀ(Σ³¹ − W₂W₁), τẆ₂ = (Σ³¹ − W₂W₁)W₁ᵀ, from the training-aligned start
     W₂ = √ε Û_r, W₁ = √ε V̂_rᵀ (the top ``rank`` singular vectors of Σ³¹).  Returns the test error
-    ‖W₂W₁ − W̄‖²/‖W̄‖² at each of ``times`` (sorted)."""
+    ‖W₂W₁ − W̄‖²/‖W̄‖² at each of ``times`` (sorted); with ``train`` (test, training error ‖Σ³¹ − W₂W₁‖²/‖Σ³¹‖²)."""
     U, s, Vt = np.linalg.svd(Sigma31, full_matrices=False)
     W2, W1 = np.sqrt(eps) * U[:, :rank], np.sqrt(eps) * Vt[:rank]
-    out, t = [], 0.0
-    norm = np.sum(W_bar ** 2)
+    out, tr, t = [], [], 0.0
+    norm, norm31 = np.sum(W_bar ** 2), np.sum(Sigma31 ** 2)
 
     def rhs(W1, W2):
         R = Sigma31 - W2 @ W1
@@ -178,4 +209,5 @@ def simulate_ta_student(Sigma31, W_bar, times, rank: int, eps: float = 1e-5, tau
             W1, W2 = W1 + h / 6 * (a1 + 2 * b1 + 2 * c1 + d1), W2 + h / 6 * (a2 + 2 * b2 + 2 * c2 + d2)
             t += h
         out.append(np.sum((W2 @ W1 - W_bar) ** 2) / norm)
-    return np.array(out)
+        tr.append(np.sum((Sigma31 - W2 @ W1) ** 2) / norm31)
+    return (np.array(out), np.array(tr)) if train else np.array(out)

@@ -52,3 +52,15 @@ def test_simulated_student_follows_the_ta_curve_of_its_sample():
     sim = simulate_ta_student(d["Sigma31"], d["W_bar"], times, 1, dt=1e-2)
     st = mode_trajectory(times, s[0])
     assert np.allclose(sim, ((st - 2.0) ** 2 + 2 * st * 2.0 * (1 - ov)) / 4.0, rtol=1e-6)
+
+
+def test_training_error_exact_for_the_sample_and_close_to_its_limit():
+    from symdyn.models.generalization import training_error
+
+    d = sample_teacher_data([2.0], 400, 0.5, seed=1)
+    s = np.linalg.svd(d["Sigma31"], compute_uv=False)
+    times = np.array([1.0, 2.5, 6.0])
+    _, train = simulate_ta_student(d["Sigma31"], d["W_bar"], times, 1, train=True)
+    assert np.allclose(train, training_error(times, [2.0], 0.5, d["N3"], s_hat=s), rtol=1e-7)
+    assert np.allclose(train, training_error(times, [2.0], 0.5, d["N3"]), rtol=2 / np.sqrt(400))
+    assert np.all(np.diff(train) < 0)  # the learned mode removes signal energy from the residual
