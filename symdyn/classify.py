@@ -36,7 +36,7 @@ import scipy.linalg
 
 from ._validate import as_float_array, choice, finite_real, tolerance
 from .local_dimension import local_dimension
-from .models.attention import SelfAttention, tangent_bases
+from .models.attention import SelfAttention, tangent_bases, tangent_coordinates
 from .stability import StabilityReport, escape_time_scale, measured_stability
 
 __all__ = ["Tolerances", "ClassificationResult", "classify", "clusters_of", "symmetry_orbit_dimension",
@@ -194,6 +194,16 @@ def _eigenspaces(V: np.ndarray, rtol: float = 1e-9):
     return out
 
 
+def _so_basis(d: int) -> list:
+    """The basis E_pq = e_p e_qᵀ − e_q e_pᵀ (p < q) of the antisymmetric d × d matrices."""
+    basis = []
+    for p, q in itertools.combinations(range(d), 2):
+        E = np.zeros((d, d))
+        E[p, q], E[q, p] = 1.0, -1.0
+        basis.append(E)
+    return basis
+
+
 def symmetry_orbit_tangent(X: np.ndarray, V: np.ndarray, M: np.ndarray, tol: float = 1e-9) -> np.ndarray:
     """Orthonormal rows (k, n·d) spanning the tangent space at X of its orbit {R X : R ∈ SO(d), R V Rᵀ = V,
     R M Rᵀ = M}: the vectors vec(Ω x_1, …, Ω x_n) over the antisymmetric Ω with [Ω, V] = [Ω, M] = 0 (a nullspace
@@ -201,11 +211,7 @@ def symmetry_orbit_tangent(X: np.ndarray, V: np.ndarray, M: np.ndarray, tol: flo
     of the Jacobian (tangent to the sphere product: Ω x_i ⟂ x_i)."""
     d = V.shape[0]
     nd = X.size
-    basis = []
-    for p, q in itertools.combinations(range(d), 2):
-        E = np.zeros((d, d))
-        E[p, q], E[q, p] = 1.0, -1.0
-        basis.append(E)
+    basis = _so_basis(d)
     if not basis:
         return np.zeros((0, nd))
     cons = np.array([np.concatenate([(E @ V - V @ E).ravel(), (E @ M - M @ E).ravel()]) for E in basis]).T
@@ -262,11 +268,7 @@ def relative_equilibrium(model: SelfAttention, X, rtol: float = 1e-6) -> Relativ
     n, d = X.shape
     F = model.f(X)
     fnorm = float(np.linalg.norm(F))
-    basis = []
-    for p, q in itertools.combinations(range(d), 2):
-        E = np.zeros((d, d))
-        E[p, q], E[q, p] = -1.0, 1.0
-        basis.append(E)
+    basis = _so_basis(d)
     cols = np.array([(X @ E.T).ravel() for E in basis]).T  # column k: vec(E_k x_i)
     w = np.linalg.lstsq(cols, F.ravel(), rcond=None)[0]
     Omega = sum(wk * E for wk, E in zip(w, basis))
@@ -283,12 +285,12 @@ def relative_equilibrium(model: SelfAttention, X, rtol: float = 1e-6) -> Relativ
     if not equiv:
         return RelativeEquilibrium(True, Omega, speed, resid, False, None,
                                    "f(X) = XΩᵀ now, but e^{Ωt} is not a symmetry of (V, M): not a rotating solution")
-    DF = model.jacobian(X).reshape(n, d, n, d)
-    DF[np.arange(n), :, np.arange(n), :] -= Omega
     Bs = tangent_bases(X)
-    JT = np.einsum("ipa,ipkq,kqb->iakb", Bs, DF, Bs).reshape(n * (d - 1), n * (d - 1))
-    T = symmetry_orbit_tangent(X, model.V, model.M).reshape(-1, n, d)
-    Tt = np.einsum("ipa,kip->kia", Bs, T).reshape(len(T), n * (d - 1))
+    JT = model.tangent_jacobian(X)  # minus the co-rotation, block by block: B_iᵀ Ω B_i
+    k = d - 1
+    for i, B in enumerate(Bs):
+        JT[i * k:(i + 1) * k, i * k:(i + 1) * k] -= B.T @ Omega @ B
+    Tt = tangent_coordinates(X, symmetry_orbit_tangent(X, model.V, model.M))
     from .stability import linear_stability
 
     rep = linear_stability(JT, tangent=Tt if len(Tt) else None)
@@ -331,8 +333,7 @@ def tangent_stability(model: SelfAttention, X: np.ndarray, rtol: float = 1e-7, s
     if method == "matrix-free" or (method == "auto" and n * (d - 1) > MATRIX_FREE_MIN):
         from .stability_matrix_free import matrix_free_stability
 
-        T = (symmetry_orbit_tangent(X, model.V, model.M) if orbit is None else orbit).reshape(-1, n, d)
-        Tt = np.einsum("ipa,kip->kia", tangent_bases(X), T).reshape(len(T), n * (d - 1))  # tangent coordinates
+        Tt = tangent_coordinates(X, symmetry_orbit_tangent(X, model.V, model.M) if orbit is None else orbit)
         return matrix_free_stability(model.tangent_operator(X), Tt, neutral_rtol=rtol, axis_rtol=rtol, seed=seed)
 
     def F(Y):

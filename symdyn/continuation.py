@@ -224,8 +224,8 @@ def _jsonable(v):
 
 # ---- the predictor–corrector -------------------------------------------------------------------------------
 def _tangent(problem: ReducedProblem, z, prev=None) -> tuple:
-    """(unit tangent, the two smallest singular values of [F_u F_μ]): the right singular vector of the smallest
-    singular value, oriented along ``prev`` (or towards increasing μ)."""
+    """(unit tangent, the singular values of [F_u F_μ]): the right singular vector of the smallest singular value,
+    oriented along ``prev`` (or towards increasing μ)."""
     A = problem.Gz(z)
     if A.shape[0] == 0:  # no unknowns (equilibria that do not move with μ): the branch is the μ-axis
         return np.array([1.0]) * (-1.0 if prev is not None and prev[-1] < 0 else 1.0), np.zeros(0)
@@ -264,8 +264,9 @@ def _correct(problem: ReducedProblem, z_pred, t, tol: float, max_iter: int, anch
 
 
 def _test_values(problem: ReducedProblem, z, t, report) -> dict:
-    """The test functions at a point: fold (τ_μ), branch point (det of the augmented Jacobian, scaled), and the
-    counts and nearest-to-axis real parts of real and complex non-neutral eigenvalues."""
+    """The test functions at a point: fold (τ_μ), branch point (det of the augmented Jacobian, scaled), the problem's
+    boundaries, and the unstable counts and distances to the imaginary axis of the real and the complex non-neutral
+    eigenvalues."""
     A = np.vstack([problem.Gz(z), t])
     det = float(np.linalg.det(A / np.linalg.norm(A)))  # ‖A‖_F ≥ ‖t‖ = 1: continuous, and scale-free
     out = {"fold": float(t[-1]), "branch": det}
@@ -277,20 +278,18 @@ def _test_values(problem: ReducedProblem, z, t, report) -> dict:
         real = np.abs(mu.imag) <= IMAG_RTOL * scale
         out["real_unstable"] = int(np.sum(real & (mu.real > 0)))
         out["pair_unstable"] = int(np.sum(~real & (mu.real > 0)))
-        out["real"], out["real_eig"] = _signed_distance(mu[real])
-        out["pair"], out["pair_eig"] = _signed_distance(mu[~real & (mu.imag > 0)])
+        out["real"], out["real_eig"] = _nearest_to_axis(mu[real])
+        out["pair"], out["pair_eig"] = _nearest_to_axis(mu[~real & (mu.imag > 0)])
     return out
 
 
-def _signed_distance(mu) -> tuple:
-    """(sign(∏ Re μ) · min |Re μ|, the μ of smallest |Re μ|) over the eigenvalues μ (one per complex pair): zero
-    exactly when one of them is on the imaginary axis, of one sign on each side of a simple crossing, continuous
-    where another eigenvalue becomes the nearest (NaN, None when there are none)."""
+def _nearest_to_axis(mu) -> tuple:
+    """(min |Re μ|, the μ attaining it) over the eigenvalues μ (one per complex pair); (NaN, None) when there are
+    none.  The size of the stability test functions (:func:`_detect`)."""
     if not len(mu):
         return np.nan, None
     k = int(np.argmin(np.abs(mu.real)))
-    sign = -1.0 if np.sum(mu.real < 0) % 2 else 1.0
-    return float(sign * abs(mu.real[k])), complex(mu[k])
+    return float(abs(mu.real[k])), complex(mu[k])
 
 
 def _nonneutral(report) -> np.ndarray:
@@ -434,7 +433,7 @@ def _detect(problem: ReducedProblem, a: _Point, b: _Point, tol: float, index: in
 
             def count_side(q, key=key):
                 total = q.tests["real_unstable"] + q.tests["pair_unstable"]
-                return (1.0 if total != da else -1.0) * abs(q.tests[key])
+                return (1.0 if total != da else -1.0) * q.tests[key]
             found.append((kind, count_side))
     for name in problem.boundaries:
         key = "boundary:" + name

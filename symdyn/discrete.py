@@ -43,7 +43,7 @@ from ._validate import as_float_array, finite_real, positive_int, tolerance
 from .stability import StabilityReport, classify_spectrum
 
 __all__ = ["DiscreteMap", "attraction_dimension", "euler_step_limit", "periodic_laplacian", "lsgd_preconditioner",
-           "map_stability"]
+           "lsgd_schedule", "map_stability"]
 
 
 class DiscreteMap:
@@ -307,3 +307,13 @@ def lsgd_preconditioner(n: int, sigma: float) -> np.ndarray:
     1 + 4σ sin²(πk/n) ≥ 1, so A_σ is symmetric positive definite for σ ≥ 0."""
     sigma = finite_real(sigma, "sigma", low=0.0)
     return np.linalg.inv(np.eye(n) - sigma * periodic_laplacian(n))
+
+
+def lsgd_schedule(B, eta: float, sigmas) -> list:
+    """The LSGD maps x ← (I − ηA_σ⁻¹B)x of f = ½xᵀBx, one per σ of the schedule (σ = 0 is gradient descent): pass
+    the list to :func:`attraction_dimension` (one σ: a constant scheme; several: a periodic one)."""
+    B = as_float_array(B, "B")
+    n = B.shape[0]
+    eta = finite_real(eta, "eta", low=0.0, low_open=True)
+    return [np.eye(n) - eta * lsgd_preconditioner(n, s) @ B for s in sigmas]
+

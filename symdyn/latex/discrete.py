@@ -7,10 +7,10 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ..discrete import DiscreteMap, attraction_dimension, euler_step_limit, lsgd_preconditioner
+from ..discrete import attraction_dimension, lsgd_schedule
 from .document import document, equation, num_latex
 
-__all__ = ["discrete_document", "step_limits", "lsgd_dimensions"]
+__all__ = ["discrete_document", "lsgd_dimensions"]
 
 ALPHAS = (0.0, 0.5, 0.9, 0.99)
 
@@ -23,45 +23,27 @@ def euler_condition():
     return expr, bound
 
 
-def step_limits(m: int = 2, n: int = 3, seed: int = 0, lam: float = 0.05, alphas=ALPHAS) -> dict:
-    """η_max of the SG map (closed form) and of the EMA map at each α (bisection on the multipliers) at the outer
-    variety of ``LinearSSL(m, n, *random_moments(m, seed), lam)``."""
-    from ..models.ssl_linear import LinearSSL, random_moments
-
-    model = LinearSSL(m, n, *random_moments(m, seed), lam, kappa=1.0)
-    comp = model.equilibria("sg")[-1]
-    x = comp.sample(0)
-    sg = euler_step_limit(model.kernel("sg").jacobian(x), tangent=comp.tangent_basis(x))
-    ce = model.equilibria("ema")[-1]
-    xe, Te = ce.sample(0), ce.tangent_basis(ce.sample(0))
-    kema, nm, online = model.kernel("ema"), n * m, n * m + n * n
-    ema = {}
-    for alpha in alphas:
-        def build(eta, alpha=alpha):
-            return DiscreteMap.ema(kema, eta, alpha, online, slice(0, nm), slice(online, online + nm))
-        ema[alpha] = build(1e-3).step_limit(build, xe, tangent=Te, eta_max=4 * sg)
-    return {"sg": sg, "ema": ema, "m": m, "n": n, "seed": seed, "lam": lam}
-
-
 def lsgd_dimensions(n: int = 7, eta: float = 0.05, sigmas=(1.0, 10.0), seed: int = 0) -> list:
     """[(scheme, stable dimension, unstable)] for f = ½xᵀBx, spec B = (−1, 1, …, n − 1) in a random basis
-    (``neighbours.md`` §6.3), GD, constant-σ LSGD and the periodic schedule of the σs."""
+    (``neighbours.md`` §6.3), GD, constant-σ LSGD and the periodic schedule of the σs (:func:`.discrete.lsgd_schedule`,
+    :func:`.discrete.attraction_dimension`)."""
     rng = np.random.default_rng(seed)
     Q = np.linalg.qr(rng.standard_normal((n, n)))[0]
     B = Q @ np.diag(np.r_[-1.0, np.arange(1, n)]) @ Q.T
-    rows = [("GD", attraction_dimension(np.eye(n) - eta * B))]
-    rows += [(f"LSGD, $\\sigma = {s:g}$", attraction_dimension(np.eye(n) - eta * lsgd_preconditioner(n, s) @ B))
-             for s in sigmas]
-    sched = [np.eye(n) - eta * lsgd_preconditioner(n, s) @ B for s in (0.0,) + tuple(sigmas)]
+    rows = [("GD", lsgd_schedule(B, eta, [0.0]))]
+    rows += [(f"LSGD, $\\sigma = {s:g}$", lsgd_schedule(B, eta, [s])) for s in sigmas]
     rows.append(("LSGD, periodic $\\sigma = (0, " + ", ".join(f"{s:g}" for s in sigmas) + ")$",
-                 attraction_dimension(sched)))
-    return [(name, d["stable"], d["unstable"]) for name, d in rows]
+                 lsgd_schedule(B, eta, (0.0,) + tuple(sigmas))))
+    return [(name, d["stable"], d["unstable"]) for name, d in ((nm, attraction_dimension(m)) for nm, m in rows)]
 
 
 def discrete_document() -> str:
     """The document (module docstring)."""
+    from ..models.ssl_linear import LinearSSL, random_moments
+
     expr, bound = euler_condition()
-    lim = step_limits()
+    m, n, seed, lam = 2, 3, 0, 0.05
+    lim = LinearSSL(m, n, *random_moments(m, seed), lam, kappa=1.0).step_limits(ALPHAS)
     dims = lsgd_dimensions()
     a, b = sp.symbols("a b", real=True)
     ema_rows = "\n".join(rf"EMA, $\alpha = {al:g}$ & ${num_latex(v)}$ \\" for al, v in lim["ema"].items())
@@ -79,8 +61,8 @@ def discrete_document() -> str:
             r"so $\eta_{\max} = \min_\nu -2\operatorname{Re}\nu/|\nu|^2$ over the non-neutral $\nu$ (derived by SymPy "
             r"from the modulus; checked by iterating the map in \texttt{symdyn verify --only ssl.sg-map-step-limit}).",
             r"\section{Step limits of the SSL training maps}",
-            rf"At the outer variety of the linear SSL model ($m = {lim['m']}$, $n = {lim['n']}$, random moments with "
-            rf"seed {lim['seed']}, $\lambda = {lim['lam']:g}$): the SG map's limit from the closed form, the EMA map's "
+            rf"At the outer variety of the linear SSL model ($m = {m}$, $n = {n}$, random moments with "
+            rf"seed {seed}, $\lambda = {lam:g}$): the SG map's limit from the closed form, the EMA map's "
             r"(online step, then $C \leftarrow \alpha C + (1-\alpha)A_{\mathrm{new}}$) by bisection on its multipliers.",
             "\\begin{center}\n\\begin{tabular}{ll}\nmap & $\\eta_{\\max}$ \\\\ \\hline\n"
             + rf"SG & ${num_latex(lim['sg'])}$ \\" + "\n" + ema_rows + "\n\\end{tabular}\n\\end{center}",

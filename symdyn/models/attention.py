@@ -50,6 +50,14 @@ def tangent_bases(X: np.ndarray) -> np.ndarray:
     return H[..., :, 1:]  # H e_1 = −s x, so the remaining columns span x^⊥
 
 
+def tangent_coordinates(X: np.ndarray, T) -> np.ndarray:
+    """Directions T (k, n·d) or (k, n, d) tangent at the unit rows X (n, d), in the coordinates of
+    :func:`tangent_bases` (those of :meth:`SelfAttention.tangent_jacobian`): (k, n(d−1))."""
+    n, d = X.shape
+    T = np.asarray(T, dtype=float).reshape(-1, n, d)
+    return np.einsum("ipa,kip->kia", tangent_bases(X), T).reshape(len(T), n * (d - 1))
+
+
 @dataclass
 class SimulationResult:
     """X: (B, n, d) end points; converged: (B,) residual ≤ tol reached; t: (B,) time reached;
@@ -417,7 +425,8 @@ def bipartite_spectrum(lam: float, other_eigenvalues, gamma: float, n_plus: int,
     when n_− = 0).  Stable ⟺ λd_± > 0 (n_± ≥ 2), tr B_k < 0 and det B_k = λ_k²(p_+p_− − q_+q_−) −
     λλ_k(p_+d_− + p_−d_+) + λ²d_+d_− > 0.  The USA form was derived by the same computation as the softmax one (the
     weights' derivative multiplies V x_j ∥ v, normal to the sphere) and checked against the numerical Jacobian.
-    Returns {"eigenvalues", "stable" (the four conditions), "conditions", and the weights}.
+    Returns {"eigenvalues", "stable" (the four conditions), "conditions", "trace" and "det" (of each B_k, (d − 1,);
+    at consensus the eigenvalue λ_kp_+ − λd_+ and 1), and the weights}.
     """
     q = bipartite_quantities(gamma, n_plus, n_minus, normalization)
     pp, pm, qp, qm, dp, dm = q["p_plus"], q["p_minus"], q["q_plus"], q["q_minus"], q["d_plus"], q["d_minus"]
@@ -437,7 +446,7 @@ def bipartite_spectrum(lam: float, other_eigenvalues, gamma: float, n_plus: int,
     cond = {"within_plus": bool(n_plus < 2 or lam * dp > 0), "within_minus": bool(n_minus < 2 or lam * dm > 0),
             "trace": bool(np.all(tr < 0)), "det": bool(np.all(det > 0))}
     return {"eigenvalues": np.concatenate([np.asarray(e, dtype=complex) for e in eig]),
-            "stable": all(cond.values()), "conditions": cond, **q}
+            "stable": all(cond.values()), "conditions": cond, "trace": tr, "det": det, **q}
 
 
 def consensus_spectrum_symbolic():

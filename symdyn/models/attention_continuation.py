@@ -22,7 +22,7 @@ import numpy as np
 from .._validate import as_float_array, positive_int
 from ..continuation import ContinuationResult, ReducedProblem, continue_equilibria
 from ..stability import linear_stability
-from .attention import SelfAttention, tangent_bases
+from .attention import SelfAttention, tangent_coordinates
 
 __all__ = ["bipartite_configuration", "bipartite_problem", "continue_attention"]
 
@@ -53,8 +53,8 @@ def bipartite_problem(V, M, n_plus: int, n_minus: int, v=None) -> ReducedProblem
     X = bipartite_configuration(v, n_plus, n_minus)
     if np.linalg.norm(V @ X[0] - (X[0] @ V @ X[0]) * X[0]) > 1e-10 * np.linalg.norm(V):
         raise ValueError("v: not an eigenvector of V (x_i = ±v is then not an equilibrium)")
-    T = symmetry_orbit_tangent(X, V, M).reshape(-1, n, d)
-    Tt = np.einsum("ipa,kip->kia", tangent_bases(X), T).reshape(len(T), n * (d - 1)) if len(T) else None
+    T = symmetry_orbit_tangent(X, V, M)
+    Tt = tangent_coordinates(X, T) if len(T) else None
 
     def judge(u, beta):
         J = SelfAttention(n, d, V=V, M=M, beta=beta, allow_negative_beta=True).tangent_jacobian(X)
@@ -92,14 +92,14 @@ def continue_attention(V, M, n: int, *, beta_range=(0.0, 5.0), v=None, ds: float
 
 def theorem_b_conditions(V, M, n_plus: int, n_minus: int, beta_range, v=None, grid: int = 4000) -> list:
     """The β at which a Theorem B quantity of the split (n_+, n_−) vanishes, from the closed form
-    (:func:`.attention.bipartite_spectrum`'s quantities; independent of the continuation): the within-group
+    (:func:`.attention.bipartite_spectrum`'s d_±, tr B_k and det B_k; independent of the continuation): the within-group
     eigenvalues −λd_± (n_± ≥ 2), tr B_k and det B_k for every other eigenvalue λ_k of V, each located by Brent's
     method between sign changes on a grid of ``grid`` points of γ = β vᵀMv.  Returns [{"kind", "mu" (β), "tex",
     "source"}] ("kind": the event types such a zero can be: a real crossing, or for tr B_k with det B_k > 0 a Hopf
     point)."""
     import scipy.optimize
 
-    from .attention import bipartite_quantities
+    from .attention import bipartite_spectrum
 
     V, M = as_float_array(V, "V"), as_float_array(M, "M")
     ev, W = np.linalg.eig(V)
@@ -115,27 +115,24 @@ def theorem_b_conditions(V, M, n_plus: int, n_minus: int, beta_range, v=None, gr
         return []
     g_lo, g_hi = sorted(np.array(beta_range, dtype=float) * c)
 
-    def q(g):
-        return bipartite_quantities(g, n_plus, n_minus)
+    def theorem_b(g, lk):  # the closed form (softmax) at γ, for one other eigenvalue λ_k
+        return bipartite_spectrum(lam, [lk], g, n_plus, n_minus)
 
     funcs = []
     if n_plus >= 2:
-        funcs.append((r"-\lambda d_+ = 0", lambda g: -lam * q(g)["d_plus"], ("real crossing",)))
+        funcs.append((r"-\lambda d_+ = 0", lambda g: -lam * theorem_b(g, 0.0)["d_plus"], ("real crossing",)))
     if n_minus >= 2:
-        funcs.append((r"-\lambda d_- = 0", lambda g: -lam * q(g)["d_minus"], ("real crossing",)))
+        funcs.append((r"-\lambda d_- = 0", lambda g: -lam * theorem_b(g, 0.0)["d_minus"], ("real crossing",)))
     for lk in others:
         if abs(lk.imag) > 1e-12:
             continue
         lk = lk.real
 
         def tr(g, lk=lk):
-            Q = q(g)
-            return lk * (Q["p_plus"] + Q["p_minus"]) - lam * (Q["d_plus"] + Q["d_minus"])
+            return float(theorem_b(g, lk)["trace"][0])
 
         def det(g, lk=lk):
-            Q = q(g)
-            return (lk ** 2 * (Q["p_plus"] + Q["p_minus"] - 1) - lam * lk * (Q["p_plus"] * Q["d_minus"]
-                    + Q["p_minus"] * Q["d_plus"]) + lam ** 2 * Q["d_plus"] * Q["d_minus"])
+            return float(theorem_b(g, lk)["det"][0])
         funcs.append((rf"\det B_k = 0\ (\lambda_k = {lk:.4g})", det, ("real crossing",)))
         funcs.append((rf"\operatorname{{tr}} B_k = 0\ (\lambda_k = {lk:.4g})", tr, ("hopf",), det))
     out = []

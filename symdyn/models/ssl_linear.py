@@ -406,8 +406,46 @@ class LinearSSL:
         kernel = vf.lambdify()
         if kind != "ema":
             return gradient_step(kernel, eta, **params)
+        return ema_step(kernel, eta, alpha, *self._ema_blocks(), **params)
+
+    def _ema_blocks(self) -> tuple:
+        """(online, source, target) of the EMA map's state (A, B, C): A and B take the gradient step, C follows A."""
         nm, online = self.n * self.m, self.n * self.m + self.n ** 2
-        return ema_step(kernel, eta, alpha, online, slice(0, nm), slice(online, online + nm), **params)
+        return online, slice(0, nm), slice(online, online + nm)
+
+    def discrete_map(self, kind: str = "sg", eta: float = 0.05, alpha: float = 0.99):
+        """The training iteration of :meth:`discrete_step` as a :class:`symdyn.discrete.DiscreteMap` (with its
+        Jacobian, verdicts from multipliers, attraction dimensions), on the numeric model's compiled kernel."""
+        from ..discrete import DiscreteMap
+
+        kind = self._kind(kind)
+        if kind != "ema":
+            return DiscreteMap.euler(self.kernel(kind), eta)
+        kernel = self.kernel(kind) if self.kappa is not None else self.kernel(kind).bind(kappa=1.0)  # C-row unused
+        return DiscreteMap.ema(kernel, eta, alpha, *self._ema_blocks())
+
+    def step_limits(self, alphas=(0.0, 0.5, 0.9, 0.99), seed: int = 0) -> dict:
+        """The largest stable step η at the outer full-rank variety (``ssl_linear.md`` §7): the SG map's from the closed
+        form min_ν −2Re ν/|ν|² (:func:`symdyn.discrete.euler_step_limit`), the EMA map's at each α by bisection on its
+        multipliers (:meth:`symdyn.discrete.DiscreteMap.step_limit`, up to 4× SG's); the orbit directions are
+        neutral.  Returns {"sg": η, "ema": {α: η}}; ValueError without a full-rank equilibrium, or when the outer
+        variety is not stable for the flow (then no step keeps it)."""
+        from ..discrete import euler_step_limit
+
+        comps = self.equilibria("sg")
+        if not comps:
+            raise ValueError("model: no full-rank equilibrium, so no step limit at the outer variety")
+        x = comps[-1].sample(seed)
+        sg = euler_step_limit(self.kernel("sg").jacobian(x), tangent=comps[-1].tangent_basis(x))
+        ce = self.equilibria("ema")[-1]
+        xe = ce.sample(seed)
+        Te = ce.tangent_basis(xe)
+        ema = {}
+        for alpha in alphas:
+            def build(eta, alpha=alpha):
+                return self.discrete_map("ema", eta, alpha)
+            ema[alpha] = build(1e-3).step_limit(build, xe, tangent=Te, eta_max=4 * sg)
+        return {"sg": sg, "ema": ema}
 
     # ---- state packing ----------------------------------------------------------------------------
     def state_dimension(self, kind: str = "sg") -> int:

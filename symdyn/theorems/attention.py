@@ -183,7 +183,7 @@ def _check_bipodal_escape(inst):
     model = SelfAttention(n, d, V=inst["V"], M=inst["M"], beta=beta, normalization=norm)
     JT = model.tangent_jacobian(X)
     Bs = tangent_bases(X)
-    rep = linear_stability(JT, tangent=symmetry_tangent_coordinates(X, Bs, P))
+    rep = linear_stability(JT, tangent=symmetry_tangent_coordinates(X, P))
     try:
         esc = escape_time_scale(rep)
     except ValueError as exc:
@@ -215,12 +215,14 @@ def _check_bipodal_escape(inst):
                               f"{esc['separation']:.2g}); dwell time × μ / ln(r/c) = {ratio:.5f}")
 
 
-def symmetry_tangent_coordinates(X, Bs, P):
+def symmetry_tangent_coordinates(X, P):
     """The rotation direction x_i ↦ Gx_i, G = p₁p₂ᵀ − p₂p₁ᵀ (the plane P's rotation), in tangent coordinates: tangent
     to the circle of antipodal splits in P, which are equilibria when V = I on P, for any M."""
+    from ..models.attention import tangent_coordinates
+
     G = np.outer(P[:, 1], P[:, 0]) - np.outer(P[:, 0], P[:, 1])
-    t = np.einsum("ipa,ip->ia", Bs, X @ G.T).ravel()
-    return (t / np.linalg.norm(t))[None]
+    t = tangent_coordinates(X, (X @ G.T)[None])
+    return t / np.linalg.norm(t)
 
 
 def theorems() -> list[Theorem]:

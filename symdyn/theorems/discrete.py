@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..discrete import DiscreteMap, attraction_dimension, euler_step_limit, lsgd_preconditioner
+from ..discrete import attraction_dimension, lsgd_schedule, periodic_laplacian
 from ..instances import ssl_instance, ssl_model
 from .registry import CheckResult, Theorem
 
@@ -30,66 +30,36 @@ def _map_instance(rng):
     return ssl_instance(rng, shapes=SHAPES, lam=(0.02, 0.1))
 
 
-def _outer(inst, kind):
-    """(model, kernel of ``kind``, the outer variety's point x and tangent rows), or None without a full-rank
-    equilibrium."""
-    model = ssl_model(inst)
-    comps = model.equilibria(kind)
-    if not comps:
-        return None
-    comp = comps[-1]
-    x = comp.sample(inst["x_seed"])
-    return model, model.kernel(kind), x, comp.tangent_basis(x)
-
-
-def _distance(kernel, x) -> float:
-    return float(np.linalg.norm(kernel.f(x)))
-
-
 def _check_sg_step_limit(inst):
-    got = _outer(inst, "sg")
-    if got is None:
-        return CheckResult(True, applicable=False, detail="no full-rank equilibrium")
-    model, kernel, x, T = got
-    J = kernel.jacobian(x)
+    model = ssl_model(inst)
     try:
-        eta_c = euler_step_limit(J, tangent=T)
-    except ValueError:
-        return CheckResult(True, applicable=False, detail="the outer variety is not stable for the flow")
+        eta_c = model.step_limits(alphas=(), seed=inst["x_seed"])["sg"]
+    except ValueError as exc:
+        return CheckResult(True, applicable=False, detail=str(exc))
+    x = model.equilibria("sg")[-1].sample(inst["x_seed"])  # the point step_limits judged
+    kernel = model.kernel("sg")
     rng = np.random.default_rng(inst["x_seed"])
     x0 = x + 1e-6 * (1 + np.linalg.norm(x)) * rng.standard_normal(x.size)
-    d0 = _distance(kernel, x0)
+    d0 = float(np.linalg.norm(kernel.f(x0)))
     out = {}
     for factor in (0.8, 1.2):
-        m = DiscreteMap.euler(kernel, factor * eta_c)
-        xs, diverged = m.iterate(x0[None], 3000, blowup=1e6)
-        out[factor] = np.inf if diverged[0] else _distance(kernel, xs[0]) / d0
+        xs, diverged = model.discrete_map("sg", factor * eta_c).iterate(x0[None], 3000, blowup=1e6)
+        out[factor] = np.inf if diverged[0] else float(np.linalg.norm(kernel.f(xs[0]))) / d0
     passed = out[0.8] <= 1.0 and out[1.2] >= 10.0
     return CheckResult(passed, float(out[0.8]), detail=f"η_max = {eta_c:.4g}; ‖f‖ ratio after 3000 steps: "
                        f"{out[0.8]:.2g} at 0.8η_max, {out[1.2]:.2g} at 1.2η_max")
 
 
 def _check_ema_step_limit(inst):
-    sg = _outer(inst, "sg")
-    ema = _outer(inst, "ema")
-    if sg is None or ema is None:
-        return CheckResult(True, applicable=False, detail="no full-rank equilibrium")
-    model, ksg, x, T = sg
     try:
-        eta_sg = euler_step_limit(ksg.jacobian(x), tangent=T)
-    except ValueError:
-        return CheckResult(True, applicable=False, detail="the outer variety is not stable for the flow")
-    _, kema, xe, Te = ema
-    nm, online = model.n * model.m, model.n * model.m + model.n ** 2
-
-    def build(alpha):
-        return lambda eta: DiscreteMap.ema(kema, eta, alpha, online, slice(0, nm), slice(online, online + nm))
-
-    limits = {a: build(a)(1e-3).step_limit(build(a), xe, tangent=Te, eta_max=4 * eta_sg) for a in (0.0, 0.9, 0.99)}
-    res = abs(limits[0.0] - eta_sg) / eta_sg
-    return CheckResult(res < 1e-7, res, detail=f"η_max: SG {eta_sg:.6g}; EMA α=0 {limits[0.0]:.6g}, α=0.9 "
-                       f"{limits[0.9]:.4g}, α=0.99 {limits[0.99]:.4g}",
-                       evidence="EMA limit below SG's at α = 0.9 and 0.99" if max(limits[0.9], limits[0.99]) < eta_sg
+        lim = ssl_model(inst).step_limits(alphas=(0.0, 0.9, 0.99), seed=inst["x_seed"])
+    except ValueError as exc:
+        return CheckResult(True, applicable=False, detail=str(exc))
+    eta_sg, ema = lim["sg"], lim["ema"]
+    res = abs(ema[0.0] - eta_sg) / eta_sg
+    return CheckResult(res < 1e-7, res, detail=f"η_max: SG {eta_sg:.6g}; EMA α=0 {ema[0.0]:.6g}, α=0.9 {ema[0.9]:.4g}, "
+                       f"α=0.99 {ema[0.99]:.4g}",
+                       evidence="EMA limit below SG's at α = 0.9 and 0.99" if max(ema[0.9], ema[0.99]) < eta_sg
                        else "EMA limit not below SG's")
 
 
@@ -106,12 +76,11 @@ def lsgd_instance(rng):
 
 def _check_lsgd(inst):
     n, B, eta = inst["n"], np.asarray(inst["B"]), inst["eta"]
-    gd = attraction_dimension(np.eye(n) - eta * B)
-    mats = [np.eye(n) - eta * lsgd_preconditioner(n, s) @ B for s in inst["sigma"]]
-    ls = attraction_dimension(mats)
+    gd = attraction_dimension(lsgd_schedule(B, eta, [0.0]))
+    ls = attraction_dimension(lsgd_schedule(B, eta, inst["sigma"]))
     dims = [gd["stable"], ls["stable"]]
     if len(inst["sigma"]) == 1:  # Sylvester: the symmetric similar matrix I − ηA^{-1/2}BA^{-1/2} counts the same
-        w, V = np.linalg.eigh(np.linalg.inv(lsgd_preconditioner(n, inst["sigma"][0])))
+        w, V = np.linalg.eigh(np.eye(n) - inst["sigma"][0] * periodic_laplacian(n))  # A_σ
         root = (V / np.sqrt(w)) @ V.T  # A^{-1/2}
         dims.append(int(np.sum(np.abs(np.linalg.eigvalsh(np.eye(n) - eta * root @ B @ root)) < 1 - 1e-9)))
     undecided = gd["undecided"] + ls["undecided"]
