@@ -291,13 +291,13 @@ PREDICTOR_TOL = 1e-3  # the parameter homotopies' bound on the predictor's relat
 LOOSE_CORRECTOR = 1e-5  # with a predictor bound: the corrector's accuracy accepted near ill-conditioned points
 # a path whose step stays below CRAWL_STEP for CRAWL_ITERATIONS iterations stalls (it approaches a singular point:
 # crawling on would cost max_steps iterations of the whole batch and end stalled anyway)
-CRAWL_STEP, CRAWL_ITERATIONS = 1e-8, 400
+CRAWL_PROGRESS, CRAWL_ITERATIONS = 1e-4, 200
 NEWTON_STEPS = 3  # corrector iterations at most (a row stops when its correction is below tol)
 
 
 def _track(H, Hx, Ht, X, max_steps: int, h0: float = 0.01, hmax: float = 0.1, tol: float = 1e-8,
            predictor_tol: float | None = None, diverge_norm: float = np.inf, leave=None, rechart=None,
-           indexed: bool = False, max_recharts: int = 50):
+           indexed: bool = False, max_recharts: int = 50, stop=None):
     """Predictor (RK4 on dx/dt = −H_x⁻¹H_t) – corrector (Newton, at most ``NEWTON_STEPS`` steps) tracking of all
     paths at once from t = 0 to t = 1, with per-path step control.  A step is accepted when the last correction is
     below ``tol`` (relative to 1 + |x|) and, with ``predictor_tol``, the first correction (the predictor's error)
@@ -306,15 +306,20 @@ def _track(H, Hx, Ht, X, max_steps: int, h0: float = 0.01, hmax: float = 0.1, to
     ``LOOSE_CORRECTOR``·(1 + |x|) (near an ill-conditioned point Newton's accuracy is cond·ε, and demanding ``tol``
     there stalls the path although it is followed).  With ``predictor_tol`` the next step is chosen from the
     predictor's error e (RK4: e ∝ h⁵), h ← h·clip(0.8(bound/e)^{1/5}, 0.2, 2) (at least 1 after an accepted
-    step, at most 1/2 after a rejected one), and a path stalls when its step stays below ``CRAWL_STEP`` for
-    ``CRAWL_ITERATIONS`` iterations; without it a step grows by 1.5 after a success and halves after a failure.
+    step, at most 1/2 after a rejected one), and a path stalls when it advances less than ``CRAWL_PROGRESS`` in t
+    over ``CRAWL_ITERATIONS`` iterations (a path crawling at steps of 1e-8 for thousands of iterations cost most of
+    a run's time; one that gets through such a stretch at all does it faster than that); without it a step grows by
+    1.5 after a success and halves after a failure.
     Newton stops per row once its correction is below ``tol``; the Jacobian of its last step (at most one loose
     correction away from the accepted point) is the next step's k₁ Jacobian.  A path with |x| > ``diverge_norm``,
     or for which ``leave(x, t)`` (a boolean per row, e.g. "the coordinates left their chart") is true, stops
     (stalled).  With ``rechart(rows, x, t)`` -> x a path for which ``leave`` is true continues instead, from the
     coordinates ``rechart`` gives its point (e.g. in a chart centred at it; at most ``max_recharts`` times per path,
     then it stalls); such coordinates belong to the row, so with ``indexed`` H, Hx and Ht are called as
-    H(x, t, rows) with the rows' indices in X.  Returns (X, t, stalled): a path whose step fell below 1e-14 stalls."""
+    H(x, t, rows) with the rows' indices in X.  ``stop(rows, X)`` -> bool, called whenever more paths have reached
+    t = 1 (``rows``: all of them so far), ends the run when true (e.g. every solution the caller needs is reached);
+    the paths still active then count as stalled.  Returns (X, t, stalled): a path whose step fell below 1e-14
+    stalls."""
     P = X.shape[0]
     if not indexed:
         H0, Hx0, Ht0 = H, Hx, Ht
@@ -324,7 +329,9 @@ def _track(H, Hx, Ht, X, max_steps: int, h0: float = 0.01, hmax: float = 0.1, to
     h = np.full(P, h0)
     active = np.ones(P, dtype=bool)
     stalled = np.zeros(P, dtype=bool)
-    crawl = np.zeros(P, dtype=int)  # consecutive iterations with a step below CRAWL_STEP
+    crawl = np.zeros(P, dtype=int)  # iterations since t_mark, where the path was CRAWL_ITERATIONS ago at most
+    t_mark = np.zeros(P)
+    n_done = 0
     J = None  # the Jacobian at X (rows with ``have``)
     have = np.zeros(P, dtype=bool)
 
@@ -405,10 +412,18 @@ def _track(H, Hx, Ht, X, max_steps: int, h0: float = 0.01, hmax: float = 0.1, to
                     out[np.isin(acc, rows)] = ~np.isfinite(X[rows]).all(axis=1)
             far[acc] |= out
         if predictor_tol is not None:
-            crawl = np.where(h < CRAWL_STEP, crawl + 1, 0)
-            far |= crawl > CRAWL_ITERATIONS
+            crawl[idx] += 1
+            window = crawl >= CRAWL_ITERATIONS
+            far |= window & (t - t_mark < CRAWL_PROGRESS)
+            t_mark[window], crawl[window] = t[window], 0
         stalled |= ((h < 1e-14) | far) & active
         active &= (h >= 1e-14) & (t < 1.0) & ~far
+        if stop is not None:
+            done = np.flatnonzero((t >= 1.0) & ~stalled)
+            if done.size > n_done:
+                n_done = done.size
+                if active.any() and stop(done, X):
+                    break
     return X, t, stalled | active  # max_steps exhausted counts as stalled
 
 
@@ -548,7 +563,7 @@ def solve_homotopy(eqs, unknowns, *, seed: int = 0, max_steps: int = 20000, dive
 # ---- parameter homotopies and monodromy ----------------------------------------------------------------
 def track_parameters(F, Fx, Ft, X: np.ndarray, max_steps: int = 20000, hmax: float = 0.1, tol: float = 1e-8,
                      predictor_tol: float | None = None, return_t: bool = False, diverge_norm: float = np.inf,
-                     leave=None, rechart=None, indexed: bool = False, max_recharts: int = 50):
+                     leave=None, rechart=None, indexed: bool = False, max_recharts: int = 50, stop=None):
     """Track solutions X (P, N) of F(x, t) = 0 from t = 0 to t = 1 (a parameter homotopy).
 
     F(X, t) (P, E), Fx(X, t) (P, E, N), Ft(X, t) (P, E): the system along the path, its x-Jacobian and its
@@ -557,12 +572,13 @@ def track_parameters(F, Fx, Ft, X: np.ndarray, max_steps: int = 20000, hmax: flo
     path jumping; None: no bound); a path with |x| > ``diverge_norm``, or with ``leave(x, t)`` true (a boolean per
     row: the point left the region where the coordinates are trusted), stops, unless ``rechart(rows, x, t)`` gives
     it new coordinates to continue in (then, with ``indexed``, F, Fx and Ft take the rows' indices as a third
-    argument: :func:`_track`).  Returns (X, ok): the end points and which paths reached t = 1; with ``return_t``
+    argument: :func:`_track`); ``stop(rows, X)`` ends the run early when true (:func:`_track`).  Returns (X, ok): the
+    end points and which paths reached t = 1; with ``return_t``
     (X, ok, t), t where each path stopped.
     """
     X, t, stalled = _track(F, Fx, Ft, np.array(X, dtype=complex), max_steps, hmax=hmax, tol=tol,
                            predictor_tol=predictor_tol, diverge_norm=diverge_norm, leave=leave, rechart=rechart,
-                           indexed=indexed, max_recharts=max_recharts)
+                           indexed=indexed, max_recharts=max_recharts, stop=stop)
     ok = (t >= 1.0) & ~stalled & np.isfinite(X).all(axis=1)
     return (X, ok, t) if return_t else (X, ok)
 
@@ -571,20 +587,30 @@ def track_segment(F, Fx, Fp, X: np.ndarray, pa: np.ndarray, pb: np.ndarray, *, l
     """Track solutions X of F(x, pa) = 0 along the straight parameter path p(t) = pa + t(pb − pa) to t = 1
     (:func:`track_parameters`).  F(X, P), Fx(X, P) as in :func:`monodromy_solve`; ∂F/∂t = Fp(X, pb − pa) for a
     system linear in p (``linear=True``), else Fp(X, P, dP), the derivative at P in the direction dP.  With
-    ``indexed=True`` each of them takes the rows' indices as a last argument (per-path coordinates: ``rechart``).
-    Returns (X, ok)."""
-    def p_at(t):
-        return pa + t[:, None] * (pb - pa)
+    ``indexed=True`` each of them takes the rows' indices as a last argument (per-path coordinates: ``rechart``),
+    and ``pa`` may be one start parameter per path ((P, q): several homotopies, e.g. with independent γ, in one
+    batched run).  Returns (X, ok)."""
+    pa, pb = np.asarray(pa), np.asarray(pb)
+    if pa.ndim == 2 and not kwargs.get("indexed"):
+        raise ValueError("pa: one start parameter per path needs indexed=True (the rows' indices)")
+
+    def start(rows):
+        return pa[rows[0]] if pa.ndim == 2 else pa
+
+    def p_at(t, rows):
+        a = start(rows)
+        return a + t[:, None] * (pb - a)
 
     def H(x, t, *rows):
-        return F(x, p_at(t), *rows)
+        return F(x, p_at(t, rows), *rows)
 
     def Hx(x, t, *rows):
-        return Fx(x, p_at(t), *rows)
+        return Fx(x, p_at(t, rows), *rows)
 
     def Ht(x, t, *rows):
-        dp = np.broadcast_to(pb - pa, (x.shape[0], pa.size))
-        return Fp(x, dp, *rows) if linear else Fp(x, p_at(t), dp, *rows)
+        a = start(rows)
+        dp = np.broadcast_to(pb - a, (x.shape[0], pb.size))
+        return Fp(x, dp, *rows) if linear else Fp(x, p_at(t, rows), dp, *rows)
     return track_parameters(H, Hx, Ht, X, **kwargs)
 
 
@@ -667,12 +693,15 @@ def distinct_rows(X: np.ndarray, radii=None, rtol: float = 1e-8) -> tuple:
     """(indices of distinct rows of X, indices of the others), first occurrence kept.  Rows i and j are one point
     when |x_i − x_j| ≤ max(2(r_i + r_j), rtol·max(1, |x_i|)), with r the optional per-row radii (e.g. the α-test's
     β: each root lies within 2β of its row)."""
-    radii = np.zeros(len(X)) if radii is None else np.asarray(radii)
+    X = np.asarray(X).reshape(len(X), -1)
+    radii = np.zeros(len(X)) if radii is None else np.asarray(radii, dtype=float)
+    norms = np.linalg.norm(X, axis=1)
     keep: list = []
     dup: list = []
-    for i in range(len(X)):
-        floor = rtol * max(1.0, float(np.linalg.norm(X[i])))
-        same = any(np.linalg.norm(X[i] - X[j]) <= max(2 * (radii[i] + radii[j]), floor) for j in keep)
+    for i in range(len(X)):  # greedy, first occurrence kept: row i against the rows kept so far (one vector op)
+        floor = rtol * max(1.0, float(norms[i]))
+        same = bool(keep) and bool(np.any(np.linalg.norm(X[keep] - X[i], axis=1)
+                                          <= np.maximum(2 * (radii[i] + radii[keep]), floor)))
         (dup if same else keep).append(i)
     return keep, dup
 

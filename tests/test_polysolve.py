@@ -153,3 +153,51 @@ def test_parameter_homotopy_of_a_coupled_system_reaches_every_root(seed):
     assert np.abs(F(X, np.broadcast_to(p1, (4, 4)))).max() < 1e-9 * (1 + np.abs(X).max() ** 2)
     gaps = np.abs(X[:, None] - X[None]).max(axis=2) + np.eye(4)
     assert gaps.min() > 1e-6
+
+
+def _indexed(F, Fx, Fp):
+    """The square-roots system with the rows' indices as a last argument (as per-path coordinates need)."""
+    return (lambda X, P, rows: F(X, P)), (lambda X, P, rows: Fx(X, P)), (lambda X, dP, rows: Fp(X, dP))
+
+
+def test_homotopies_with_independent_gamma_in_one_batched_run():
+    """Two homotopies of x ⊙ x = p with different γ, stacked as one run (one start parameter per path): each block of
+    2^n paths reaches the 2^n roots ±√p₁ once, as two separate runs do."""
+    rng = np.random.default_rng(5)
+    n = 2
+    p0, p1 = (rng.standard_normal((2, n)) + 1j * rng.standard_normal((2, n)))
+    signs = np.array(np.meshgrid(*[[1, -1]] * n)).reshape(n, -1).T
+    gammas = np.exp(2j * np.pi * rng.uniform(size=2))
+    X0 = np.concatenate([signs * np.sqrt(g * p0) for g in gammas])
+    pa = np.concatenate([np.broadcast_to(g * p0, signs.shape) for g in gammas])
+    F, Fx, Fp = _indexed(*_square_roots_system())
+    X, ok = track_segment(F, Fx, Fp, X0, pa, p1, predictor_tol=PREDICTOR_TOL, indexed=True)
+    assert ok.all()
+    exact = signs * np.sqrt(p1)
+    for block in (X[:len(signs)], X[len(signs):]):
+        dist = np.abs(block[:, None, :] - exact[None, :, :]).max(axis=2)
+        assert np.all(dist.min(axis=1) <= 1e-10)
+        assert sorted(dist.argmin(axis=1)) == list(range(len(signs)))
+    with pytest.raises(ValueError, match="pa"):
+        track_segment(*_square_roots_system(), X0, pa, p1)
+
+
+def test_stop_ends_a_run_once_the_caller_has_what_it_needs():
+    """``stop`` sees the paths that reached t = 1 (they are roots); when it says so the run ends and the paths
+    still going are reported as not reached.  x² = p(t): two paths whose segment stays far from the singular p = 0
+    (fast) and one passing within 1e-3 of it (slow)."""
+    p1 = np.array([1.0 + 0.5j])
+    pa = np.array([2 * p1, 3 * p1, -p1 + 1e-3j])  # one start parameter per path
+    X0 = np.sqrt(pa)
+    seen = []
+
+    def stop(rows, X):
+        seen.append(rows.copy())
+        assert np.abs(X[rows] ** 2 - p1).max() <= 1e-9  # what it is shown are end points on the roots
+        return True
+
+    F, Fx, Fp = _indexed(*_square_roots_system())
+    X, ok = track_segment(F, Fx, Fp, X0, pa, p1, predictor_tol=PREDICTOR_TOL, indexed=True, stop=stop)
+    assert len(seen) == 1 and list(seen[0]) == [0, 1] and list(ok) == [True, True, False]
+    X, ok = track_segment(F, Fx, Fp, X0, pa, p1, predictor_tol=PREDICTOR_TOL, indexed=True)
+    assert ok.all() and np.abs(X ** 2 - p1).max() <= 1e-9  # without stop the slow path gets there too

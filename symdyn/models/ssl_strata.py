@@ -351,10 +351,11 @@ def rank_stratum(sigma_x, sigma_yx, lam, r: int, seed: int = 0, rel_tol: float =
     (C_r) in real arithmetic in the chart centred at it, and de-duplicated.
 
     Completeness: the K end points of one homotopy are every isolated solution for the data when no path failed
-    (coefficient-parameter homotopy, Morgan & Sommese 1989).  If paths failed (near-singular stretches), another
-    homotopy with an independent γ runs (at most ``MAX_RUNS`` in all) until the union of the distinct finite end
-    points (each Newton-polished in the chart centred at it; one that does not solve the equations then counts as a
-    failed path) has all K generic solutions, or a run has no failed path.  Either settles it ("agree");
+    (coefficient-parameter homotopy, Morgan & Sommese 1989).  Two homotopies with independent γ run together in one
+    batched run, which ends as soon as the union of their distinct finite end points (each Newton-polished in the
+    chart centred at it; one that does not solve the equations counts as a failed path) has all K generic
+    solutions, or one of them has ended with no failed path; if neither holds at the end, a third homotopy runs
+    (``MAX_RUNS`` in all).  Either settles it ("agree");
     otherwise the stratum is incomplete and says so (two runs reaching the same real roots is not enough: both can
     miss a root whose paths pass close to an ill-conditioned point, as was seen).
 
@@ -376,24 +377,53 @@ def rank_stratum(sigma_x, sigma_yx, lam, r: int, seed: int = 0, rel_tol: float =
     runs, ends, end_rad = [], np.empty((0, m, m), dtype=complex), np.empty(0)
     lower, lower_rad = ends, end_rad
 
-    def collect(run):  # polish, drop non-solutions (the path failed), split off lower-rank end points; union
-        nonlocal ends, end_rad, lower, lower_rad
-        new, res, rad = _newton_centred(run["S"][run["ok"]], p1, r)
-        bad = ~(res <= END_RESIDUAL)  # not a solution after polishing: the path did not end on a root
-        run["failed"][np.flatnonzero(run["ok"])[bad]] = True
-        run["ok"][run["ok"]] = ~bad
-        new, rad = new[~bad], rad[~bad]
+    def sort_out(S):  # polish; (S, radii, bad: not a solution after polishing (the path failed), low: lower rank)
+        new, res, rad = _newton_centred(S, p1, r)
+        bad = ~(res <= END_RESIDUAL)
         with np.errstate(all="ignore"):
             sv = np.linalg.svd(new, compute_uv=False)
-        low = ~(sv[:, r - 1] > 1e-3 * rel_tol * sv[:, 0])  # on the lower-rank component of (C_r), or unresolved
-        lower, lower_rad = _distinct_matrices(np.concatenate([lower, new[low]]), np.concatenate([lower_rad, rad[low]]))
-        ends, end_rad = _distinct_matrices(np.concatenate([ends, new[~low]]), np.concatenate([end_rad, rad[~low]]))
+        low = ~bad & ~(sv[:, r - 1] > 1e-3 * rel_tol * sv[:, 0])  # on the lower-rank component of (C_r), or unresolved
+        return new, rad, bad, low
 
-    for _ in range(MAX_RUNS):
-        gamma = homotopy_gamma(rng, p0, p1, m)
-        run = _track_once(chart, starts, p0, p1, gamma)
-        runs.append(run)
-        collect(run)
+    def collect(run):  # drop non-solutions, split off lower-rank end points; union with the earlier runs'
+        nonlocal ends, end_rad, lower, lower_rad
+        new, rad, bad, low = sort_out(run["S"][run["ok"]])
+        run["failed"][np.flatnonzero(run["ok"])[bad]] = True
+        run["ok"][run["ok"]] = ~bad
+        lower, lower_rad = _distinct_matrices(np.concatenate([lower, new[low]]), np.concatenate([lower_rad, rad[low]]))
+        keep = ~bad & ~low
+        ends, end_rad = _distinct_matrices(np.concatenate([ends, new[keep]]), np.concatenate([end_rad, rad[keep]]))
+
+    def stopper(blocks: int):  # end a batched run of ``blocks`` homotopies (K paths each) once nothing is left to find
+        seen: dict = {}  # path -> (S, radius) of a rank-r solution, or "infinite" / "failed" / "lower"
+        found = [ends.copy(), end_rad.copy()]  # distinct rank-r solutions of the earlier runs and of this one so far
+
+        def stop(rows, S):
+            fresh = np.array([k for k, i in enumerate(rows) if i not in seen], dtype=int)
+            if fresh.size:
+                fin = np.isfinite(S[fresh]).all(axis=(1, 2))
+                for i in rows[fresh[~fin]]:
+                    seen[i] = "infinite"
+                if fin.any():
+                    new, rad, bad, low = sort_out(S[fresh[fin]])
+                    for i, T, a, b, lo in zip(rows[fresh[fin]], new, rad, bad, low):
+                        seen[i] = "failed" if b else "lower" if lo else (T, a)
+                        if not (b or lo) and not _matches(found[0], found[1], T, a):
+                            found[0], found[1] = np.concatenate([found[0], T[None]]), np.append(found[1], a)
+            if len(found[0]) >= K:  # all K generic solutions reached, by this run and the earlier ones together
+                return True
+            # a homotopy all of whose paths ended (on a solution or at infinity) settles the stratum by itself
+            return any(all(seen.get(i, "failed") != "failed" for i in range(j * K, (j + 1) * K)) for j in range(blocks))
+        return stop
+
+    # two homotopies with independent γ in one batched run (most of a single run's time went into the last few
+    # paths crawling through near-singular stretches; with two, the union usually has all K solutions long before
+    # either run's slowest path ends), then one more if they did not settle it
+    for blocks in (2, MAX_RUNS - 2):
+        gammas = [homotopy_gamma(rng, p0, p1, m) for _ in range(blocks)]
+        for run in _track_once(chart, starts, p0, p1, gammas, stop=stopper(blocks)):
+            runs.append(run)
+            collect(run)
         if len(ends) >= K or _settled(runs):
             break
     last = runs[-1]
@@ -468,12 +498,15 @@ def _patch(chart: RankChart) -> ProjectivePatch:
     return ProjectivePatch(chart, n_hom=chart.q, seed=50_000 + 97 * chart.m + chart.r)
 
 
-def _track_charted(chart: RankChart, X, pa, pb, hmax: float, max_steps: int, max_switches: int = 200) -> tuple:
+def _track_charted(chart: RankChart, X, pa, pb, hmax: float, max_steps: int, max_switches: int = 200,
+                   stop=None) -> tuple:
     """Track the points X (n, N) of ``chart`` along p(t) = pa + t(pb − pa) in projective space (:func:`_patch`),
     each path in its own chart: where its coordinates grow (|K| > K_MAX) it continues from the same point and t
     in the chart centred at its S (:meth:`RankChart.recentre`; at most ``max_switches`` times), inside the one
-    batched tracking run.  Returns (S_h (n, m, m), x₀ (n,), ok, t, switches): the homogeneous end points,
-    S = S_h/x₀, and the number of chart changes."""
+    batched tracking run.  ``pa`` is (q,) or one start parameter per path (n, q).  ``stop(rows, S)`` (S
+    (len(rows), m, m): the end points of the paths ``rows`` that reached t = 1 so far, inf at infinity) ends the run
+    when true.  Returns (S_h (n, m, m), x₀ (n,), ok, t, switches): the homogeneous end points, S = S_h/x₀, and the
+    number of chart changes."""
     charts = chart.per_point(len(X))
     patch = _patch(charts)
     switches = [0]
@@ -488,19 +521,42 @@ def _track_charted(chart: RankChart, X, pa, pb, hmax: float, max_steps: int, max
         Yn[:, 1:] = charts.recentre(rows, Y[:, 1:])
         return patch.normalise(Yn)
 
+    def done(rows, Y):
+        return stop(rows, _affine(charts.at(rows).matrices(Y[rows, 1:]), Y[rows, 0])[0])
+
     with np.errstate(all="ignore"):
         Y, ok, t_end = track_segment(patch.F, patch.Fx, patch.Fp, patch.lift(np.asarray(X, dtype=complex)), pa, pb,
                                      linear=False, hmax=hmax, return_t=True, predictor_tol=PREDICTOR_TOL,
                                      max_steps=max_steps, leave=leave, rechart=rechart,
-                                     indexed=True, max_recharts=max_switches)
+                                     indexed=True, max_recharts=max_switches,
+                                     stop=None if stop is None else done)
     Sh = charts.matrices(Y[:, 1:])
     return Sh, Y[:, 0].copy(), ok, t_end, switches[0]
 
 
-def _track_once(chart: RankChart, starts, p0, p1, gamma: complex) -> dict:
-    """One parameter homotopy γp₀ → p₁ of every start (γ clear of the degenerate data:
-    :func:`.ssl_e1.homotopy_gamma`): {"S" (inf where not reached), "ok" (finite end points), "infinite" (end points
-    at infinity: x₀ ≤ 1e-10·|S_h| at t = 1), "failed", "t" (where each path stopped), "switches"}.
+def _affine(Sh, x0) -> tuple:
+    """(S = S_h/x₀ (inf for end points at infinity or not finite), at infinity: |x₀| ≤ 1e-10(|x₀| + ‖S_h‖))."""
+    with np.errstate(all="ignore"):
+        finite = np.isfinite(Sh).all(axis=(1, 2)) & np.isfinite(x0)
+        infinite = finite & (np.abs(x0) <= 1e-10 * (np.abs(x0) + np.linalg.norm(Sh, axis=(1, 2))))
+        S = np.where((finite & ~infinite)[:, None, None], Sh / x0[:, None, None], np.inf)
+    return S, infinite
+
+
+def _matches(S, radii, T, a, rtol: float = 1e-8) -> bool:
+    """Whether T (radius a) is one of the matrices S (n, m, m) (radii (n,)): the rule of :func:`_distinct_matrices`."""
+    if not len(S):
+        return False
+    d = np.linalg.norm((S - T).reshape(len(S), -1), axis=1)
+    return bool(np.any(d <= np.maximum(2 * (radii + a), rtol * max(1.0, float(np.linalg.norm(T))))))
+
+
+def _track_once(chart: RankChart, starts, p0, p1, gammas, stop=None) -> list:
+    """Parameter homotopies γp₀ → p₁ of every start, one per γ in ``gammas`` (each clear of the degenerate data:
+    :func:`.ssl_e1.homotopy_gamma`), in one batched tracking run: per homotopy {"S" (inf where not reached), "ok"
+    (finite end points), "infinite" (end points at infinity: x₀ ≤ 1e-10·|S_h| at t = 1), "failed", "t" (where each
+    path stopped), "switches"}.  ``stop(rows, S)`` (:func:`_track_charted`; rows index the stacked paths, homotopy
+    j's are j·K … (j + 1)·K − 1) ends the run early; the paths still going then count as failed.
 
     A path gets 4000 steps (a regular path needs one or two hundred).  A path that fails is not tracked
     again here: retracking it along the same path with smaller steps rarely succeeds (it fails where the homotopy
@@ -511,14 +567,19 @@ def _track_once(chart: RankChart, starts, p0, p1, gamma: complex) -> dict:
     turned by ±0.02 … ±0.1 rad cost more than a whole run with per-path charts, as the few retracked paths crawl
     through their difficult stretches again).  Every
     path is tracked to t = 1, however large its S (roots far beyond every PSD root are ordinary end points)."""
-    Sh, x0, ok, t_end, switches = _track_charted(chart, starts, gamma * p0, p1, hmax=0.1, max_steps=4000)
-    with np.errstate(all="ignore"):
-        finite = np.isfinite(Sh).all(axis=(1, 2)) & np.isfinite(x0)
-        infinite = ok & finite & (np.abs(x0) <= 1e-10 * (np.abs(x0) + np.linalg.norm(Sh, axis=(1, 2))))
-        reached = ok & finite & ~infinite
-        S = np.where(reached[:, None, None], Sh / x0[:, None, None], np.inf)
-    return {"S": S, "ok": reached, "infinite": infinite, "failed": ~reached & ~infinite, "t": t_end,
-            "switches": switches}
+    K = len(starts)
+    X = np.concatenate([starts] * len(gammas))
+    pa = np.concatenate([np.broadcast_to(g * p0, (K, p0.size)) for g in gammas])
+    Sh, x0, ok, t_end, switches = _track_charted(chart, X, pa, p1, hmax=0.1, max_steps=4000, stop=stop)
+    S, infinite = _affine(Sh, x0)
+    infinite &= ok
+    reached = ok & np.isfinite(S).all(axis=(1, 2))
+    out = []
+    for j in range(len(gammas)):
+        b = slice(j * K, (j + 1) * K)
+        out.append({"S": S[b], "ok": reached[b], "infinite": infinite[b], "failed": ~reached[b] & ~infinite[b],
+                    "t": t_end[b], "switches": switches if j == 0 else 0})
+    return out
 
 
 def _polish(sigma_x, sigma_yx, lam, S, r: int, steps: int = 8) -> tuple:
