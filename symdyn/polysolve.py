@@ -909,7 +909,7 @@ def deflated_newton(eqs, unknowns, known: list, starts, *, dps: int = 50, max_it
 
 
 # ---- interval certificates (Krawczyk) -------------------------------------------------------------------------
-def krawczyk(F, J, x, radius, *, dps: int = 40) -> dict:
+def krawczyk(F, J, x, radius, *, dps: int = 40, Y=None) -> dict:
     """Certify a unique root of a square system in the box X = x ± radius by the Krawczyk test.
 
     K(X) = x − Y F(x) + (I − Y J(X))(X − x) with Y ≈ J(x)⁻¹; if K(X) ⊂ interior(X), then X holds exactly one
@@ -923,6 +923,8 @@ def krawczyk(F, J, x, radius, *, dps: int = 40) -> dict:
     x : sequence of N real numbers (mpmath or float) — the centre (an approximate root, already polished)
     radius : float or sequence — half-widths of the box
     dps : int — working precision of the interval arithmetic
+    Y : (N, N) array, optional — the approximate inverse of the Jacobian at x to use (any non-singular Y gives a
+        valid test; one already at hand saves an interval Jacobian); default: the inverse of J's midpoint at x
 
     Returns
     -------
@@ -934,24 +936,27 @@ def krawczyk(F, J, x, radius, *, dps: int = 40) -> dict:
     saved = iv.dps
     iv.dps = dps
     try:
-        return _krawczyk(F, J, x, rad, N, dps, iv)
+        return _krawczyk(F, J, x, rad, N, dps, iv, Y)
     finally:
         iv.dps = saved
 
 
-def _krawczyk(F, J, x, rad, N, dps, iv):
+def _krawczyk(F, J, x, rad, N, dps, iv, Yapprox=None):
     with mpmath.workdps(dps):
         xm = [mpmath.mpf(v) for v in x]
         X = [iv.mpf([xi - mpmath.mpf(ri), xi + mpmath.mpf(ri)]) for xi, ri in zip(xm, rad)]
-        Jmid = J([iv.mpf(v) for v in xm])
-        Jm = mpmath.matrix(N, N)
-        for i in range(N):
-            for j in range(N):
-                Jm[i, j] = Jmid[i, j].mid
-        try:
-            Ym = mpmath.inverse(Jm)
-        except ZeroDivisionError:
-            return {"certified": False, "box": [(v.a, v.b) for v in X], "width": float("inf")}
+        if Yapprox is not None:
+            Ym = mpmath.matrix(np.asarray(Yapprox, dtype=float).tolist())
+        else:
+            Jmid = J([iv.mpf(v) for v in xm])
+            Jm = mpmath.matrix(N, N)
+            for i in range(N):
+                for j in range(N):
+                    Jm[i, j] = Jmid[i, j].mid
+            try:
+                Ym = mpmath.inverse(Jm)
+            except ZeroDivisionError:
+                return {"certified": False, "box": [(v.a, v.b) for v in X], "width": float("inf")}
         Y = iv.matrix(N, N)
         for i in range(N):
             for j in range(N):
