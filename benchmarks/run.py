@@ -543,6 +543,9 @@ def main(argv=None) -> int:
     res["simulate_verdict"] = bench_simulate_verdict(a.quick)
     res["verify_entries"] = bench_verify_entries(a.quick)
     res["seconds"] = time.perf_counter() - t0
+    from symdyn.provenance import provenance
+
+    res["provenance"] = provenance(seed=None)
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(res, indent=2))

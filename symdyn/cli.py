@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from ._validate import arg_finite_float, arg_positive_int, arg_seed
 from .experiments import EXPERIMENTS
@@ -85,8 +86,11 @@ def _verify(args) -> int:
             print(f"{r.id}: counterexample saved to {r.counterexample}")
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        from .provenance import provenance
+
         Path(args.out).write_text(json.dumps({"instances": args.instances, "seed": args.seed, "theorems": [
-            vars(r) for r in reports]}, indent=2))
+            vars(r) for r in reports], "provenance": provenance(seed=args.seed, workers=args.workers,
+                                                                scheduler=args.scheduler)}, indent=2))
         print(f"written to {args.out}")
     bad = [r for r in reports if not r.ok]
     if bad:
@@ -124,10 +128,16 @@ def _derive(args) -> int:
         text, default = discrete_document(), "derivations/discrete.tex"
     else:
         text, default = oja_subspace_document(d=args.d or 4, h=args.h), "derivations/oja_subspace.tex"
-    out = Path(args.out or default)
+    from .latex.document import split_body
+
+    out = Path(args.out) if args.out else Path(args.out_dir) / Path(default).name
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text)
-    print(f"written {out} ({len(text)} characters)")
+    body_path = out.with_name(out.stem + "_body.tex")
+    wrapper, body = split_body(text, body_path.stem)
+    out.write_text(wrapper)
+    body_path.write_text(body)
+    print(f"written {out} (standalone; compiles as it is) and {body_path} (the body, to \\input into a paper "
+          "that loads amsmath, amssymb and array)")
     return 0
 
 
@@ -154,10 +164,29 @@ def _common(p, out_help: str | None, progress: bool = True, readme: bool = False
     if progress:
         p.add_argument("--no-progress", action="store_true", help="no progress bar")
     if readme:
-        p.add_argument("--readme", default=None, help="also write the table into this README's section (maintainers)")
+        p.add_argument("--readme", default=None, help=README_HELP)
 
 
 _TYPES = {"positive_int": arg_positive_int, "float": arg_finite_float, "str": str}
+
+README_HELP = argparse.SUPPRESS  # --readme (maintainers: make verify/reproduce/bench) is not shown to users
+
+
+def add_out_dir(p, out_name: str | None, default: str | None = "results") -> None:
+    """--out-dir DIR (default ``results``): where outputs go whose path is not given explicitly (``--out`` etc.);
+    ``out_name`` is the JSON file's name there (None: the command writes no JSON)."""
+    p.add_argument("--out-dir", default=default, metavar="DIR",
+                   help=f"directory for outputs not given a path (default {default or 'as documented'})")
+    p.set_defaults(_out_name=out_name)
+
+
+def resolve_outputs(args) -> None:
+    """``--out`` left unset becomes ``<--out-dir>/<default name>`` (an explicit ``--out ''`` writes nothing)."""
+    name = getattr(args, "_out_name", None)
+    if name is not None and getattr(args, "out", None) is None:
+        from pathlib import Path
+
+        args.out = str(Path(args.out_dir) / name)
 
 
 def _experiment_parser(sub, exp) -> None:
@@ -168,8 +197,10 @@ def _experiment_parser(sub, exp) -> None:
         if o.choices:
             kw["choices"] = o.choices
         e.add_argument(o.flag, **kw)
-    out_help = None if exp.output is None else f"JSON output path (default {exp.output}; '' for none)"
-    _common(e, out_help, progress=exp.progress, readme=bool(exp.readme_key), out_default=exp.output)
+    name = None if exp.output is None else Path(exp.output).name
+    out_help = None if exp.output is None else f"JSON output path (default <out-dir>/{name}; '' for none)"
+    _common(e, out_help, progress=exp.progress, readme=bool(exp.readme_key))
+    add_out_dir(e, name)
 
 
 def _load_matrix(path: str, name: str):
@@ -232,9 +263,10 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--import", dest="imports", nargs="+", metavar="MODULE",
                    help="modules or .py files to import first; theorems they register (symdyn.theorems.register) "
                         "join the run")
-    v.add_argument("--out", default="results/verify.json", help="JSON report path ('' for none)")
+    v.add_argument("--out", default=None, help="JSON report path (default <out-dir>/verify.json; '' for none)")
+    add_out_dir(v, "verify.json")
     v.add_argument("--no-progress", action="store_true", help="no progress bar")
-    v.add_argument("--readme", default=None, help="also write the table into this README's verify section")
+    v.add_argument("--readme", default=None, help=README_HELP)
     v.add_argument("--workers", type=arg_positive_int, default=None,
                    help="local worker processes (default: every core); results do not depend on it")
     v.add_argument("--scheduler", default=None, metavar="ADDRESS",
@@ -243,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     dv = sub.add_parser("derive", help="write a LaTeX derivation document")
     models = dv.add_subparsers(dest="model", required=True, metavar="{" + ",".join(MODELS) + "}")
-    out_help = "output .tex path (default derivations/<model>[_<kind>].tex)"
+    out_help = "output .tex path (default <out-dir>/<model>[_<kind>].tex; a _body.tex file is written beside it)"
     d = models.add_parser("ssl", help="linear SSL (SG, EMA or GF) with a numeric instance")
     d.add_argument("--kind", default="sg", choices=("sg", "ema", "gf"), help="sg | ema | gf (default sg)")
     d.add_argument("--m", type=arg_positive_int, default=2, help="input dimension of the numeric instance (default 2)")
@@ -264,6 +296,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--field", required=True, help="name of the VectorField in that module")
     d.add_argument("--out", default=None, help=out_help)
 
+    for parser in models.choices.values():
+        parser.add_argument("--out-dir", default="derivations", metavar="DIR",
+                            help="directory for the document when --out is not given (default derivations)")
     r = sub.add_parser("reproduce", help="run a reproduced experiment of the papers")
     exps = r.add_subparsers(dest="name", required=True, metavar="{" + ",".join(EXPERIMENTS) + "}")
     for exp in EXPERIMENTS.values():  # generated from the experiment registry (symdyn/experiments)
@@ -286,8 +321,9 @@ def build_parser() -> argparse.ArgumentParser:
                                      "sympy.lambdify, hand NumPy; source checkout)")
     b.add_argument("--repeats", type=arg_positive_int, default=5, help="timing repeats (default 5)")
     b.add_argument("--quick", action="store_true", help="smaller sizes (a smoke test)")
-    b.add_argument("--readme", default=None, help="also write the table into this README's bench section")
-    b.add_argument("--out", default="results/bench.json", help="JSON report path")
+    b.add_argument("--readme", default=None, help=README_HELP)
+    b.add_argument("--out", default=None, help="JSON report path (default <out-dir>/bench.json)")
+    add_out_dir(b, "bench.json")
     return p
 
 
@@ -299,6 +335,7 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # argparse: --help/--version (0) or a usage error (2, already printed)
         return int(exc.code or 0)
+    resolve_outputs(args)
     try:
         if args.command == "verify":
             return _verify(args)

@@ -11,12 +11,14 @@ Examples (shell)::
 """
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
 import numpy as np
 
 from ._validate import arg_finite_float, arg_positive_int, arg_seed
+from .cli import add_out_dir
 from .readme import splice_readme
 
 __all__ = ["add_parser", "run"]
@@ -29,11 +31,12 @@ def _common(p, default_out: str, default_range):
                                                                       "the interval)")
     p.add_argument("--max-steps", type=arg_positive_int, default=2000, help="steps per branch and direction "
                                                                              "(default 2000)")
-    p.add_argument("--out", default=default_out, help=f"JSON result path ('' for none; default {default_out})")
+    name = Path(default_out).name
+    p.add_argument("--out", default=None, help=f"JSON result path ('' for none; default <out-dir>/{name})")
     p.add_argument("--figure", default=None, help="bifurcation diagram path (.png/.pdf; needs matplotlib)")
     p.add_argument("--tex", default=None, help="LaTeX document stating the events")
-    p.add_argument("--readme", default=None, help="also write the events table into this README's "
-                                                  "continue-TARGET-PARAM section")
+    p.add_argument("--readme", default=None, help=argparse.SUPPRESS)  # maintainers (make reproduce)
+    add_out_dir(p, name)
 
 
 def add_parser(sub) -> None:
@@ -166,6 +169,9 @@ def run(args) -> int:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         data = res.as_dict()
         data["conditions"] = [{k: v for k, v in c.items() if k != "kinds"} for c in conds]
+        from .provenance import provenance
+
+        data["provenance"] = provenance()
         Path(args.out).write_text(json.dumps(data, indent=1, default=str) + "\n")
         print(f"wrote {args.out}")
     if args.figure:

@@ -180,7 +180,7 @@ class VectorField:
         return self._rhs
 
     @classmethod
-    def from_objective(cls, objective, states, params=(), stop_gradient=None, name: str = "gradient flow", *,
+    def from_objective(cls, objective, states, params=(), stop_gradient=None, name: str | None = None, *,
                        ema=None, rates=None, symmetric=(), **kwargs) -> "VectorField":
         """The training flow ẋ = −rate·∂objective/∂x, with optional stop-gradient and EMA targets.
 
@@ -188,6 +188,8 @@ class VectorField:
         differentiated with the targets held fixed, *then* each target is replaced by its state (the SG construction
         of BYOL/SimSiam).  ``ema`` maps a target to ``(source, kappa)``: the target becomes a state following its
         source, ṫ = κ(source − t) (a target network).  ``rates`` maps a state to its learning-rate factor.
+        ``name`` defaults to what the flow is: "gradient flow", "stop-gradient flow", "EMA flow" or
+        "stop-gradient EMA flow".
 
         States may be scalar Symbols (entry-wise field) or MatrixSymbols (closed matrix form, differentiated by
         :func:`symdyn.matrix_calculus.matrix_flow`; the entry states ``X_i_j`` are generated, ``symmetric`` lists
@@ -213,6 +215,9 @@ class VectorField:
         states = list(states)
         sg = dict(stop_gradient or {})
         targets = dict(ema or {})
+        if name is None:
+            name = {(False, False): "gradient flow", (True, False): "stop-gradient flow",
+                    (False, True): "EMA flow", (True, True): "stop-gradient EMA flow"}[bool(sg), bool(targets)]
         rates = dict(rates or {})
         if states and all(isinstance(S, sp.MatrixSymbol) for S in states):
             form = matrix_flow(objective, states, symmetric=symmetric, stop_gradient=sg, ema=targets, rates=rates)
@@ -385,8 +390,10 @@ class VectorField:
     def latex(self) -> str:
         """LaTeX of the field: the closed matrix form when present, else ẋ_i = f_i entry-wise
         (an ``aligned`` environment, ready for a ``\\begin{equation}``)."""
+        from .latex.document import latex
+
         def tex(e):
-            return sp.latex(e, symbol_names=self.latex_names)
+            return latex(e, self.latex_names)
 
         lines = []
         if self.matrix_form:
@@ -396,6 +403,10 @@ class VectorField:
             for x, fx in zip(self.states, self.rhs):
                 lines.append(rf"\dot{{{tex(x)}}} &= {tex(fx)}")
         return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
+
+    def _repr_latex_(self) -> str:
+        """Jupyter: the field as displayed mathematics (:meth:`latex`)."""
+        return "$$" + self.latex() + "$$"
 
     def lambdify(self, form: str = "auto", **param_values) -> "Kernel":
         """Compile f and J into a batched NumPy :class:`~symdyn.kernels.Kernel`.

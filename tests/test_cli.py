@@ -227,12 +227,14 @@ def test_derive_field_document_for_a_user_model(tmp_path, capsys):
                    "vf = VectorField([x, y], [x - x ** 3, -y])\n")
     out = tmp_path / "toy.tex"
     assert main(["derive", "field", "--import", str(mod), "--field", "vf", "--out", str(out)]) == 0
-    tex = out.read_text()
-    assert tex.startswith("\\documentclass") and tex.rstrip().endswith("\\end{document}")
+    wrapper = out.read_text()
+    assert wrapper.startswith("\\documentclass") and wrapper.rstrip().endswith("\\end{document}")
+    assert "\\input{toy_body}" in wrapper  # the standalone wrapper of the body a paper can \input
+    tex = (tmp_path / "toy_body.tex").read_text()
     # ẋ = x − x³, ẏ = −y: a gradient field; equilibria x ∈ {−1, 0, 1}, y = 0 — stable, saddle, stable
     assert "locally the gradient flow" in tex
     rows = [ln for ln in tex.splitlines() if ln.startswith("0 & $")]
-    verdicts = {ln.split("$")[3]: ln.split("&")[-1].strip(" \\") for ln in rows}
+    verdicts = {ln.split("$")[3]: ln.split("&")[-1].replace("\\tabularnewline", "").strip() for ln in rows}
     assert verdicts == {"(-1, 0)": "asymptotically stable", "(0, 0)": "saddle", "(1, 0)": "asymptotically stable"}
     assert main(["derive", "field", "--import", str(mod), "--field", "nope"]) == 2
     assert "no VectorField named" in capsys.readouterr().err
@@ -257,7 +259,10 @@ def test_derive_cli_writes_a_complete_document(tmp_path):
     assert main(["derive", "ssl", "--kind", "ema", "--m", "1", "--n", "2", "--out", str(out)]) == 0
     tex = out.read_text()
     assert tex.startswith("\\documentclass") and tex.rstrip().endswith("\\end{document}")
-    assert "\\dot C" in tex and "Routh" in tex
+    body = (tmp_path / "d_body.tex").read_text()
+    assert "\\dot C" in body and "Routh" in body and "\\documentclass" not in body
+    assert main(["derive", "ssl", "--kind", "gf", "--m", "1", "--n", "2", "--out-dir", str(tmp_path / "x")]) == 0
+    assert (tmp_path / "x" / "ssl_gf.tex").is_file() and (tmp_path / "x" / "ssl_gf_body.tex").is_file()
     assert main(["derive", "transformer"]) == 2
     assert main(["derive", "oja-subspace", "--d", "3", "--h", "5", "--out", str(out)]) == 2   # h > d: named error
 

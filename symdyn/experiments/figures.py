@@ -75,7 +75,8 @@ def make_figures(outdir: str | Path = "results/figures", seed: int = 0, results_
 
 def reproduce(args) -> int:
     """``symdyn reproduce figures``: write the figures (needs the [plot] extra)."""
-    paths = make_figures(seed=args.seed)
+    out_dir = getattr(args, "out_dir", "results")
+    paths = make_figures(Path(out_dir) / "figures", seed=args.seed, results_dir=out_dir)
     print("figures: " + (", ".join(paths) if paths else "matplotlib not installed (pip install symdyn[plot])"))
     return 0
 

@@ -86,11 +86,16 @@ class Experiment:
 
 
 def write_json(result: dict, out: str | Path | None, exclude: tuple = ()) -> dict:
-    """Write ``result`` (minus the keys in ``exclude``) as JSON to ``out`` (parents created); record the path."""
+    """Write ``result`` (minus the keys in ``exclude``) as JSON to ``out`` (parents created), with a provenance block
+    (:func:`symdyn.provenance.provenance`: versions, command line, seed, time); record the path."""
     if out:
+        from ..provenance import provenance
+
         path = Path(out)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({k: v for k, v in result.items() if k not in exclude}, indent=2))
+        data = {k: v for k, v in result.items() if k not in exclude}
+        data["provenance"] = provenance(seed=result.get("seed"))
+        path.write_text(json.dumps(data, indent=2))
         result["written_to"] = str(path)
     return result
 

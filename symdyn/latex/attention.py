@@ -5,7 +5,7 @@ import sympy as sp
 
 from ..models.attention import bipartite_spectrum_symbolic, consensus_spectrum_symbolic
 from ..models.oja import OjaFlow
-from .document import document, equation, num_latex
+from .document import align, document, equation, latex, num_latex
 
 __all__ = ["attention_document"]
 
@@ -18,39 +18,47 @@ def attention_document(d: int = 3) -> str:
     ell = beta * (xi.T * M * xj)
     body = [r"\section{Model}",
             rf"Tokens $x_i \in S^{{{d - 1}}}$, $i = 1,\dots,n$; logits and softmax attention:",
-            equation(rf"\ell_{{ij}} = {sp.latex(ell)},\qquad a_{{ij}} = \frac{{e^{{\ell_{{ij}}}}}}{{\sum_k e^{{\ell_{{ik}}}}}}"),
-            equation(r"\dot x_i = P_{x_i}\, m_i,\qquad m_i = \sum_j a_{ij} " + sp.latex(V * xj)
-                + r",\qquad P_x = I - x x^\top"),
+            equation(rf"\ell_{{ij}} = {latex(ell)},\qquad a_{{ij}} = \frac{{e^{{\ell_{{ij}}}}}}{{\sum_k e^{{\ell_{{ik}}}}}}",
+                     "attn-softmax"),
+            equation(r"\dot x_i = P_{x_i}\, m_i,\qquad m_i = \sum_j a_{ij} " + latex(V * xj)
+                     + r",\qquad P_x = I - x x^\top", "attn-field"),
             r"\section{Consensus manifold: the Oja flow}"]
     oja = OjaFlow(d=d).field()
     (x, fx), = oja.matrix_form.items()
-    body += [r"On $\{x_1=\dots=x_n=x\}$ the rows of $A$ sum to one, so the dynamics are exactly", equation(rf"\dot {sp.latex(x)} = {sp.latex(fx)}")]
+    body += [r"On $\{x_1=\dots=x_n=x\}$ the rows of $A$ sum to one, so \eqref{eq:attn-field} is exactly the Oja flow",
+             equation(rf"\dot {latex(x)} = {latex(fx)}", "attn-oja")]
     A = consensus_spectrum_symbolic()
     body += [r"\section{Theorem A (consensus)}",
              r"At $x_i = v$ with $Vv = \lambda v$ the tangent Jacobian has eigenvalues",
-             equation(rf"{sp.latex(A['synchronous'][0])}\ (\text{{each other eigenvalue }}\lambda_k),\qquad "
-                 rf"{sp.latex(A['disagreement'][0])}\ \text{{with multiplicity }} {sp.latex(A['disagreement'][1])}"),
+             equation(rf"{latex(A['synchronous'][0])}\ (\text{{each other eigenvalue }}\lambda_k),\qquad "
+                      rf"{latex(A['disagreement'][0])}\ \text{{with multiplicity }} {latex(A['disagreement'][1])}",
+                      "attn-theorem-A"),
              r"so consensus is asymptotically stable iff $\lambda$ is the simple principal eigenvalue and $\lambda > 0$."]
     B = bipartite_spectrum_symbolic()
+    tr_k, det_k = _trace_det_in_weights(B)
     body += [r"\section{Theorem B (bipartite consensus)}",
-             r"At $x_i = s_i v$ with $n_\pm$ tokens at $\pm v$, $\gamma = \beta v^\top M v$:",
-             equation(rf"p_+ = {sp.latex(B['p_plus'])},\qquad p_- = {sp.latex(B['p_minus'])}"),
-             equation(rf"d_\pm = 2p_\pm - 1,\qquad B_k = {sp.latex(B['B_k'])}"),
-             equation(rf"\operatorname{{tr}} B_k = {sp.latex(B['trace'])}"),
-             equation(rf"\det B_k = {sp.latex(B['det'])}"),
+             r"At $x_i = s_i v$ with $n_\pm$ tokens at $\pm v$, $\gamma = \beta v^\top M v$, a token gives the weight "
+             r"$p_\pm$ to its own group and $q_\pm = 1 - p_\pm$ to the other:",
+             equation(rf"p_+ = {latex(B['p_plus'])},\qquad p_- = {latex(B['p_minus'])}", "attn-weights"),
+             equation(r"d_\pm = p_\pm - q_\pm = 2p_\pm - 1,\qquad B_k = \lambda_k\begin{pmatrix} p_+ & q_+ \\ q_- & p_- "
+                      r"\end{pmatrix} - \lambda\operatorname{diag}(d_+, d_-)", "attn-Bk"),
+             r"whose trace and determinant, computed from \eqref{eq:attn-Bk} (and checked against the expanded forms in "
+             r"$n_\pm$, $\gamma$), are",
+             align([(r"\operatorname{tr} B_k", f"= {tr_k}", "attn-trBk"), (r"\det B_k", f"= {det_k}", "attn-detBk")]),
              r"Eigenvalues: $-\lambda d_+$ and $-\lambda d_-$ (within-group modes) and the spectra of $B_k$. Asymptotically "
-             r"stable iff $\lambda d_\pm > 0$ (groups of size $\ge 2$), $\operatorname{tr} B_k < 0$ and $\det B_k > 0$ for all $k$."]
+             r"stable iff $\lambda d_\pm > 0$ (groups of size $\ge 2$), $\operatorname{tr} B_k < 0$ and $\det B_k > 0$ "
+             r"for all $k$."]
     U = bipartite_spectrum_symbolic("uniform")
+    _, det_u = _trace_det_in_weights(U)
     body += [r"\section{The $1/n$ normalisation (USA)}",
              r"With $a_{ij} = e^{\beta x_i^\top M x_j}/n$ the rows no longer sum to one. The same computation (the "
              r"weights' derivative multiplies $Vx_j \parallel v$, normal to the sphere) gives Theorem B with the weights "
-             r"a token gives its own group ($p_\pm$) and the other group ($q_\pm$):",
-             equation(rf"p_+ = {sp.latex(U['p_plus'])},\quad p_- = {sp.latex(U['p_minus'])},\quad "
-                      rf"q_+ = {sp.latex(U['q_plus'])},\quad q_- = {sp.latex(U['q_minus'])}"),
-             equation(r"d_\pm = p_\pm - q_\pm,\qquad B_k = \lambda_k\begin{pmatrix} p_+ & q_+ \\ q_- & p_- "
-                      r"\end{pmatrix} - \lambda\operatorname{diag}(d_+, d_-)"),
-             r"and the same stability conditions with $\det B_k = \lambda_k^2(p_+p_- - q_+q_-) - \lambda\lambda_k"
-             r"(p_+d_- + p_-d_+) + \lambda^2 d_+d_-$. At consensus ($n_- = 0$) every weight is $e^\gamma/n$: Theorem A's "
+             r"a token gives its own group ($p_\pm$) and the other group ($q_\pm$), now not summing to one:",
+             equation(rf"p_+ = {latex(U['p_plus'])},\quad p_- = {latex(U['p_minus'])},\quad "
+                      rf"q_+ = {latex(U['q_plus'])},\quad q_- = {latex(U['q_minus'])}", "attn-usa-weights"),
+             rf"with $d_\pm = p_\pm - q_\pm$, $B_k$ as in \eqref{{eq:attn-Bk}}, the same stability conditions and",
+             equation(rf"\det B_k = {det_u},", "attn-usa-detBk"),
+             r"At consensus ($n_- = 0$) every weight is $e^\gamma/n$: Theorem A's "
              r"eigenvalues times $e^\gamma$, the same verdict. The registry entry "
              r"\texttt{attn.bipartite-stability-usa} checks both forms against the numerical Jacobian on random instances."]
     lam_, lk_ = sp.symbols("lambda lambda_k", real=True)
@@ -64,16 +72,37 @@ def attention_document(d: int = 3) -> str:
              r"(a circle of them). Theorem B with $\lambda_k = \lambda = 1$ gives $B = \begin{pmatrix} q_+ & q_+ \\ q_- & q_- "
              r"\end{pmatrix}$, with one eigenvalue " + ("$0$ (along the circle)" if zero else "(not zero)")
              + r" and one unstable eigenvalue $\mu = q_+ + q_-$:",
-             equation(rf"\mu_{{\text{{softmax}}}} = {sp.latex(slow['softmax'])},\qquad \mu_{{1/n}} = "
-                      rf"{sp.latex(slow['uniform'])}"),
+             equation(rf"\mu_{{\text{{softmax}}}} = {latex(slow['softmax'])},\qquad \mu_{{1/n}} = "
+                      rf"{latex(slow['uniform'])}", "attn-escape-rate"),
              r"small for large $\gamma = \beta v^\top M v$ (metastability): from a perturbation whose component "
              r"along the unstable direction is $c$, a trajectory leaves a neighbourhood of size $r$ after "
              r"$T = \ln(r/c)/\mu$. The registry entry \texttt{attn.bipodal-escape} compares $\mu$ and $T$ with "
              r"simulated dwell times (anisotropic $M$, both normalisations, on $S^1$ and on $S^2$ with "
-             r"$V = \\operatorname{diag}(1, 1, c)$, where $\\mu$ stays the only unstable eigenvalue for the drawn $c$; "
+             r"$V = \operatorname{diag}(1, 1, c)$, where $\mu$ stays the only unstable eigenvalue for the drawn $c$; "
              r"with $V = I$ on $S^2$ it is double)."]
     body += _rotating_section()
     return document("Self-attention dynamics on the sphere: derivation", body)
+
+
+def _trace_det_in_weights(B: dict) -> tuple[str, str]:
+    """(tr B_k, det B_k) typeset in the weights p±, q±, d± of :func:`.bipartite_spectrum_symbolic`'s B_k, computed
+    from B_k with those weights as symbols; raises if, with their definitions substituted, they differ from the
+    expanded trace and determinant the model derived."""
+    lam, lk = sp.symbols("lambda lambda_k", real=True)
+    w = dict(zip(("p_plus", "p_minus", "q_plus", "q_minus", "d_plus", "d_minus"),
+                 sp.symbols("p_+ p_- q_+ q_- d_+ d_-", real=True)))
+    Bw = lk * sp.Matrix([[w["p_plus"], w["q_plus"]], [w["q_minus"], w["p_minus"]]]) - lam * sp.diag(w["d_plus"], w["d_minus"])
+    parts = sp.collect(sp.expand(Bw.det()), [lk ** 2, lam * lk, lam ** 2], evaluate=False)
+    tr = Bw.trace()
+    def term(k, c):  # the coefficient of the monomial k factored, its sign in front: −λλ_k(d₊p₋ + d₋p₊)
+        c = sp.factor(c)
+        return sp.Mul(-1, k, -c, evaluate=False) if c.could_extract_minus_sign() else sp.Mul(k, c, evaluate=False)
+    det = sp.Add(*[term(k, c) for k, c in parts.items()], evaluate=False)
+    back = {w[k]: B[k] for k in w}
+    for mine, theirs in ((tr, B["B_k"].trace()), (det, B["B_k"].det())):
+        if sp.simplify(mine.subs(back) - theirs) != 0:
+            raise AssertionError("attention document: tr/det of B_k in the weights do not match the model's")
+    return latex(tr), latex(det)
 
 
 def _rotating_section() -> list:

@@ -8,7 +8,7 @@ import numpy as np
 import sympy as sp
 
 from ..discrete import attraction_dimension, lsgd_schedule
-from .document import document, equation, num_latex
+from .document import document, equation, latex, num_latex
 
 __all__ = ["discrete_document", "lsgd_dimensions"]
 
@@ -56,9 +56,9 @@ def discrete_document() -> str:
             r"schedule the monodromy matrix $D\Phi_p\cdots D\Phi_1$ decides.",
             r"\section{The Euler map $x + \eta f(x)$}",
             r"Its multipliers are $1 + \eta\nu$ for the eigenvalues $\nu = a + ib$ of the flow's Jacobian, and",
-            equation(rf"|1 + \eta\nu|^2 - 1 = {sp.latex(expr)} < 0 \iff \eta < {sp.latex(bound)} = "
-                     r"-\frac{2\operatorname{Re}\nu}{|\nu|^2}\quad (a < 0)"),
-            r"so $\eta_{\max} = \min_\nu -2\operatorname{Re}\nu/|\nu|^2$ over the non-neutral $\nu$ (derived by SymPy "
+            equation(rf"|1 + \eta\nu|^2 - 1 = {latex(expr)} < 0 \iff \eta < {latex(bound)} = "
+                     r"-\frac{2\operatorname{Re}\nu}{|\nu|^2}\quad (a < 0)", "euler-step-limit"),
+            r"so by \eqref{eq:euler-step-limit} $\eta_{\max} = \min_\nu -2\operatorname{Re}\nu/|\nu|^2$ over the non-neutral $\nu$ (derived by SymPy "
             r"from the modulus; checked by iterating the map in \texttt{symdyn verify --only ssl.sg-map-step-limit}).",
             r"\section{Step limits of the SSL training maps}",
             rf"At the outer variety of the linear SSL model ($m = {m}$, $n = {n}$, random moments with "

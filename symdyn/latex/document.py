@@ -4,10 +4,13 @@ Output is deterministic (fixed seeds, 4 significant digits), so ``make derivatio
 files."""
 from __future__ import annotations
 
-__all__ = ["document", "PREAMBLE", "KIND_TITLES", "equation", "num_latex"]
+import functools
+
+__all__ = ["document", "PREAMBLE", "KIND_TITLES", "equation", "align", "latex", "num_latex", "num_list",
+           "matrix_latex", "split_body"]
 
 PREAMBLE = r"""\documentclass[11pt]{article}
-\usepackage{amsmath,amssymb}
+\usepackage{amsmath,amssymb,array}
 \usepackage[margin=2cm]{geometry}
 \allowdisplaybreaks
 \title{%s}
@@ -21,13 +24,123 @@ KIND_TITLES = {"sg": "stop-gradient (SG)", "ema": "exponential moving average (E
 
 
 def document(title: str, body: list[str]) -> str:
-    """Wrap LaTeX body paragraphs into a complete, compilable article."""
+    """Wrap LaTeX body paragraphs into a complete, compilable article (:func:`split_body` cuts it into a body to
+    ``\\input`` into a paper and a wrapper)."""
     return PREAMBLE % title + "\n\n".join(body) + "\n\\end{document}\n"
 
 
-def equation(tex: str) -> str:
-    """``tex`` in an unnumbered equation environment."""
-    return "\\begin{equation*}\n" + tex + "\n\\end{equation*}"
+def split_body(text: str, body_name: str) -> tuple[str, str]:
+    """(wrapper, body) of a :func:`document`: the body is everything between ``\\maketitle`` and
+    ``\\end{document}`` (sections, numbered equations with labels, tables), ready to ``\\input`` into a paper
+    that loads amsmath and amssymb; the wrapper is the standalone article that inputs ``body_name``.
+
+    Examples
+    --------
+    >>> wrapper, body = split_body(document("T", [r"\\section{A}"]), "t_body")
+    >>> body
+    '\\\\section{A}\\n'
+    >>> wrapper.endswith("\\\\input{t_body}\\n\\\\end{document}\\n")
+    True
+    """
+    head, rest = text.split("\\maketitle\n", 1)
+    body = rest.rsplit("\\end{document}", 1)[0]
+    return head + "\\maketitle\n\\input{" + body_name + "}\n\\end{document}\n", body
+
+
+def equation(tex: str, label: str | None = None) -> str:
+    """``tex`` in a numbered equation environment, with ``\\label{eq:<label>}`` when ``label`` is given (refer to it
+    with ``\\eqref{eq:<label>}``)."""
+    lab = f"\\label{{eq:{label}}}" if label else ""
+    return "\\begin{equation}" + lab + "\n" + tex + "\n\\end{equation}"
+
+
+def align(rows: list[tuple[str, str, str | None]]) -> str:
+    """A system as one numbered ``align``: rows (left side, right side, label or None), aligned at the relation
+    sign, which the right side starts with (e.g. ``"= x"``)."""
+    lines = [f"{lhs} &{rhs}" + (f"\\label{{eq:{lab}}}" if lab else "") for lhs, rhs, lab in rows]
+    return "\\begin{align}\n" + " \\\\\n".join(lines) + "\n\\end{align}"
+
+
+def latex(expr, names: dict | None = None) -> str:
+    """``sympy.latex`` in the documents' notation: one transpose (``^\\top``), the identity as I, polynomial terms
+    with a positive sign first (τ² − 4λρ, not −4λρ + τ²), and a sum of matrix terms collected by matrix product with
+    factored scalar coefficients (−α(1 + σ²)/2·FW, not (−ασ²/2 − α/2)·FW) and a plain minus sign.  ``names`` maps
+    symbols, or matrix symbols, to their LaTeX names.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> lam, rho, tau = sp.symbols("lambda rho tau")
+    >>> latex(tau**2 - 4*lam*rho)
+    '\\\\tau^{2} - 4 \\\\lambda \\\\rho'
+    >>> A, B = sp.MatrixSymbol("A", 2, 2), sp.MatrixSymbol("B", 2, 2)
+    >>> latex(A.T * sp.Identity(2))
+    'A^{\\\\top}'
+    >>> latex(-lam * rho / 2 * A - lam / 2 * A + lam * B)
+    '\\\\lambda B - \\\\frac{\\\\lambda \\\\left(\\\\rho + 1\\\\right)}{2} A'
+    """
+    import sympy as sp
+
+    names = dict(names or {})
+    mats = {k: sp.MatrixSymbol(v, *k.shape) for k, v in names.items() if isinstance(k, sp.MatrixSymbol)}
+    if mats:
+        expr = expr.xreplace(mats)
+    scalars = {k: v for k, v in names.items() if not isinstance(k, sp.MatrixSymbol)}
+
+    def raw(e):
+        out = _printer_class()({"symbol_names": scalars}).doprint(e)
+        return out.replace("^{T}", "^{\\top}").replace("\\mathbb{I}", "I").replace("+ -", "-")
+
+    if not (isinstance(expr, sp.MatrixExpr) and isinstance(sp.expand(expr), sp.MatAdd)):
+        return raw(expr)
+    terms: dict = {}
+    for t in sp.expand(expr).args:  # collect the scalar coefficient of each matrix product
+        args = t.args if isinstance(t, sp.MatMul) else (t,)
+        coeff = sp.Mul(*[a for a in args if not getattr(a, "is_Matrix", False)])
+        mat = [a for a in args if getattr(a, "is_Matrix", False)]
+        key = sp.MatMul(*mat) if len(mat) > 1 else mat[0]
+        terms[key] = terms.get(key, 0) + coeff
+    out = ""
+    ordered = [(k, sp.factor(c)) for k, c in terms.items()]
+    ordered = [t for t in ordered if not t[1].could_extract_minus_sign()] + \
+        [t for t in ordered if t[1].could_extract_minus_sign()]  # positive terms first
+    for key, coeff in ordered:
+        if coeff == 0:
+            continue
+        sign = coeff.could_extract_minus_sign()
+        c = -coeff if sign else coeff
+        cs = "" if c == 1 else (f"\\left({raw(c)}\\right) " if isinstance(c, sp.Add) else raw(c) + " ")
+        out += (" - " if sign else " + ") + cs + raw(key)
+    out = out.strip()
+    return out[2:] if out.startswith("+ ") else "- " + out[2:] if out.startswith("- ") else out
+
+
+@functools.lru_cache(maxsize=None)
+def _printer_class():
+    from sympy.printing.latex import LatexPrinter
+
+    class Printer(LatexPrinter):
+        """SymPy's LaTeX printer with the terms of a sum in its usual order, but those with a positive sign first
+        (τ² − 4λρ and d − 1, not −4λρ + τ² and −1 + d)."""
+
+        def _as_ordered_terms(self, expr, order=None):
+            terms = list(super()._as_ordered_terms(expr, order))
+            return [t for t in terms if not t.could_extract_minus_sign()] + \
+                [t for t in terms if t.could_extract_minus_sign()]
+    return Printer
+
+
+def num_list(values) -> str:
+    """Numbers as a LaTeX list "a, b, c" (4 significant digits each), not a Python list."""
+    return ", ".join(num_latex(float(v)) for v in values)
+
+
+def matrix_latex(A) -> str:
+    """A numeric matrix as a LaTeX ``pmatrix`` (4 significant digits)."""
+    import numpy as np
+
+    A = np.atleast_2d(np.asarray(A, dtype=float))
+    return "\\begin{pmatrix}" + " \\\\ ".join(" & ".join(num_latex(v) for v in row) for row in A) + "\\end{pmatrix}"
 
 
 def num_latex(x: float) -> str:

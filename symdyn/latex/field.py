@@ -2,12 +2,11 @@
 polynomial field its real equilibrium components with a verdict at one point of each."""
 from __future__ import annotations
 
-import sympy as sp
 
 from ..equilibria import equilibrium_components
 from ..field import VectorField
 from ..stability import stability
-from .document import document, equation, num_latex
+from .document import document, equation, latex, num_latex
 
 __all__ = ["field_document"]
 
@@ -18,10 +17,12 @@ def field_document(field, title: str | None = None, max_jacobian_dim: int = 8) -
     stability verdict at one real point of each (complex roots are never listed)."""
     if not isinstance(field, VectorField):
         raise TypeError(f"field: expected a symdyn VectorField, got {type(field).__name__}")
-    tex = lambda e: sp.latex(e, symbol_names=field.latex_names)  # noqa: E731
-    body = [r"\section{Field}", equation(field.latex())]
+    tex = lambda e: latex(e, field.latex_names)  # noqa: E731
+    kind = field.name.replace("_", r"\_")
+    body = [r"\section{Field}", rf"The {kind}:", equation(field.latex(), "field")]
     if field.dimension <= max_jacobian_dim:
-        body += [r"\section{Jacobian}", equation(r"J = " + tex(field.jacobian()))]
+        body += [r"\section{Jacobian}", r"The Jacobian of \eqref{eq:field}:",
+                 equation(r"J = " + tex(field.jacobian()), "jacobian")]
     grad = field.is_gradient()
     if grad.is_gradient:
         body += [r"\section{Gradient structure}", r"The curl $(J - J^\top)/2$ vanishes identically: the field is "
@@ -48,12 +49,14 @@ def field_document(field, title: str | None = None, max_jacobian_dim: int = 8) -
             if not comp.certified:
                 verdict += " (not certified)"
             eqs = ", ".join(tex(e) + " = 0" for e in comp.equations) or "-"
-            rows.append(rf"{comp.dimension} & ${eqs}$ & $({', '.join(num_latex(v) for v in x)})$ & {verdict} \\")
+            rows.append(rf"{comp.dimension} & ${eqs}$ & $({', '.join(num_latex(v) for v in x)})$ & {verdict} \tabularnewline")
         if comps is not None:
             body += [r"\section{Equilibria}",
                      r"Real components of $\{f = 0\}$ (\texttt{symdyn.equilibrium\_components}; complex roots are not "
                      r"equilibria and are not listed), with the verdict of \texttt{symdyn.stability} at one real point "
                      r"of each:",
-                     "\\begin{center}\n\\begin{tabular}{llll}\ndim & equations & point & verdict \\\\ \\hline\n"
+                     "\\begin{center}\n\\begin{tabular}{l>{\\raggedright}p{0.38\\textwidth}>{\\raggedright}"
+                     "p{0.22\\textwidth}p{0.22\\textwidth}}\ndim & equations & point & verdict \\tabularnewline "
+                     "\\hline\n"
                      + "\n".join(rows) + "\n\\end{tabular}\n\\end{center}"]
     return document(title or field.name.replace("_", r"\_"), body)

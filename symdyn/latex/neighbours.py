@@ -10,7 +10,7 @@ from ..models.deep_linear import mode_field as saxe_mode_field
 from ..models.directpred import (alignment_identity, isotropic_field, matrix_form, mode_field, mode_fixed_points,
                                  mode_stability_table)
 from ..models.oja_subspace import OjaSubspaceFlow, projector_ode_residual
-from .document import document, equation, num_latex
+from .document import align, document, equation, latex, num_latex
 
 __all__ = ["directpred_document", "deep_linear_document", "oja_subspace_document"]
 
@@ -20,8 +20,9 @@ def directpred_document() -> str:
     names = {sp.Symbol("tau_ema", real=True): r"\tau", sp.Symbol("alpha_p", positive=True): r"\alpha_p",
              sp.Symbol("sigma2", positive=True): r"\sigma^2", sp.Symbol("alpha_p"): r"\alpha_p",
              sp.Symbol("sigma2"): r"\sigma^2", sp.Symbol("tau_ema"): r"\tau"}
-    tex = lambda e: sp.latex(e, symbol_names=names)  # noqa: E731
     full = matrix_form("byol", 3, 4)
+    names.update({M: "X'" for e in full.values() for M in e.atoms(sp.MatrixSymbol) if M.name == "Xp"})
+    tex = lambda e: latex(e, names)  # noqa: E731
     iso = isotropic_field(3)
     vf = mode_field()
     facts = mode_fixed_points()
@@ -37,13 +38,11 @@ def directpred_document() -> str:
             r"Loss $J = \tfrac12\operatorname{tr}(W_pW(X+X')W^\top W_p^\top) - \operatorname{tr}(W_pWXW_a^\top) + "
             r"\tfrac12\operatorname{tr}(W_a(X+X')W_a^\top)$, differentiated with $W_a$ frozen (stop-gradient), "
             r"predictor rate $\alpha_p$, weight decay $\eta$, target EMA rate $\beta$ (Lemma 1):",
-            equation(r"\begin{aligned}" + r" \\ ".join(rf"\dot{{{tex(k)}}} &= {tex(v)}" for k, v in full.items())
-                + r"\end{aligned}"),
+            align([(rf"\dot{{{tex(k)}}}", f"= {tex(v)}", f"dp-full-{k}") for k, v in full.items()]),
             r"\section{Reduced isotropic field (Eq.~7)}",
             r"With $X = I$, $X' = \sigma^2 I$, $W_a = \tau W$, $W_p = W_p^\top$, $F = WW^\top$, the chain rule "
             r"$\dot F = \dot W W^\top + W\dot W^\top$ (contracted by symdyn) and the symmetrised $\dot W_p$ give",
-            equation(r"\begin{aligned}" + r" \\ ".join(rf"\dot{{{tex(k)}}} &= {tex(v)}" for k, v in iso.matrix_form.items())
-                + r"\end{aligned}"),
+            align([(rf"\dot{{{tex(k)}}}", f"= {tex(v)}", f"dp-iso-{k}") for k, v in iso.matrix_form.items()]),
             r"\paragraph{Theorem 3 (eigenspace alignment).} For $C = [F, W_p]$ and "
             r"$K = (1+\sigma^2)\big(\tfrac{\alpha_p}{2}F + W_p^2\big) - \tau W_p + \tfrac32\eta I$, the identity "
             r"$\dot C = -CK - KC$ " + (r"holds: the entry-wise expansion of $\dot C + CK + KC$ with symmetric symbolic "
@@ -54,14 +53,13 @@ def directpred_document() -> str:
             r"symmetrisation (Appendix B's $\dot W_p$) the identity fails.",
             r"\section{Per-mode field (regularised polynomial form)}",
             r"With $W_p = U\operatorname{diag}(p)U^\top$, $F = WW^\top = U\operatorname{diag}(s)U^\top$ and $W_a = \tau W$:",
-            equation(r"\begin{aligned}" + r" \\ ".join(rf"\dot {{{tex(x)}}} &= {tex(sp.factor(f))}" for x, f in zip(vf.states, vf.rhs))
-                + r"\end{aligned}"),
+            align([(rf"\dot {{{tex(x)}}}", f"= {tex(sp.factor(f))}", f"dp-mode-{x}") for x, f in zip(vf.states, vf.rhs)]),
             r"\section{Invariant}",
             rf"$I = {tex(facts['invariant'])}$ satisfies $\dot I + 2\eta I = {tex(facts['invariant_decay_residual'])}$ "
             r"(exact expansion), so trajectories approach the parabola $s = p^2/\alpha_p$ at rate $2\eta$.",
             r"\section{Fixed points on the parabola}",
             rf"Derived from $\dot p = {tex(facts['on_parabola'])}$ on the parabola:",
-            equation(rf"p^*_\pm = {tex(sp.together(facts['p_minus']))},\; {tex(sp.together(facts['p_plus']))}"),
+            equation(rf"p^*_\pm = {tex(sp.together(facts['p_minus']))},\; {tex(sp.together(facts['p_plus']))}", "dp-fixed-points"),
             rf"with 1-D slopes ${tex(facts['slope_at_zero'])}$ at $p = 0$ and ${tex(facts['slope_at_nonzero_roots'])}$ "
             r"at $p^*_\pm$.",
             rf"They exist iff $\eta \le \eta_c = {tex(facts['eta_c'])}$; at collapse $(p, s) = (0, 0)$ the target ratio "
@@ -88,12 +86,13 @@ def oja_subspace_document(d: int = 4, h: int = 2) -> str:
             r"Objective $L(W) = \tfrac12\operatorname{tr}(W^\top M W)$, $W \in \mathbb R^{d\times h}$, $M = M^\top$. "
             r"The Euclidean gradient flow (naive) and the Riemannian gradient flow on the Stiefel manifold "
             r"($G - W\operatorname{sym}(W^\top G)$, $G = \nabla_W L$), both derived by SymPy:",
-            equation(r"\begin{aligned}" + rf"\text{{naive: }} \dot W &= {sp.latex(next(iter(naive.values())))} \\ "
-                + rf"\text{{Stiefel: }} \dot W &= {sp.latex(next(iter(stiefel.values())))}" + r"\end{aligned}"),
+            align([(r"\text{naive: } \dot W", f"= {latex(next(iter(naive.values())))}", "oja-naive"),
+                   (r"\text{Stiefel: } \dot W", f"= {latex(next(iter(stiefel.values())))}", "oja-stiefel")]),
             r"The naive flow is solved by $W(t) = e^{Mt}W_0$: every column aligns with the top eigenvector and "
             r"$\sigma_2/\sigma_1 \sim e^{-(\lambda_1-\lambda_2)t}$ (rank-1 collapse).",
             r"\section{Closed form on the Grassmannian}",
-            equation(r"P(t) = E(E^\top E)^{-1}E^\top,\qquad E = e^{Mt}W_0,\qquad \dot P = (I-P)MP + PM(I-P)."),
+            equation(r"P(t) = E(E^\top E)^{-1}E^\top,\qquad E = e^{Mt}W_0,\qquad \dot P = (I-P)MP + PM(I-P).",
+                     "oja-projector"),
             (r"Proof by computation: with generic symbolic $E \in \mathbb R^{3\times 2}$, symmetric $M$ and $\dot E = ME$, "
              r"every entry of $\dot P - (I-P)MP - PM(I-P)$ cancels to $0$." if proof else r"The symbolic check FAILED."),
             r"\section{Equilibria and stability}",
@@ -113,17 +112,16 @@ def deep_linear_document() -> str:
     u, residual, _ = symmetric_closed_form()
     spectrum = hyperbola_spectrum(vf)
     body = [r"\section{Mode field}", r"Gradient flow of $E = (s - ab)^2/2\tau$, derived by SymPy:",
-            equation(r"\begin{aligned}" + r" \\ ".join(rf"\dot {{{sp.latex(x)}}} &= {sp.latex(sp.factor(f))}"
-                                                   for x, f in zip(vf.states, vf.rhs)) + r"\end{aligned}"),
-            rf"Conserved: $\frac{{d}}{{dt}}({sp.latex(I)}) = {sp.latex(dI)}$.",
+            align([(rf"\dot {{{latex(x)}}}", f"= {latex(sp.factor(f))}", f"saxe-mode-{x}") for x, f in zip(vf.states, vf.rhs)]),
+            rf"Conserved: $\frac{{d}}{{dt}}({latex(I)}) = {latex(dI)}$.",
             r"\section{Equilibria}",
             r"The hyperbola $ab = s$ (dimension 1) and the origin. On the hyperbola ($b = s/a$) the Jacobian has "
-            rf"eigenvalues ${sp.latex(spectrum['hyperbola'])}$: one neutral direction (along "
+            rf"eigenvalues $\{{{', '.join(latex(e) for e in spectrum['hyperbola'])}\}}$: one neutral direction (along "
             r"the hyperbola) and one negative, so the hyperbola is normally hyperbolic and attracting; at the origin the "
-            rf"eigenvalues are ${sp.latex(spectrum['origin'])}$ (a saddle).",
+            rf"eigenvalues are $\{{{', '.join(latex(e) for e in spectrum['origin'])}\}}$ (a saddle).",
             r"\section{Closed-form trajectory on $a = b$, $u = ab$}",
-            equation(rf"u(t) = {sp.latex(u)}"),
-            rf"and $\tau\dot u - 2u(s - u) = {sp.latex(residual)}$ after simplification."]
+            equation(rf"u(t) = {latex(u)}", "saxe-closed-form"),
+            rf"and $\tau\dot u - 2u(s - u) = {latex(residual)}$ after simplification."]
     body += _generalization_section()
     return document("Deep linear networks (Saxe et al. 2014): mode derivation", body)
 
@@ -135,7 +133,7 @@ def _generalization_section() -> list:
 
     c = closed_forms()
     names = {c["symbols"][0]: r"\bar s", c["symbols"][1]: r"\hat s", c["symbols"][2]: r"\mathcal{A}"}
-    tex = lambda e: sp.latex(e, symbol_names=names)  # noqa: E731
+    tex = lambda e: latex(e, names)  # noqa: E731
     rows = []
     for sb, A in ((2.0, 1.0), (3.0, 1.0), (2.0, 0.5)):
         t_opt, err = optimal_stopping([sb], A)
@@ -145,7 +143,7 @@ def _generalization_section() -> list:
             r"A rank-one teacher of strength $\bar s$ seen through $\Sigma^{31} = \bar W + Z$ (unit noise, aspect ratio "
             r"$\mathcal{A}$): above $\bar s = \mathcal{A}^{1/4}$ the top singular value and the singular-vector overlap "
             r"are",
-            equation(rf"\hat s = {tex(c['outlier'])},\qquad \mathcal{{O}} = {tex(c['overlap'])}"),
+            equation(rf"\hat s = {tex(c['outlier'])},\qquad \mathcal{{O}} = {tex(c['overlap'])}", "lg-outlier"),
             r"and a training-aligned student follows Saxe's mode $s(t) = " + tex(c["mode"]) + r"$, with test error "
             r"$\varepsilon_{test} = (s - \bar s)^2/\bar s^2 + 2s(1 - \mathcal{O})/\bar s$, minimal at "
             r"$s = \bar s\mathcal{O}$: $\varepsilon_{opt} = 1 - \mathcal{O}^2$. Optimal stopping "
