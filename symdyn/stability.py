@@ -106,6 +106,15 @@ class StabilityReport:
         """False when the residual check failed."""
         return self.verdict != "not an equilibrium"
 
+    def _repr_latex_(self) -> str:
+        """Jupyter: the verdict, the neutral count against k, and the rightmost eigenvalues."""
+        ev = ", ".join(f"{z.real:.4g}" + (f"{z.imag:+.4g}i" if abs(z.imag) > 1e-12 * max(1.0, abs(z)) else "")
+                       for z in np.asarray(self.eigenvalues)[:6])
+        more = r", \dots" if len(self.eigenvalues) > 6 else ""
+        return (rf"$$\text{{{self.verdict}}}\quad(\text{{neutral}} = {self.neutral_count},\ k = {self.manifold_dim},\ "
+                rf"\max\operatorname{{Re}}\mu_{{\text{{non-neutral}}}} = {self.max_real_nonneutral:.4g}),\qquad "
+                rf"\operatorname{{spec}} J \ni {ev}{more}$$")
+
     def __repr__(self) -> str:
         v = self.verdict
         if v == "not an equilibrium":

@@ -90,6 +90,23 @@ class EquilibriumComponent:
             return info[key]
         raise AttributeError(f"{type(self).__name__} has no attribute {key!r}")
 
+    def _latex_row(self) -> str:
+        """name & dimension & what pins it down & certified, for the LaTeX tables of Jupyter."""
+        what = self.parametrization
+        if "S" in self.info:  # SSL: the root S = AᵀA that tells the components apart
+            what = r"\operatorname{spec} S = \{" + ", ".join(f"{v:.4g}" for v in np.linalg.eigvalsh(self.info["S"])) + r"\}"
+        elif not what and not callable(self._equations) and self._equations:
+            from ..latex.document import latex
+
+            what = ",\ ".join(latex(e) + " = 0" for e in self._equations[:3]) + (",\ \dots" if len(self._equations) > 3 else "")
+        name = (self.name or "component").replace("_", r"\_")
+        return rf"\text{{{name}}} & {self.dimension} & {what} & \text{{{'yes' if self.certified else 'no'}}}"
+
+    def _repr_latex_(self) -> str:
+        """Jupyter: name, dimension, its root or equations (never built just for display), certified."""
+        return (r"$$\begin{array}{llll}\text{component} & \dim & & \text{certified} \\ \hline "
+                + self._latex_row() + r"\end{array}$$")
+
     def __repr__(self) -> str:
         if self.name:
             return f"EquilibriumComponent({self.name!r}, dimension={self.dimension}, certified={self.certified})"
@@ -175,3 +192,11 @@ class EquilibriumSet(list):
         self.notes = list(notes)
         self.complete = complete  # "proven" | "checked" | "unchecked" (None: not assessed)
         self.strata = dict(strata or {})  # per rank (SSL): {"count", "method", "complete", ...}
+
+    def _repr_latex_(self) -> str:
+        """Jupyter: one row per component, then completeness and certification."""
+        rows = r" \\ ".join(c._latex_row() for c in self)
+        foot = (rf"\text{{{len(self)} components; complete: {self.complete or 'not assessed'}; certified: "
+                rf"{'yes' if self.certified else 'no'}}}")
+        return (r"$$\begin{array}{llll}\text{component} & \dim & & \text{certified} \\ \hline "
+                + rows + r" \\ \hline \multicolumn{4}{l}{" + foot + r"}\end{array}$$")

@@ -132,7 +132,7 @@ def run(d: int = 3, n: int = 8, beta: float = 4.0, v_type: str = "sym", m_type: 
         "systems": per_system,
         "seconds": round(time.perf_counter() - t0, 2),
     }
-    return write_json(result, out)
+    return write_json(result, out, table=format_table)
 
 
 def format_table(res: dict) -> str:

@@ -85,9 +85,12 @@ class Experiment:
         return self.entry(args) if self.entry is not None else run_experiment(args, self)
 
 
-def write_json(result: dict, out: str | Path | None, exclude: tuple = ()) -> dict:
+def write_json(result: dict, out: str | Path | None, exclude: tuple = (), table=None) -> dict:
     """Write ``result`` (minus the keys in ``exclude``) as JSON to ``out`` (parents created), with a provenance block
-    (:func:`symdyn.provenance.provenance`: versions, command line, seed, time); record the path."""
+    (:func:`symdyn.provenance.provenance`: versions, command line, seed, time); record the path.  Returns the result
+    as an :class:`symdyn.display.ExperimentResult` (a dict that Jupyter shows as ``table(result)``)."""
+    from ..display import ExperimentResult
+
     if out:
         from ..provenance import provenance
 
@@ -97,7 +100,7 @@ def write_json(result: dict, out: str | Path | None, exclude: tuple = ()) -> dic
         data["provenance"] = provenance(seed=result.get("seed"))
         path.write_text(json.dumps(data, indent=2))
         result["written_to"] = str(path)
-    return result
+    return ExperimentResult(result, table)
 
 
 def report(args, key: str, settings: str, table: str, remark: str) -> None:

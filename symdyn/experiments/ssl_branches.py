@@ -166,7 +166,7 @@ def run(m: int = 2, n: int = 3, instances: int = 8, inits: int = 200, steps: int
               "stable_components": {k: {str(r): {"instances": a, "share_of_their_end_points": (b / t if t else 0.0)}
                                         for r, (a, b, t) in sorted(v.items())} for k, v in stable_reach.items()},
               "instances": per_instance, "seconds": round(time.perf_counter() - t0, 2)}
-    return write_json(result, out)
+    return write_json(result, out, table=format_table)
 
 
 def format_table(res: dict) -> str:

@@ -243,7 +243,7 @@ def run(trials: int = 10000, steps: int = 40000, n: int = 2, eta: float = 0.05, 
                 tr[f"norm_a_{mth}"] = sim[f"norm_a_{mth}"]
         res["seconds"] = round(sum(sum(sim[f"seconds_{mth}"]) for sim in joined.values()), 2)
         results["methods"][mth] = res
-    return write_json(results, out, exclude=("trials",))
+    return write_json(results, out, exclude=("trials",), table=format_table)
 
 
 KNOBS = {  # one knob at a time from the replication's defaults
@@ -274,7 +274,7 @@ def sensitivity(trials: int = 2000, horizon: float = 2000.0, seed: int = 0, knob
         table.append({"knob": knob, "value": value, "config": cfg,
                       **{m: res["methods"][m]["delta_nonneg"] for m in ("sg", "ema")}})
     return write_json({"trials": trials, "horizon": horizon, "seed": seed, "rows": table,
-                       "seconds": round(time.perf_counter() - t0, 2)}, out)
+                       "seconds": round(time.perf_counter() - t0, 2)}, out, table=format_sensitivity)
 
 
 def format_table(results: dict) -> str:

@@ -207,7 +207,9 @@ def verify(ids=None, instances: int = 20, seed: int = 0, progress: bool = True,
     for (members, _, _), outs in zip(chunks, outcomes):
         for th, th_outs in zip(members, outs):
             by_id[th if isinstance(th, str) else th.id].extend(th_outs)
-    return [_report(THEOREMS[tid], by_id[tid], instances, seed, counterexample_dir) for tid in ids]
+    from ..display import VerifyReport
+
+    return VerifyReport(_report(THEOREMS[tid], by_id[tid], instances, seed, counterexample_dir) for tid in ids)
 
 
 def _check_chunk(chunk) -> list:
