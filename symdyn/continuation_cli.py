@@ -184,10 +184,16 @@ def run(args) -> int:
             raise ValueError("--figure: needs matplotlib (pip install 'symdyn[plot]')") from None
         ax = res.plot(ylabel=ylabel)
         ax.set_title(res.problem_name, fontsize=9)
-        Path(args.figure).parent.mkdir(parents=True, exist_ok=True)
-        ax.figure.savefig(args.figure, dpi=110, bbox_inches="tight")
+        fig_path = Path(args.figure)
+        fig_path.parent.mkdir(parents=True, exist_ok=True)
+        caption = (f"Bifurcation diagram of {res.problem_name} in {res.param}: stable stretches solid, others dashed; "
+                   + "; ".join(f"{e.kind} at {res.param} = {e.mu:.10g}" for e in res.events))
+        paths = [fig_path] + ([fig_path.with_suffix(".pdf")] if fig_path.suffix.lower() == ".png" else [])
+        for path in paths:  # a PNG gets its vector PDF beside it
+            meta = {"Title": res.problem_name, ("Subject" if path.suffix.lower() == ".pdf" else "Description"): caption}
+            ax.figure.savefig(path, dpi=150, bbox_inches="tight", metadata=meta)
         plt.close(ax.figure)
-        print(f"wrote {args.figure}")
+        print("wrote " + ", ".join(map(str, paths)))
     if args.tex:
         Path(args.tex).parent.mkdir(parents=True, exist_ok=True)
         Path(args.tex).write_text(continuation_document(res, conds))
