@@ -76,7 +76,7 @@ def _ssl_m1_spheres(plt, outdir, seed, index):
                 label=rf"$\|a\| = r_1 = {r1:.3f}$ (saddle)")
         ax.set_aspect("equal")
         ax.set_xlabel(r"$a_1$")
-        ax.set_title("stop-gradient (SG)" if kind == "sg" else rf"EMA ($\alpha = 0.99$)")
+        ax.set_title("stop-gradient (SG)" if kind == "sg" else r"EMA ($\alpha = 0.99$)")
     axes[0].set_ylabel(r"$a_2$")
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, frameon=False, bbox_to_anchor=(0.5, 0.0))
