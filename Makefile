@@ -7,7 +7,7 @@ DERIVATIONS := derivations/ssl_sg.tex derivations/ssl_ema.tex derivations/ssl_gf
                derivations/directpred.tex derivations/deep_linear.tex \
                derivations/oja_subspace.tex derivations/discrete.tex
 
-.PHONY: install test verify derivations tex pdf pdf-one reproduce bench strata clean
+.PHONY: install test verify derivations tex pdf pdf-one reproduce bench strata docs clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,12 @@ reproduce: install
 	$(VENV)/bin/symdyn continue attention --param beta --n 5 --range 0 4 --readme README.md \
 	    --figure results/figures/attention_beta_diagram.png --tex results/continue_attention.tex
 
+# the documentation site (Sphinx: autodoc + numpydoc API reference, an executed sphinx-gallery of docs/gallery)
+docs: install
+	$(PY) -m pip install --quiet -e ".[docs]"
+	$(PY) -m sphinx -b html -q -W --keep-going docs docs/_build/html
+	@echo "site in docs/_build/html/index.html"
+
 bench: install
 	$(PY) -m benchmarks.run
 
@@ -76,4 +82,4 @@ strata: install
 	[print(m, e1_start(m)[2]) for m in (3, 4)]"
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache docs/_build docs/generated docs/auto_examples

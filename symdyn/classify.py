@@ -49,16 +49,27 @@ LABELS = ("consensus", "bipartite", "clustering", "polygonal")
 class Tolerances:
     """Classifier tolerances (defaults: attention.md §8, for double precision and ‖V‖ = O(1)).
 
-    merge       chordal distance below which two tokens are one cluster (1e-3)
-    antipodal   ‖y_1 + y_2‖ below which two clusters are an antipodal pair (1e-3)
-    plane       affine coplanarity: 3rd singular value of centred cluster points < plane·√k (1e-3);
-                radii equal within 10·plane
-    angle       consecutive angular gaps within this of 2π/k, radians (1e-2)
-    eigen       1 − |cos| below which a cluster point is aligned with an eigenvector (1e-6)
-    equilibrium residual ≤ equilibrium·‖V‖₂ to count as an equilibrium (1e-8; relative, as in ``refine``)
-    snap        snapped residual < snap·‖V‖₂ for an exact eigen-equilibrium (1e-10)
-    null_cone   |yᵀMy| ≤ null_cone·‖M‖₂ for the null-cone bipartite exception (1e-8)
-    spectrum    relative tolerance of the stability verdict (neutral and axis) (1e-7)
+    Attributes
+    ----------
+    merge
+        chordal distance below which two tokens are one cluster (1e-3)
+    antipodal
+        ‖y_1 + y_2‖ below which two clusters are an antipodal pair (1e-3)
+    plane
+        affine coplanarity: 3rd singular value of centred cluster points < plane·√k (1e-3);
+        radii equal within 10·plane
+    angle
+        consecutive angular gaps within this of 2π/k, radians (1e-2)
+    eigen
+        1 − |cos| below which a cluster point is aligned with an eigenvector (1e-6)
+    equilibrium
+        residual ≤ equilibrium·‖V‖₂ to count as an equilibrium (1e-8; relative, as in ``refine``)
+    snap
+        snapped residual < snap·‖V‖₂ for an exact eigen-equilibrium (1e-10)
+    null_cone
+        |yᵀMy| ≤ null_cone·‖M‖₂ for the null-cone bipartite exception (1e-8)
+    spectrum
+        relative tolerance of the stability verdict (neutral and axis) (1e-7)
     """
 
     merge: float = 1e-3
@@ -82,26 +93,46 @@ class Tolerances:
 class ClassificationResult:
     """What :func:`classify` found.
 
-    label               one of LABELS, or "not an equilibrium"
-    clusters            token indices per cluster (each sorted; clusters ordered by first index)
-    cluster_points      (k, d) normalised cluster means; sizes: tokens per cluster
-    residual            max_i ‖f_i(X)‖ (None without V, β)
-    alignment           per cluster: {"rank" (0 = principal), "eigenvalue", "one_minus_cos" (to the eigenspace),
-                        "sign", "multiplicity" (dimension of the eigenspace)} (None without V)
-    eigen_aligned       every cluster point within ``eigen`` of a real eigenspace of V (None without V)
-    exact_eigen_equilibrium  the snap test (None without V, β)
-    stability           StabilityReport on the tangent space (None without V, β, or if not an equilibrium)
-    symmetry_dim        dimension of the orbit through X of the rotations commuting with V and M
-    manifold_dim        the measured local dimension of the equilibrium set at X (what the verdict uses;
-                        ≥ symmetry_dim: sets of equilibria that no symmetry explains count too)
-    ambiguous           clusters closer than 10·merge, or a cluster wider than merge
-    great_circle        polygonal only: the polygon lies on a great circle
-    null_cone_bipartite balanced bipartite on the null cone of M
-    notes               free-text remarks
-    escape_time         a saddle with one (real) unstable eigenvalue μ: the escape time scale 1/μ
-                        (:func:`symdyn.stability.escape_time_scale`; metastable when μ ≪ the stable rates)
-    relative            for "not an equilibrium": the :class:`RelativeEquilibrium` test (X may rotate rigidly,
-                        f = XΩᵀ, with its angular velocity and co-rotating verdict), else None
+    Attributes
+    ----------
+    label
+        one of LABELS, or "not an equilibrium"
+    clusters
+        token indices per cluster (each sorted; clusters ordered by first index)
+    cluster_points
+        (k, d) normalised cluster means
+    sizes
+        tokens per cluster
+    residual
+        max_i ‖f_i(X)‖ (None without V, β)
+    alignment
+        per cluster: {"rank" (0 = principal), "eigenvalue", "one_minus_cos" (to the eigenspace),
+        "sign", "multiplicity" (dimension of the eigenspace)} (None without V)
+    eigen_aligned
+        every cluster point within ``eigen`` of a real eigenspace of V (None without V)
+    exact_eigen_equilibrium
+        the snap test (None without V, β)
+    stability
+        StabilityReport on the tangent space (None without V, β, or if not an equilibrium)
+    symmetry_dim
+        dimension of the orbit through X of the rotations commuting with V and M
+    manifold_dim
+        the measured local dimension of the equilibrium set at X (what the verdict uses;
+        ≥ symmetry_dim: sets of equilibria that no symmetry explains count too)
+    ambiguous
+        clusters closer than 10·merge, or a cluster wider than merge
+    great_circle
+        polygonal only: the polygon lies on a great circle
+    null_cone_bipartite
+        balanced bipartite on the null cone of M
+    notes
+        free-text remarks
+    escape_time
+        a saddle with one (real) unstable eigenvalue μ: the escape time scale 1/μ
+        (:func:`symdyn.stability.escape_time_scale`; metastable when μ ≪ the stable rates)
+    relative
+        for "not an equilibrium": the :class:`RelativeEquilibrium` test (X may rotate rigidly,
+        f = XΩᵀ, with its angular velocity and co-rotating verdict), else None
     """
 
     label: str

@@ -410,38 +410,67 @@ def _trace(problem: ReducedProblem, z0, t0, *, mu_range, ds, ds_min, ds_max, max
                   origin)
 
 
+def _unstable_total(q: _Point) -> int:
+    return q.tests["real_unstable"] + q.tests["pair_unstable"]
+
+
+def _point_at(problem: ReducedProblem, a: _Point, s: float, tol: float) -> _Point | None:
+    """The branch point at arclength s from a along a's tangent (corrected onto the branch), or None."""
+    z, _ = _correct(problem, a.z + s * a.t, a.t, tol, 20, anchor=a.z, sigma=s)
+    if z is None:
+        return None
+    return _point(problem, z, _tangent(problem, z, a.t)[0])
+
+
+def _count_brackets(problem: ReducedProblem, a: _Point, b: _Point, tol: float, depth: int = 0) -> list:
+    """[(lo, hi)]: sub-steps of a → b, in order, each holding one change of the unstable count (bisection on the
+    arclength until the count changes across a sub-step of at most 1/64 of the step): a long step can span several
+    stability changes (2 → 1 → 0 unstable eigenvalues), and each is an event."""
+    if _unstable_total(a) == _unstable_total(b):
+        return []
+    if depth >= 6:
+        return [(a, b)]
+    m = _point_at(problem, a, 0.5 * float(a.t @ (b.z - a.z)), tol)
+    if m is None or m.report is None:
+        return [(a, b)]
+    return _count_brackets(problem, a, m, tol, depth + 1) + _count_brackets(problem, m, b, tol, depth + 1)
+
+
 def _detect(problem: ReducedProblem, a: _Point, b: _Point, tol: float, index: int, events: list) -> list:
     """Events between the accepted points a and b (module docstring), located and appended to ``events``;
     returns their points in the order of the branch (they become points of the branch: a fold's tip)."""
     found = []
     fold = np.sign(a.tests["fold"]) != np.sign(b.tests["fold"]) and a.tests["fold"] != 0
     if fold:
-        found.append(("fold", "fold"))
+        found.append(("fold", "fold", a, b, a, b))
     elif np.sign(a.tests["branch"]) != np.sign(b.tests["branch"]) and a.tests["branch"] != 0:
-        found.append(("branch point", "branch"))
-    if a.report is not None and b.report is not None:
+        found.append(("branch point", "branch", a, b, a, b))
+    if a.report is not None and b.report is not None and not found:
         # the unstable count changes (a complex pair meeting on the real axis only moves eigenvalues between the
-        # real and the complex count) and a pair (Hopf) or a real eigenvalue crossed the imaginary axis
-        da = a.tests["real_unstable"] + a.tests["pair_unstable"]
-        db = b.tests["real_unstable"] + b.tests["pair_unstable"]
-        if da != db and not found:
+        # real and the complex count) and a pair (Hopf) or a real eigenvalue crossed the imaginary axis; each
+        # change in its own sub-step (_count_brackets)
+        brackets = _count_brackets(problem, a, b, tol)
+        # the verdicts before and after each change: at a and b, and between two changes at a point of the
+        # stretch between them (a bracket's end next to a crossing can be inconclusive)
+        sides = [a] + [lo2 if hi1.report.verdict == "inconclusive" else hi1
+                       for (_, hi1), (lo2, _) in zip(brackets, brackets[1:])] + [b]
+        for i, (lo, hi) in enumerate(brackets):
             # which eigenvalues crossed: the real ones if their unstable count changed, else a complex pair (Hopf);
-            # located where the count leaves a's (a crossing of any multiplicity: a product of eigenvalues would
+            # located where the count leaves lo's (a crossing of any multiplicity: a product of eigenvalues would
             # miss the double ones that the attention splits have), ± the distance of the nearest to the axis
-            kind, key = ("real crossing", "real") if a.tests["real_unstable"] != b.tests["real_unstable"] \
+            kind, key = ("real crossing", "real") if lo.tests["real_unstable"] != hi.tests["real_unstable"] \
                 else ("hopf", "pair")
 
-            def count_side(q, key=key):
-                total = q.tests["real_unstable"] + q.tests["pair_unstable"]
-                return (1.0 if total != da else -1.0) * q.tests[key]
-            found.append((kind, count_side))
+            def count_side(q, key=key, before=_unstable_total(lo)):
+                return (1.0 if _unstable_total(q) != before else -1.0) * q.tests[key]
+            found.append((kind, count_side, lo, hi, sides[i], sides[i + 1]))
     for name in problem.boundaries:
         key = "boundary:" + name
         if np.sign(a.tests[key]) != np.sign(b.tests[key]) and a.tests[key] != 0:
-            found.append((name, key))
+            found.append((name, key, a, b, a, b))
     located = []
-    for kind, key in found:
-        p = _locate(problem, a, b, key, tol)
+    for kind, key, lo, hi, before, after in found:
+        p = _locate(problem, lo, hi, key, tol)
         located.append(p)
         eig = None
         if kind == "hopf":
@@ -451,8 +480,8 @@ def _detect(problem: ReducedProblem, a: _Point, b: _Point, tol: float, index: in
         x = problem.lift(p.z[:-1], p.z[-1]) if problem.lift is not None else None
         test = key(p) if callable(key) else p.tests[key]
         events.append(Event(kind, float(p.z[-1]), p.z[:-1].copy(), index, float(test), x, eig,
-                            a.report.verdict if a.report is not None else "",
-                            b.report.verdict if b.report is not None else "",
+                            before.report.verdict if before.report is not None else "",
+                            after.report.verdict if after.report is not None else "",
                             {"measure": problem.measure(p.z[:-1], p.z[-1]), "tangent": p.t.copy()}))
     located = [p for p in located if 0 < a.t @ (p.z - a.z) < a.t @ (b.z - a.z)]
     return sorted(located, key=lambda p: a.t @ (p.z - a.z))

@@ -755,13 +755,21 @@ ALPHA0 = (13 - 3 * np.sqrt(17)) / 4  # ≈ 0.1577: α(F, x) < ALPHA0 ⇒ Newton 
 class CertifiedRoot:
     """A root of a square polynomial system certified by Smale's α-test.
 
-    x : list of mpmath numbers — the polished approximation (high precision)
-    beta : float — ‖DF(x)⁻¹F(x)‖; the root lies within 2β of x
-    gamma : float — an upper bound of γ(F, x) = sup_k ‖DF(x)⁻¹DᵏF(x)/k!‖^{1/(k−1)}
-    alpha : float — βγ
-    certified : bool — α < ALPHA0
-    real : bool — certified real (the α-test passed at Re x in real arithmetic, so Newton's iterates and their
-        limit are real)
+    Attributes
+    ----------
+    x : list of mpmath numbers
+        the polished approximation (high precision)
+    beta : float
+        ‖DF(x)⁻¹F(x)‖; the root lies within 2β of x
+    gamma : float
+        an upper bound of γ(F, x) = sup_k ‖DF(x)⁻¹DᵏF(x)/k!‖^{1/(k−1)}
+    alpha : float
+        βγ
+    certified : bool
+        α < ALPHA0
+    real : bool
+        certified real (the α-test passed at Re x in real arithmetic, so Newton's iterates and their limit are
+        real)
     """
 
     x: list

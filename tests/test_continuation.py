@@ -153,14 +153,17 @@ def test_directpred_fold_at_eta_c():
         assert len(folds) == 1 and abs(folds[0].mu - eta_c) / eta_c < 1e-8
 
 
-def test_attention_splits_match_theorem_b():
+@pytest.mark.parametrize("others,M,ds", [([0.6, -0.8], np.diag([1.0, 0.3, 2.0]), 0.05),
+                                         ([0.1, -0.8], np.eye(3), 0.04)])  # `symdyn continue attention`'s default
+def test_attention_splits_match_theorem_b(others, M, ds):
     """Every change of the number of unstable eigenvalues of Theorem B's closed-form spectrum along β (counted on a
-    fine grid, independently of the continuation) is an event, at the β where a closed-form quantity vanishes."""
+    fine grid, independently of the continuation) is an event, at the β where a closed-form quantity vanishes
+    (also where one continuation step spans two changes: the README's instance lost one to a long step)."""
     from symdyn.models.attention import bipartite_spectrum
     from symdyn.models.attention_continuation import continue_attention, theorem_b_conditions
 
-    V, M = np.diag([1.0, 0.6, -0.8]), np.diag([1.0, 0.3, 2.0])
-    res = continue_attention(V, M, 5, beta_range=(0.0, 4.0))
+    V = np.diag([1.0] + others)
+    res = continue_attention(V, M, 5, beta_range=(0.0, 4.0), ds=ds)
     for k, split in enumerate(res.splits):
         npl, nmi = split["n_plus"], split["n_minus"]
         events = sorted(e.mu for e in res.events if e.branch == k)
@@ -168,13 +171,14 @@ def test_attention_splits_match_theorem_b():
         if nmi == 0:
             assert events == [] and set(res.branches[k].verdict) == {"asymptotically stable"}  # Theorem A
             continue
-        counts = [np.sum(bipartite_spectrum(1.0, [0.6, -0.8], b, npl, nmi)["eigenvalues"].real > 1e-12) for b in grid]
+        counts = [np.sum(bipartite_spectrum(1.0, others, b * M[0, 0], npl, nmi)["eigenvalues"].real > 1e-12)
+                  for b in grid]
         changes = [grid[i] for i in range(1, len(grid)) if counts[i] != counts[i - 1]]
         assert len(events) == len(changes) and np.allclose(events, changes, atol=1e-3)
         zeros = [c["mu"] for c in theorem_b_conditions(V, M, npl, nmi, (0.0, 4.0))]
         for b in events:
             assert min(abs(b - z) for z in zeros) < 1e-8 * max(1.0, b)
-        stable_end = bipartite_spectrum(1.0, [0.6, -0.8], 4.0, npl, nmi)["stable"]
+        stable_end = bipartite_spectrum(1.0, others, 4.0 * M[0, 0], npl, nmi)["stable"]
         assert (res.branches[k].verdict[-1] == "asymptotically stable") == stable_end
 
 

@@ -112,6 +112,8 @@ def ssl_problem(model, kind: str = "sg", param: str = "lam", *, judge: bool = Tr
     def lift(u, mu):
         S = S_of(u)
         ev, V = np.linalg.eigh(S)
+        ev[: m - r] = 0.0  # S = WᵀPW has rank r exactly: its m − r rounding-level eigenvalues (±1e-17) would put
+        # columns of size 1e-9 into A, and the orbit's tangent rank (an SVD threshold) would depend on their noise
         root = (V * np.sqrt(np.clip(ev, 0, None))) @ V.T
         A = np.vstack([root, np.zeros((n - m, m))])
         B = e2_predictor(A, Sx, Syx, values(mu)[0])
