@@ -203,7 +203,8 @@ class CompiledExpressions:
         inp = np.ascontiguousarray(inp, dtype=float)
         if self.backend != "numpy" and 0 in inp.shape[:-1]:  # an empty batch: SymEngine cannot loop over none
             return np.empty(inp.shape[:-1] + (self.n_out,))
-        return self._fn(inp)
+        # SymEngine gives (N, 1, 1) for a batch (N, 1) of a one-argument, one-output function: the shape is (..., K)
+        return self._fn(inp).reshape(inp.shape[:-1] + (self.n_out,))
 
     def __repr__(self) -> str:
         return f"CompiledExpressions({self.n_args} args -> {self.n_out} outputs, backend={self.backend!r})"

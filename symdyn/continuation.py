@@ -511,6 +511,18 @@ def continue_equilibria(problem: ReducedProblem, u0, mu0: float, *, mu_range=(-n
     -------
     ContinuationResult — branches (per step μ, u, tangent, measure, verdict, unstable count, dimension) and events
     (kind, μ, u, x, test value, crossing eigenvalue, verdicts before/after)
+
+    Examples
+    --------
+    The pitchfork ẋ = μx − x³: the branch x = 0 meets x = ±√μ at the branch point μ = 0.
+
+    >>> import sympy as sp
+    >>> from symdyn import VectorField, field_problem
+    >>> x, mu = sp.symbols("x mu", real=True)
+    >>> problem, u0 = field_problem(VectorField([x], [mu * x - x**3], [mu]), "mu", [0.0], -1.0)
+    >>> res = continue_equilibria(problem, u0, -1.0, mu_range=(-1.0, 1.0), ds=0.05)
+    >>> [(e.kind, round(e.mu, 8)) for e in res.events]
+    [('branch point', 0.0)]
     """
     u0 = as_float_array(u0, "u0").ravel()
     mu0 = finite_real(mu0, "mu0")
@@ -653,6 +665,15 @@ def field_problem(vf, param: str, x0, mu0: float, *, params: dict | None = None,
     known neutral directions (``judge``).
 
     Returns (ReducedProblem, u0).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symdyn import VectorField
+    >>> x, mu = sp.symbols("x mu", real=True)
+    >>> problem, u0 = field_problem(VectorField([x], [mu - x**2], [mu]), "mu", [1.0], 1.0)
+    >>> float(abs(problem.F(u0, 1.0)[0]))                        # (x, μ) = (1, 1) is an equilibrium
+    0.0
     """
     from .field import VectorField
     from .local_dimension import local_dimension

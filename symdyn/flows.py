@@ -44,7 +44,17 @@ def integrate(kernel, x0, t_max: float, *, t_eval=None, method: str = "LSODA", r
               atol: float = 1e-12, **params) -> Trajectory:
     """Integrate ẋ = f(x) from x0 (D,) over [0, t_max] with solve_ivp (Jacobian from the kernel).
 
-    A run that stops early (blow-up, step size underflow) warns and returns ``success=False``."""
+    A run that stops early (blow-up, step size underflow) warns and returns ``success=False``.
+
+    Examples
+    --------
+    >>> import numpy as np, sympy as sp
+    >>> from symdyn import VectorField
+    >>> x, y = sp.symbols("x y", real=True)
+    >>> tr = integrate(VectorField([x, y], [x - x**3, -y]).lambdify(), [0.5, 1.0], 20.0)
+    >>> tr.success, np.round(tr.x[-1], 6)                       # to the stable equilibrium (1, 0)
+    (True, array([1., 0.]))
+    """
     rtol, atol = tolerance(rtol, "rtol"), finite_real(atol, "atol", low=0.0, low_open=True)
     method = choice(method, "method", ("RK45", "RK23", "DOP853", "Radau", "BDF", "LSODA"))
     x0 = as_float_array(x0, "x0")
@@ -79,6 +89,17 @@ def euler_map(step, x0, steps: int, *, blowup: float = 1e8, callback=None, check
     Returns
     -------
     (x, diverged) : final states (N, D) and a boolean mask (N,) of rows that blew up.
+
+    Examples
+    --------
+    >>> import numpy as np, sympy as sp
+    >>> from symdyn import VectorField, gradient_step
+    >>> x, y = sp.symbols("x y", real=True)
+    >>> step = gradient_step(VectorField([x, y], [x - x**3, -y]).lambdify(), 0.1)
+    >>> end, diverged = euler_map(step, np.array([[0.5, 1.0], [-0.2, 0.3]]), 500)
+    >>> np.round(end, 6), diverged                              # each start to the nearer stable point ±1
+    (array([[ 1.,  0.],
+           [-1.,  0.]]), array([False, False]))
     """
     steps = nonnegative_int(steps, "steps")
     blowup = finite_real(blowup, "blowup", low=0.0, low_open=True)
@@ -185,7 +206,17 @@ def _rows(params: dict, idx) -> dict:
 def gradient_step(kernel, eta: float, **params):
     """The map x ← x + η f(x) as a ``step(x, idx)`` for :func:`euler_map` (GD on a gradient field; SG when f is the
     stop-gradient field).  ``params``: values of the kernel's free parameters, scalars or arrays with one value per
-    batch row."""
+    batch row.
+
+    Examples
+    --------
+    >>> import numpy as np, sympy as sp
+    >>> from symdyn import VectorField
+    >>> x = sp.Symbol("x", real=True)
+    >>> step = gradient_step(VectorField([x], [-x]).lambdify(), 0.5)
+    >>> step(np.array([[2.0]]), np.array([0]))                  # x + 0.5·(−x)
+    array([[1.]])
+    """
     eta = finite_real(eta, "eta", low=0.0, low_open=True)
 
     def step(x, idx):

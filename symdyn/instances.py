@@ -35,6 +35,16 @@ def random_moments(m: int, seed: int | np.random.Generator = 0, coupling: float 
     Σx = PPᵀ + noise² I, Σyx = QPᵀ, Σy = QQᵀ + noise² I.
     Commuting (§6.3): x = z + ε₁, y = z + ε₂ with z ~ N(0, V diag(d) Vᵀ) and isotropic noise, so that
     Σx = V diag(d + noise²) Vᵀ and Σyx = V diag(d) Vᵀ share eigenvectors.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Sx, Syx, Sy = random_moments(2, seed=0)
+    >>> Sx.shape, bool(np.all(np.linalg.eigvalsh(Sx) > 0))      # Σx is positive definite
+    ((2, 2), True)
+    >>> Sx, Syx, _ = random_moments(3, seed=1, commuting=True)
+    >>> bool(np.allclose(Sx @ Syx, Syx @ Sx))                   # commuting moments
+    True
     """
     m = positive_int(m, "m")
     coupling = finite_real(coupling, "coupling", low=0.0)

@@ -137,3 +137,18 @@ def test_specialise_of_a_matrix_form_kernel_compiles_the_values_into_its_compile
         assert np.allclose(spec.jacobian(pts), bound.jacobian(pts), rtol=1e-12, atol=1e-12)
     ref = model.field("ema").lambdify(form="entrywise")
     assert np.allclose(spec.f(X), ref.f(X, kappa=0.7), rtol=1e-12, atol=1e-12)
+
+
+def test_one_state_field_batches_have_the_batch_shape():
+    """A one-state field on a batch (N, 1): f is (N, 1) and J (N, 1, 1), each row the single-point value (SymEngine
+    returned (N, 1, 1) for f, and x + ηf(x) then broadcast to (N, N, 1))."""
+    import sympy as sp
+
+    from symdyn import VectorField
+
+    x = sp.Symbol("x", real=True)
+    k = VectorField([x], [x - x ** 3]).lambdify()
+    X = np.array([[0.5], [2.0], [-1.5]])
+    assert k.f(X).shape == (3, 1) and k.jacobian(X).shape == (3, 1, 1)
+    np.testing.assert_allclose(k.f(X)[:, 0], X[:, 0] - X[:, 0] ** 3, rtol=1e-15)
+    np.testing.assert_allclose(k.jacobian(X)[:, 0, 0], 1 - 3 * X[:, 0] ** 2, rtol=1e-15)

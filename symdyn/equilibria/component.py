@@ -98,7 +98,7 @@ class EquilibriumComponent:
         elif not what and not callable(self._equations) and self._equations:
             from ..latex.document import latex
 
-            what = ",\ ".join(latex(e) + " = 0" for e in self._equations[:3]) + (",\ \dots" if len(self._equations) > 3 else "")
+            what = r",\ ".join(latex(e) + " = 0" for e in self._equations[:3]) + (r",\ \dots" if len(self._equations) > 3 else "")
         name = (self.name or "component").replace("_", r"\_")
         return rf"\text{{{name}}} & {self.dimension} & {what} & \text{{{'yes' if self.certified else 'no'}}}"
 

@@ -14,7 +14,17 @@ def field_document(field, title: str | None = None, max_jacobian_dim: int = 8) -
     """A complete derivation document for any VectorField (a user's model): the field, its Jacobian
     (D ≤ ``max_jacobian_dim``), the gradient test (curl), and — for a polynomial field with ≤ 6 states and
     no free parameters — every equilibrium component with its dimension, defining equations and the
-    stability verdict at one real point of each (complex roots are never listed)."""
+    stability verdict at one real point of each (complex roots are never listed).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symdyn import VectorField
+    >>> x, y = sp.symbols("x y", real=True)
+    >>> tex = field_document(VectorField([x, y], [x - x**3, -y], name="toy flow"))
+    >>> tex.startswith(chr(92) + "documentclass"), "label{eq:field}" in tex, "saddle" in tex
+    (True, True, True)
+    """
     if not isinstance(field, VectorField):
         raise TypeError(f"field: expected a symdyn VectorField, got {type(field).__name__}")
     tex = lambda e: latex(e, field.latex_names)  # noqa: E731

@@ -71,7 +71,15 @@ def continue_attention(V, M, n: int, *, beta_range=(0.0, 5.0), v=None, ds: float
                        **kwargs) -> ContinuationResult:
     """Every split n_+ ≥ n_− (n_+ + n_− = n; n_− = 0 is consensus, Theorem A) on v, continued in β over
     ``beta_range`` (each from its lower end).  ``splits`` lists {"n_plus", "n_minus"} per branch; ``kwargs`` go to
-    :func:`~symdyn.continuation.continue_equilibria`."""
+    :func:`~symdyn.continuation.continue_equilibria`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> res = continue_attention(np.diag([1.0, 0.1, -0.8]), np.eye(3), 5, beta_range=(0.0, 1.0), ds=0.02)
+    >>> [(e.info["split"], round(e.mu, 6)) for e in res.events]   # Theorem B's zeros, see theorem_b_conditions
+    [((3, 2), 0.049001), ((3, 2), 0.202733), ((3, 2), 0.259341), ((4, 1), 0.419289), ((4, 1), 0.74616)]
+    """
     n = positive_int(n, "n")
     lo, hi = (float(b) for b in beta_range)
     branches, events, splits = [], [], []

@@ -153,7 +153,17 @@ def continue_ssl(model, kind: str = "sg", param: str = "lam", *, mu_range=(1e-3,
     ``seeds`` (parameter values; default the ends and the middle of ``mu_range`` for λ, none for κ, which does not
     move the roots), and every one not on a traced branch starts another.  ``kwargs`` go to
     :func:`~symdyn.continuation.continue_equilibria`.  Returns one ContinuationResult with all branches;
-    ``ranks`` gives each branch's rank, and each event's ``info["rank"]`` its branch's."""
+    ``ranks`` gives each branch's rank, and each event's ``info["rank"]`` its branch's.
+
+    Examples
+    --------
+    m = 1: the two spheres are born at the fold λ = τ²/(4ρ).
+
+    >>> from symdyn import LinearSSL
+    >>> res = continue_ssl(LinearSSL(1, 2, [[1.2]], [[0.7]], lam=0.02), "sg", "lam", mu_range=(1e-3, 0.3))
+    >>> [(e.kind, round(e.mu, 10)) for e in res.events], round(0.7**2 / (4 * 1.2), 10)
+    ([('fold', 0.1020833333)], 0.1020833333)
+    """
     problem = ssl_problem(model, kind, param, judge=judge)
     traced, ranks = [], []
     mu0 = float(model.lam) if param == "lam" else float(model.kappa)

@@ -178,7 +178,14 @@ def verify(ids=None, instances: int = 20, seed: int = 0, progress: bool = True,
     cut into chunks or on where they run: ``workers`` local processes (default 1, this process; None: every core,
     the CLI's default) or a Dask ``scheduler``
     (an address, a ``Client``, or ``SYMDYN_SCHEDULER``; :mod:`symdyn.executor`).  Only ``seconds`` (the sum of the
-    instances' check times) varies between runs."""
+    instances' check times) varies between runs.
+
+    Examples
+    --------
+    >>> reports = verify(["ssl.m1-spheres"], instances=3, progress=False, counterexample_dir=None)
+    >>> reports[0].status, reports[0].passed, reports.ok
+    ('verified', 3, True)
+    """
     from ..executor import chunk_ranges, map_chunks, scheduler_address, spawn_seeds
 
     instances = positive_int(instances, "instances")
