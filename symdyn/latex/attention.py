@@ -56,7 +56,7 @@ def attention_document(d: int = 3) -> str:
              r"a token gives its own group ($p_\pm$) and the other group ($q_\pm$), now not summing to one:",
              equation(rf"p_+ = {latex(U['p_plus'])},\quad p_- = {latex(U['p_minus'])},\quad "
                       rf"q_+ = {latex(U['q_plus'])},\quad q_- = {latex(U['q_minus'])}", "attn-usa-weights"),
-             rf"with $d_\pm = p_\pm - q_\pm$, $B_k$ as in \eqref{{eq:attn-Bk}}, the same stability conditions and",
+             r"with $d_\pm = p_\pm - q_\pm$, $B_k$ as in \eqref{eq:attn-Bk}, the same stability conditions and",
              equation(rf"\det B_k = {det_u},", "attn-usa-detBk"),
              r"At consensus ($n_- = 0$) every weight is $e^\gamma/n$: Theorem A's "
              r"eigenvalues times $e^\gamma$, the same verdict. The registry entry "
