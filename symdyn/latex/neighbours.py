@@ -111,15 +111,15 @@ def deep_linear_document() -> str:
     (I, dI), = conserved_quantities(vf)
     u, residual, _ = symmetric_closed_form()
     spectrum = hyperbola_spectrum(vf)
-    body = [r"\section{Mode field}", r"Gradient flow of $E = (s - ab)^2/2\tau$, derived by SymPy:",
+    body = [r"\section{Mode field}", r"Gradient flow of $E = (s - a_1a_2)^2/2\tau$, derived by SymPy:",
             align([(rf"\dot {{{latex(x)}}}", f"= {latex(sp.factor(f))}", f"saxe-mode-{x}") for x, f in zip(vf.states, vf.rhs)]),
             rf"Conserved: $\frac{{d}}{{dt}}({latex(I)}) = {latex(dI)}$.",
             r"\section{Equilibria}",
-            r"The hyperbola $ab = s$ (dimension 1) and the origin. On the hyperbola ($b = s/a$) the Jacobian has "
+            r"The hyperbola $a_1a_2 = s$ (dimension 1) and the origin. On the hyperbola ($a_2 = s/a_1$) the Jacobian has "
             rf"eigenvalues $\{{{', '.join(latex(e) for e in spectrum['hyperbola'])}\}}$: one neutral direction (along "
             r"the hyperbola) and one negative, so the hyperbola is normally hyperbolic and attracting; at the origin the "
             rf"eigenvalues are $\{{{', '.join(latex(e) for e in spectrum['origin'])}\}}$ (a saddle).",
-            r"\section{Closed-form trajectory on $a = b$, $u = ab$}",
+            r"\section{Closed-form trajectory on $a_1 = a_2$, $u = a_1a_2$}",
             equation(rf"u(t) = {latex(u)}", "saxe-closed-form"),
             rf"and $\tau\dot u - 2u(s - u) = {latex(residual)}$ after simplification."]
     body += _generalization_section()
