@@ -70,6 +70,11 @@ class Tolerances:
         |yᵀMy| ≤ null_cone·‖M‖₂ for the null-cone bipartite exception (1e-8)
     spectrum
         relative tolerance of the stability verdict (neutral and axis) (1e-7)
+
+    Examples
+    --------
+    >>> Tolerances().merge, Tolerances(merge=1e-2).merge
+    (0.001, 0.01)
     """
 
     merge: float = 1e-3

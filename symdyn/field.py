@@ -37,6 +37,19 @@ class GradientCheck:
     witness : dict or None
         For a non-gradient field, a point (states and params) where a curl entry is non-zero,
         together with ``entry=(i, j)`` and ``value``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symdyn import VectorField
+    >>> x, y = sp.symbols("x y", real=True)
+    >>> bool(VectorField([x, y], [-2 * x, -y]).is_gradient())
+    True
+    >>> rotation = VectorField([x, y], [-y, x]).is_gradient()
+    >>> bool(rotation), rotation.curl                       # ½(J − Jᵀ) ≠ 0: no potential
+    (False, Matrix([
+    [0, -1],
+    [1,  0]]))
     """
 
     is_gradient: bool

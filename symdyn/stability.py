@@ -78,6 +78,15 @@ class StabilityReport:
     quotient_eigenvalues : np.ndarray or None — spec(QJQᵀ) when the neutral directions were projected out
     method : str — "dense" (the whole spectrum of J) or "matrix-free" (:mod:`symdyn.stability_matrix_free`: only
         the rightmost eigenvalues, in ``eigenvalues``)
+
+    Examples
+    --------
+    >>> import numpy as np, sympy as sp
+    >>> from symdyn import VectorField, stability
+    >>> x, y = sp.symbols("x y", real=True)
+    >>> rep = stability(VectorField([x, y], [-2 * x, -y]).lambdify(), np.zeros(2))
+    >>> rep.verdict, rep.neutral_count, rep.max_real_nonneutral
+    ('asymptotically stable', 0, -1.0)
     """
 
     eigenvalues: np.ndarray

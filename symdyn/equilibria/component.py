@@ -53,6 +53,16 @@ class EquilibriumComponent:
     tangent : callable(x) -> (k', D), optional — a spanning set of the tangent space at x
     parametrization : str — LaTeX of the parametrisation
     info : dict — model-specific data (e.g. ``S``, ``rank``, ``kind`` for the SSL model)
+
+    Examples
+    --------
+    >>> from symdyn import LinearSSL
+    >>> outer = LinearSSL(1, 2, [[1.0]], [[0.8]], lam=0.12).equilibrium_set("sg")[-1]
+    >>> outer.name, outer.dimension, outer.certified
+    ('sg full-rank branch 2/2', 1, True)
+    >>> x = outer.sample(0)
+    >>> outer.residual(x) < 1e-12, outer.stability().verdict
+    (True, 'asymptotically stable')
     """
 
     def __init__(self, dimension: int, equations: Sequence | Callable = (), charts: Sequence = (),
@@ -182,7 +192,17 @@ class EquilibriumSet(list):
     """A list of :class:`EquilibriumComponent` with ``certified`` (every component certified, and no branch left
     undecided), ``complex_count`` (distinct isolated complex solutions, real or not; None when not counted),
     ``notes`` (what could not be certified, and why), ``complete`` ("proven": an exact count; "checked": every
-    homotopy path accounted for; "unchecked"; None when not assessed) and ``strata`` (per stratum, e.g. rank)."""
+    homotopy path accounted for; "unchecked"; None when not assessed) and ``strata`` (per stratum, e.g. rank).
+
+    Examples
+    --------
+    >>> from symdyn import LinearSSL
+    >>> es = LinearSSL(1, 2, [[1.0]], [[0.8]], lam=0.12).equilibrium_set("sg")
+    >>> len(es), es.complete, [c.dimension for c in es]      # the origin and the two spheres r² = 0.04, 0.36
+    (3, 'proven', [0, 1, 1])
+    >>> [round(float(c.info["S"][0, 0]), 6) for c in es]
+    [0.0, 0.04, 0.36]
+    """
 
     def __init__(self, comps, certified: bool, complex_count: int | None, notes=(), *, complete: str | None = None,
                  strata: dict | None = None):

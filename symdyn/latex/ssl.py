@@ -20,6 +20,13 @@ def ssl_document(kind: str = "sg", m: int = 2, n: int = 3, seed: int = 0, *, mod
     Symbolic sections are typeset from the (m, n) model with symbolic moments (a derivation for all data of that
     shape) and the m = n = 1 model; the stability section from ``model`` (a numeric LinearSSL of shape (m, n); by
     default moments ``random_moments(m, seed)``, λ = 0.01, κ = 0.5), whose cached equilibria are used as they are.
+
+    Examples
+    --------
+    >>> from symdyn import LinearSSL
+    >>> tex = ssl_document("sg", model=LinearSSL(1, 2, [[1.0]], [[0.8]], lam=0.12))
+    >>> "label{eq:ssl-sg-E1}" in tex, "asymptotically stable" in tex
+    (True, True)
     """
     if kind not in KINDS:
         raise ValueError(f"kind: unknown kind {kind!r}; expected one of {KINDS}")

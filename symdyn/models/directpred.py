@@ -43,7 +43,15 @@ VARIANTS = ("byol", "simsiam", "no_stopgrad", "no_predictor")
 
 
 class DirectPred:
-    """The linear model of Tian et al. (module docstring).  X, Xp: (n1, n1) symmetric PSD arrays."""
+    """The linear model of Tian et al. (module docstring).  X, Xp: (n1, n1) symmetric PSD arrays.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> model = DirectPred(2, 2, np.eye(2), 0.5 * np.eye(2))
+    >>> model.field().dimension                               # W, W_p, W_a: three 2 × 2 matrices
+    12
+    """
 
     def __init__(self, n1: int, n2: int, X, Xp, alpha_p: float = 1.0, beta: float = 0.4, eta: float = 0.05):
         for name, v in (("n1", n1), ("n2", n2)):

@@ -58,7 +58,14 @@ class OjaFlow:
 
 
 class MultiAgentOja:
-    """ẋ_i = P_{x_i} V Σ_j a_ij x_j for n agents on S^{d−1} with fixed row-stochastic ``weights`` (n, n)."""
+    """ẋ_i = P_{x_i} V Σ_j a_ij x_j for n agents on S^{d−1} with fixed row-stochastic ``weights`` (n, n).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> MultiAgentOja(np.diag([1.0, 0.5]), np.full((3, 3), 1 / 3)).field().dimension   # 3 agents in R²
+    6
+    """
 
     def __init__(self, V, weights):
         self.Vsym, self.V = _value_matrix(V, None)

@@ -52,7 +52,20 @@ class Theorem:
 
     ``measure`` says what ``CheckResult.residual`` is: ``"residual"`` (an error: the report shows the largest)
     or ``"margin"`` (a distance to the decision boundary of a verdict: the report shows the smallest, the
-    informative one)."""
+    informative one).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from symdyn import register, verify
+    >>> t = register(Theorem("user.sum-of-squares", "x·x ≥ 0", "user", "numeric",
+    ...                      generate=lambda rng: rng.standard_normal(2),
+    ...                      check=lambda v: CheckResult(bool(v @ v >= 0), 0.0)))
+    >>> r = verify([t.id], instances=5, progress=False, counterexample_dir=None)[0]
+    >>> r.status, r.passed
+    ('verified', 5)
+    >>> _ = THEOREMS.pop(t.id)
+    """
 
     id: str
     statement: str
