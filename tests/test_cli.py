@@ -138,13 +138,6 @@ def test_reproduce_ssl_branches_small(tmp_path, capsys):
                                                                  - fr["diverged"]))
 
 
-def test_reproduce_figures(tmp_path, monkeypatch, capsys):
-    pytest.importorskip("matplotlib")
-    monkeypatch.chdir(tmp_path)
-    assert main(["reproduce", "figures"]) == 0
-    assert (tmp_path / "results" / "figures" / "ssl_m1_spheres.png").stat().st_size > 1000
-
-
 # ---- honest exit codes and one-line errors (issue: never silently wrong) --------------------------------
 def test_version_and_refused_options(capsys):
     assert main(["--version"]) == 0

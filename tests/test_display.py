@@ -27,7 +27,7 @@ def test_verify_report_and_experiment_results_render_as_html_tables():
     assert isinstance(reports, VerifyReport) and reports.ok == all(r.ok for r in reports)
     html = reports._repr_html_()
     assert html.count("<tr>") == 1 + len(reports) and f"<td>{reports[0].status}</td>" in html
-    res = run(trials=8, out=None, progress=False)
+    res = run(trials=8, steps=2000, all_trials=0, out=None, progress=False)
     assert isinstance(res, ExperimentResult) and res.table() == format_table(res)
     assert res._repr_html_() == markdown_table_html(format_table(res))
 

@@ -6,12 +6,15 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from symdyn.experiments.figures import M1, make_figures  # noqa: E402
+from symdyn.experiments.figures import M1  # noqa: E402
 
 
 def test_figures_are_written_in_vector_and_raster_form_with_computed_captions(tmp_path):
-    paths = make_figures(tmp_path / "figures", seed=0, results_dir=tmp_path)  # no attention results: 4 figures
+    from symdyn.cli import main
+
+    assert main(["reproduce", "figures", "--out-dir", str(tmp_path)]) == 0  # no attention results: 4 figures
     names = ("ssl_m1_spheres", "ssl_m1_basins", "ssl_m2_branches", "attention_tokens")
+    paths = [str(p) for p in (tmp_path / "figures").iterdir() if p.suffix in (".pdf", ".png")]
     assert sorted(paths) == sorted(str(tmp_path / "figures" / f"{n}.{e}") for n in names for e in ("pdf", "png"))
     for p in paths:
         head = open(p, "rb").read(8)
