@@ -285,3 +285,15 @@ def test_verify_cli_workers_give_the_same_report(tmp_path, capsys):
     assert runs[0] == runs[1]
     assert main(["verify", "--workers", "0"]) == 2
     assert "--workers" in capsys.readouterr().err
+
+
+def test_out_dir_and_provenance(tmp_path):
+    """Outputs without a given path go under --out-dir, and every results JSON says what produced it."""
+    import numpy
+
+    assert main(["verify", "--instances", "2", "--only", "ssl.m1-spheres", "--no-progress", "--workers", "1",
+                 "--out-dir", str(tmp_path / "r")]) == 0
+    data = json.loads((tmp_path / "r" / "verify.json").read_text())
+    prov = data["provenance"]
+    assert prov["seed"] == 0 and prov["numpy"] == numpy.__version__ and prov["workers"] == 1
+    assert data["theorems"][0]["id"] == "ssl.m1-spheres"
