@@ -35,7 +35,7 @@ from ._validate import finite_real, positive_int, seed_value, tolerance
 __all__ = ["PolySolution", "PositiveDimensionalError", "solve_groebner", "solve_homotopy", "CertifiedRoot",
            "certify_roots", "distinct_roots", "deflated_newton", "ALPHA0", "track_parameters",
            "track_segment", "monodromy_solve", "krawczyk", "solution_count_mod_p", "distinct_rows", "PREDICTOR_TOL",
-           "safe_solve"]
+           "safe_solve", "same_point"]
 
 
 class PositiveDimensionalError(ValueError):
@@ -695,15 +695,19 @@ def distinct_rows(X: np.ndarray, radii=None, rtol: float = 1e-8) -> tuple:
     β: each root lies within 2β of its row)."""
     X = np.asarray(X).reshape(len(X), -1)
     radii = np.zeros(len(X)) if radii is None else np.asarray(radii, dtype=float)
-    norms = np.linalg.norm(X, axis=1)
     keep: list = []
     dup: list = []
     for i in range(len(X)):  # greedy, first occurrence kept: row i against the rows kept so far (one vector op)
-        floor = rtol * max(1.0, float(norms[i]))
-        same = bool(keep) and bool(np.any(np.linalg.norm(X[keep] - X[i], axis=1)
-                                          <= np.maximum(2 * (radii[i] + radii[keep]), floor)))
-        (dup if same else keep).append(i)
+        (dup if keep and same_point(X[keep], radii[keep], X[i], radii[i], rtol).any() else keep).append(i)
     return keep, dup
+
+
+def same_point(X: np.ndarray, radii, x: np.ndarray, radius: float = 0.0, rtol: float = 1e-8) -> np.ndarray:
+    """Which rows of X (n, ...) are the point x (radius r) by the rule of :func:`distinct_rows`:
+    |x_i − x| ≤ max(2(r_i + r), rtol·max(1, |x|)).  (n,) bool."""
+    X = np.asarray(X).reshape(len(X), -1)
+    floor = rtol * max(1.0, float(np.linalg.norm(x)))
+    return np.linalg.norm(X - np.ravel(x), axis=1) <= np.maximum(2 * (np.asarray(radii, dtype=float) + radius), floor)
 
 
 def monodromy_solve(F, Fx, Fp, x0: np.ndarray, p0: np.ndarray, *, seed: int = 0, stable_loops: int = 5,

@@ -45,7 +45,8 @@ import warnings
 import numpy as np
 import scipy.linalg
 
-from ..polysolve import PREDICTOR_TOL, ProjectivePatch, distinct_rows, monodromy_solve, safe_solve, track_segment
+from ..polysolve import (PREDICTOR_TOL, ProjectivePatch, distinct_rows, monodromy_solve, safe_solve, same_point,
+                         track_segment)
 from .ssl_e1 import e2_predictor, homotopy_gamma, pack_data, split_data as _data, unvech
 from .start_systems import known_count, load_or_compute
 
@@ -408,7 +409,7 @@ def rank_stratum(sigma_x, sigma_yx, lam, r: int, seed: int = 0, rel_tol: float =
                     new, rad, bad, low = sort_out(S[fresh[fin]])
                     for i, T, a, b, lo in zip(rows[fresh[fin]], new, rad, bad, low):
                         seen[i] = "failed" if b else "lower" if lo else (T, a)
-                        if not (b or lo) and not _matches(found[0], found[1], T, a):
+                        if not (b or lo) and not (len(found[0]) and same_point(found[0], found[1], T, a).any()):
                             found[0], found[1] = np.concatenate([found[0], T[None]]), np.append(found[1], a)
             if len(found[0]) >= K:  # all K generic solutions reached, by this run and the earlier ones together
                 return True
@@ -541,14 +542,6 @@ def _affine(Sh, x0) -> tuple:
         infinite = finite & (np.abs(x0) <= 1e-10 * (np.abs(x0) + np.linalg.norm(Sh, axis=(1, 2))))
         S = np.where((finite & ~infinite)[:, None, None], Sh / x0[:, None, None], np.inf)
     return S, infinite
-
-
-def _matches(S, radii, T, a, rtol: float = 1e-8) -> bool:
-    """Whether T (radius a) is one of the matrices S (n, m, m) (radii (n,)): the rule of :func:`_distinct_matrices`."""
-    if not len(S):
-        return False
-    d = np.linalg.norm((S - T).reshape(len(S), -1), axis=1)
-    return bool(np.any(d <= np.maximum(2 * (radii + a), rtol * max(1.0, float(np.linalg.norm(T))))))
 
 
 def _track_once(chart: RankChart, starts, p0, p1, gammas, stop=None) -> list:
