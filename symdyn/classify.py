@@ -138,6 +138,14 @@ class ClassificationResult:
     relative
         for "not an equilibrium": the :class:`RelativeEquilibrium` test (X may rotate rigidly,
         f = XΩᵀ, with its angular velocity and co-rotating verdict), else None
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 0, 0], [1.0, 0, 0], [-1.0, 0, 0]])
+    >>> res = classify(X, V=np.diag([1.0, 0.5, -0.5]), beta=1.0)
+    >>> res.label, res.sizes
+    ('bipartite', [2, 1])
     """
 
     label: str

@@ -158,7 +158,15 @@ class Branch:
 
 @dataclass
 class ContinuationResult:
-    """Branches and located events of one continuation (plain attributes; :meth:`to_json`, :meth:`plot`)."""
+    """Branches and located events of one continuation (plain attributes; :meth:`to_json`, :meth:`plot`).
+
+    Examples
+    --------
+    >>> from symdyn import LinearSSL, continue_ssl
+    >>> res = continue_ssl(LinearSSL(1, 2, [[1.2]], [[0.7]], lam=0.02), "sg", "lam", mu_range=(1e-3, 0.3))
+    >>> len(res.branches), [(e.kind, e.before, e.after) for e in res.events]
+    (1, [('fold', 'saddle', 'asymptotically stable')])
+    """
 
     param: str
     branches: list

@@ -29,7 +29,17 @@ __all__ = ["Trajectory", "integrate", "euler_map", "gradient_step", "ema_step", 
 
 @dataclass
 class Trajectory:
-    """t: (T,) times; x: (T, D) states; success and message from the integrator."""
+    """t: (T,) times; x: (T, D) states; success and message from the integrator.
+
+    Examples
+    --------
+    >>> import numpy as np, sympy as sp
+    >>> from symdyn import VectorField, integrate
+    >>> x = sp.Symbol("x", real=True)
+    >>> tr = integrate(VectorField([x], [-x]).lambdify(), [1.0], 2.0, t_eval=[0.0, 1.0, 2.0])
+    >>> tr.t, np.round(tr.x[:, 0], 6)                           # e^{−t}
+    (array([0., 1., 2.]), array([1.      , 0.367879, 0.135335]))
+    """
 
     t: np.ndarray
     x: np.ndarray

@@ -232,6 +232,18 @@ def equilibrium_components(field, seed: int = 0, samples: int = 5, *, max_states
     -------
     EquilibriumSet — a list of EquilibriumComponent, positive-dimensional first; ``.certified``,
     ``.complex_count``, ``.notes``.  A warning is emitted when something could not be certified.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symdyn import VectorField
+    >>> x, y = sp.symbols("x y", real=True)
+    >>> comps = equilibrium_components(VectorField([x, y], [x - x**3, -y]))
+    >>> [round(float(c.point[0]), 6) for c in comps], comps.certified
+    ([-1.0, 0.0, 1.0], True)
+    >>> circle = equilibrium_components(VectorField([x, y], [x * (1 - x**2 - y**2), y * (1 - x**2 - y**2)]))
+    >>> [c.dimension for c in circle], circle[0].equations      # the unit circle, then the origin
+    ([1, 0], [x**2 + y**2 - 1])
     """
     from ..field import VectorField
 

@@ -32,7 +32,13 @@ class CheckResult:
     """passed: the claim holds on this instance; applicable: the hypothesis holds; residual: the
     measured error (or margin) of the check; detail: one line; evidence: a short label for an instance that
     bears on the claim in a particular way (e.g. "no full-rank equilibrium, none found by search"), tallied
-    per label in the report."""
+    per label in the report.
+
+    Examples
+    --------
+    >>> CheckResult(passed=True, residual=1e-13).applicable    # the hypothesis holds unless said otherwise
+    True
+    """
 
     passed: bool
     residual: float = 0.0
