@@ -49,11 +49,15 @@ from __future__ import annotations
 import json
 import warnings
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._validate import as_float_array, finite_real, positive_int
+
+if TYPE_CHECKING:
+    from .field import VectorField
 
 __all__ = ["ReducedProblem", "Branch", "Event", "ContinuationResult", "continue_equilibria", "field_problem",
            "polynomial_conditions"]
@@ -495,7 +499,8 @@ def _detect(problem: ReducedProblem, a: _Point, b: _Point, tol: float, index: in
     return sorted(located, key=lambda p: a.t @ (p.z - a.z))
 
 
-def continue_equilibria(problem: ReducedProblem, u0, mu0: float, *, mu_range=(-np.inf, np.inf), ds: float = 0.01,
+def continue_equilibria(problem: ReducedProblem, u0: ArrayLike, mu0: float, *,
+                        mu_range: tuple[float, float] = (-np.inf, np.inf), ds: float = 0.01,
                         ds_min: float = 1e-10, ds_max: float | None = None, max_steps: int = 1000,
                         tol: float = 1e-11, max_turn: float = 0.5, both_directions: bool = True,
                         switch_branches: bool = True, max_branches: int = 8) -> ContinuationResult:
@@ -657,8 +662,8 @@ def _on_known(z, branches, ds) -> bool:
 
 
 # ---- user fields ---------------------------------------------------------------------------------------------
-def field_problem(vf, param: str, x0, mu0: float, *, params: dict | None = None, kernel_rtol: float = 1e-7,
-                  judge: bool = True, seed: int = 0) -> tuple:
+def field_problem(vf: VectorField, param: str, x0: ArrayLike, mu0: float, *, params: dict | None = None,
+                  kernel_rtol: float = 1e-7, judge: bool = True, seed: int = 0) -> tuple[ReducedProblem, np.ndarray]:
     """The reduced problem of a :class:`~symdyn.field.VectorField` in its parameter ``param`` (other parameters
     fixed by ``params``), and the start point u0.
 

@@ -17,11 +17,18 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.integrate import solve_ivp
 
 from ._validate import as_float_array, choice, finite_real, nonnegative_int, positive_int, tolerance
+
+if TYPE_CHECKING:
+    from .kernels import Kernel
+
+Step = Callable[["np.ndarray", "np.ndarray"], "np.ndarray"]  # step(x (K, D), rows (K,)) -> x (K, D)
 
 __all__ = ["Trajectory", "integrate", "euler_map", "gradient_step", "ema_step", "sphere_rk4", "first_return",
            "periodic_returns"]
@@ -50,8 +57,8 @@ class Trajectory:
         return f"Trajectory(T={len(self.t)}, D={self.x.shape[-1]}, t_end={self.t[-1]:.4g}, success={self.success})"
 
 
-def integrate(kernel, x0, t_max: float, *, t_eval=None, method: str = "LSODA", rtol: float = 1e-9,
-              atol: float = 1e-12, **params) -> Trajectory:
+def integrate(kernel: Kernel, x0: ArrayLike, t_max: float, *, t_eval: ArrayLike | None = None, method: str = "LSODA",
+              rtol: float = 1e-9, atol: float = 1e-12, **params: float) -> Trajectory:
     """Integrate ẋ = f(x) from x0 (D,) over [0, t_max] with solve_ivp (Jacobian from the kernel).
 
     A run that stops early (blow-up, step size underflow) warns and returns ``success=False``.
@@ -81,8 +88,8 @@ def integrate(kernel, x0, t_max: float, *, t_eval=None, method: str = "LSODA", r
     return Trajectory(sol.t, sol.y.T, bool(sol.success), str(sol.message))
 
 
-def euler_map(step, x0, steps: int, *, blowup: float = 1e8, callback=None, check_every: int = 1,
-              settle: float | None = None):
+def euler_map(step: Step, x0: ArrayLike, steps: int, *, blowup: float = 1e8, callback: Callable | None = None,
+              check_every: int = 1, settle: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Iterate x ← step(x) on a batch x0 (N, D); rows exceeding ``blowup`` in max-norm are frozen.
 
     Parameters
@@ -213,7 +220,7 @@ def _rows(params: dict, idx) -> dict:
     return {k: (v[idx] if np.ndim(v) else v) for k, v in params.items()}
 
 
-def gradient_step(kernel, eta: float, **params):
+def gradient_step(kernel: Kernel, eta: float, **params: ArrayLike) -> Step:
     """The map x ← x + η f(x) as a ``step(x, idx)`` for :func:`euler_map` (GD on a gradient field; SG when f is the
     stop-gradient field).  ``params``: values of the kernel's free parameters, scalars or arrays with one value per
     batch row.
@@ -235,7 +242,8 @@ def gradient_step(kernel, eta: float, **params):
     return step
 
 
-def ema_step(kernel, eta: float, alpha: float, online: int, source: slice, target: slice, **params):
+def ema_step(kernel: Kernel, eta: float, alpha: float, online: int, source: slice, target: slice,
+             **params: ArrayLike) -> Step:
     """The EMA map as a ``step(x, idx)`` for :func:`euler_map`:
 
         x[:online] ← x[:online] + η f(x)[:online],     x[target] ← α x[target] + (1 − α) x_new[source]

@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 import mpmath
 import numpy as np
 import scipy.linalg
+from numpy.typing import ArrayLike
 
 from ._validate import as_float_array, nonnegative_int, tolerance
 from .local_dimension import LocalDimension, local_dimension
@@ -202,8 +203,8 @@ def _orthonormal_rows(T: np.ndarray, D: int, name: str) -> np.ndarray:
     return vt[: int(np.sum(s > 1e-10 * s[0]))]
 
 
-def linear_stability(J, manifold_dim: int | None = None, *, tangent=None, neutral_rtol: float = 1e-7,
-                     axis_rtol: float | None = None) -> StabilityReport:
+def linear_stability(J: ArrayLike, manifold_dim: int | None = None, *, tangent: ArrayLike | None = None,
+                     neutral_rtol: float = 1e-7, axis_rtol: float | None = None) -> StabilityReport:
     """Verdict from a Jacobian J (D, D) at an equilibrium (module docstring).
 
     ``tangent`` (k, D): known neutral directions (J Tᵀ = 0), projected out before judging the rest on its

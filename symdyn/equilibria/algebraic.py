@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import itertools
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 import sympy as sp
@@ -55,6 +56,9 @@ from ..local_dimension import local_dimension
 from ..polysolve import shape_position
 from .component import EquilibriumComponent, EquilibriumSet
 from .search import gauss_newton
+
+if TYPE_CHECKING:
+    from ..field import VectorField
 
 __all__ = ["equilibrium_components"]
 
@@ -217,8 +221,8 @@ def _newton_points(fn, jac, D, rng, starts: int = 60):
     return list(X[ok])
 
 
-def equilibrium_components(field, seed: int = 0, samples: int = 5, *, max_states: int = 6, max_bezout: int = 30,
-                           max_branches: int = 64) -> EquilibriumSet:
+def equilibrium_components(field: VectorField, seed: int = 0, samples: int = 5, *, max_states: int = 6,
+                           max_bezout: int = 30, max_branches: int = 64) -> EquilibriumSet:
     """Real components of {f = 0} for a polynomial VectorField without free parameters (module docstring).
 
     Parameters

@@ -10,7 +10,7 @@ from .document import document, equation, latex, num_latex
 
 __all__ = ["field_document"]
 
-def field_document(field, title: str | None = None, max_jacobian_dim: int = 8) -> str:
+def field_document(field: VectorField, title: str | None = None, max_jacobian_dim: int = 8) -> str:
     """A complete derivation document for any VectorField (a user's model): the field, its Jacobian
     (D ≤ ``max_jacobian_dim``), the gradient test (curl), and — for a polynomial field with ≤ 6 states and
     no free parameters — every equilibrium component with its dimension, defining equations and the

@@ -18,6 +18,7 @@ Examples
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validate import as_float_array, positive_int
 from ..continuation import ContinuationResult, ReducedProblem, continue_equilibria
@@ -67,7 +68,8 @@ def bipartite_problem(V, M, n_plus: int, n_minus: int, v=None) -> ReducedProblem
                           name=f"bipartite split ({n_plus}, {n - n_plus}) of self-attention (n = {n}, d = {d})")
 
 
-def continue_attention(V, M, n: int, *, beta_range=(0.0, 5.0), v=None, ds: float = 0.05,
+def continue_attention(V: ArrayLike, M: ArrayLike, n: int, *, beta_range: tuple[float, float] = (0.0, 5.0),
+                       v: ArrayLike | None = None, ds: float = 0.05,
                        **kwargs) -> ContinuationResult:
     """Every split n_+ ≥ n_− (n_+ + n_− = n; n_− = 0 is consensus, Theorem A) on v, continued in β over
     ``beta_range`` (each from its lower end).  ``splits`` lists {"n_plus", "n_minus"} per branch; ``kwargs`` go to

@@ -28,6 +28,8 @@ True
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Sequence
+
 import numpy as np
 
 from .._validate import choice
@@ -35,6 +37,9 @@ from ..continuation import ContinuationResult, ReducedProblem, continue_equilibr
 from ..stability import linear_stability
 from .ssl_e1 import e2_predictor, pack_data
 from .ssl_e1_homotopy import E1System
+
+if TYPE_CHECKING:
+    from .ssl_linear import LinearSSL
 
 __all__ = ["ssl_problem", "continue_ssl", "PARAMS"]
 
@@ -141,8 +146,9 @@ def ssl_problem(model, kind: str = "sg", param: str = "lam", *, judge: bool = Tr
     return problem
 
 
-def continue_ssl(model, kind: str = "sg", param: str = "lam", *, mu_range=(1e-3, 1.0), ds: float = 0.01,
-                 max_steps: int = 2000, judge: bool = True, strata: bool = True, seeds=None,
+def continue_ssl(model: LinearSSL, kind: str = "sg", param: str = "lam", *,
+                 mu_range: tuple[float, float] = (1e-3, 1.0), ds: float = 0.01, max_steps: int = 2000,
+                 judge: bool = True, strata: bool = True, seeds: Sequence[float] | None = None,
                  **kwargs) -> ContinuationResult:
     """Every branch of equilibria through the model's data, continued in ``param`` over ``mu_range``: the real
     roots of (E1) at the model's λ (:meth:`~symdyn.models.ssl_linear.LinearSSL.e1_roots`, certified; positive

@@ -16,11 +16,14 @@ import zlib
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
 from .._validate import positive_int, seed_value
+
+if TYPE_CHECKING:
+    from ..display import VerifyReport
 
 __all__ = ["Theorem", "CheckResult", "TheoremReport", "THEOREMS", "SECTIONS", "register", "verify", "format_report"]
 
@@ -187,9 +190,9 @@ def _jsonable(obj):
 VERIFY_CHUNK = 10
 
 
-def verify(ids=None, instances: int = 20, seed: int = 0, progress: bool = True,
+def verify(ids: str | Sequence[str] | None = None, instances: int = 20, seed: int = 0, progress: bool = True,
            counterexample_dir: str | Path | None = "results/counterexamples", *, workers: int | None = 1,
-           scheduler=None) -> list[TheoremReport]:
+           scheduler: Any = None) -> VerifyReport:
     """Run the registry (or ``ids``) on ``instances`` random instances each; see the module docstring.
 
     Instance i of theorem ``tid`` is drawn from its own generator, child i of

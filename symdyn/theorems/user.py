@@ -3,6 +3,7 @@ integrated check per instance)."""
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 import sympy as sp
@@ -10,11 +11,15 @@ import sympy as sp
 from ..flows import integrate
 from .registry import CheckResult, Theorem
 
+if TYPE_CHECKING:
+    from ..field import VectorField
+
 __all__ = ["decay_law"]
 
 
-def decay_law(id: str, field, quantity, rate=0, *, params: dict | None = None, state_scale: float = 1.0,
-              t_max: float = 2.0, statement: str | None = None, source: str = "user") -> Theorem:
+def decay_law(id: str, field: VectorField, quantity: sp.Expr, rate: sp.Expr | float = 0, *,
+              params: dict | None = None, state_scale: float = 1.0, t_max: float = 2.0, statement: str | None = None,
+              source: str = "user") -> Theorem:
     """The claim dQ/dt = −rate·Q along ``field`` (rate = 0: Q is conserved), as a registry entry.
 
     Proof: ∇Q·f + rate·Q is expanded (simplified if not polynomial) with the parameters symbolic; it
