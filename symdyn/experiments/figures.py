@@ -4,7 +4,8 @@
 * ``ssl_m1_spheres`` — SG and EMA trajectories of the encoder a ∈ R² (m = 1, n = 2) from random starts (open
   circles) to their end points (dots), with the closed-form spheres ‖a‖ = r₁ (saddle) and r₂ (attracting), §6.4.
 * ``ssl_m1_basins`` — a 2-D slice of initial conditions (a₁, a₂ on a grid, B = b₀I) coloured by where SG training
-  ends: the outer sphere, the origin, or elsewhere (classified from the end point's ‖a‖ against the closed form).
+  ends, labelled as ``reproduce ssl-m1`` labels its trials (:func:`.ssl_m1.label_ends`: outer or inner sphere,
+  origin, elsewhere).
 * ``ssl_m2_branches`` — m = 2: the eigenvalues of S = AᵀA along SG runs, converging to the components of the whole
   equilibrium set (every rank; stable components filled, unstable open), :meth:`LinearSSL.equilibrium_set`.
 * ``attention_tokens`` — tokens on S² (d = 3) from random starts to their end configuration, coloured by final
@@ -21,12 +22,15 @@ from pathlib import Path
 
 import numpy as np
 
+from ..flows import euler_map
 from ..models.ssl_linear import LinearSSL
 from .registry import Experiment
+from .ssl_m1 import label_ends
 
 __all__ = ["make_figures", "save_figure"]
 
-OUTER, ORIGIN, OTHER = "outer sphere", "origin", "elsewhere"
+ENDS = ("outer", "inner", "origin", "elsewhere")  # the labels of reproduce ssl-m1 (ssl_m1.label_ends)
+END_COLOURS = ("tab:green", "tab:orange", "tab:gray", "tab:red")
 M1 = {"rho": 1.0, "tau": 0.8, "lam": 0.12}  # the m = 1 instance: Δ = τ² − 4ρλ = 0.16, spheres r₁ = 0.2, r₂ = 0.6
 
 
@@ -49,12 +53,13 @@ def _m1_runs(model: LinearSSL, kind: str, starts, eta: float, steps: int, alpha:
     A = starts[:, :, None]
     B = np.broadcast_to(0.5 * np.eye(2), (N, 2, 2))
     x = model.pack(A, B, A) if kind == "ema" else model.pack(A, B)
-    step = model.discrete_step(kind, eta=eta, alpha=alpha)
-    rows = np.arange(N)
-    path = [x[:, :2].copy()]
-    for _ in range(steps):
-        x = step(x, rows)
-        path.append(x[:, :2].copy())
+    return _recorded(model.discrete_step(kind, eta=eta, alpha=alpha), x, steps, lambda x: x[:, :2].copy())
+
+
+def _recorded(step, x, steps: int, record, every: int = 1) -> np.ndarray:
+    """``record(x)`` at the start and every ``every`` updates of :func:`symdyn.flows.euler_map` (steps/every + 1, ...)."""
+    path = [record(x)]
+    euler_map(step, x, steps, callback=lambda i, x, active: path.append(record(x)), check_every=every)
     return np.array(path)
 
 
@@ -96,25 +101,20 @@ def _ssl_m1_basins(plt, outdir, seed, index, size: int = 90):
     g = np.linspace(-1.2, 1.2, size)
     G1, G2 = np.meshgrid(g, g)
     starts = np.stack([G1.ravel(), G2.ravel()], axis=1)
-    A = starts[:, :, None]
-    x = model.pack(A, np.broadcast_to(b0 * np.eye(2), (len(starts), 2, 2)))
-    step = model.discrete_step("sg", eta=eta)
-    rows = np.arange(len(x))
-    for _ in range(steps):
-        x = step(x, rows)
-    norm = np.linalg.norm(x[:, :2], axis=1)
-    label = np.where(np.abs(norm - r2) <= 1e-3 * r2, 0, np.where(norm <= 1e-3 * r2, 1, 2))
-    counts = {name: int((label == k).sum()) for k, name in enumerate((OUTER, ORIGIN, OTHER))}
+    x = model.pack(starts[:, :, None], np.broadcast_to(b0 * np.eye(2), (len(starts), 2, 2)))
+    x, diverged = euler_map(model.discrete_step("sg", eta=eta), x, steps)
+    labels = label_ends(x[:, :2], diverged, rho, tau, lam, rtol=1e-3, origin_tol=1e-4)[0]  # as reproduce ssl-m1
+    label = np.array([ENDS.index(v) for v in labels])
+    counts = {ENDS[k]: int((label == k).sum()) for k in range(len(ENDS))}
     fig, ax = plt.subplots(figsize=(5.2, 5.0))
-    cmap = ListedColormap(["tab:green", "tab:gray", "tab:red"])
-    ax.imshow(label.reshape(size, size), origin="lower", extent=(g[0], g[-1], g[0], g[-1]), cmap=cmap, vmin=0, vmax=2,
-              interpolation="nearest")
+    cmap = ListedColormap(END_COLOURS)
+    ax.imshow(label.reshape(size, size), origin="lower", extent=(g[0], g[-1], g[0], g[-1]), cmap=cmap, vmin=0,
+              vmax=len(ENDS) - 1, interpolation="nearest")
     th = np.linspace(0, 2 * np.pi, 300)
     ax.plot(r2 * np.cos(th), r2 * np.sin(th), "k-", lw=1.2)
     ax.plot(r1 * np.cos(th), r1 * np.sin(th), "k--", lw=1.2)
-    for k, name in enumerate((OUTER, ORIGIN, OTHER)):
-        ax.plot([], [], "s", color=cmap(k), label=f"ends at the {name} ({counts[name]})" if k < 2 else
-                f"ends {name} ({counts[name]})")
+    for k, name in enumerate(ENDS):
+        ax.plot([], [], "s", color=END_COLOURS[k], label=f"ends {name} ({counts[name]})")
     ax.plot([], [], "k-", label=rf"$r_2 = {r2:.3f}$")
     ax.plot([], [], "k--", label=rf"$r_1 = {r1:.3f}$")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize=8, frameon=False)
@@ -122,9 +122,10 @@ def _ssl_m1_basins(plt, outdir, seed, index, size: int = 90):
     ax.set_ylabel(r"$a_2(0)$")
     ax.set_title(rf"SG basins, slice $B(0) = {b0}\,I$")
     caption = (f"Basins of discrete SG training (m = 1, n = 2, rho = {rho}, tau = {tau}, lambda = {lam}, eta = {eta}, "
-               f"{steps} steps) on the slice B(0) = {b0} I of initial conditions, {size} x {size} grid of a(0): green "
-               f"ends on the outer sphere r2 = {r2:.4f} (|‖a‖ − r2| ≤ 1e-3 r2), gray at the origin, red elsewhere; "
-               f"counts {counts}.")
+               f"{steps} steps) on the slice B(0) = {b0} I of initial conditions, {size} x {size} grid of a(0), coloured by "
+               f"the end point's label as in reproduce ssl-m1: green on the outer sphere r2 = {r2:.4f} (|‖a‖ − r2| ≤ "
+               f"1e-3 r2), orange on the inner sphere r1 = {r1:.4f}, gray at the origin (‖a‖ ≤ 1e-4), red elsewhere "
+               f"(or diverged); counts {counts}.")
     return save_figure(fig, outdir, "ssl_m1_basins", caption, index)
 
 
@@ -141,16 +142,10 @@ def _ssl_m2_branches(plt, outdir, seed, index, runs: int = 40):
             break
     rng = np.random.default_rng(seed)
     x = model.pack(rng.standard_normal((runs, 3, 2)) * 0.7, rng.standard_normal((runs, 3, 3)) * 0.7)
-    step = model.discrete_step("sg", eta=eta)
-    rows = np.arange(runs)
-    path = []
-    for k in range(steps + 1):
-        if k % 10 == 0:
-            A = model.unpack(x)[0]
-            path.append(np.linalg.eigvalsh(np.swapaxes(A, 1, 2) @ A))
-        if k < steps:
-            x = step(x, rows)
-    P = np.array(path)  # (T, runs, 2): eigenvalues ascending
+    def spectrum(x):
+        A = model.unpack(x)[0]
+        return np.linalg.eigvalsh(np.swapaxes(A, 1, 2) @ A)
+    P = _recorded(model.discrete_step("sg", eta=eta), x, steps, spectrum, every=10)  # (T, runs, 2), ascending
     fig, ax = plt.subplots(figsize=(5.6, 5.0))
     for i in range(runs):
         ax.plot(P[:, i, 1], P[:, i, 0], lw=0.6, color="tab:blue", alpha=0.5)
@@ -198,17 +193,11 @@ def _attention_tokens(plt, outdir, seed, index, n: int = 12, beta: float = 2.0, 
     X = res.X
     path.append(X)
     P = np.array(path)
-    label = classify(X, V=V, M=M, beta=beta).label
-    cluster = np.full(n, -1)
-    centres = []
-    for i in range(n):  # tokens within 1e-3 of each other form one cluster
-        for k, c in enumerate(centres):
-            if np.linalg.norm(X[i] - c) <= 1e-3:
-                cluster[i] = k
-                break
-        else:
-            centres.append(X[i])
-            cluster[i] = len(centres) - 1
+    found = classify(X, V=V, M=M, beta=beta)
+    label, centres = found.label, found.cluster_points
+    cluster = np.empty(n, dtype=int)
+    for k, members in enumerate(found.clusters):
+        cluster[members] = k
     fig = plt.figure(figsize=(5.4, 5.2))
     ax = fig.add_subplot(projection="3d")
     u, v = np.mgrid[0:2 * np.pi:40j, 0:np.pi:20j]

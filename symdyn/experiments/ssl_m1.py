@@ -75,7 +75,9 @@ def draw_trials(rng, trials: int, n: int, sampling: str = "delta_nonneg", init: 
     return {"rho": rho, "tau": tau, "lam": lam, "a0": a0, "B0": B0}
 
 
-def _classify(A, diverged, rho, tau, lam, rtol, origin_tol):
+def label_ends(A, diverged, rho, tau, lam, rtol, origin_tol):
+    """(label per end point: "outer" (‖a‖ = r₂ within rtol), "inner" (r₁), "origin" (‖a‖ ≤ origin_tol) or "elsewhere"
+    (also every diverged run), whether the spheres exist, r₂) for encoders A (..., n) of the m = 1 model."""
     norm = np.linalg.norm(A, axis=-1)
     geo = m1_radii(rho, tau, lam)
     r1, r2 = geo["radii"]
@@ -115,7 +117,7 @@ def _simulate(model, mth, d: dict, steps: int, eta: float, alpha: float, rtol: f
     x, diverged = euler_map(step, x0, steps, callback=lambda i, x, active: active.size == 0, check_every=100,
                             settle=1e-13)
     A = model.unpack(x)[0][..., 0]
-    labels, exists, r2 = _classify(A, diverged, rho, tau, lam, rtol, origin_tol)
+    labels, exists, r2 = label_ends(A, diverged, rho, tau, lam, rtol, origin_tol)
     why = np.full(len(labels), "", dtype=object)
     why[diverged] = "diverged"
     rest = np.flatnonzero((labels == "elsewhere") & ~diverged)
