@@ -342,11 +342,9 @@ def _locate(problem: ReducedProblem, a: _Point, b: _Point, key, tol: float, max_
         s = s_b - f_b * (s_b - s_a) / (f_b - f_a) if f_b != f_a else 0.5 * (s_a + s_b)
         if not (min(s_a, s_b) < s < max(s_a, s_b)):
             s = 0.5 * (s_a + s_b)
-        z, _ = _correct(problem, a.z + s * a.t, a.t, tol, 20, anchor=a.z, sigma=s)
-        if z is None:
+        p = _point_at(problem, a, s, tol)
+        if p is None:
             break
-        t, _ = _tangent(problem, z, a.t)
-        p = _point(problem, z, t)
         f = value(p)
         if not np.isfinite(f):
             break

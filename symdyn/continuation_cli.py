@@ -189,9 +189,10 @@ def run(args) -> int:
         caption = (f"Bifurcation diagram of {res.problem_name} in {res.param}: stable stretches solid, others dashed; "
                    + "; ".join(f"{e.kind} at {res.param} = {e.mu:.10g}" for e in res.events))
         paths = [fig_path] + ([fig_path.with_suffix(".pdf")] if fig_path.suffix.lower() == ".png" else [])
+        from .experiments.figures import save_with_caption
+
         for path in paths:  # a PNG gets its vector PDF beside it
-            meta = {"Title": res.problem_name, ("Subject" if path.suffix.lower() == ".pdf" else "Description"): caption}
-            ax.figure.savefig(path, dpi=150, bbox_inches="tight", metadata=meta)
+            save_with_caption(ax.figure, path, res.problem_name, caption)
         plt.close(ax.figure)
         print("wrote " + ", ".join(map(str, paths)))
     if args.tex:

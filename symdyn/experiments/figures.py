@@ -27,21 +27,25 @@ from ..models.ssl_linear import LinearSSL
 from .registry import Experiment
 from .ssl_m1 import label_ends
 
-__all__ = ["make_figures", "save_figure"]
+__all__ = ["make_figures", "save_figure", "save_with_caption"]
 
 ENDS = ("outer", "inner", "origin", "elsewhere")  # the labels of reproduce ssl-m1 (ssl_m1.label_ends)
 END_COLOURS = ("tab:green", "tab:orange", "tab:gray", "tab:red")
 M1 = {"rho": 1.0, "tau": 0.8, "lam": 0.12}  # the m = 1 instance: Δ = τ² − 4ρλ = 0.16, spheres r₁ = 0.2, r₂ = 0.6
 
 
+def save_with_caption(fig, path: str | Path, title: str, caption: str) -> None:
+    """``fig.savefig(path)`` (150 dpi, tight) with the title and caption in the file's metadata (a PDF's Subject,
+    a PNG's or SVG's Description)."""
+    key = "Subject" if Path(path).suffix.lower() == ".pdf" else "Description"
+    fig.savefig(path, dpi=150, bbox_inches="tight", metadata={"Title": title, key: caption})
+
+
 def save_figure(fig, outdir: Path, name: str, caption: str, index: list) -> list[str]:
     """Save ``fig`` as ``name``.pdf and ``name``.png with the caption in their metadata; append to ``index``."""
-    paths = []
-    for ext in ("pdf", "png"):
-        path = outdir / f"{name}.{ext}"
-        meta = {"Title": name, "Subject": caption} if ext == "pdf" else {"Title": name, "Description": caption}
-        fig.savefig(path, dpi=150, bbox_inches="tight", metadata=meta)
-        paths.append(str(path))
+    paths = [str(outdir / f"{name}.{ext}") for ext in ("pdf", "png")]
+    for path in paths:
+        save_with_caption(fig, path, name, caption)
     index.append({"name": name, "files": paths, "caption": caption})
     return paths
 
