@@ -378,13 +378,22 @@ def rank_stratum(sigma_x, sigma_yx, lam, r: int, seed: int = 0, rel_tol: float =
     runs, ends, end_rad = [], np.empty((0, m, m), dtype=complex), np.empty(0)
     lower, lower_rad = ends, end_rad
 
+    polished: dict = {}  # end point's bytes -> its sort_out row: the early stop and collect see the same end points
+
     def sort_out(S):  # polish; (S, radii, bad: not a solution after polishing (the path failed), low: lower rank)
-        new, res, rad = _newton_centred(S, p1, r)
-        bad = ~(res <= END_RESIDUAL)
-        with np.errstate(all="ignore"):
-            sv = np.linalg.svd(new, compute_uv=False)
-        low = ~bad & ~(sv[:, r - 1] > 1e-3 * rel_tol * sv[:, 0])  # on the lower-rank component of (C_r), or unresolved
-        return new, rad, bad, low
+        todo = [k for k, T in enumerate(S) if T.tobytes() not in polished]
+        if todo:
+            new, res, rad = _newton_centred(S[todo], p1, r)
+            bad = ~(res <= END_RESIDUAL)
+            with np.errstate(all="ignore"):
+                sv = np.linalg.svd(new, compute_uv=False)
+            low = ~bad & ~(sv[:, r - 1] > 1e-3 * rel_tol * sv[:, 0])  # on the lower-rank component, or unresolved
+            for k, row in zip(todo, zip(new, rad, bad, low)):
+                polished[S[k].tobytes()] = row
+        rows = [polished[T.tobytes()] for T in S]
+        if not rows:
+            return np.empty((0, m, m), dtype=complex), np.empty(0), np.zeros(0, bool), np.zeros(0, bool)
+        return tuple(np.array(col) for col in zip(*rows))
 
     def collect(run):  # drop non-solutions, split off lower-rank end points; union with the earlier runs'
         nonlocal ends, end_rad, lower, lower_rad
