@@ -11,14 +11,13 @@ Examples (shell)::
 """
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
 import numpy as np
 
 from ._validate import arg_finite_float, arg_positive_int, arg_seed
-from .cli import add_out_dir
+from .cli import README_HELP, add_out_dir
 from .readme import splice_readme
 
 __all__ = ["add_parser", "run"]
@@ -35,7 +34,7 @@ def _common(p, default_out: str, default_range):
     p.add_argument("--out", default=None, help=f"JSON result path ('' for none; default <out-dir>/{name})")
     p.add_argument("--figure", default=None, help="bifurcation diagram path (.png/.pdf; needs matplotlib)")
     p.add_argument("--tex", default=None, help="LaTeX document stating the events")
-    p.add_argument("--readme", default=None, help=argparse.SUPPRESS)  # maintainers (make reproduce)
+    p.add_argument("--readme", default=None, help=README_HELP)  # maintainers (make reproduce)
     add_out_dir(p, name)
 
 

@@ -91,10 +91,11 @@ def latex(expr, names: dict | None = None) -> str:
         out = _printer_class()({"symbol_names": scalars}).doprint(e)
         return out.replace("^{T}", "^{\\top}").replace("\\mathbb{I}", "I").replace("+ -", "-")
 
-    if not (isinstance(expr, sp.MatrixExpr) and isinstance(sp.expand(expr), sp.MatAdd)):
+    expanded = sp.expand(expr) if isinstance(expr, sp.MatrixExpr) else None
+    if not isinstance(expanded, sp.MatAdd):
         return raw(expr)
     terms: dict = {}
-    for t in sp.expand(expr).args:  # collect the scalar coefficient of each matrix product
+    for t in expanded.args:  # collect the scalar coefficient of each matrix product
         args = t.args if isinstance(t, sp.MatMul) else (t,)
         coeff = sp.Mul(*[a for a in args if not getattr(a, "is_Matrix", False)])
         mat = [a for a in args if getattr(a, "is_Matrix", False)]
