@@ -32,7 +32,6 @@ def _import_user_module(spec: str):
     symdyn.theorems.register, or define the VectorField for ``derive field``)."""
     import importlib
     import importlib.util
-    from pathlib import Path
 
     if spec.endswith(".py"):
         path = Path(spec)
@@ -55,7 +54,6 @@ def _import_user_module(spec: str):
 
 def _verify(args) -> int:
     import json
-    from pathlib import Path
 
     from .theorems import format_report, registry, verify
 
@@ -100,8 +98,6 @@ def _verify(args) -> int:
 
 
 def _derive(args) -> int:
-    from pathlib import Path
-
     from .field import VectorField
     from .latex import (attention_document, deep_linear_document, directpred_document, field_document,
                         oja_subspace_document, ssl_document)
@@ -184,8 +180,6 @@ def resolve_outputs(args) -> None:
     """``--out`` left unset becomes ``<--out-dir>/<default name>`` (an explicit ``--out ''`` writes nothing)."""
     name = getattr(args, "_out_name", None)
     if name is not None and getattr(args, "out", None) is None:
-        from pathlib import Path
-
         args.out = str(Path(args.out_dir) / name)
 
 
@@ -206,7 +200,6 @@ def _experiment_parser(sub, exp) -> None:
 def _load_matrix(path: str, name: str):
     """An array from a .npy file or a text/JSON file (the value of a CLI option ``name``)."""
     import json
-    from pathlib import Path
 
     import numpy as np
 
