@@ -42,6 +42,8 @@ def split_body(text: str, body_name: str) -> tuple[str, str]:
     >>> wrapper.endswith("\\\\input{t_body}\\n\\\\end{document}\\n")
     True
     """
+    if "\\maketitle\n" not in text or "\\end{document}" not in text:
+        raise ValueError("text: expected a document() article (with \\maketitle and \\end{document})")
     head, rest = text.split("\\maketitle\n", 1)
     body = rest.rsplit("\\end{document}", 1)[0]
     return head + "\\maketitle\n\\input{" + body_name + "}\n\\end{document}\n", body

@@ -112,3 +112,8 @@ def test_ssl_document_takes_a_model_and_uses_its_data():
     with pytest.raises(ValueError, match="model: the EMA document needs a numeric kappa"):
         ssl_document("ema", model=LinearSSL(1, 2, [[2.0]], [[1.0]], lam=0.05))
     assert np.isfinite(model.lam)
+
+
+def test_split_body_refuses_text_that_is_not_an_article():
+    with pytest.raises(ValueError, match="text: expected a document"):
+        split_body("\\section{A} no article", "a_body")
