@@ -180,35 +180,43 @@ class RankChart:
         return self.Fx_and_Fx0(X, p, x0, rows)[0]
 
     def Fx_and_Fx0(self, X, p, x0=None, rows=None) -> tuple:
-        """(∂F/∂x (n, N, N), ∂F/∂x₀ (n, N)) from one evaluation of S, L, E.  The N directions dS are rank-two
-        outer products (W_aᵀW_b + W_bᵀW_a along P, Mⱼᵀ(PW)ᵢ + its transpose along K_ij), and every product with a
-        per-point matrix is one (n, N·a, b) @ (n, b, c) matmul (dS and dE are symmetric, so left products are
-        transposed right ones)."""
+        """(∂F/∂x (n, N, N), ∂F/∂x₀ (n, N)) from one evaluation of S, L, E, in small factors (no (n, N, m, m) array).
+
+        F is W E C cut to its vech and Z parts, C = [Wᵀ, Z].  With dE = Σx dS L + Lᵀ dS Σx − x₀Σyxᵀ dS Σyx,
+        W dE C = Σₛ Aₛ dS Bₛ, (A, B) = (WΣx, LC), (WLᵀ, ΣxC), (−x₀WΣyxᵀ, ΣyxC).  Every direction's dS is
+        αᵀβ + βᵀα with rows α, β (P_ab: W_a, W_b; K_ij: M_{r+j}, (PW)_i), so A dS B = (Aαᵀ)(βB) + (Aβᵀ)(αB):
+        Σₛ over outer products of columns of AWᵀ, AM_bᵀ, A(PW)ᵀ with rows of WB, (PW)B, M_bB, three (n, ·, 3) @
+        (n, 3, ·) matmuls.  Along K_ij also dW = e_i M_{r+j}: dW E C adds (M_b E C)_j to row i, and W E dWᵀ adds
+        (W E M_bᵀ)_j to column i of the vech part.  Every Jacobian entry is a sum of at most four of these numbers,
+        gathered by index maps computed once per shape (:meth:`_jacobian_maps`)."""
         if rows is not None:
             return self.at(rows).Fx_and_Fx0(X, p, x0)
         P, W, Wt, S, Sx, Syx, L, E, h = self._state(X, p, x0)
-        n, m, r, q, N = len(X), self.m, self.r, self.q, self.N
-        Mb, k = self.M[..., r:, :], m - r
-        Mbt = np.swapaxes(Mb, -1, -2)
-        ww = np.einsum("pai,pbj->pabij", W, W)[:, self.iu[0], self.iu[1]]  # W_aᵀW_b, a ≤ b
-        dSP = ww + np.swapaxes(ww, 2, 3)
-        dSP[:, self.iu[0] == self.iu[1]] /= 2
-        o = (np.einsum("ja,pib->pijab", Mb, P @ W) if Mb.ndim == 2 else
-             np.einsum("pja,pib->pijab", Mb, P @ W)).reshape(n, r * k, m, m)
-        dS = np.concatenate([dSP, o + np.swapaxes(o, 2, 3)], axis=1)
-        G = _right(np.swapaxes(_right(dS, Sx), 2, 3), L)  # dLᵀL, dL = dSΣx
-        dE = G + np.swapaxes(G, 2, 3) - h[:, None] * _right(np.swapaxes(_right(dS, Syx), 2, 3), Syx)
-        dWE = np.swapaxes(_right(dE, Wt), 2, 3)  # W dE = (dE Wᵀ)ᵀ
-        MbE, WE = Mb @ E, W @ E
-        for i in range(r):  # dW E: along K_ij only row i, M_{r+j} E
-            dWE[:, q + i * k: q + (i + 1) * k, i] += MbE
-        top = _right(dWE, Wt)
-        WEMb = np.swapaxes(WE @ Mbt, 1, 2)  # WE dWᵀ: along K_ij only column i, WE M_{r+j}ᵀ
-        for i in range(r):
-            top[:, q + i * k: q + (i + 1) * k, :, i] += WEMb
-        Jx = np.swapaxes(self._rows(top, (dWE.reshape(n, N * r, m) @ self.Z).reshape(n, N, r, k)), 1, 2)
+        n, m, r, k = len(X), self.m, self.r, self.m - self.r
+        Mb = np.broadcast_to(self.M[..., r:, :], (n, k, m))
+        C = np.concatenate([Wt, np.broadcast_to(self.Z, (n, m, k))], axis=2)  # (n, m, m)
+        Lt = np.swapaxes(L, 1, 2)
+        A = np.stack([W @ Sx, W @ Lt, -h * (W @ np.swapaxes(Syx, 1, 2))], axis=1)  # (n, 3, r, m)
+        B = np.stack([L @ C, Sx @ C, Syx @ C], axis=1)  # (n, 3, m, m)
+        rows_ = np.concatenate([W, P @ W, Mb], axis=1)[:, None]  # (n, 1, 2r + k, m): W, PW, M_b
+        left = (rows_ @ np.swapaxes(A, 2, 3)).transpose(0, 2, 3, 1)  # (n, 2r + k, r, 3): AWᵀ, A(PW)ᵀ, AM_bᵀ by column
+        right = rows_ @ B  # (n, 3, 2r + k, m): WB, (PW)B, M_bB
+
+        def outer(a, b):  # Σₛ a[:, c, u, s] b[:, s, d, v], flattened over ((c, u), (d, v))
+            return (a.reshape(n, -1, 3) @ b.reshape(n, 3, -1)).reshape(n, -1)
+
+        parts = [outer(left[:, :r], right[:, :, :r]),  # T[(a, u), (b, v)]: along P_ab
+                 outer(left[:, 2 * r:], right[:, :, r: 2 * r]),  # O1[(j, u), (i, v)]: K_ij, (AM_bᵀ)_j ⊗ ((PW)B)_i
+                 outer(left[:, r: 2 * r], right[:, :, 2 * r:]),  # O2[(i, u), (j, v)]: K_ij, (A(PW)ᵀ)_i ⊗ (M_bB)_j
+                 (Mb @ E @ C).reshape(n, -1),  # (M_b E C)[j, v]
+                 (Mb @ np.swapaxes(E, 1, 2) @ Wt).reshape(n, -1),  # (W E M_bᵀ)ᵀ[j, u]
+                 np.zeros((n, 1))]
+        V = np.concatenate(parts, axis=1)
+        I1, I2, I3, I4, half = _jacobian_maps(m, r)
+        Jx = V[:, I1] + V[:, I2] + V[:, I3] + V[:, I4]
+        Jx[:, :, half] /= 2
         lam = p[:, -1][:, None, None]
-        WdE = W @ (lam * (L + np.swapaxes(L, 1, 2)) - np.swapaxes(Syx, 1, 2) @ S @ Syx)
+        WdE = W @ (lam * (L + Lt) - np.swapaxes(Syx, 1, 2) @ S @ Syx)
         return Jx, self._rows(WdE @ Wt, WdE @ self.Z)
 
     def Fx0(self, X, p, x0, rows=None):
@@ -227,10 +235,34 @@ class RankChart:
         return self._rows(WdE @ Wt, WdE @ self.Z)
 
 
-def _right(A, B):
-    """A @ B per point for A (n, N, a, b) and B (n, b, c): one (n, N·a, b) @ (n, b, c) matmul."""
-    n, N, a, b = A.shape
-    return (A.reshape(n, N * a, b) @ B).reshape(n, N, a, B.shape[-1])
+@functools.lru_cache(maxsize=None)
+def _jacobian_maps(m: int, r: int) -> tuple:
+    """Index maps of :meth:`RankChart.Fx_and_Fx0` for the shape (m, r): four (N, N) arrays of positions in its
+    concatenated factors (the last position holds a zero, for entries with fewer terms) whose sum is the Jacobian,
+    and the P_aa columns to halve."""
+    k = m - r
+    iu = np.triu_indices(r)
+    q = len(iu[0])
+    N = q + r * k
+    sizes = [r * r * r * m, k * r * r * m, r * r * k * m, k * m, k * r]
+    base = np.concatenate([[0], np.cumsum(sizes)])
+    zero = base[-1]
+    outputs = [(u, v) for u, v in zip(*iu)] + [(u, r + c) for u in range(r) for c in range(k)]
+    maps = np.full((4, N, N), zero)
+    for f, (u, v) in enumerate(outputs):
+        for d, (a, b) in enumerate(zip(*iu)):
+            maps[0, f, d] = base[0] + (a * r + u) * (r * m) + b * m + v
+            maps[1, f, d] = base[0] + (b * r + u) * (r * m) + a * m + v
+        for i in range(r):
+            for j in range(k):
+                d = q + i * k + j
+                maps[0, f, d] = base[1] + (j * r + u) * (r * m) + i * m + v
+                maps[1, f, d] = base[2] + (i * r + u) * (k * m) + j * m + v
+                if u == i:
+                    maps[2, f, d] = base[3] + j * m + v
+                if v == i:
+                    maps[3, f, d] = base[4] + j * r + u
+    return (*maps, np.flatnonzero(iu[0] == iu[1]))
 
 
 def _name(m: int, r: int, seed: int) -> str:

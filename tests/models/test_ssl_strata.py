@@ -129,15 +129,19 @@ def test_rank2_stratum_m3_residuals_and_ranks():
         assert c.residual(c.sample(0)) < 1e-10
 
 
-@pytest.mark.parametrize("m,r", [(2, 1), (3, 2), (4, 3)])
-def test_chart_system_derivatives_match_finite_differences(m, r):
+@pytest.mark.parametrize("m,r,per_point", [(2, 1, False), (3, 2, False), (4, 3, False), (4, 2, True), (5, 2, True)])
+def test_chart_system_derivatives_match_finite_differences(m, r, per_point):
     """The closed-form Jacobians of (C_r) (in x and in the homogenising x₀) and its data derivative against central
-    differences, at random complex points in a random complex chart; and its homogeneity (degree 2 in (x₀, P))."""
+    differences, at random complex points in a random complex chart (one per point with ``per_point``, as in the
+    tracker); and its homogeneity (degree 2 in (x₀, P))."""
     from symdyn.models.ssl_strata import RankChart
     from symdyn.polysolve import ProjectivePatch
 
     rng = np.random.default_rng(m + r)
     chart = RankChart(m, r, rng.standard_normal((m, m)) + 1j * rng.standard_normal((m, m)))
+    if per_point:
+        chart = chart.per_point(3)
+        chart.M += 0.3 * (rng.standard_normal((3, m, m)) + 1j * rng.standard_normal((3, m, m)))
     patch = ProjectivePatch(chart, n_hom=chart.q, seed=1)
     q = m * (m + 1) // 2 + m * m + 1
     Y = rng.standard_normal((3, chart.N + 1)) + 1j * rng.standard_normal((3, chart.N + 1))
