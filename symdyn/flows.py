@@ -169,6 +169,15 @@ def first_return(step, x0, steps: int, *, leave: float = 10.0):
     (returns, closest, ratio) : (N,) int array — the return step, or −1 if none within ``steps`` (or
     δ ≤ 1e-12‖x₀‖: a fixed point); (N,) float — the closest approach to x₀ after leaving, relative to δ (≤ 2 when
     it returned); (N,) float — step length at the return over δ (NaN without a return).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> c, s = np.cos(2 * np.pi / 100), np.sin(2 * np.pi / 100)
+    >>> rotate = lambda x, idx: x @ np.array([[c, -s], [s, c]]).T   # period 100
+    >>> returns, closest, ratio = first_return(rotate, np.array([[1.0, 0.0]]), 150)
+    >>> returns.tolist(), ratio.round(6).tolist()
+    ([100], [1.0])
     """
     steps = positive_int(steps, "steps")
     x = np.array(as_float_array(x0, "x0"), copy=True)
@@ -209,7 +218,18 @@ def periodic_returns(step, x0, steps: int, *, ratio_tol: float = 1e-2) -> np.nda
 
     A row is on a periodic orbit when it comes back to its start (:func:`first_return`) with the same step
     length, |ratio − 1| ≤ ``ratio_tol``; a slowly decaying spiral also comes back near its start, but with a
-    shorter step (ratio e^{−σT}).  The period of a map x ← x + ηf sampling a flow is ≈ η × the return step."""
+    shorter step (ratio e^{−σT}).  The period of a map x ← x + ηf sampling a flow is ≈ η × the return step.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> c, s = np.cos(2 * np.pi / 100), np.sin(2 * np.pi / 100)
+    >>> R = np.array([[c, -s], [s, c]])
+    >>> periodic_returns(lambda x, idx: x @ R.T, np.array([[1.0, 0.0]]), 150).tolist()
+    [100]
+    >>> periodic_returns(lambda x, idx: 0.999 * x @ R.T, np.array([[1.0, 0.0]]), 150).tolist()  # a spiral
+    [-1]
+    """
     ratio_tol = finite_real(ratio_tol, "ratio_tol", low=0.0, low_open=True)
     returns, _, ratio = first_return(step, x0, steps)
     return np.where(np.abs(ratio - 1) <= ratio_tol, returns, -1)
@@ -249,7 +269,19 @@ def ema_step(kernel: Kernel, eta: float, alpha: float, online: int, source: slic
         x[:online] ← x[:online] + η f(x)[:online],     x[target] ← α x[target] + (1 − α) x_new[source]
 
     (BYOL's target network: the online weights take a gradient step, the target block follows the *new* online
-    block ``source``).  α = 0 copies the online weights (SG).  ``params`` as in :func:`gradient_step`."""
+    block ``source``).  α = 0 copies the online weights (SG).  ``params`` as in :func:`gradient_step`.
+
+    Examples
+    --------
+    >>> import numpy as np, sympy as sp
+    >>> from symdyn import VectorField, euler_map
+    >>> a, b = sp.symbols("a b", real=True)
+    >>> k = VectorField([a, b], [1 - a, 0 * b]).lambdify()     # online a → 1; b is a's EMA target
+    >>> step = ema_step(k, eta=0.5, alpha=0.9, online=1, source=slice(0, 1), target=slice(1, 2))
+    >>> x, diverged = euler_map(step, np.zeros((1, 2)), 200)
+    >>> np.round(x, 6).tolist(), diverged.tolist()
+    ([[1.0, 1.0]], [False])
+    """
     eta = finite_real(eta, "eta", low=0.0, low_open=True)
     alpha = finite_real(alpha, "alpha", low=0.0, high=1.0, high_open=True)
     online = positive_int(online, "online")
@@ -366,7 +398,17 @@ def sphere_rk4(rhs, X0, t_max: float, dt: float, residual_tol: float, callback=N
     Each stage and step is renormalised onto the sphere; a trajectory stops when max_i ‖f_i‖ < ``residual_tol``
     (checked every 10 steps).  ``callback(t, active_count)`` is called every 100 steps.  Returns (X, t, residual):
     end points (B, n, d), the time each trajectory reached (B,), and max_i ‖f_i‖ at the end points (B,); with
-    ``return_evaluations`` also the field evaluations per trajectory (B,)."""
+    ``return_evaluations`` also the field evaluations per trajectory (B,).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> D = np.diag([1.0, 0.0, 0.0])                          # Oja's flow x' = Dx − (xᵀDx)x on S²
+    >>> rhs = lambda X: X @ D - np.einsum("kni,kni->kn", X, X @ D)[..., None] * X
+    >>> X, t, residual = sphere_rk4(rhs, np.array([[[0.6, 0.8, 0.0]]]), 50.0, 0.05, 1e-8)
+    >>> np.round(X, 6).tolist(), bool(residual[0] < 1e-8)
+    ([[[1.0, 0.0, 0.0]]], True)
+    """
     if not (np.isfinite(t_max) and t_max > 0 and dt > 0):
         raise ValueError(f"t_max, dt: expected positive finite values, got t_max={t_max}, dt={dt}")
     X = np.array(X0, dtype=float, copy=True)

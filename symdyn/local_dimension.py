@@ -54,6 +54,15 @@ class LocalDimension:
     tangent : (k, p) array — orthonormal basis of the directions along which the zero set extends
     tried, kept : int — projections attempted, and those that converged away from x
     singular_values : array — of the kept kernel displacements (diagnostic)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> F = lambda z: -z * (z @ z - 1)
+    >>> J = lambda z: -(z @ z - 1) * np.eye(2) - 2 * np.outer(z, z)
+    >>> loc = local_dimension(F, J, np.array([0.6, 0.8]))
+    >>> np.allclose(np.abs(loc.tangent[0]), [0.8, 0.6])      # the circle's tangent at (0.6, 0.8)
+    True
     """
 
     dimension: int
@@ -98,6 +107,17 @@ def local_dimension(F: Callable, J: Callable, x, *, kernel_rtol: float = 1e-7, r
     Returns
     -------
     LocalDimension
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> F = lambda z: -z * (z @ z - 1)                       # the unit circle is a manifold of equilibria
+    >>> J = lambda z: -(z @ z - 1) * np.eye(2) - 2 * np.outer(z, z)
+    >>> loc = local_dimension(F, J, np.array([0.6, 0.8]))
+    >>> loc.dimension, loc.corank, loc.tangent.shape
+    (1, 1, (1, 2))
+    >>> local_dimension(F, J, np.zeros(2)).dimension         # the origin is isolated
+    0
     """
     kernel_rtol = tolerance(kernel_rtol, "kernel_rtol")
     rtol = tolerance(rtol, "rtol")

@@ -140,7 +140,17 @@ class StabilityReport:
 def relative_residual(kernel, x, J=None) -> float:
     """‖f(x)‖₂ / max(‖J(x)‖₂ ‖x‖₂, tiny) for one point x of shape (D,) (0 when f(x) = 0).
 
-    Scale-free for polynomial fields: f and J·x have the same size away from equilibria."""
+    Scale-free for polynomial fields: f and J·x have the same size away from equilibria.
+
+    Examples
+    --------
+    >>> import numpy as np, sympy as sp
+    >>> from symdyn import VectorField
+    >>> x, y = sp.symbols("x y", real=True)
+    >>> k = VectorField([x, y], [-x * (x**2 + y**2 - 1), -y * (x**2 + y**2 - 1)]).lambdify()
+    >>> relative_residual(k, np.array([0.6, 0.8])) < 1e-15, relative_residual(k, np.array([0.5, 0.5]))
+    (True, 1.0)
+    """
     x = np.asarray(x, dtype=float)
     nf = float(np.linalg.norm(kernel.f(x)))
     if nf == 0.0:
@@ -152,7 +162,16 @@ def relative_residual(kernel, x, J=None) -> float:
 
 def classify_spectrum(eigenvalues, manifold_dim: int, scale: float, neutral_rtol: float = 1e-7,
                       axis_rtol: float = 1e-7) -> StabilityReport:
-    """Verdict from a spectrum (generic path of the module docstring).  ``eigenvalues``: (D,) complex."""
+    """Verdict from a spectrum (generic path of the module docstring).  ``eigenvalues``: (D,) complex.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> classify_spectrum(np.array([0.0, -1.0, -2.0]), manifold_dim=1, scale=2.0).verdict
+    'asymptotically stable'
+    >>> classify_spectrum(np.array([0.0, 0.5, -2.0]), manifold_dim=1, scale=2.0).verdict
+    'saddle'
+    """
     mu = np.asarray(eigenvalues, dtype=complex)
     mu = mu[np.argsort(-mu.real, kind="stable")]
     scale = float(scale)
@@ -281,6 +300,18 @@ def stability(kernel, x, manifold_dim: int | None = None, *, tangent=None, neutr
     Returns
     -------
     StabilityReport — ``verdict == "not an equilibrium"`` (with ``residual``) when the check fails
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symdyn import VectorField, stability
+    >>> x, y = sp.symbols("x y", real=True)
+    >>> circle = VectorField([x, y], [-x * (x**2 + y**2 - 1), -y * (x**2 + y**2 - 1)])   # a circle of equilibria
+    >>> rep = stability(circle, [0.6, 0.8])
+    >>> rep.verdict, rep.manifold_dim, rep.manifold_dim_source
+    ('asymptotically stable', 1, 'measured')
+    >>> stability(circle, [0.5, 0.5]).verdict                      # f(x) ≠ 0 there: no verdict
+    'not an equilibrium'
     """
     from .field import VectorField
 
@@ -337,7 +368,21 @@ def measured_stability(J, loc: LocalDimension, *, neutral_rtol: float = 1e-7, ax
     """Verdict from J with the *measured* local dimension ``loc`` of the equilibrium set (the one rule used by
     :func:`stability` and :func:`symdyn.classify`): when the measured dimension equals the corank of J, ker J is
     the tangent space and is projected out (``axis_rtol``: None for the rounding-error bound); otherwise the
-    generic path with k = loc.dimension (``generic_axis_rtol``)."""
+    generic path with k = loc.dimension (``generic_axis_rtol``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from symdyn.local_dimension import local_dimension
+    >>> F = lambda z: -z * (z @ z - 1)                       # the unit circle is a manifold of equilibria
+    >>> J = lambda z: -(z @ z - 1) * np.eye(2) - 2 * np.outer(z, z)
+    >>> x = np.array([0.6, 0.8])
+    >>> loc = local_dimension(F, J, x)
+    >>> loc.dimension, loc.corank
+    (1, 1)
+    >>> measured_stability(J(x), loc).verdict
+    'asymptotically stable'
+    """
     if loc.dimension == loc.corank and loc.corank > 0:
         rep = linear_stability(J, tangent=loc.kernel, neutral_rtol=neutral_rtol, axis_rtol=axis_rtol)
     else:

@@ -51,7 +51,16 @@ __all__ = ["matrix_free_stability", "estimate_norm"]
 
 
 def estimate_norm(operator, seed: int = 0, probes: int = 8) -> float:
-    """A lower bound of ‖J‖₂ from products only: max ‖J z‖/‖z‖ over ``probes`` seeded Gaussian z."""
+    """A lower bound of ‖J‖₂ from products only: max ‖J z‖/‖z‖ over ``probes`` seeded Gaussian z.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.sparse.linalg import aslinearoperator
+    >>> s = estimate_norm(aslinearoperator(np.diag(-np.arange(1.0, 101.0))))
+    >>> 0 < s <= 100.0                                        # never above ‖J‖₂ = 100
+    True
+    """
     N = operator.shape[0]
     Z = np.random.default_rng(seed).standard_normal((N, probes))
     W = operator.matmat(Z)
@@ -79,6 +88,19 @@ def matrix_free_stability(operator, tangent=None, *, k_eigs: int = 6, neutral_rt
     StabilityReport — ``eigenvalues`` holds the computed rightmost eigenvalues of J outside the known neutral
     directions (not the whole spectrum), ``manifold_dim`` the number of known neutral directions,
     ``manifold_dim_source = "tangent"`` and ``method = "matrix-free"``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.sparse.linalg import aslinearoperator
+    >>> J = np.diag(-np.arange(0.0, 100.0))                   # one neutral direction e₀, the rest −1 … −99
+    >>> T = np.eye(100)[:1]
+    >>> rep = matrix_free_stability(aslinearoperator(J), T)
+    >>> rep.verdict, round(rep.max_real_nonneutral, 9), rep.method
+    ('asymptotically stable', -1.0, 'matrix-free')
+    >>> J[5, 5] = 0.3
+    >>> matrix_free_stability(aslinearoperator(J), T).verdict
+    'saddle'
     """
     from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigs
 
