@@ -183,7 +183,14 @@ def _pairwise_distances(X: np.ndarray) -> np.ndarray:
 
 
 def clusters_of(X: np.ndarray, merge: float = 1e-3) -> list[list[int]]:
-    """Connected components of the graph on tokens with an edge iff ‖x_i − x_j‖ < merge."""
+    """Connected components of the graph on tokens with an edge iff ‖x_i − x_j‖ < merge.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> clusters_of(np.array([[1.0, 0, 0], [1.0, 0, 0], [0, 1.0, 0]]))
+    [[0, 1], [2]]
+    """
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -278,7 +285,16 @@ class RelativeEquilibrium:
     is exact to ``rtol`` and f ≠ 0), ``Omega`` (d, d), ``angular_velocity`` (‖Ω‖₂: the fastest rotation rate, in rad
     per unit time), ``residual`` (‖f − XΩᵀ‖/‖f‖), ``equivariant`` (e^{Ωs} is a symmetry of the dynamics:
     [Ω, V] = [Ω, M] = 0, so the whole orbit e^{Ωs}X is one rotating solution), ``stability`` (the verdict in the
-    co-rotating frame, modulo the symmetry orbit; None unless found and equivariant) and ``reason``."""
+    co-rotating frame, modulo the symmetry orbit; None unless found and equivariant) and ``reason``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> model = SelfAttention(3, 2, V=np.array([[0.5, -1.0], [1.0, 0.5]]), beta=1.0)
+    >>> rel = relative_equilibrium(model, np.tile([1.0, 0.0], (3, 1)))
+    >>> rel.found, np.round(rel.Omega, 12).tolist()                     # consensus turns rigidly: x' = Ωx
+    (True, [[0.0, -1.0], [1.0, 0.0]])
+    """
 
     found: bool
     Omega: np.ndarray
@@ -343,7 +359,15 @@ def relative_equilibrium(model: SelfAttention, X, rtol: float = 1e-6) -> Relativ
 
 
 def symmetry_orbit_dimension(X: np.ndarray, V: np.ndarray, M: np.ndarray, tol: float = 1e-9) -> int:
-    """Dimension of {R X : R ∈ SO(d), R V Rᵀ = V, R M Rᵀ = M} at X (the rows of :func:`symmetry_orbit_tangent`)."""
+    """Dimension of {R X : R ∈ SO(d), R V Rᵀ = V, R M Rᵀ = M} at X (the rows of :func:`symmetry_orbit_tangent`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> V, M = np.diag([2.0, 1.0, 1.0]), np.eye(3)        # rotations of the (e₂, e₃) plane preserve V and M
+    >>> symmetry_orbit_dimension(np.array([[1.0, 0, 0]]), V, M), symmetry_orbit_dimension(np.array([[0, 1.0, 0]]), V, M)
+    (0, 1)
+    """
     return int(symmetry_orbit_tangent(X, V, M, tol).shape[0])
 
 
@@ -366,7 +390,20 @@ def tangent_stability(model: SelfAttention, X: np.ndarray, rtol: float = 1e-7, s
     (:func:`symdyn.stability_matrix_free.matrix_free_stability`) with the symmetry orbit's directions
     (:func:`symmetry_orbit_tangent`) deflated; a further neutral direction makes the verdict "inconclusive"
     (nothing is measured; ``orbit``: those directions when already computed).  ``"auto"``: matrix-free when
-    n(d − 1) > ``MATRIX_FREE_MIN``."""
+    n(d − 1) > ``MATRIX_FREE_MIN``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> model = SelfAttention(4, 3, V=np.diag([1.0, 0.5, -0.5]), beta=1.0)
+    >>> rep = tangent_stability(model, np.tile([1.0, 0, 0], (4, 1)))     # consensus on V's top eigenvector
+    >>> rep.verdict, round(rep.max_real_nonneutral, 12)                 # Theorem A: λ₂ − λ₁ = −0.5
+    ('asymptotically stable', -0.5)
+    >>> tangent_stability(model, np.tile([0, 1.0, 0], (4, 1))).verdict  # on the second eigenvector
+    'saddle'
+    >>> tangent_stability(model, np.tile([0.6, 0.8, 0], (4, 1))).verdict
+    'not an equilibrium'
+    """
     method = choice(method, "method", ("auto", "dense", "matrix-free"))
     n, d = model.n, model.d
     residual, bound = float(model.residual(X)), tolerance(equilibrium_rtol, "equilibrium_rtol") * model.field_scale

@@ -55,6 +55,18 @@ class DiscreteMap:
     jacobian : callable (D,) -> (D, D) — DΦ at one point
     dimension : int — D
     name : str
+
+    Examples
+    --------
+    >>> import numpy as np, sympy as sp
+    >>> from symdyn import VectorField
+    >>> x, y = sp.symbols("x y", real=True)
+    >>> flow = VectorField([x, y], [-x, -4 * y])
+    >>> step = DiscreteMap.euler(flow, 0.3)                 # x ← x + 0.3 f(x): multipliers 0.7, −0.2
+    >>> step, step.stability(np.zeros(2)).verdict
+    (DiscreteMap(x + 0.3 f(x), D=2), 'asymptotically stable')
+    >>> DiscreteMap.euler(flow, 0.6).stability(np.zeros(2)).verdict    # 1 − 0.6·4 = −1.4
+    'saddle'
     """
 
     def __init__(self, step: Callable, jacobian: Callable, dimension: int, name: str = "map"):
@@ -201,7 +213,16 @@ def _quotient(M, T) -> np.ndarray:
 def map_stability(M, manifold_dim: int | None = None, *, tangent=None, neutral_rtol: float = 1e-7,
                   residual: float = 0.0, x_norm: float = 0.0, fixed_rtol: float = 1e-8) -> StabilityReport:
     """Verdict from the multipliers of the map's Jacobian M (D, D) at a fixed point (module docstring):
-    ``residual`` = ‖Φ(x) − x‖ is checked against ``fixed_rtol``·(1 + ‖x‖)·max(‖M − I‖, 1e-300) first."""
+    ``residual`` = ‖Φ(x) − x‖ is checked against ``fixed_rtol``·(1 + ‖x‖)·max(‖M − I‖, 1e-300) first.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> map_stability(np.diag([0.9, 0.5])).verdict, map_stability(np.diag([1.5, 0.5])).verdict
+    ('asymptotically stable', 'saddle')
+    >>> map_stability(np.diag([1.0, 0.5]), manifold_dim=1).verdict      # a line of fixed points, attracting
+    'asymptotically stable'
+    """
     M = as_float_array(M, "M")
     if M.ndim != 2 or M.shape[0] != M.shape[1]:
         raise ValueError(f"M: expected a square matrix, got shape {M.shape}")
@@ -272,7 +293,16 @@ def euler_step_limit(J, tangent=None, neutral_rtol: float = 1e-9) -> float:
     """η_max = min over the non-neutral eigenvalues ν of J of −2 Re ν / |ν|² (the Euler map x + ηf loses stability
     at η_max: a multiplier 1 + ην leaves the unit circle); inf when every ν is neutral.  Requires Re ν < 0 for every
     non-neutral ν (a stable equilibrium of the flow), else ValueError.  ``tangent``: neutral directions, projected
-    out; otherwise eigenvalues with |ν| ≤ neutral_rtol·‖J‖ are neutral."""
+    out; otherwise eigenvalues with |ν| ≤ neutral_rtol·‖J‖ are neutral.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> euler_step_limit(np.diag([-1.0, -4.0]))           # min over ν of −2 Re ν/|ν|²: 2/4
+    0.5
+    >>> euler_step_limit(np.diag([0.0, -4.0]), tangent=[[1.0, 0.0]])
+    0.5
+    """
     J = as_float_array(J, "J")
     if tangent is not None:
         J = _quotient(J, as_float_array(tangent, "tangent"))
@@ -289,7 +319,13 @@ def euler_step_limit(J, tangent=None, neutral_rtol: float = 1e-9) -> float:
 
 
 def periodic_laplacian(n: int) -> np.ndarray:
-    """The periodic 1-D discrete Laplacian (stencil [1, −2, 1] with wrap-around), (n, n) (``neighbours.md`` §6.1)."""
+    """The periodic 1-D discrete Laplacian (stencil [1, −2, 1] with wrap-around), (n, n) (``neighbours.md`` §6.1).
+
+    Examples
+    --------
+    >>> periodic_laplacian(4).astype(int).tolist()
+    [[-2, 1, 0, 1], [1, -2, 1, 0], [0, 1, -2, 1], [1, 0, 1, -2]]
+    """
     n = positive_int(n, "n")
     L = -2 * np.eye(n) + np.eye(n, k=1) + np.eye(n, k=-1)
     if n > 2:
@@ -304,14 +340,31 @@ def periodic_laplacian(n: int) -> np.ndarray:
 def lsgd_preconditioner(n: int, sigma: float) -> np.ndarray:
     """A_σ⁻¹ with A_σ = I − σL (L :func:`periodic_laplacian`): Laplacian-smoothing gradient descent is
     x ← x − η A_σ⁻¹ ∇f(x) (Osher et al.; the authors' code solves with the FFT).  A_σ's eigenvalues are
-    1 + 4σ sin²(πk/n) ≥ 1, so A_σ is symmetric positive definite for σ ≥ 0."""
+    1 + 4σ sin²(πk/n) ≥ 1, so A_σ is symmetric positive definite for σ ≥ 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> np.linalg.eigvalsh(np.linalg.inv(lsgd_preconditioner(4, 1.0))).round(12).tolist()  # 1 + 4σ sin²(πk/4)
+    [1.0, 3.0, 3.0, 5.0]
+    """
     sigma = finite_real(sigma, "sigma", low=0.0)
     return np.linalg.inv(np.eye(n) - sigma * periodic_laplacian(n))
 
 
 def lsgd_schedule(B, eta: float, sigmas) -> list:
     """The LSGD maps x ← (I − ηA_σ⁻¹B)x of f = ½xᵀBx, one per σ of the schedule (σ = 0 is gradient descent): pass
-    the list to :func:`attraction_dimension` (one σ: a constant scheme; several: a periodic one)."""
+    the list to :func:`attraction_dimension` (one σ: a constant scheme; several: a periodic one).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> B = np.diag([1.0, 2.0, 3.0, 4.0])
+    >>> attraction_dimension(lsgd_schedule(B, 0.6, [0.0]))["unstable"]   # GD: 1 − 0.6·4 = −1.4
+    1
+    >>> attraction_dimension(lsgd_schedule(B, 0.6, [1.0]))["unstable"]   # smoothed: every multiplier inside
+    0
+    """
     B = as_float_array(B, "B")
     n = B.shape[0]
     eta = finite_real(eta, "eta", low=0.0, low_open=True)

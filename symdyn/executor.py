@@ -50,13 +50,29 @@ def available_cores() -> int:
 
 
 def resolve_workers(workers: int | None) -> int:
-    """``workers`` checked (a positive int), or every available core for None."""
+    """``workers`` checked (a positive int), or every available core for None.
+
+    Examples
+    --------
+    >>> resolve_workers(2), resolve_workers(None) == available_cores()
+    (2, True)
+    """
     return available_cores() if workers is None else positive_int(workers, "workers")
 
 
 def scheduler_address(scheduler: Any = None) -> Any:
     """The Dask scheduler to use: ``scheduler`` (an address or a ``dask.distributed.Client``), else the value of
-    ``SYMDYN_SCHEDULER`` when set and not empty, else None (run locally)."""
+    ``SYMDYN_SCHEDULER`` when set and not empty, else None (run locally).
+
+    Examples
+    --------
+    >>> scheduler_address("tcp://10.0.0.5:8786")
+    'tcp://10.0.0.5:8786'
+    >>> import os
+    >>> os.environ.pop(SCHEDULER_ENV, None) and None       # not set: run locally
+    >>> scheduler_address() is None
+    True
+    """
     if scheduler is None:
         scheduler = os.environ.get(SCHEDULER_ENV) or None
     if scheduler is not None and not isinstance(scheduler, str) and not hasattr(scheduler, "submit"):
@@ -69,13 +85,28 @@ def scheduler_address(scheduler: Any = None) -> Any:
 
 def spawn_seeds(seed: int | Sequence[int] | np.random.SeedSequence, n: int) -> list:
     """``n`` independent child seeds of ``seed`` (``SeedSequence(seed).spawn(n)``): unit i always gets child i,
-    whichever chunk and worker it runs in."""
+    whichever chunk and worker it runs in.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> first = [int(np.random.default_rng(s).integers(100)) for s in spawn_seeds(0, 2)]
+    >>> more = [int(np.random.default_rng(s).integers(100)) for s in spawn_seeds(0, 3)]
+    >>> more[:2] == first                                   # unit i's stream does not depend on how many there are
+    True
+    """
     parent = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     return parent.spawn(n)
 
 
 def chunk_ranges(n: int, size: int) -> list:
-    """[(start, stop)] cutting range(n) into consecutive pieces of ``size`` (the last may be shorter)."""
+    """[(start, stop)] cutting range(n) into consecutive pieces of ``size`` (the last may be shorter).
+
+    Examples
+    --------
+    >>> chunk_ranges(7, 3)
+    [(0, 3), (3, 6), (6, 7)]
+    """
     size = positive_int(size, "size")
     return [(a, min(a + size, n)) for a in range(0, n, size)]
 
@@ -99,6 +130,11 @@ def map_chunks(fn: Callable, chunks: Sequence, *, workers: int | None = 1, sched
     Returns
     -------
     list — the results, in the order of ``chunks``
+
+    Examples
+    --------
+    >>> map_chunks(sum, [[1, 2], [3], [4, 5, 6]], workers=2)   # two forked processes, results in the chunks' order
+    [3, 3, 15]
     """
     chunks = list(chunks)
     weights = [1] * len(chunks) if weights is None else list(weights)
