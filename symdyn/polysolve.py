@@ -39,7 +39,18 @@ __all__ = ["PolySolution", "PositiveDimensionalError", "solve_groebner", "solve_
 
 
 class PositiveDimensionalError(ValueError):
-    """The polynomial system has a positive-dimensional solution set (not finitely many roots)."""
+    """The polynomial system has a positive-dimensional solution set (not finitely many roots).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> try:
+    ...     solve_groebner([x - y, 2 * x - 2 * y], [x, y])
+    ... except PositiveDimensionalError as exc:
+    ...     print(exc)
+    eqs: the solution set is positive-dimensional (infinitely many roots)
+    """
 
 
 @dataclass
@@ -65,6 +76,15 @@ class PolySolution:
         solutions may be missing; a warning is emitted.
     endpoints : np.ndarray (E, N) complex
         Homotopy: every finite path end point (with repetitions: a root of multiplicity μ ends μ paths).
+
+    Examples
+    --------
+    >>> import numpy as np, sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> eqs = [x**2 + y**2 - 5, x * y - 2]                 # four real roots (±1, ±2), (±2, ±1)
+    >>> sol = solve_groebner(eqs, [x, y])
+    >>> sol.method, len(sol.real), max(sol.residuals) < 1e-20
+    ('groebner (exact, certified real-root isolation)', 4, True)
     """
 
     real: list
@@ -113,6 +133,18 @@ def solve_groebner(eqs, unknowns, *, seed: int = 0, digits: int = 30, tries: int
         If the ideal is not zero-dimensional.
     ValueError
         If a coefficient is not rational (convert floats with ``sympy.Rational`` first).
+
+    Examples
+    --------
+    >>> import numpy as np, sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> eqs = [x**2 + y**2 - 5, x * y - 2]                 # four real roots (±1, ±2), (±2, ±1)
+    >>> sol = solve_groebner(eqs, [x, y])
+    >>> sol.complex_count, sorted(tuple(float(v) for v in r) for r in sol.real)
+    (4, [(-2.0, -1.0), (-1.0, -2.0), (1.0, 2.0), (2.0, 1.0)])
+    >>> solve_groebner([x - y, 2 * x - 2 * y], [x, y])      # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    PositiveDimensionalError: eqs: the solution set is positive-dimensional (infinitely many roots)
     """
     seed = seed_value(seed)
     digits, tries = positive_int(digits, "digits"), positive_int(tries, "tries")
@@ -451,6 +483,15 @@ def solve_homotopy(eqs, unknowns, *, seed: int = 0, max_steps: int = 20000, dive
         chart c·(x₀, x) = 1, so a path whose end point lies at infinity stays bounded and ends with x₀ ≈ 0
         (counted in ``diverged``) instead of stalling.  Systems with positive-dimensional solution sets at
         infinity (most systems with structure) need it; ``False`` tracks in affine space (the old behaviour).
+
+    Examples
+    --------
+    >>> import numpy as np, sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> eqs = [x**2 + y**2 - 5, x * y - 2]                 # four real roots (±1, ±2), (±2, ±1)
+    >>> sol = solve_homotopy(eqs, [x, y])
+    >>> sol.complex_count, sorted(tuple(round(float(np.real(v)), 9) for v in r) for r in sol.real)
+    (4, [(-2.0, -1.0), (-1.0, -2.0), (1.0, 2.0), (2.0, 1.0)])
     """
     seed = seed_value(seed)
     max_steps, max_paths = positive_int(max_steps, "max_steps"), positive_int(max_paths, "max_paths")
@@ -575,6 +616,16 @@ def track_parameters(F, Fx, Ft, X: np.ndarray, max_steps: int = 20000, hmax: flo
     argument: :func:`_track`); ``stop(rows, X)`` ends the run early when true (:func:`_track`).  Returns (X, ok): the
     end points and which paths reached t = 1; with ``return_t``
     (X, ok, t), t where each path stopped.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> H = lambda X, t: X**2 - (1 + 3 * t)[:, None]       # x² = 1 + 3t: from x = 1 at t = 0 to x = 2 at t = 1
+    >>> Hx = lambda X, t: (2 * X)[:, :, None]
+    >>> Ht = lambda X, t: np.full(X.shape, -3.0)
+    >>> X, ok = track_parameters(H, Hx, Ht, np.array([[1.0 + 0j]]))
+    >>> X.real.round(12).tolist(), ok.tolist()
+    ([[2.0]], [True])
     """
     X, t, stalled = _track(F, Fx, Ft, np.array(X, dtype=complex), max_steps, hmax=hmax, tol=tol,
                            predictor_tol=predictor_tol, diverge_norm=diverge_norm, leave=leave, rechart=rechart,
@@ -589,7 +640,18 @@ def track_segment(F, Fx, Fp, X: np.ndarray, pa: np.ndarray, pb: np.ndarray, *, l
     system linear in p (``linear=True``), else Fp(X, P, dP), the derivative at P in the direction dP.  With
     ``indexed=True`` each of them takes the rows' indices as a last argument (per-path coordinates: ``rechart``),
     and ``pa`` may be one start parameter per path ((P, q): several homotopies, e.g. with independent γ, in one
-    batched run).  Returns (X, ok)."""
+    batched run).  Returns (X, ok).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> F = lambda X, P: X**2 - P                           # x² = p, p from 1 to 4
+    >>> Fx = lambda X, P: (2 * X)[:, :, None]
+    >>> Fp = lambda X, dP: -dP
+    >>> X, ok = track_segment(F, Fx, Fp, np.array([[1.0 + 0j], [-1.0 + 0j]]), np.array([1.0]), np.array([4.0]))
+    >>> X.real.round(12).tolist(), ok.tolist()
+    ([[2.0], [-2.0]], [True, True])
+    """
     pa, pb = np.asarray(pa), np.asarray(pb)
     if pa.ndim == 2 and not kwargs.get("indexed"):
         raise ValueError("pa: one start parameter per path needs indexed=True (the rows' indices)")
@@ -692,7 +754,14 @@ class ProjectivePatch:
 def distinct_rows(X: np.ndarray, radii=None, rtol: float = 1e-8) -> tuple:
     """(indices of distinct rows of X, indices of the others), first occurrence kept.  Rows i and j are one point
     when |x_i − x_j| ≤ max(2(r_i + r_j), rtol·max(1, |x_i|)), with r the optional per-row radii (e.g. the α-test's
-    β: each root lies within 2β of its row)."""
+    β: each root lies within 2β of its row).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> distinct_rows(np.array([[1.0, 2.0], [1.0 + 1e-12, 2.0], [3.0, 0.0]]))
+    ([0, 2], [1])
+    """
     X = np.asarray(X).reshape(len(X), -1)
     radii = np.zeros(len(X)) if radii is None else np.asarray(radii, dtype=float)
     keep: list = []
@@ -704,7 +773,14 @@ def distinct_rows(X: np.ndarray, radii=None, rtol: float = 1e-8) -> tuple:
 
 def same_point(X: np.ndarray, radii, x: np.ndarray, radius: float = 0.0, rtol: float = 1e-8) -> np.ndarray:
     """Which rows of X (n, ...) are the point x (radius r) by the rule of :func:`distinct_rows`:
-    |x_i − x| ≤ max(2(r_i + r), rtol·max(1, |x|)).  (n,) bool."""
+    |x_i − x| ≤ max(2(r_i + r), rtol·max(1, |x|)).  (n,) bool.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> same_point(np.array([[1.0, 2.0], [1.0 + 1e-12, 2.0], [3.0, 0.0]]), np.zeros(3), np.array([1.0, 2.0])).tolist()
+    [True, True, False]
+    """
     X = np.asarray(X).reshape(len(X), -1)
     floor = rtol * max(1.0, float(np.linalg.norm(x)))
     return np.linalg.norm(X - np.ravel(x), axis=1) <= np.maximum(2 * (np.asarray(radii, dtype=float) + radius), floor)
@@ -724,6 +800,16 @@ def monodromy_solve(F, Fx, Fp, x0: np.ndarray, p0: np.ndarray, *, seed: int = 0,
 
     Returns (solutions (K, N) complex, {"loops", "paths", "failed"}).  The count is a lower bound: a loop whose
     paths fail finds less, so with many failures more ``stable_loops`` are needed before "nothing new" means much.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> F = lambda X, P: X**3 - P                           # the three cube roots of p, from the one x = 1 at p = 1
+    >>> Fx = lambda X, P: (3 * X**2)[:, :, None]
+    >>> Fp = lambda X, dP: -dP
+    >>> sols, info = monodromy_solve(F, Fx, Fp, np.array([1.0 + 0j]), np.array([1.0 + 0j]))
+    >>> np.sort_complex(sols[:, 0].round(9)).tolist(), info["failed"]
+    ([(-0.5-0.866025404j), (-0.5+0.866025404j), (1+0j)], 0)
     """
     rng = np.random.default_rng(seed)
     sols = np.array(x0, dtype=complex).reshape(1, -1)
@@ -774,6 +860,15 @@ class CertifiedRoot:
     real : bool
         certified real (the α-test passed at Re x in real arithmetic, so Newton's iterates and their limit are
         real)
+
+    Examples
+    --------
+    >>> import numpy as np, sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> eqs = [x**2 + y**2 - 5, x * y - 2]                 # four real roots (±1, ±2), (±2, ±1)
+    >>> root = certify_roots(eqs, [x, y], [np.array([2.01, 0.99])])[0]
+    >>> root.certified, bool(root.alpha < ALPHA0), root.as_array().real.round(12).tolist()
+    (True, True, [2.0, 1.0])
     """
 
     x: list
@@ -852,6 +947,15 @@ def certify_roots(eqs, unknowns, approximations, *, dps: int = 50, newton_steps:
     ``system`` (an :class:`MPSystem`) replaces the SymPy equations ``eqs, unknowns`` (then ignored) when the model
     has the system in closed form.  Returns a list of :class:`CertifiedRoot` (same order).  A root is certified
     real when the α-test also passes at Re x in real arithmetic (the Newton sequence from a real point stays real).
+
+    Examples
+    --------
+    >>> import numpy as np, sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> eqs = [x**2 + y**2 - 5, x * y - 2]                 # four real roots (±1, ±2), (±2, ±1)
+    >>> root = certify_roots(eqs, [x, y], [np.array([1.01, 1.99])])[0]   # α-test after Newton at 50 digits
+    >>> root.certified, root.real, root.as_array().real.round(12).tolist()
+    (True, True, [1.0, 2.0])
     """
     system = system or MPSystem.from_equations(eqs, unknowns)
     out = []
@@ -873,7 +977,17 @@ def certify_roots(eqs, unknowns, approximations, *, dps: int = 50, newton_steps:
 
 def distinct_roots(roots: list) -> list:
     """Certified roots with duplicates removed: two certified roots are one when their 2β-balls meet (both
-    balls then hold the unique root of the smaller-α ball's neighbourhood)."""
+    balls then hold the unique root of the smaller-α ball's neighbourhood).
+
+    Examples
+    --------
+    >>> import numpy as np, sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> eqs = [x**2 + y**2 - 5, x * y - 2]                 # four real roots (±1, ±2), (±2, ±1)
+    >>> roots = certify_roots(eqs, [x, y], [np.array([1.0, 2.0]), np.array([1.1, 1.9]), np.array([2.1, 0.9])])
+    >>> len(distinct_roots(roots))                         # two approximations of (1, 2) are one root
+    2
+    """
     kept: list = []
     for r in roots:
         if not r.certified:
@@ -887,7 +1001,18 @@ def distinct_roots(roots: list) -> list:
 def deflated_newton(eqs, unknowns, known: list, starts, *, dps: int = 50, max_iter: int = 60) -> list:
     """Real roots not in ``known`` (CertifiedRoot list), by Newton's method in real arithmetic on the deflated
     system M(x)F(x), M(x) = Π_r (‖r‖²/‖x − r‖² + 1) over the known roots (scaled to each root's size) (Farrell, Birkisson & Funke 2015),
-    from each real start; each result is polished and certified on the original system."""
+    from each real start; each result is polished and certified on the original system.
+
+    Examples
+    --------
+    >>> import numpy as np, sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> eqs = [x**2 + y**2 - 5, x * y - 2]                 # four real roots (±1, ±2), (±2, ±1)
+    >>> known = certify_roots(eqs, [x, y], [np.array([1.0, 2.0])])
+    >>> new = deflated_newton(eqs, [x, y], known, [np.array([2.2, 0.9]), np.array([-1.1, -2.1])])
+    >>> [r.as_array().real.round(9).tolist() for r in new]
+    [[2.0, 1.0], [-1.0, -2.0]]
+    """
     system = MPSystem.from_equations(eqs, unknowns)
     found: list = []
     with mpmath.workdps(dps):
@@ -941,6 +1066,17 @@ def krawczyk(F, J, x, radius, *, dps: int = 40, Y=None) -> dict:
     Returns
     -------
     {"certified": bool, "box": [(lo, hi)] (mpmath.mpf), "width": max relative half-width (float)}
+
+    Examples
+    --------
+    >>> import mpmath
+    >>> F = lambda v: mpmath.iv.matrix([[v[0] ** 2 - 2]])
+    >>> J = lambda v: mpmath.iv.matrix([[2 * v[0]]])
+    >>> cert = krawczyk(F, J, [1.41421356], 1e-6)            # a box of half-width 1e-6 about √2's approximation
+    >>> cert["certified"], cert["box"][0][0] < mpmath.sqrt(2) < cert["box"][0][1]
+    (True, True)
+    >>> krawczyk(F, J, [1.5], 1e-6)["certified"]              # no root in 1.5 ± 1e-6
+    False
     """
     iv = mpmath.iv
     N = len(x)
