@@ -40,7 +40,16 @@ def _square(value, name: str, d: int) -> np.ndarray:
 
 
 def tangent_bases(X: np.ndarray) -> np.ndarray:
-    """Orthonormal bases of x_i^⊥: X (..., n, d) unit rows -> (..., n, d, d−1) (Householder columns)."""
+    """Orthonormal bases of x_i^⊥: X (..., n, d) unit rows -> (..., n, d, d−1) (Householder columns).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 0, 0], [0, 0, 1.0]])
+    >>> T = tangent_bases(X)                                 # (n, d, d − 1), columns ⟂ x_i
+    >>> T.shape, float(np.abs(np.einsum("nd,ndk->nk", X, T)).max())
+    ((2, 3, 2), 0.0)
+    """
     X = np.asarray(X, dtype=float)
     d = X.shape[-1]
     s = np.where(X[..., 0] >= 0, 1.0, -1.0)
@@ -61,7 +70,17 @@ def tangent_coordinates(X: np.ndarray, T) -> np.ndarray:
 @dataclass
 class SimulationResult:
     """X: (B, n, d) end points; converged: (B,) residual ≤ tol reached; t: (B,) time reached;
-    residual: (B,) max_i ‖f_i‖ at the end point; evaluations: (B,) field evaluations spent per trajectory."""
+    residual: (B,) max_i ‖f_i‖ at the end point; evaluations: (B,) field evaluations spent per trajectory.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> model = SelfAttention(4, 3, V=np.diag([1.0, 0.5, -0.5]), beta=1.0)
+    >>> X0 = np.random.default_rng(0).standard_normal((2, 4, 3))
+    >>> res = model.simulate(X0 / np.linalg.norm(X0, axis=-1, keepdims=True), t_max=200.0)
+    >>> res.converged.tolist(), np.abs(res.X[..., 0]).round(6).tolist()    # consensus on ±e₁ (Theorem A)
+    ([True, True], [[1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0]])
+    """
 
     X: np.ndarray
     converged: np.ndarray
@@ -76,7 +95,16 @@ class SimulationResult:
 
 @dataclass
 class RefineResult:
-    """X: (n, d) refined point; residual: max_i ‖f_i‖; converged: residual ≤ tol; iterations."""
+    """X: (n, d) refined point; residual: max_i ‖f_i‖; converged: residual ≤ tol; iterations.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> model = SelfAttention(4, 3, V=np.diag([1.0, 0.5, -0.5]), beta=1.0)
+    >>> res = model.refine(np.tile([1.0, 1e-3, 0.0], (4, 1)), normalize=True)   # Newton onto consensus on e₁
+    >>> res.converged, res.residual < 1e-12, np.abs(res.X).round(12).tolist()[0]
+    (True, True, [1.0, 0.0, 0.0])
+    """
 
     X: np.ndarray
     residual: float
@@ -390,6 +418,11 @@ def consensus_spectrum(lam: float, other_eigenvalues, n: int, gamma: float = 0.0
     (n − 1)(d − 1) (disagreement modes).  With the 1/n normalisation ("uniform", USA) every weight is e^γ/n,
     γ = β vᵀMv, and each eigenvalue is multiplied by e^γ (the same stability condition, rates scaled; the
     bipartite formula with n_− = 0).  Returns a (n(d−1),) array.
+
+    Examples
+    --------
+    >>> consensus_spectrum(1.0, [0.5, -0.5], n=3).real.tolist()   # λ_k − λ, then −λ (n − 1)(d − 1) = 4 times
+    [-0.5, -1.5, -1.0, -1.0, -1.0, -1.0]
     """
     other = np.asarray(other_eigenvalues, dtype=complex).ravel()
     scale = 1.0 if choice(normalization, "normalization", NORMALIZATIONS) == "softmax" else float(np.exp(gamma))
@@ -401,7 +434,14 @@ def bipartite_quantities(gamma: float, n_plus: int, n_minus: int, normalization:
     group), q_± (to the other group) and d_± = p_± − q_± (the normal component of m_i/λ).
 
     softmax: p_+ = n_+e^γ/(n_+e^γ + n_−e^{−γ}), p_− = n_−e^γ/(n_−e^γ + n_+e^{−γ}), q_± = 1 − p_± (so d_± = 2p_± − 1);
-    uniform (1/n, USA): p_± = n_±e^γ/n, q_± = n_∓e^{−γ}/n."""
+    uniform (1/n, USA): p_± = n_±e^γ/n, q_± = n_∓e^{−γ}/n.
+
+    Examples
+    --------
+    >>> q = bipartite_quantities(0.0, 2, 2)                   # γ = 0, equal groups: every weight ½
+    >>> float(q["p_plus"]), float(q["q_minus"]), float(q["d_plus"])
+    (0.5, 0.5, 0.0)
+    """
     ep, em = np.exp(gamma), np.exp(-gamma)
     if choice(normalization, "normalization", NORMALIZATIONS) == "softmax":
         p_plus = n_plus * ep / (n_plus * ep + n_minus * em)
@@ -427,6 +467,15 @@ def bipartite_spectrum(lam: float, other_eigenvalues, gamma: float, n_plus: int,
     weights' derivative multiplies V x_j ∥ v, normal to the sphere) and checked against the numerical Jacobian.
     Returns {"eigenvalues", "stable" (the four conditions), "conditions", "trace" and "det" (of each B_k, (d − 1,);
     at consensus the eigenvalue λ_kp_+ − λd_+ and 1), and the weights}.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> out = bipartite_spectrum(1.0, [0.5], gamma=1.0, n_plus=2, n_minus=1)   # d = 2: one other eigenvalue
+    >>> np.round(out["eigenvalues"].real, 6).tolist(), out["stable"]
+    ([-0.873242, -0.419077, -0.166333], True)
+    >>> bool(np.isclose(out["eigenvalues"].real[0], -out["d_plus"]))        # −λd₊, (n₊ − 1)(d − 1) = 1 time
+    True
     """
     q = bipartite_quantities(gamma, n_plus, n_minus, normalization)
     pp, pm, qp, qm, dp, dm = q["p_plus"], q["p_minus"], q["q_plus"], q["q_minus"], q["d_plus"], q["d_minus"]
@@ -450,14 +499,29 @@ def bipartite_spectrum(lam: float, other_eigenvalues, gamma: float, n_plus: int,
 
 
 def consensus_spectrum_symbolic():
-    """SymPy form of Theorem A: (eigenvalue expressions, multiplicities) in symbols λ, λ_k, n, d."""
+    """SymPy form of Theorem A: (eigenvalue expressions, multiplicities) in symbols λ, λ_k, n, d.
+
+    Examples
+    --------
+    >>> consensus_spectrum_symbolic()
+    {'synchronous': (-lambda + lambda_k, 1), 'disagreement': (-lambda, (d - 1)*(n - 1))}
+    """
     lam, lk, n, d = sp.symbols("lambda lambda_k n d")
     return {"synchronous": (lk - lam, 1), "disagreement": (-lam, (n - 1) * (d - 1))}
 
 
 def bipartite_spectrum_symbolic(normalization: str = "softmax"):
     """SymPy form of Theorem B: p_±, q_±, d_±, B_k, tr B_k, det B_k in symbols γ, n_±, λ, λ_k (softmax, or the 1/n
-    normalisation with ``normalization="uniform"``)."""
+    normalisation with ``normalization="uniform"``).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> th = bipartite_spectrum_symbolic()
+    >>> g = sp.Symbol("gamma", real=True)
+    >>> sp.simplify(th["p_plus"] + th["q_plus"])            # a token's weights sum to one
+    1
+    """
     g, npl, nmi, lam, lk = sp.symbols("gamma n_+ n_- lambda lambda_k", real=True)
     if choice(normalization, "normalization", NORMALIZATIONS) == "softmax":
         pp = npl * sp.exp(g) / (npl * sp.exp(g) + nmi * sp.exp(-g))
@@ -477,6 +541,13 @@ def qk_modes(Wq, Wk) -> dict:
 
     Returns {"sigma", "U", "V", "cos" (u_n·v_n per mode), "cos_avg" (σ-weighted mean), "symmetric_fraction"
     (‖A_s‖/‖A‖ with A_s = (A + Aᵀ)/2)}.  Invariant to the gauge W_q → GᵀW_q, W_k → G⁻¹W_k.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> modes = qk_modes(np.eye(3), 2 * np.eye(3))          # W_qᵀW_k = 2I: symmetric, aligned modes
+    >>> modes["sigma"].tolist(), modes["cos_avg"], modes["symmetric_fraction"]
+    ([2.0, 2.0, 2.0], 1.0, 1.0)
     """
     Wq = as_float_array(Wq, "Wq")
     Wk = as_float_array(Wk, "Wk")
