@@ -27,6 +27,12 @@ def mode_field(depth: int = 2, s=None, tau=1) -> VectorField:
     """Per-mode field of a depth-``depth`` network (depth ≥ 2 weight matrices → depth scalars).
 
     ``s`` (mode strength) and ``tau`` are numbers or None for symbols.
+
+    Examples
+    --------
+    >>> field = mode_field(2)
+    >>> field.states, list(field.rhs)
+    ((a_1, a_2), [-a_1*a_2**2 + a_2*s, -a_1**2*a_2 + a_1*s])
     """
     if int(depth) != depth or depth < 2:
         raise ValueError(f"depth: expected an integer >= 2 (number of weight matrices), got {depth!r}")
@@ -39,7 +45,13 @@ def mode_field(depth: int = 2, s=None, tau=1) -> VectorField:
 
 
 def conserved_quantities(field: VectorField) -> list:
-    """a_i² − a_{i+1}², each with its time derivative ∇I·f expanded (zero for the mode field)."""
+    """a_i² − a_{i+1}², each with its time derivative ∇I·f expanded (zero for the mode field).
+
+    Examples
+    --------
+    >>> conserved_quantities(mode_field(2))           # a₁² − a₂² and its derivative along the flow
+    [(a_1**2 - a_2**2, 0)]
+    """
     out = []
     for x, y in zip(field.states, field.states[1:]):
         I = x ** 2 - y ** 2
@@ -49,7 +61,14 @@ def conserved_quantities(field: VectorField) -> list:
 
 
 def symmetric_closed_form():
-    """(u(t), ODE residual τu̇ − 2u(s − u) simplified) in symbols t, s, τ, u₀."""
+    """(u(t), ODE residual τu̇ − 2u(s − u) simplified) in symbols t, s, τ, u₀.
+
+    Examples
+    --------
+    >>> u, residual, symbols = symmetric_closed_form()
+    >>> u, residual
+    (s*exp(2*s*t/tau)/(s/u_0 + exp(2*s*t/tau) - 1), 0)
+    """
     t, s, tau, u0 = sp.symbols("t s tau u_0", positive=True)
     u = s * sp.exp(2 * s * t / tau) / (sp.exp(2 * s * t / tau) - 1 + s / u0)
     return u, sp.simplify(tau * sp.diff(u, t) - 2 * u * (s - u)), (t, s, tau, u0)
@@ -59,7 +78,14 @@ def hyperbola_spectrum(field: VectorField | None = None) -> dict:
     """Eigenvalues of the depth-2 mode field's Jacobian on the hyperbola ab = s (b = s/a) and at the origin,
     derived from ``field`` (default :func:`mode_field` (2) with symbolic s, τ).  On the hyperbola one eigenvalue is
     0 (the tangent direction) and one is −(a² + b²)/τ < 0: normally hyperbolic and attracting; at the origin ±s/τ
-    (a saddle).  Returns {"hyperbola": [...], "origin": [...]} (SymPy expressions, sorted by their text)."""
+    (a saddle).  Returns {"hyperbola": [...], "origin": [...]} (SymPy expressions, sorted by their text).
+
+    Examples
+    --------
+    >>> spec = hyperbola_spectrum()
+    >>> spec["hyperbola"], spec["origin"]
+    ([(-a_1**4 - s**2)/(a_1**2*tau), 0], [-s/tau, s/tau])
+    """
     vf = mode_field(2, s=None, tau=None) if field is None else field
     a, b = vf.states
     s = sp.Symbol("s", positive=True)
@@ -72,7 +98,13 @@ def balanced_mode_equation(depth: int):
     """u̇ on the equal-weights submanifold a_1 = … = a_k = a, u = a^k (k = ``depth`` weight matrices), derived
     from the mode field: every component restricted to a_i = a must agree (the submanifold is invariant),
     then u̇ = k a^{k−1} ȧ with a = u^{1/k}.  Returns (u̇, the invariance check's residual list) in symbols
-    u, s, τ; the paper's form is u̇ = (k/τ) u^{2−2/k}(s − u) (Saxe et al. Eq. 13, with N_l − 1 = k)."""
+    u, s, τ; the paper's form is u̇ = (k/τ) u^{2−2/k}(s − u) (Saxe et al. Eq. 13, with N_l − 1 = k).
+
+    Examples
+    --------
+    >>> balanced_mode_equation(2)                      # Saxe et al.: τu̇ = 2u(s − u); the submanifold is invariant
+    (2*u*(s - u)/tau, [0])
+    """
     vf = mode_field(depth, s=None, tau=None)
     a, u = sp.Symbol("a", positive=True), sp.Symbol("u", positive=True)
     on = [sp.simplify(f.xreplace({x: a for x in vf.states})) for f in vf.rhs]
@@ -88,7 +120,15 @@ def full_field(sigma11, sigma31, hidden, tau: float = 1.0) -> VectorField:
     E = ½ tr(P Σ¹¹ Pᵀ) − tr(P Σ³¹ᵀ), P = W_L ⋯ W_1, as τẆ_i = −∂E/∂W_i (Saxe et al. Eqs. 2 and 13).
 
     ``hidden``: an int (two layers: states W21 (hidden×N1), W32 (N3×hidden), the paper's names) or a sequence
-    of hidden widths (h_1, …, h_{L−1}) for L = len + 1 weight matrices W1 (h_1×N1), …, WL (N3×h_{L−1})."""
+    of hidden widths (h_1, …, h_{L−1}) for L = len + 1 weight matrices W1 (h_1×N1), …, WL (N3×h_{L−1}).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> field = full_field(np.eye(2), np.diag([1.0, 0.5]), hidden=2)   # W21 (2×2), W32 (2×2)
+    >>> field, field.states[:2]
+    (VectorField('deep linear network (2 layers)', D=8, params=[]), (w21_0_0, w21_0_1))
+    """
     S11 = as_square_matrix(sigma11, "sigma11", symmetric=True)   # an input second-moment matrix
     S31 = as_float_array(sigma31, "sigma31")
     if S31.ndim != 2 or S31.shape[1] != S11.shape[0]:

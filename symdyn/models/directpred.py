@@ -84,7 +84,13 @@ class DirectPred:
 def matrix_form(variant: str, n1: int, n2: int) -> dict:
     """{state MatrixSymbol: derived rhs} of ``variant`` with symbolic X, Xp (n1×n1), α_p, β, η (Lemma 1).
 
-    Derived once per (variant, n1, n2): the data enter later as matrix values."""
+    Derived once per (variant, n1, n2): the data enter later as matrix values.
+
+    Examples
+    --------
+    >>> sorted(str(k) for k in matrix_form("byol", 2, 2))   # online W, predictor W_p, target W_a
+    ['W', 'W_a', 'W_p']
+    """
     if variant not in VARIANTS:
         raise ValueError(f"variant: unknown {variant!r}; expected one of {VARIANTS}")
     return dict(_derived_matrix_form(variant, int(n1), int(n2)))
@@ -139,7 +145,14 @@ def isotropic_field(n: int, alpha_p=None, sigma2=None, eta=None, tau=None, symme
     """The reduced (W_p, F) field of Eq. 7 on n×n matrices (2n² states W_p_i_j, F_i_j), derived from the
     byol form (module docstring).  Parameters given as numbers are bound; None leaves a symbol
     (alpha_p, sigma2, eta, tau_ema).  ``symmetrize=False`` keeps Appendix B's Ẇ_p = −α_p(1+σ²)W_pF + α_pτF − ηW_p.
-    Symmetric (W_p, F) form an invariant subspace of the symmetrised field."""
+    Symmetric (W_p, F) form an invariant subspace of the symmetrised field.
+
+    Examples
+    --------
+    >>> field = isotropic_field(1)
+    >>> field, field.states
+    (VectorField('DirectPred isotropic reduced field (n=1)', D=2, params=['alpha_p', 'sigma2', 'eta', 'tau_ema']), (W_p_0_0, F_0_0))
+    """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n: expected a positive integer, got {n!r}")
     if n > 6:
@@ -177,7 +190,15 @@ def alignment_K(Wp, F, alpha_p, sigma2, eta, tau):
 
 def alignment_identity(n: int = 2) -> sp.Matrix:
     """Ċ + CK + KC for C = [F, W_p] along the symmetrised isotropic field, with symmetric symbolic W_p, F
-    and symbolic α_p, σ², η, τ, expanded entry-wise: the zero matrix proves Theorem 3 for this n."""
+    and symbolic α_p, σ², η, τ, expanded entry-wise: the zero matrix proves Theorem 3 for this n.
+
+    Examples
+    --------
+    >>> alignment_identity(2)                         # Theorem 3 for 2×2 matrices, entry by entry
+    Matrix([
+    [0, 0],
+    [0, 0]])
+    """
     vf = isotropic_field(n)
     syms = {}
     for name in ("W_p", "F"):
@@ -197,7 +218,14 @@ def alignment_identity(n: int = 2) -> sp.Matrix:
 
 
 def mode_field(simsiam: bool = False, alpha_p=None, sigma2=None, eta=None, beta=None) -> VectorField:
-    """Per-mode (p, s[, τ]) field, regularised polynomial form (§1.3); None parameters stay symbols."""
+    """Per-mode (p, s[, τ]) field, regularised polynomial form (§1.3); None parameters stay symbols.
+
+    Examples
+    --------
+    >>> field = mode_field()
+    >>> field.states, [str(p) for p in field.params]
+    ((p, s, tau_ema), ['alpha_p', 'beta', 'eta', 'sigma2'])
+    """
     p, s, tau = sp.symbols("p s tau_ema", real=True)
     vals = {}
     syms = {}
@@ -225,7 +253,14 @@ def mode_fixed_points():
       (``sympy.solve``), the 1-D slopes at them reduced with the root relation (−η at 0, −τp + 2η at p*±),
     * the threshold η_c where p*₋ = p*₊ (zero discriminant),
     * τ* at collapse: the root of τ̇ = 0 at p = s = 0 in the regularised 3-D field,
-    * the invariant I = s − p²/α_p and the residual of İ + 2ηI (zero)."""
+    * the invariant I = s − p²/α_p and the residual of İ + 2ηI (zero).
+
+    Examples
+    --------
+    >>> facts = mode_fixed_points()
+    >>> facts["eta_c"]                                   # p*₋ = p*₊ there: the collapse threshold
+    tau_ema**2/(4*(sigma2 + 1))
+    """
     p, s, tau = sp.symbols("p s tau_ema", real=True)
     a_p, s2, eta, beta = sp.symbols("alpha_p sigma2 eta beta", positive=True)
     vf = mode_field()
