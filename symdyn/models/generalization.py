@@ -46,7 +46,14 @@ __all__ = ["closed_forms", "outlier", "overlap", "mp_density", "mode_trajectory"
 def closed_forms() -> dict:
     """SymPy expressions in s̄ (``s_bar``), ŝ (``s_hat``), 𝒜 (``A``), t, τ, ε: ``outlier`` and ``overlap`` (above the
     transition), ``mp_density``, ``mode`` (Saxe's s(t)), ``mode_time`` (its inverse t(s)), ``transition``
-    (s̄ = 𝒜^{1/4})."""
+    (s̄ = 𝒜^{1/4}).
+
+    Examples
+    --------
+    >>> forms = closed_forms()
+    >>> forms["outlier"]                                    # ŝ(s̄; 𝒜) above the transition
+    sqrt(A + s_bar**2)*sqrt(s_bar**2 + 1)/s_bar
+    """
     sb, sh, A, t, tau, eps, s = sp.symbols("s_bar s_hat A t tau epsilon s", positive=True)
     out = {"symbols": (sb, sh, A, t, tau, eps, s)}
     out["outlier"] = sp.sqrt((1 + sb ** 2) * (A + sb ** 2)) / sb
@@ -71,7 +78,13 @@ def _numeric():
 
 def outlier(s_bar, A):
     """ŝ(s̄; 𝒜): the top singular value of Σ³¹ for a teacher mode of strength s̄ (the noise edge 1 + √𝒜 below
-    the transition s̄ ≤ 𝒜^{1/4})."""
+    the transition s̄ ≤ 𝒜^{1/4}).
+
+    Examples
+    --------
+    >>> round(float(outlier(2.0, 0.5)), 12), round(float(outlier(0.5, 0.5)), 12)   # the second: the edge 1 + √𝒜
+    (2.371708245126, 1.707106781187)
+    """
     s_bar, A = np.asarray(s_bar, dtype=float), float(A)
     above = s_bar > A ** 0.25
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -79,7 +92,13 @@ def outlier(s_bar, A):
 
 
 def overlap(s_bar, A):
-    """𝒪(s̄; 𝒜) = |û·ū||v̂·v̄| (0 below the transition)."""
+    """𝒪(s̄; 𝒜) = |û·ū||v̂·v̄| (0 below the transition).
+
+    Examples
+    --------
+    >>> round(float(overlap(2.0, 0.5)), 12), float(overlap(0.5, 0.5))   # 0 below the transition s̄ = 𝒜^{1/4}
+    (0.816921728877, 0.0)
+    """
     s_bar, A = np.asarray(s_bar, dtype=float), float(A)
     above = s_bar > A ** 0.25
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -87,7 +106,14 @@ def overlap(s_bar, A):
 
 
 def mp_density(s_hat, A):
-    """The Marchenko–Pastur density of the noise singular values (0 outside [1 − √𝒜, 1 + √𝒜])."""
+    """The Marchenko–Pastur density of the noise singular values (0 outside [1 − √𝒜, 1 + √𝒜]).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> mp_density(np.array([1.0, 3.0]), 0.5).round(6).tolist()        # 0 beyond the edge 1 + √𝒜
+    [0.842169, 0.0]
+    """
     s_hat, A = np.asarray(s_hat, dtype=float), float(A)
     inside = (s_hat > 1 - np.sqrt(A)) & (s_hat < 1 + np.sqrt(A)) & (s_hat > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -95,7 +121,14 @@ def mp_density(s_hat, A):
 
 
 def mode_trajectory(t, s_hat, eps: float = 1e-5, tau: float = 1.0):
-    """Saxe's s(t) = ŝ e^{2ŝt/τ}/(e^{2ŝt/τ} − 1 + ŝ/ε) (overflow-free)."""
+    """Saxe's s(t) = ŝ e^{2ŝt/τ}/(e^{2ŝt/τ} − 1 + ŝ/ε) (overflow-free).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> mode_trajectory(np.array([0.0, 100.0]), 2.0).round(12).tolist()   # from ε to ŝ
+    [1e-05, 2.0]
+    """
     t, s_hat = np.asarray(t, dtype=float), np.asarray(s_hat, dtype=float)
     x = np.exp(-2 * s_hat * t / tau)
     return s_hat / (1 + (s_hat / eps - 1) * x)
@@ -103,7 +136,14 @@ def mode_trajectory(t, s_hat, eps: float = 1e-5, tau: float = 1.0):
 
 def generalization_error(t, teacher, A: float, N2: int | None = None, eps: float = 1e-5, tau: float = 1.0):
     """ε_test(t) of the TA student (module docstring) for teacher singular values ``teacher`` (N̄₂,) and N₂ ≥ N̄₂
-    student modes (default N̄₂: no noise modes; the noise modes' ⟨s(ŝ, t)²⟩ is integrated over the MP density)."""
+    student modes (default N̄₂: no noise modes; the noise modes' ⟨s(ŝ, t)²⟩ is integrated over the MP density).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> generalization_error(np.array([0.0, 100.0]), [2.0], 0.5).round(6).tolist()   # no noise modes: ends at ε_opt
+    [0.999992, 0.46875]
+    """
     sb = np.atleast_1d(np.asarray(teacher, dtype=float))
     N2 = len(sb) if N2 is None else positive_int(N2, "N2")
     if N2 < len(sb):
@@ -129,7 +169,14 @@ def training_error(t, teacher, A: float, N3: int, N2: int | None = None, eps: fl
 
     With ``s_hat`` (the sample's singular values) this is exact for the sample; otherwise the N̄₃ → ∞ form: the
     outliers ŝ(s̄_α), and the N̄₃ − N̄₂ noise modes by the Marchenko–Pastur averages (⟨x²⟩ = 1 for unit noise; the
-    student's N₂ − N̄₂ noise modes learn ⟨(x − s(x, t))²⟩)."""
+    student's N₂ − N̄₂ noise modes learn ⟨(x − s(x, t))²⟩).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> training_error(np.array([0.0, 100.0]), [2.0], 0.5, N3=10).round(6).tolist()
+    [0.999997, 0.615385]
+    """
     sb = np.atleast_1d(np.asarray(teacher, dtype=float))
     N3 = positive_int(N3, "N3")
     N2 = len(sb) if N2 is None else positive_int(N2, "N2")
@@ -152,7 +199,14 @@ def training_error(t, teacher, A: float, N3: int, N2: int | None = None, eps: fl
 
 def optimal_stopping(teacher, A: float, N2: int | None = None, eps: float = 1e-5, tau: float = 1.0) -> tuple:
     """(t_opt, ε_test(t_opt)): the minimum of :func:`generalization_error` over t > 0 (bounded scalar minimisation on log t
-    over the times at which the modes learn)."""
+    over the times at which the modes learn).
+
+    Examples
+    --------
+    >>> t_opt, err = optimal_stopping([2.0], 0.5)
+    >>> round(err, 9) == round(optimal_error([2.0], 0.5), 9)
+    True
+    """
     sb = np.atleast_1d(np.asarray(teacher, dtype=float))
     sh = outlier(sb, A)
     t_late = float(np.max(tau / (2 * sh) * np.log(sh / eps))) * 4
@@ -164,7 +218,13 @@ def optimal_stopping(teacher, A: float, N2: int | None = None, eps: float = 1e-5
 
 def optimal_error(teacher, A: float) -> float:
     """ε_opt = Σ s̄²(1 − 𝒪(s̄)²)/Σ s̄²: the student s_α = s̄_α𝒪(s̄_α) on the TA singular vectors (the shrinkage
-    optimum; 1 − 𝒪² for a rank-1 teacher)."""
+    optimum; 1 − 𝒪² for a rank-1 teacher).
+
+    Examples
+    --------
+    >>> round(optimal_error([2.0], 0.5), 12), round(1 - float(overlap(2.0, 0.5)) ** 2, 12)   # rank one: 1 − 𝒪²
+    (0.332638888889, 0.332638888889)
+    """
     sb = np.atleast_1d(np.asarray(teacher, dtype=float))
     O = overlap(sb, A)
     return float(np.sum(sb ** 2 * (1 - O ** 2)) / np.sum(sb ** 2))
@@ -172,7 +232,14 @@ def optimal_error(teacher, A: float) -> float:
 
 def sample_teacher_data(teacher, N1: int, A: float, seed: int = 0) -> dict:
     """A random teacher W̄ = Σ s̄_α ū_α v̄_αᵀ (orthonormal random singular vectors) and Σ³¹ = W̄ + Z, Z ~ N(0, 1/N̄₁)
-    entry-wise (N̄₃ = round(𝒜N̄₁) × N̄₁).  Returns {"W_bar", "Sigma31", "N3"}."""
+    entry-wise (N̄₃ = round(𝒜N̄₁) × N̄₁).  Returns {"W_bar", "Sigma31", "N3"}.
+
+    Examples
+    --------
+    >>> data = sample_teacher_data([2.0], N1=20, A=0.5, seed=0)
+    >>> data["W_bar"].shape, data["Sigma31"].shape, data["N3"]
+    ((10, 20), (10, 20), 10)
+    """
     N1 = positive_int(N1, "N1")
     A = finite_real(A, "A", low=0.0, high=1.0, low_open=True)
     sb = np.atleast_1d(np.asarray(teacher, dtype=float))
@@ -189,7 +256,16 @@ def simulate_ta_student(Sigma31, W_bar, times, rank: int, eps: float = 1e-5, tau
     """Gradient flow (classical RK4, step dt; gradient descent with a small learning rate) of the two-layer linear student W = W₂W₁ with ``rank`` hidden units
     on L = ½‖Σ³¹ − W₂W₁‖² (Σ¹¹ = I): τẆ₁ = W₂ᵀ(Σ³¹ − W₂W₁), τẆ₂ = (Σ³¹ − W₂W₁)W₁ᵀ, from the training-aligned start
     W₂ = √ε Û_r, W₁ = √ε V̂_rᵀ (the top ``rank`` singular vectors of Σ³¹).  Returns the test error
-    ‖W₂W₁ − W̄‖²/‖W̄‖² at each of ``times`` (sorted); with ``train`` (test, training error ‖Σ³¹ − W₂W₁‖²/‖Σ³¹‖²)."""
+    ‖W₂W₁ − W̄‖²/‖W̄‖² at each of ``times`` (sorted); with ``train`` (test, training error ‖Σ³¹ − W₂W₁‖²/‖Σ³¹‖²).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> data = sample_teacher_data([2.0], N1=20, A=0.5, seed=0)
+    >>> err = simulate_ta_student(data["Sigma31"], data["W_bar"], np.array([0.0, 20.0]), rank=1)
+    >>> bool(err[1] < err[0])                               # the test error falls as the mode is learnt
+    True
+    """
     U, s, Vt = np.linalg.svd(Sigma31, full_matrices=False)
     W2, W1 = np.sqrt(eps) * U[:, :rank], np.sqrt(eps) * Vt[:rank]
     out, tr, t = [], [], 0.0
