@@ -18,23 +18,40 @@ import numpy as np
 import scipy.linalg
 import sympy as sp
 
+from .._validate import choice
 from ..matrix_calculus import exact_matrix as _exact, symbol_matrix
 from ..polysolve import PolySolution, certify_roots, deflated_newton, distinct_roots, solve_groebner, solve_homotopy
 
 __all__ = ["e1_sides", "e1_system", "e1_scaling", "e1_residual", "e2_predictor", "solve_e1", "pack_data", "split_data", "psd_root_bound",
-           "LAM_MIN_RELATIVE"]
+           "LAM_MIN_RELATIVE", "E1_METHODS", "e1_method"]
 
 LAM_MIN_RELATIVE = 1e-40  # normalised λ' below which (E1) is refused (inner roots below double precision)
 
 
 def e1_sides(Sx, Syx, S, lam, I, mul=operator.mul) -> tuple:
     """(E1) as its two sides (left, right) = ((ΣxS + λI)(SΣx + λI), ΣyxᵀSΣyx), for any matrix type: SymPy
-    MatrixSymbols or explicit matrices (``mul`` the default ``*``) and NumPy arrays (``mul=np.matmul``)."""
+    MatrixSymbols or explicit matrices (``mul`` the default ``*``) and NumPy arrays (``mul=np.matmul``).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> X, Y, S = (sp.MatrixSymbol(n, 2, 2) for n in "XYS")
+    >>> e1_sides(X, Y, S, sp.Symbol("lambda"), sp.Identity(2))
+    ((lambda*I + X*S)*(lambda*I + S*X), Y.T*S*Y)
+    """
     return mul(mul(Sx, S) + lam * I, mul(S, Sx) + lam * I), mul(mul(Syx.T, S), Syx)
 
 
 def e1_system(Sx: sp.Matrix, Syx: sp.Matrix, lam, m: int):
-    """(E1) (ΣxS + λI)(SΣx + λI) − ΣyxᵀSΣyx = 0 as m(m+1)/2 equations in the entries s_ij (i ≤ j) of S."""
+    """(E1) (ΣxS + λI)(SΣx + λI) − ΣyxᵀSΣyx = 0 as m(m+1)/2 equations in the entries s_ij (i ≤ j) of S.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> eqs, unknowns, S = e1_system(sp.Matrix([[1]]), sp.Matrix([[sp.Rational(4, 5)]]), sp.Rational(3, 25), 1)
+    >>> eqs, sp.solve(eqs[0], unknowns[0])
+    ([s_11**2 - 2*s_11/5 + 9/625], [1/25, 9/25])
+    """
     S = symbol_matrix("s", m, symmetric=True)
     unknowns = [S[i, j] for i in range(m) for j in range(i, m)]
     left, right = e1_sides(Sx, Syx, S, lam, sp.eye(m))
@@ -49,7 +66,14 @@ def e1_scaling(sigma_x: np.ndarray, sigma_yx: np.ndarray, lam: float) -> dict:
 
     which maps (E1) onto itself (both sides scale by b⁴/a²).  Powers of two keep the data exact, so the Gröbner
     work on the normalised data is exact for the given data.  Returns {"a", "b", "lam", "S"}: the factors, the
-    normalised λ' and the factor b²/a² of S."""
+    normalised λ' and the factor b²/a² of S.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> e1_scaling(np.diag([3.0, 1.0]), np.eye(2), 0.1)      # a, b powers of two; λ and S rescaled exactly
+    {'a': 4.0, 'b': 2.0, 'lam': 0.1, 'S': 0.25}
+    """
     a = 2.0 ** round(np.log2(np.linalg.norm(sigma_x)))
     b = 2.0 ** round(np.log2(np.linalg.norm(sigma_yx)))
     return {"a": a, "b": b, "lam": lam * a / b ** 2, "S": b ** 2 / a ** 2}
@@ -57,7 +81,15 @@ def e1_scaling(sigma_x: np.ndarray, sigma_yx: np.ndarray, lam: float) -> dict:
 
 def e2_predictor(A, sigma_x, sigma_yx, lam) -> np.ndarray:
     """(E2): B = A Σyx Aᵀ W⁻¹ with W = A Σx Aᵀ + λ I.  A: (..., n, m) -> (..., n, n) (any n: the reduced
-    predictor B̃ of a rank-r stratum is (E2) for A = Vᵀ, n = r)."""
+    predictor B̃ of a rank-r stratum is (E2) for A = Vᵀ, n = r).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Sx, Syx, lam = np.array([[1.0]]), np.array([[0.8]]), 0.12    # m = 1: (s + 0.12)² = 0.64 s, s ∈ {0.04, 0.36}
+    >>> e2_predictor(np.array([[0.6]]), Sx, Syx, lam).round(12).tolist()    # B = a²τ/(a²ρ + λ) = 0.288/0.48
+    [[0.6]]
+    """
     A = np.asarray(A)
     At = np.swapaxes(A, -1, -2)
     W = A @ sigma_x @ At + lam * np.eye(A.shape[-2])
@@ -85,7 +117,15 @@ def _triu(m: int) -> tuple:
 
 def split_data(p, m):
     """The inverse of :func:`pack_data`, batched: p (P, m(m+1)/2 + m² + 1) -> Σx (P, m, m) symmetric, Σyx (P, m, m),
-    λ (P,)."""
+    λ (P,).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Sx, Syx, lam = split_data(pack_data(np.diag([1.0, 2.0]), np.eye(2), 0.1)[None], 2)
+    >>> Sx[0].tolist(), Syx.shape, lam.tolist()
+    ([[1.0, 0.0], [0.0, 2.0]], (1, 2, 2), [0.1])
+    """
     P = p.shape[0]
     iu = _triu(m)
     k = len(iu[0])
@@ -96,7 +136,14 @@ def split_data(p, m):
 
 
 def pack_data(sigma_x, sigma_yx, lam) -> np.ndarray:
-    """The parameter vector p = (vech Σx, vec Σyx, λ) of (E1) and of the rank strata (R_r)."""
+    """The parameter vector p = (vech Σx, vec Σyx, λ) of (E1) and of the rank strata (R_r).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pack_data(np.diag([1.0, 2.0]), np.eye(2), 0.1).tolist()     # vech Σx (3), vec Σyx (4), λ
+    [1.0, 0.0, 2.0, 1.0, 0.0, 0.0, 1.0, 0.1]
+    """
     m = sigma_x.shape[0]
     iu = np.triu_indices(m)
     return np.concatenate([np.asarray(sigma_x)[iu], np.ravel(sigma_yx), [lam]])
@@ -180,7 +227,15 @@ def psd_root_bound(sigma_x, sigma_yx, lam) -> float:
 
 
 def e1_residual(sigma_x, sigma_yx, lam, S) -> float:
-    """‖(ΣxS+λI)(SΣx+λI) − ΣyxᵀSΣyx‖_F / (‖(ΣxS+λI)‖² + ‖Σyx‖²‖S‖), relative."""
+    """‖(ΣxS+λI)(SΣx+λI) − ΣyxᵀSΣyx‖_F / (‖(ΣxS+λI)‖² + ‖Σyx‖²‖S‖), relative.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Sx, Syx, lam = np.array([[1.0]]), np.array([[0.8]]), 0.12    # m = 1: (s + 0.12)² = 0.64 s, s ∈ {0.04, 0.36}
+    >>> e1_residual(Sx, Syx, lam, np.array([[0.36]])), e1_residual(Sx, Syx, lam, np.array([[0.5]])) > 0.05
+    (0.0, True)
+    """
     S = np.asarray(S, dtype=float)
     left, right = e1_sides(sigma_x, sigma_yx, S, lam, np.eye(S.shape[0]), np.matmul)
     L = sigma_x @ S + lam * np.eye(S.shape[0])
@@ -224,10 +279,43 @@ def m1_radii(rho, tau, lam) -> dict:
     return {"delta": delta, "radii": (r1, r2), "exists": exists}
 
 
+E1_METHODS = ("auto", "closed form", "groebner", "homotopy", "parameter")
+
+
+def e1_method(m: int, method: str = "auto") -> str:
+    """The (E1) solver to use at size m: ``method`` checked against :data:`E1_METHODS`, with "auto" resolved to
+    "closed form" (m = 1), "groebner" (m = 2), "parameter" (the generic solutions of (E1) at size m are shipped or
+    cached) or "homotopy" (total degree).
+
+    Examples
+    --------
+    >>> e1_method(1), e1_method(2), e1_method(3), e1_method(3, "groebner")
+    ('closed form', 'groebner', 'parameter', 'groebner')
+    """
+    method = choice(method, "method", E1_METHODS)
+    if method != "auto":
+        return method
+    if m <= 2:
+        return "closed form" if m == 1 else "groebner"
+    from .ssl_e1_homotopy import e1_start_count
+
+    return "parameter" if e1_start_count(m) is not None else "homotopy"
+
+
 def solve_e1(sigma_x: np.ndarray, sigma_yx: np.ndarray, lam: float, method: str, seed: int, max_paths: int) -> dict:
     """All real symmetric roots of (E1) for the data (Σx, Σyx, λ), certified (see :meth:`LinearSSL.e1_roots`, which
-    validates the arguments and caches the result)."""
+    validates the data and caches the result).  ``method``: one of :data:`E1_METHODS` ("auto": :func:`e1_method`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Sx, Syx, lam = np.array([[1.0]]), np.array([[0.8]]), 0.12    # m = 1: (s + 0.12)² = 0.64 s, s ∈ {0.04, 0.36}
+    >>> out = solve_e1(Sx, Syx, lam, "auto", seed=0, max_paths=4096)
+    >>> [round(float(S[0, 0]), 12) for S in out["roots"]], out["positive_definite"], out["complete"]
+    ([0.04, 0.36], [True, True], 'proven')
+    """
     m = sigma_x.shape[0]
+    method = e1_method(m, method)
     if not np.any(sigma_yx):
         S = -lam * np.linalg.inv(sigma_x)
         S = (S + S.T) / 2

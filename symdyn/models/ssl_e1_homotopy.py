@@ -169,7 +169,13 @@ def _name(m: int, seed: int) -> str:
 
 
 def e1_start_count(m: int, seed: int = 0) -> int | None:
-    """The generic number of solutions of (E1) at size m if its start system is shipped or cached, else None."""
+    """The generic number of solutions of (E1) at size m if its start system is shipped or cached, else None.
+
+    Examples
+    --------
+    >>> e1_start_count(3), e1_start_count(4), e1_start_count(7)     # shipped at m = 3, 4; not at 7
+    (24, 124, None)
+    """
     return known_count(_name(m, seed))
 
 
@@ -180,7 +186,14 @@ def e1_start(m: int, seed: int = 0, check: bool = True) -> tuple:
     Found by monodromy from one constructed solution: for random complex R, Σx (symmetric) and λ, S₀ = RᵀR and
     Σyx = R⁻¹L (L = S₀Σx + λI) give E(S₀) = LᵀL − LᵀR⁻ᵀRᵀRR⁻¹L = 0.  With ``check`` (the default when computing) an
     independent total-degree homotopy at p₀ counts the finite solutions again: info["count_check"] (must equal K,
-    else a warning).  Shipped for m = 3, 4, 5 (``make strata``), else computed and cached (minutes at m = 5)."""
+    else a warning).  Shipped for m = 3, 4, 5 (``make strata``), else computed and cached (minutes at m = 5).
+
+    Examples
+    --------
+    >>> p0, solutions, info = e1_start(3)                     # loaded from the shipped start system
+    >>> solutions.shape, info["count"] == info["count_check"]  # 24 solutions in the 6 entries of S; recounted
+    ((24, 6), True)
+    """
     sysm = _system(m)
 
     def residual(sols, p0):
@@ -319,6 +332,16 @@ def parameter_roots(sigma_x, sigma_yx, lam, seed: int, digits: int) -> dict:
     and the answer is then incomplete and says so.
     Returns {"real": [CertifiedRoot], "complex_count", "diverged" (roots not reached), "defects" ('' when
     complete and every end point is certified), "notes", "method", "count" (K), "runs"}.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from symdyn.models.ssl_e1 import e1_scaling
+    >>> Sx, Syx = np.diag([1.0, 2.0, 3.0]), np.eye(3) + 0.3 * np.random.default_rng(5).standard_normal((3, 3))
+    >>> sc = e1_scaling(Sx, Syx, 0.1)
+    >>> out = parameter_roots(Sx / sc["a"], Syx / sc["b"], sc["lam"], seed=0, digits=40)
+    >>> out["complex_count"], len(out["real"]), all(r.certified for r in out["real"])
+    (24, 4, True)
     """
     m = sigma_x.shape[0]
     p0, starts, info = e1_start(m)

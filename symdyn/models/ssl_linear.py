@@ -37,13 +37,14 @@ import sympy as sp
 from sympy import QQ
 from sympy.polys.rings import ring
 
-from .._validate import as_float_array, as_square_matrix, choice, positive_int, seed_value, tolerance
+from .._validate import as_float_array, as_square_matrix, positive_int, seed_value, tolerance
 from ..equilibria.component import EquilibriumComponent, EquilibriumSet
 from ..field import VectorField
 from ..matrix_calculus import (evaluate_in_ring, exact_matrix as _exact, matrix_flow, matrix_gradient, ring_flow,
                                ring_frobenius, ring_matmul, symbol_matrix)
 from ..instances import random_moments  # noqa: F401  (re-exported: older imports)
-from .ssl_e1 import LAM_MIN_RELATIVE, e1_residual, e1_scaling, e1_system, e2_predictor, m1_radii, solve_e1  # noqa: F401
+from .ssl_e1 import (LAM_MIN_RELATIVE, e1_method, e1_residual, e1_scaling, e1_system, e2_predictor,  # noqa: F401
+                     m1_radii, solve_e1)
 
 __all__ = ["LinearSSL", "KINDS", "matrix_gradient"]
 
@@ -533,15 +534,12 @@ class LinearSSL:
         Results are cached per (method, seed).
         """
         self._require_numeric("e1_roots")
-        method = choice(method, "method", ("auto", "closed form", "groebner", "homotopy", "parameter"))
+        method = e1_method(self.m, method)
         seed = seed_value(seed)
         max_paths = positive_int(max_paths, "max_paths")
         from .ssl_e1_homotopy import e1_start_count
 
-        known = e1_start_count(self.m) is not None
-        if method == "auto":
-            method = "closed form" if self.m == 1 else "groebner" if self.m == 2 else "parameter" if known else "homotopy"
-        if method == "parameter" and not known and self.m >= 5:
+        if method == "parameter" and e1_start_count(self.m) is None and self.m >= 5:
             raise ValueError(f"m: method='parameter' at m = {self.m} needs the generic solutions of (E1), found once by "
                              "monodromy and not shipped (at m = 5 it did not finish in 83 min on 2 cores); compute "
                              f"them with symdyn.models.ssl_e1_homotopy.e1_start({self.m}) (cached afterwards). Refused")
