@@ -11,8 +11,8 @@ parameter-homotopy theorem of Morgan & Sommese 1989).  The solutions at p₀ (fo
 Example
 -------
 >>> from symdyn.models.start_systems import known_count
->>> known_count("m3_r1_s0")
-12
+>>> known_count("m3_rank1_s0")                    # shipped: the 2m = 6 rank-1 solutions at m = 3
+6
 """
 from __future__ import annotations
 
@@ -28,7 +28,15 @@ SHIPPED = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "stra
 
 
 def cache_paths(name: str) -> list:
-    """[shipped file, user-cache file] of the start system ``name``."""
+    """[shipped file, user-cache file] of the start system ``name``.
+
+    Examples
+    --------
+    >>> import os
+    >>> shipped, user = cache_paths("m3_rank2_s0")
+    >>> os.path.relpath(shipped, SHIPPED), os.path.basename(os.path.dirname(user))
+    ('m3_rank2_s0.npz', 'strata')
+    """
     user = os.path.join(os.environ.get("SYMDYN_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "symdyn")),
                         "strata")
     return [os.path.join(SHIPPED, name + ".npz"), os.path.join(user, name + ".npz")]
@@ -36,7 +44,13 @@ def cache_paths(name: str) -> list:
 
 def known_count(name: str) -> int | None:
     """The generic solution count K of the start system ``name`` if it is on disk (shipped or cached), else None
-    (computing it is the expensive step)."""
+    (computing it is the expensive step).
+
+    Examples
+    --------
+    >>> known_count("m3_rank2_s0"), known_count("not-computed")
+    (30, None)
+    """
     for path in cache_paths(name):
         if os.path.exists(path):
             return int(np.load(path)["sols"].shape[0])
@@ -49,7 +63,21 @@ def load_or_compute(name: str, residual: Callable, compute: Callable, arrays: tu
     ``residual(sols, p0, *arrays)`` is the largest relative residual of the stored solutions (a file must pass
     ``residual ≤ 1e-8``, else it is recomputed with a warning); ``compute()`` returns (p₀, sols, info) with integer
     info values, and the arrays named in ``arrays`` (e.g. the chart the solutions are written in), written to the
-    user cache.  ``info`` also carries ``count`` (K) and ``source`` (the file)."""
+    user cache.  ``info`` also carries ``count`` (K) and ``source`` (the file).
+
+    Examples
+    --------
+    >>> import os, tempfile, numpy as np
+    >>> os.environ["SYMDYN_CACHE"] = tempfile.mkdtemp()     # a fresh user cache
+    >>> def compute():                                       # x² = p₀ at p₀ = 4: the start system {2, −2}
+    ...     return np.array([4.0 + 0j]), np.array([[2.0 + 0j], [-2.0 + 0j]]), {"loops": 1}
+    >>> residual = lambda sols, p0: float(np.abs(sols[:, 0] ** 2 - p0[0]).max())
+    >>> p0, sols, info = load_or_compute("squares", residual, compute)
+    >>> again = load_or_compute("squares", residual, lambda: None)      # read back from disk, checked
+    >>> info["count"], again[2]["source"] == info["source"], again[2]["loops"]
+    (2, True, 1)
+    >>> del os.environ["SYMDYN_CACHE"]
+    """
     for path in cache_paths(name):
         if os.path.exists(path):
             data = np.load(path)
