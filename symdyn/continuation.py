@@ -84,6 +84,15 @@ class ReducedProblem:
     boundaries : dict {name: callable (u, μ) -> float}, optional — further test functions: where one changes sign
         an event of kind ``name`` is located (e.g. "leaves the positive-definite cone": λ_min(S))
     param : str — the parameter's name; unknowns : list of str — the names of u's entries
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> problem = ReducedProblem(lambda u, mu: np.array([u[0] ** 2 - mu]),      # u² = μ: a fold at μ = 0
+    ...                          lambda u, mu: np.array([[2 * u[0]]]), lambda u, mu: np.array([-1.0]), param="mu")
+    >>> res = continue_equilibria(problem, np.array([1.0]), 1.0, mu_range=(-1.0, 2.0))
+    >>> [(e.kind, abs(round(e.mu, 10))) for e in res.events]
+    [('fold', 0.0)]
     """
 
     def __init__(self, F: Callable, Fu: Callable, Fmu: Callable, *, judge: Callable | None = None,
@@ -114,7 +123,18 @@ class Event:
     reduced point ``u``, the state point ``x`` (when the problem lifts), ``branch`` (its index), ``test`` (the test
     function's value there: 0 up to the location accuracy), ``eigenvalue`` (the crossing eigenvalue, for stability
     events), ``before``/``after`` (verdicts on either side) and ``info`` (e.g. the closed-form value it is compared
-    with)."""
+    with).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> problem = ReducedProblem(lambda u, mu: np.array([u[0] ** 2 - mu]),      # u² = μ: a fold at μ = 0
+    ...                          lambda u, mu: np.array([[2 * u[0]]]), lambda u, mu: np.array([-1.0]), param="mu")
+    >>> res = continue_equilibria(problem, np.array([1.0]), 1.0, mu_range=(-1.0, 2.0))
+    >>> event = res.events[0]
+    >>> event.kind, abs(round(float(event.u[0]), 4)), event.branch
+    ('fold', 0.0, 0)
+    """
 
     kind: str
     mu: float
@@ -142,7 +162,18 @@ class Branch:
     """One continued branch: per step the parameter ``mu`` (K,), reduced points ``u`` (K, N), unit tangents
     ``tangent`` (K, N + 1), ``measure`` (K,), ``verdict`` (K strings; "" without a judge), ``unstable`` (K,)
     (unstable non-neutral eigenvalues), ``dimension`` (K,) (local dimension of the equilibrium set; −1 unknown),
-    ``status`` (why it stopped) and ``origin`` ("start" or the index of the event it was switched from)."""
+    ``status`` (why it stopped) and ``origin`` ("start" or the index of the event it was switched from).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> problem = ReducedProblem(lambda u, mu: np.array([u[0] ** 2 - mu]),      # u² = μ: a fold at μ = 0
+    ...                          lambda u, mu: np.array([[2 * u[0]]]), lambda u, mu: np.array([-1.0]), param="mu")
+    >>> res = continue_equilibria(problem, np.array([1.0]), 1.0, mu_range=(-1.0, 2.0))
+    >>> branch = res.branches[0]
+    >>> branch.status, float(branch.mu.min()) >= -1.0, bool(np.all(branch.u[:, 0] ** 2 - branch.mu < 1e-9))
+    ('parameter bound / parameter bound', True, True)
+    """
 
     mu: np.ndarray
     u: np.ndarray
@@ -773,7 +804,16 @@ def polynomial_conditions(vf, param: str, params: dict | None = None) -> list:
     """Closed-form fold/branch-point conditions of a one-dimensional polynomial field ẋ = f(x, μ): two equilibria
     meet where the discriminant of f in x vanishes; returns [{"kind", "kinds", "mu", "tex", "where", "source"}]
     for its real roots μ (SymPy; other parameters substituted from ``params``).  Fields of higher dimension:
-    [] (no closed form is attempted)."""
+    [] (no closed form is attempted).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symdyn import VectorField
+    >>> x, mu = sp.symbols("x mu", real=True)
+    >>> [(c["kind"], c["mu"]) for c in polynomial_conditions(VectorField([x], [mu - x**2], [mu]), "mu")]
+    [('fold', 0.0)]
+    """
     import sympy as sp
 
     if vf.dimension != 1:

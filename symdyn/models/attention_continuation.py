@@ -29,7 +29,14 @@ __all__ = ["bipartite_configuration", "bipartite_problem", "continue_attention"]
 
 
 def bipartite_configuration(v, n_plus: int, n_minus: int) -> np.ndarray:
-    """X (n_+ + n_−, d): n_+ rows v/‖v‖, then n_− rows −v/‖v‖."""
+    """X (n_+ + n_−, d): n_+ rows v/‖v‖, then n_− rows −v/‖v‖.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> bipartite_configuration(np.array([0.0, 2.0]), 2, 1).tolist()
+    [[0.0, 1.0], [0.0, 1.0], [-0.0, -1.0]]
+    """
     v = as_float_array(v, "v").ravel()
     v = v / np.linalg.norm(v)
     return np.vstack([np.tile(v, (n_plus, 1)), np.tile(-v, (n_minus, 1))])
@@ -37,7 +44,15 @@ def bipartite_configuration(v, n_plus: int, n_minus: int) -> np.ndarray:
 
 def bipartite_problem(V, M, n_plus: int, n_minus: int, v=None) -> ReducedProblem:
     """The β-branch of the split (n_+, n_−) on the eigenvector v of V (default: of the largest real eigenvalue).
-    Measure: (n_+ − n_−)/n (one horizontal level per split in the diagram)."""
+    Measure: (n_+ − n_−)/n (one horizontal level per split in the diagram).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> problem = bipartite_problem(np.diag([1.0, 0.5]), np.eye(2), 2, 1)    # split (2, 1) on e₁, no unknowns
+    >>> problem.judge(np.zeros(0), 0.0).verdict, problem.judge(np.zeros(0), 3.0).verdict
+    ('saddle', 'asymptotically stable')
+    """
     from ..classify import symmetry_orbit_tangent
 
     V, M = as_float_array(V, "V"), as_float_array(M, "M")

@@ -165,7 +165,15 @@ class OjaSubspaceFlow:
 def projector_ode_residual(d: int = 3, h: int = 2) -> sp.Matrix:
     """Ṗ − [(I − P)MP + PM(I − P)] for P = E(EᵀE)⁻¹Eᵀ with generic symbolic E (d×h), symmetric M and
     Ė = ME (chain rule entry by entry), each entry reduced by ``cancel``: the zero matrix proves that the
-    closed form solves the Grassmannian flow for this (d, h)."""
+    closed form solves the Grassmannian flow for this (d, h).
+
+    Examples
+    --------
+    >>> projector_ode_residual(2, 1)                        # the closed form solves the flow: zero for (d, h) = (2, 1)
+    Matrix([
+    [0, 0],
+    [0, 0]])
+    """
     if not (1 <= h <= d <= 4):
         raise ValueError(f"d, h: expected 1 <= h <= d <= 4 for the symbolic proof, got d={d}, h={h}")
     E = sp.Matrix(d, h, lambda i, j: sp.Symbol(f"e_{i}{j}", real=True))

@@ -57,7 +57,21 @@ def ssl_problem(model, kind: str = "sg", param: str = "lam", *, judge: bool = Tr
     (1 ≤ r < m, ``S0`` a rank-r root to centre the chart at): unknowns (vech P, vec K) of the chart S = WᵀPW,
     W = [I_r, K]M of :class:`.ssl_strata.RankChart` (M from the eigenvectors of S0, so K = 0 there), equations
     (C_r) (S E(S) = 0 on the rank-r matrices), the variety of dimension nr − r(r+1)/2; its boundary event is
-    λ_min(P) = 0 (S stops being PSD)."""
+    λ_min(P) = 0 (S stops being PSD).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from symdyn import LinearSSL
+    >>> problem = ssl_problem(LinearSSL(1, 2, [[1.2]], [[0.7]], lam=0.02), "sg", "lam")
+    >>> problem.unknowns, problem.param
+    (['s_11'], 'lam')
+    >>> s_outer, s_inner = np.roots([1.2**2, 2 * 1.2 * 0.02 - 0.49, 0.02**2])   # (ρs + λ)² = τ²s
+    >>> bool(abs(problem.F(np.array([s_outer]), 0.02)[0]) < 1e-15)
+    True
+    >>> problem.judge(np.array([s_outer]), 0.02).verdict, problem.judge(np.array([s_inner]), 0.02).verdict
+    ('asymptotically stable', 'saddle')
+    """
     from .ssl_linear import LinearSSL
 
     kind = choice(kind, "kind", ("sg", "ema"))
