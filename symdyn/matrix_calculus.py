@@ -38,6 +38,15 @@ def matrix_gradient(objective: sp.Expr, X: sp.MatrixSymbol, symmetric: Sequence[
 
     (SymPy's ``Add.diff`` on sums of traces returns 0 in SymPy 1.14, so each additive term is
     differentiated separately.)  Matrices listed in ``symmetric`` have Mᵀ replaced by M.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> A, B = sp.MatrixSymbol("A", 2, 2), sp.MatrixSymbol("B", 2, 2)
+    >>> matrix_gradient(sp.Trace(A * B * A.T) / 2, A)                  # ½(AB + ABᵀ)
+    (1/2)*A*B + (1/2)*A*B.T
+    >>> matrix_gradient(sp.Trace(A * B * A.T) / 2, A, symmetric=[B])
+    A*B
     """
     terms = sp.Add.make_args(sp.expand(objective))
     grad = sp.Add(*[t.diff(X) for t in terms])
@@ -55,6 +64,13 @@ def matrix_flow(objective: sp.Expr, states: Sequence[sp.MatrixSymbol], *, symmet
     ema : {target: (source, kappa)} — targets are states following their source: Ṫ = κ(source − T) (appended).
     rates : {X: rate} — a learning-rate factor per state (default 1).
     symmetric : matrices with Mᵀ = M (second moments).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> A = sp.MatrixSymbol("A", 2, 2)
+    >>> matrix_flow(sp.Trace(A * A.T) / 2, [A], rates={A: sp.Symbol("eta")})   # weight decay: Ȧ = −ηA
+    {A: (-eta)*A}
     """
     sg = dict(stop_gradient or {})
     ema = dict(ema or {})
@@ -74,14 +90,30 @@ def matrix_flow(objective: sp.Expr, states: Sequence[sp.MatrixSymbol], *, symmet
 
 
 def ring_matmul(X: list, Y: list) -> list:
-    """Product of matrices stored as lists of lists of ring elements."""
+    """Product of matrices stored as lists of lists of ring elements.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> R, x, y = sp.ring("x y", sp.QQ)
+    >>> ring_matmul([[x, 0], [0, y]], [[1, x], [y, 1]])
+    [[x, x**2], [y**2, y]]
+    """
     zero = X[0][0].ring.zero if X and X[0] else 0
     return [[sum((X[i][k] * Y[k][j] for k in range(len(Y))), zero) for j in range(len(Y[0]))]
             for i in range(len(X))]
 
 
 def ring_frobenius(X: list, Y: list):
-    """⟨X, Y⟩_F = Σ_ij X_ij Y_ij = tr(X Yᵀ) for lists of lists of ring elements."""
+    """⟨X, Y⟩_F = Σ_ij X_ij Y_ij = tr(X Yᵀ) for lists of lists of ring elements.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> R, x, y = sp.ring("x y", sp.QQ)
+    >>> ring_frobenius([[x, 0], [0, y]], [[1, x], [y, 1]])             # x·1 + 0·x + 0·y + y·1
+    x + y
+    """
     zero = X[0][0].ring.zero
     return sum((x * y for rx, ry in zip(X, Y) for x, y in zip(rx, ry)), zero)
 
@@ -94,7 +126,16 @@ def evaluate_in_ring(expr, env: Mapping, ring):
     """Evaluate a matrix-trace expression entry-wise: ``env`` maps each MatrixSymbol to a list of lists of ring
     elements and each scalar Symbol to a ring element; numbers become ring constants.  Supported: traces, sums,
     products, transposes, scalar multiples and integer powers.  tr(X₁⋯X_k) is evaluated as ⟨X₁⋯X_j, (X_{j+1}⋯X_k)ᵀ⟩
-    (only the diagonal of the product is formed)."""
+    (only the diagonal of the product is formed).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> R, x, y = sp.ring("x y", sp.QQ)
+    >>> A = sp.MatrixSymbol("A", 2, 2)
+    >>> evaluate_in_ring(sp.Trace(A * A.T), {A: [[x, y], [0, x]]}, R)   # ‖A‖_F²
+    2*x**2 + y**2
+    """
     def matrix(e):
         if isinstance(e, sp.MatrixSymbol):
             return env[e]
@@ -156,7 +197,15 @@ def ring_flow(objective, states: Sequence, *, stop_gradient=None, ema=None) -> l
 
     stop_gradient — pairs (target, source): differentiate with the targets held fixed, then compose target ← source
     (SG); ema — pairs (target, (source, kappa)): ṫ = κ(source − t), appended in order.  (Mappings work too where the
-    keys are hashable.)"""
+    keys are hashable.)
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> R, x, y = sp.ring("x y", sp.QQ)
+    >>> ring_flow(x**2 * y / 2 - x, [x, y])                             # −∂F/∂x, −∂F/∂y
+    [-x*y + 1, -1/2*x**2]
+    """
     sub = _pairs(stop_gradient)
     rhs = []
     for x in states:
@@ -167,13 +216,28 @@ def ring_flow(objective, states: Sequence, *, stop_gradient=None, ema=None) -> l
 
 
 def exact_matrix(M: np.ndarray) -> sp.Matrix:
-    """Exact rational copy of a float matrix (every binary float is a dyadic rational)."""
+    """Exact rational copy of a float matrix (every binary float is a dyadic rational).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> exact_matrix(np.array([[0.5, 0.1]]))                 # 0.1 is not 1/10 in binary
+    Matrix([[1/2, 3602879701896397/36028797018963968]])
+    """
     M = np.asarray(M, dtype=float)
     return sp.Matrix(M.shape[0], M.shape[1], lambda i, j: sp.Rational(float(M[i, j])))
 
 
 def symbol_matrix(prefix: str, m: int, symmetric: bool = False) -> sp.Matrix:
-    """An m×m matrix of real symbols ``prefix_ij`` (1-based); symmetric: one symbol per pair i ≤ j."""
+    """An m×m matrix of real symbols ``prefix_ij`` (1-based); symmetric: one symbol per pair i ≤ j.
+
+    Examples
+    --------
+    >>> symbol_matrix("s", 2, symmetric=True)
+    Matrix([
+    [s_11, s_12],
+    [s_12, s_22]])
+    """
     if symmetric:
         M = sp.zeros(m, m)
         for i in range(m):
