@@ -37,7 +37,16 @@ except ImportError:  # pragma: no cover - symengine is a declared dependency; ke
 
 def to_symengine(exprs: Sequence) -> list:
     """SymEngine copies of SymPy expressions (a SymEngine expression passes through); raises ``TypeError``
-    naming the first expression SymEngine cannot represent."""
+    naming the first expression SymEngine cannot represent.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> e = to_symengine([x**2 + y])[0]
+    >>> type(e).__module__.split(".")[0], e
+    ('symengine', y + x**2)
+    """
     if not HAVE_SYMENGINE:
         raise TypeError("symengine is not installed")
     out = []
@@ -86,6 +95,13 @@ def sparse_jacobian(exprs: Sequence, variables: Sequence) -> tuple[list, list]:
     Only the variables that occur in e_i are differentiated against, so the cost grows with the number of
     non-zero entries, not with K·V.  Returns (index [(i, j)], entries [SymEngine expressions]) in row-major
     order; SymPy expressions are converted first (``TypeError`` when SymEngine cannot represent one).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> sparse_jacobian([x**2 * y, y], [x, y])               # ∂(y)/∂x is structurally zero: not listed
+    ([(0, 0), (0, 1), (1, 1)], [2*x*y, x**2, 1])
     """
     fs = to_symengine(exprs)
     vs = _se_args(variables)
@@ -102,7 +118,15 @@ def sparse_jacobian(exprs: Sequence, variables: Sequence) -> tuple[list, list]:
 
 def cse_op_count(exprs: Sequence) -> int:
     """Arithmetic operations left after common-subexpression elimination (SymEngine's ``cse`` and ``count_ops``):
-    a build-time estimate of what the compiled code will execute per point."""
+    a build-time estimate of what the compiled code will execute per point.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> cse_op_count([(x + y) ** 2, (x + y) ** 3])           # x + y once, then two powers
+    3
+    """
     rep, red = se.cse(to_symengine(exprs))
     return int(sum(se.count_ops(e) for _, e in rep) + sum(se.count_ops(e) for e in red))
 
@@ -221,7 +245,16 @@ class CompiledExpressions:
 
 def to_sympy(exprs: Sequence, symbols: Sequence = ()) -> list:
     """SymPy copies of SymEngine expressions; every symbol named like one of ``symbols`` becomes that symbol
-    (SymEngine keeps names only, so assumptions such as ``real=True`` are restored from the originals)."""
+    (SymEngine keeps names only, so assumptions such as ``real=True`` are restored from the originals).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", real=True)
+    >>> back = to_sympy(to_symengine([x**2]), [x])[0]
+    >>> back, back.free_symbols == {x}                       # the real symbol x again, not a plain Symbol("x")
+    (x**2, True)
+    """
     back = {sp.Symbol(str(s)): s for s in symbols if isinstance(s, sp.Symbol)}
     out = []
     for e in exprs:

@@ -262,7 +262,18 @@ class _Writer:
 
 def generate_f(plan: dict, D: int, point: bool = False):
     """(function f(x (..., D), scalars {name: float or (..., 1, 1) array}) -> (..., D), its source); with ``point``
-    the variant for one point x (D,) and float parameters (plain 2-D products: fewer NumPy calls)."""
+    the variant for one point x (D,) and float parameters (plain 2-D products: fewer NumPy calls).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from symdyn import OjaFlow
+    >>> k = OjaFlow(np.diag([2.0, 1.0])).field().lambdify(form="matrix")     # a MatrixKernel
+    >>> x = np.array([0.6, 0.8])
+    >>> f, source = generate_f(k.plan, k.dimension)
+    >>> bool(np.allclose(f(x[None], {})[0], k.f(x))), source.splitlines()[0]
+    (True, 'def f(x, scalars):')
+    """
     w = _Writer(plan, "f", point)
     w.states()
     w.emit(f"out = np.empty({D})" if point else f"out = np.empty(x.shape[:-1] + ({D},))")
@@ -281,7 +292,18 @@ def generate_f(plan: dict, D: int, point: bool = False):
 def generate_jacobian(plan: dict, D: int, point: bool = False):
     """(function J(x (..., D), scalars) -> (..., D, D), its source): for each output block S and input block T the
     Kronecker groups Σ L ⊗ Rᵀ of :mod:`symdyn.matrix_kernels`, added into the block's (p, q, a, b) view by
-    ``_add_kron``; R sums its terms c·(product or identity) first.  ``point`` as in :func:`generate_f`."""
+    ``_add_kron``; R sums its terms c·(product or identity) first.  ``point`` as in :func:`generate_f`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from symdyn import OjaFlow
+    >>> k = OjaFlow(np.diag([2.0, 1.0])).field().lambdify(form="matrix")     # a MatrixKernel
+    >>> x = np.array([0.6, 0.8])
+    >>> J, source = generate_jacobian(k.plan, k.dimension, point=True)
+    >>> bool(np.allclose(J(x, {}), k.jacobian(x)))
+    True
+    """
     from .matrix_kernels import _add_kron
 
     w = _Writer(plan, "jacobian", point)

@@ -120,7 +120,15 @@ def matrix_terms(expr) -> tuple[tuple[sp.Expr, tuple], ...]:
     """Expand a matrix expression into ((scalar coefficient, (leaf, leaf, …)), …), transposes at the leaves.
 
     Cached per expression: the models' matrix forms depend on shapes and symbols only (data enter as values),
-    so the expansion is done once per shape however many instances are built."""
+    so the expansion is done once per shape however many instances are built.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> A, B = sp.MatrixSymbol("A", 2, 2), sp.MatrixSymbol("B", 2, 2)
+    >>> matrix_terms(2 * A * B.T - A)                     # (coefficient, leaves (name, transposed, rows, cols))
+    ((-1, (('A', False, 2, 2),)), (2, (('A', False, 2, 2), ('B', True, 2, 2))))
+    """
     expr = sp.expand(sp.expand(expr).doit())
     out = []
     for t in sp.Add.make_args(expr):
@@ -146,7 +154,16 @@ def matrix_terms(expr) -> tuple[tuple[sp.Expr, tuple], ...]:
 
 
 def supports_matrix_form(field) -> bool:
-    """True when ``field`` carries a matrix form whose non-state matrix symbols all have values."""
+    """True when ``field`` carries a matrix form whose non-state matrix symbols all have values.
+
+    Examples
+    --------
+    >>> import numpy as np, sympy as sp
+    >>> from symdyn import OjaFlow, VectorField
+    >>> x = sp.Symbol("x", real=True)
+    >>> supports_matrix_form(OjaFlow(np.diag([2.0, 1.0])).field()), supports_matrix_form(VectorField([x], [-x]))
+    (True, False)
+    """
     mf = getattr(field, "matrix_form", None)
     if not mf:
         return False
@@ -253,6 +270,15 @@ class MatrixKernel(Kernel):
     the entry-wise field).  ``dispatch``: "auto" (by batch size, calibrated), "matrix" or "compiled" (pinned; "compiled" still needs
     D ≤ COMPILED_MAX_D, else the matrix form runs).  Requires ``field.matrix_form`` and ``field.matrix_values`` (numeric values of
     every non-state matrix symbol); scalar parameters are the field's parameters.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from symdyn import OjaFlow
+    >>> k = OjaFlow(np.diag([2.0, 1.0])).field().lambdify(form="matrix")     # a MatrixKernel
+    >>> x = np.array([0.6, 0.8])
+    >>> type(k).__name__, bool(np.allclose(k.f(x), OjaFlow(np.diag([2.0, 1.0])).field().lambdify(form="entrywise").f(x)))
+    ('MatrixKernel', True)
     """
 
     def __init__(self, field, _shared: dict | None = None, _bound: dict | None = None, *, backend: str = "auto",
@@ -481,6 +507,11 @@ class MatrixKernel(Kernel):
         route = self._compiled or self._compiled_route()
         out._compiled = route.specialise() if route is not None else None
         return out
+
+    @property
+    def plan(self) -> dict:
+        """The factored plan this kernel evaluates (per output block; the input of :mod:`symdyn.matrix_codegen`)."""
+        return self._shared["plan"]
 
     def source(self, what: str = "f") -> str:
         """The generated NumPy source of the matrix-form evaluation of ``what`` ("f" or "J")."""
