@@ -51,7 +51,15 @@ def markdown_table_html(markdown: str) -> str:
 class VerifyReport(list):
     """The reports of :func:`symdyn.theorems.verify` (a list of ``TheoremReport``), shown as the Markdown table of
     :func:`symdyn.theorems.format_report` (``str``) or an HTML table (Jupyter); ``ok`` when every claim is verified
-    or not applicable."""
+    or not applicable.
+
+    Examples
+    --------
+    >>> from symdyn.theorems import verify
+    >>> report = verify(["ssl.gf-collapse"], instances=3, progress=False)
+    >>> report.ok, str(report).splitlines()[0].split(" | ")[:3]
+    (True, ['| id', 'kind', 'instances'])
+    """
 
     @property
     def ok(self) -> bool:
@@ -67,7 +75,20 @@ class VerifyReport(list):
 
 
 class ExperimentResult(dict):
-    """The result of a reproduced experiment (a dict, as written to JSON), shown in Jupyter as its table."""
+    """The result of a reproduced experiment (a dict, as written to JSON), shown in Jupyter as its table:
+    ``table(result)`` -> Markdown (the experiment's own formatter), or by default its scalar entries as rows.
+
+    Examples
+    --------
+    >>> res = ExperimentResult({"trials": 10, "outer": 0.8, "ends": [1, 2]})
+    >>> print(res.table())                                 # the list is not a scalar: not a row
+    | quantity | value |
+    |---|---|
+    | trials | 10 |
+    | outer | 0.8 |
+    >>> res._repr_html_().startswith("<table><thead><tr><th>quantity</th>")
+    True
+    """
 
     def __init__(self, data: dict, table=None):
         super().__init__(data)
@@ -76,7 +97,8 @@ class ExperimentResult(dict):
     def table(self) -> str:
         """The experiment's Markdown table (the one ``symdyn reproduce`` prints)."""
         if self._table is None:
-            return "\n".join(f"| {k} | {v} |" for k, v in self.items() if isinstance(v, (int, float, str)))
+            rows = [f"| {k} | {v} |" for k, v in self.items() if isinstance(v, (int, float, str))]
+            return "\n".join(["| quantity | value |", "|---|---|"] + rows)
         return self._table(self)
 
     def _repr_html_(self) -> str:

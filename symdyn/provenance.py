@@ -44,5 +44,11 @@ def provenance(seed: int | None = None, command: list[str] | None = None, **sett
 
 
 def without_provenance(result: dict) -> dict:
-    """``result`` without its provenance block (to compare two runs' results)."""
+    """``result`` without its provenance block (to compare two runs' results).
+
+    Examples
+    --------
+    >>> without_provenance({"trials": 10, "provenance": {"seed": 0, "time": "2026-11-24T23:00:00"}})
+    {'trials': 10}
+    """
     return {k: v for k, v in result.items() if k != "provenance"}

@@ -24,8 +24,15 @@ KIND_TITLES = {"sg": "stop-gradient (SG)", "ema": "exponential moving average (E
 
 
 def document(title: str, body: list[str]) -> str:
-    """Wrap LaTeX body paragraphs into a complete, compilable article (:func:`split_body` cuts it into a body to
-    ``\\input`` into a paper and a wrapper)."""
+    r"""Wrap LaTeX body paragraphs into a complete, compilable article (:func:`split_body` cuts it into a body to
+    ``\input`` into a paper and a wrapper).
+
+    Examples
+    --------
+    >>> tex = document("A derivation", [r"By \eqref{eq:unit}, $x = 1$."])
+    >>> print(tex.splitlines()[0], tex.rstrip().splitlines()[-1])
+    \documentclass[11pt]{article} \end{document}
+    """
     return PREAMBLE % title + "\n\n".join(body) + "\n\\end{document}\n"
 
 
@@ -50,15 +57,32 @@ def split_body(text: str, body_name: str) -> tuple[str, str]:
 
 
 def equation(tex: str, label: str | None = None) -> str:
-    """``tex`` in a numbered equation environment, with ``\\label{eq:<label>}`` when ``label`` is given (refer to it
-    with ``\\eqref{eq:<label>}``)."""
+    r"""``tex`` in a numbered equation environment, with ``\label{eq:<label>}`` when ``label`` is given (refer to it
+    with ``\eqref{eq:<label>}``).
+
+    Examples
+    --------
+    >>> print(equation("x = 1", "unit"))
+    \begin{equation}\label{eq:unit}
+    x = 1
+    \end{equation}
+    """
     lab = f"\\label{{eq:{label}}}" if label else ""
     return "\\begin{equation}" + lab + "\n" + tex + "\n\\end{equation}"
 
 
 def align(rows: list[tuple[str, str, str | None]]) -> str:
-    """A system as one numbered ``align``: rows (left side, right side, label or None), aligned at the relation
-    sign, which the right side starts with (e.g. ``"= x"``)."""
+    r"""A system as one numbered ``align``: rows (left side, right side, label or None), aligned at the relation
+    sign, which the right side starts with (e.g. ``"= x"``).
+
+    Examples
+    --------
+    >>> print(align([(r"\dot a", "= -a", "a"), (r"\dot b", "= a - b", None)]))
+    \begin{align}
+    \dot a &= -a\label{eq:a} \\
+    \dot b &= a - b
+    \end{align}
+    """
     lines = [f"{lhs} &{rhs}" + (f"\\label{{eq:{lab}}}" if lab else "") for lhs, rhs, lab in rows]
     return "\\begin{align}\n" + " \\\\\n".join(lines) + "\n\\end{align}"
 
@@ -134,12 +158,25 @@ def _printer_class():
 
 
 def num_list(values) -> str:
-    """Numbers as a LaTeX list "a, b, c" (4 significant digits each), not a Python list."""
+    r"""Numbers as a LaTeX list "a, b, c" (4 significant digits each), not a Python list.
+
+    Examples
+    --------
+    >>> print(num_list([0.1, 2.0, -3e-9]))
+    0.1, 2, -3\cdot 10^{-9}
+    """
     return ", ".join(num_latex(float(v)) for v in values)
 
 
 def matrix_latex(A) -> str:
-    """A numeric matrix as a LaTeX ``pmatrix`` (4 significant digits)."""
+    r"""A numeric matrix as a LaTeX ``pmatrix`` (4 significant digits).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> print(matrix_latex(np.array([[1.0, 0.123456], [2e-5, 3.0]])))
+    \begin{pmatrix}1 & 0.1235 \\ 2\cdot 10^{-5} & 3\end{pmatrix}
+    """
     import numpy as np
 
     A = np.atleast_2d(np.asarray(A, dtype=float))
@@ -147,7 +184,13 @@ def matrix_latex(A) -> str:
 
 
 def num_latex(x: float) -> str:
-    """x to 4 significant digits, with a LaTeX power of ten instead of e-notation."""
+    r"""x to 4 significant digits, with a LaTeX power of ten instead of e-notation.
+
+    Examples
+    --------
+    >>> print(num_latex(1.23456e-7), num_latex(3.0))
+    1.235\cdot 10^{-7} 3
+    """
     s = f"{x:.4g}"
     if "e" in s:
         mant, exp = s.split("e")
