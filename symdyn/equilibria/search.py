@@ -33,7 +33,17 @@ __all__ = ["SearchResult", "gauss_newton", "search_equilibria"]
 class SearchResult:
     """points (K, D): the equilibria reached; origin (K,): "newton" or "integration"; residuals (K,): the relative
     residual ‖f(x)‖ / (‖J(x)‖_F‖x‖) of each (0 where f(x) = 0 exactly); tried: starts tried; unconverged: starts that reached no
-    equilibrium (Newton wandered off, or an integration had not settled)."""
+    equilibrium (Newton wandered off, or an integration had not settled).
+
+    Examples
+    --------
+    >>> import numpy as np, sympy as sp
+    >>> from symdyn import VectorField
+    >>> x, y = sp.symbols("x y", real=True)
+    >>> found = search_equilibria(VectorField([x, y], [x * (1 - x**2), -y]).lambdify(), starts=32, seed=0)
+    >>> found.tried, set(found.origin), bool(found.residuals.max() < 1e-10)
+    (32, {'newton'}, True)
+    """
 
     points: np.ndarray
     origin: np.ndarray
@@ -69,6 +79,15 @@ def gauss_newton(f, jac, X0, *, max_iter: int = 60, tol: float = 1e-10, rcond: f
     Returns
     -------
     (X, converged, residuals) : (P, D), (P,) bool, (P,) relative residuals.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> f = lambda X: X**2 - 4.0
+    >>> jac = lambda X: (2 * X)[:, :, None]
+    >>> X, converged, residuals = gauss_newton(f, jac, np.array([[1.0], [-3.0]]))
+    >>> X.ravel().tolist(), converged.tolist()
+    ([2.0, -2.0], [True, True])
     """
     X = np.array(X0, dtype=float, copy=True)
     active = np.ones(len(X), dtype=bool)
@@ -115,6 +134,15 @@ def search_equilibria(kernel, starts: int = 64, seed: int = 0, *, scales: tuple 
     Returns
     -------
     SearchResult — the equilibria reached (not de-duplicated: each start's end point), with their residuals.
+
+    Examples
+    --------
+    >>> import numpy as np, sympy as sp
+    >>> from symdyn import VectorField
+    >>> x, y = sp.symbols("x y", real=True)
+    >>> found = search_equilibria(VectorField([x, y], [x * (1 - x**2), -y]).lambdify(), starts=32, seed=0)
+    >>> sorted({tuple(p) for p in (found.points.round(9) + 0.0).tolist()}), found.unconverged    # (0, 0) and (±1, 0)
+    ([(-1.0, 0.0), (0.0, 0.0), (1.0, 0.0)], 0)
     """
     from ..flows import integrate
 
