@@ -226,7 +226,14 @@ def symmetry_tangent_coordinates(X, P):
 
 
 def theorems() -> list[Theorem]:
-    """The registry entries of this section."""
+    """The registry entries of this section.
+
+    Examples
+    --------
+    >>> claims = theorems()
+    >>> len(claims), claims[0].id
+    (10, 'attn.consensus-eigenvector')
+    """
     return [
         Theorem("attn.consensus-eigenvector", r"(v,\dots,v)\text{ is an equilibrium} \iff Vv = \lambda v",
                 "attention.md §3 / Theorem A", "numeric", attention_instance, _check_consensus_eigenvector),

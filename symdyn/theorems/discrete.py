@@ -93,7 +93,14 @@ def _check_lsgd(inst):
 
 
 def theorems() -> list[Theorem]:
-    """The registry entries of this section."""
+    """The registry entries of this section.
+
+    Examples
+    --------
+    >>> claims = theorems()
+    >>> len(claims), claims[0].id
+    (3, 'ssl.sg-map-step-limit')
+    """
     return [
         Theorem("ssl.sg-map-step-limit", r"(A,B) \leftarrow (A,B) + \eta f \text{ keeps the outer variety iff } "
                 r"\eta < \min_\nu -2\operatorname{Re}\nu/|\nu|^2", "ssl_linear.md §7 (discrete SG; symdyn.discrete)",

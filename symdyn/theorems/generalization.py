@@ -67,7 +67,14 @@ def _check_ta_dynamics(inst):
 
 
 def theorems() -> list[Theorem]:
-    """The registry entries of this section."""
+    """The registry entries of this section.
+
+    Examples
+    --------
+    >>> claims = theorems()
+    >>> len(claims), claims[0].id
+    (2, 'lampinen.random-matrix')
+    """
     return [
         Theorem("lampinen.random-matrix", r"\hat s = \bar s^{-1}\sqrt{(1+\bar s^2)(\mathcal A+\bar s^2)},\; "
                 r"\mathcal O(\bar s) \text{ (outlier and overlap of } \bar W + Z)", "neighbours.md §3.3 (Lampinen & "

@@ -304,7 +304,14 @@ def _check_oja_rank_collapse(inst):
 
 
 def theorems() -> list[Theorem]:
-    """The registry entries of this section."""
+    """The registry entries of this section.
+
+    Examples
+    --------
+    >>> claims = theorems()
+    >>> len(claims), claims[0].id
+    (11, 'tian.balancing')
+    """
     return [
         Theorem("tian.balancing", r"\frac{d}{dt}\big(WW^\top - \alpha_p^{-1}W_p^\top W_p\big) = -2\eta\big(WW^\top - "
                 r"\alpha_p^{-1}W_p^\top W_p\big)", "neighbours.md §1.1 (Tian et al. Theorem 1), non-isotropic data",

@@ -95,6 +95,19 @@ class Theorem:
 
 @dataclass
 class TheoremReport:
+    """One registry entry's tally over its random instances (one row of :func:`format_report`): ``passed``,
+    ``not_applicable``, ``refuted`` and ``errors`` instances, the largest residual (or, for verdict theorems,
+    ``measure="margin"``, the smallest margin ``min_margin``), ``status`` ("verified", "refuted", "error" or
+    "not applicable"), the first counterexample and error, and ``evidence`` (what instances counted as evidence for
+    an existence claim, by kind).
+
+    Examples
+    --------
+    >>> from symdyn.theorems import verify
+    >>> report = verify(["ssl.gf-collapse"], instances=3, progress=False)[0]
+    >>> report.id, report.instances, report.passed, report.status, report.ok
+    ('ssl.gf-collapse', 3, 3, 'verified', True)
+    """
     id: str
     kind: str
     instances: int
@@ -161,7 +174,19 @@ THEOREMS = _Registry()
 def register(theorem: Theorem, replace: bool = False) -> Theorem:
     """Add ``theorem`` to the registry (then ``verify`` and ``symdyn verify --import MODULE`` run it).
 
-    An existing id is an error unless ``replace=True``."""
+    An existing id is an error unless ``replace=True``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symdyn import VectorField, decay_law, verify
+    >>> x, k = sp.symbols("x k", real=True)
+    >>> claim = register(decay_law("user.register-demo", VectorField([x], [-k * x], [k]), x**2, 2 * k,
+    ...                            params={"k": (0.5, 2.0)}))
+    >>> verify([claim.id], instances=3, progress=False, counterexample_dir=None)[0].status
+    'verified'
+    >>> _ = THEOREMS.pop(claim.id)                          # leave the registry as it was
+    """
     if not isinstance(theorem, Theorem):
         raise TypeError(f"theorem: expected a symdyn Theorem, got {type(theorem).__name__}")
     if not isinstance(theorem.id, str) or not theorem.id or any(c.isspace() for c in theorem.id):
@@ -318,7 +343,14 @@ def format_report(reports) -> str:
 
     The value is the largest residual over passed instances, or for verdict theorems (measure "margin") the
     smallest margin; on a refuted row, the first counterexample's residual and where it was saved.  Instances
-    with an evidence label are counted after the status ("verified; 3 × no full-rank equilibrium ...")."""
+    with an evidence label are counted after the status ("verified; 3 × no full-rank equilibrium ...").
+
+    Examples
+    --------
+    >>> from symdyn.theorems import verify
+    >>> print(format_report(verify(["ssl.gf-collapse"], instances=3, progress=False)).splitlines()[0])
+    | id | kind | instances | passed | n/a | status | max residual / min margin | time s |
+    """
     rows = ["| id | kind | instances | passed | n/a | status | max residual / min margin | time s |",
             "|---|---|---|---|---|---|---|---|"]
     for r in reports:

@@ -272,7 +272,14 @@ def _check_origin(inst):
 
 
 def theorems() -> list[Theorem]:
-    """The registry entries of this section."""
+    """The registry entries of this section.
+
+    Examples
+    --------
+    >>> claims = theorems()
+    >>> len(claims), claims[0].id
+    (9, 'ssl.balancedness')
+    """
     return [
 
         Theorem("ssl.balancedness", r"\frac{d}{dt}(AA^\top - B^\top B) = -2\lambda (AA^\top - B^\top B)"
