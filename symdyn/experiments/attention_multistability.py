@@ -30,7 +30,15 @@ M_TYPES = ("I", "QK", "V")
 
 
 def sample_system(d: int, v_type: str, m_type: str, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """(V, M) of the given types (module docstring)."""
+    """(V, M) of the given types (module docstring).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> V, M = sample_system(3, "sym", "QK", np.random.default_rng(0))
+    >>> bool(np.allclose(V, V.T)), M.shape
+    (True, (3, 3))
+    """
     if v_type not in V_TYPES:
         raise ValueError(f"v_type: unknown {v_type!r}; expected one of {V_TYPES}")
     if m_type not in M_TYPES:
@@ -98,7 +106,14 @@ def run(d: int = 3, n: int = 8, beta: float = 4.0, v_type: str = "sym", m_type: 
         progress: bool = True, workers: int | None = 1) -> dict:
     """Run the experiment (module docstring); returns and writes a JSON-able dict.  System s is drawn from child s
     of ``SeedSequence(seed)``; the systems run on ``workers`` local processes (default 1; None: every core, the
-    CLI's default; results do not depend on it, :mod:`symdyn.executor`)."""
+    CLI's default; results do not depend on it, :mod:`symdyn.executor`).
+
+    Examples
+    --------
+    >>> res = run(d=3, n=4, systems=2, inits=5, t_max=200.0, out=None, progress=False)
+    >>> round(sum(res["fractions"].values()), 12), res["config"]["systems"]
+    (1.0, 2)
+    """
     for name, v in (("d", d), ("n", n), ("systems", systems), ("inits", inits)):
         if int(v) != v or v < 1:
             raise ValueError(f"{name}: expected a positive integer, got {v!r}")
@@ -136,7 +151,14 @@ def run(d: int = 3, n: int = 8, beta: float = 4.0, v_type: str = "sym", m_type: 
 
 
 def format_table(res: dict) -> str:
-    """Markdown table: class · fraction of runs · distinct stable equilibria (summed over systems)."""
+    """Markdown table: class · fraction of runs · distinct stable equilibria (summed over systems).
+
+    Examples
+    --------
+    >>> res = run(d=3, n=4, systems=2, inits=5, t_max=200.0, out=None, progress=False)
+    >>> format_table(res).splitlines()[0]
+    '| class | fraction of runs | distinct stable equilibria (sum over systems) | end points not stable |'
+    """
     rows = ["| class | fraction of runs | distinct stable equilibria (sum over systems) | end points not stable |",
             "|---|---|---|---|"]
     for k in LABELS:

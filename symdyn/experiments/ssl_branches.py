@@ -132,7 +132,14 @@ def run(m: int = 2, n: int = 3, instances: int = 8, inits: int = 200, steps: int
         progress: bool = True, workers: int | None = 1) -> dict:
     """Run the experiment (module docstring); returns and writes a JSON-able dict.  Data set i is drawn from child i
     of ``SeedSequence(seed)``; the data sets run on ``workers`` local processes (default 1; None: every core, the
-    CLI's default; results do not depend on it, :mod:`symdyn.executor`)."""
+    CLI's default; results do not depend on it, :mod:`symdyn.executor`).
+
+    Examples
+    --------
+    >>> res = run(m=1, n=2, instances=1, inits=10, steps=500, out=None, progress=False)
+    >>> [round(sum(res["fractions"][k].values()), 12) for k in ("sg", "ema")]   # every end point has an outcome
+    [1.0, 1.0]
+    """
     for name, v in (("m", m), ("n", n), ("instances", instances), ("inits", inits), ("steps", steps)):
         if int(v) != v or v < 1:
             raise ValueError(f"{name}: expected a positive integer, got {v!r}")
@@ -171,7 +178,14 @@ def run(m: int = 2, n: int = 3, instances: int = 8, inits: int = 200, steps: int
 
 def format_table(res: dict) -> str:
     """Shares of end points by outcome, then how often the stable components of each rank attract (over the
-    instances where that rank has one)."""
+    instances where that rank has one).
+
+    Examples
+    --------
+    >>> res = run(m=1, n=2, instances=1, inits=10, steps=500, out=None, progress=False)
+    >>> format_table(res).splitlines()[0].split(" | ")[:3]
+    ['| method', 'full-rank stable', 'full-rank saddle']
+    """
     rows = ["| method | " + " | ".join(OUTCOMES) + " |", "|---" * (len(OUTCOMES) + 1) + "|"]
     for k in ("sg", "ema"):
         rows.append(f"| {k.upper()} | " + " | ".join(f"{res['fractions'][k][o]:.1%}" for o in OUTCOMES) + " |")

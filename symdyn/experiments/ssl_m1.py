@@ -54,7 +54,15 @@ def draw_trials(rng, trials: int, n: int, sampling: str = "delta_nonneg", init: 
                 init_scale: float = 1.0) -> dict:
     """Parameters and initialisations of ``trials`` trials: ρ ~ U[0, 3], τ ~ U[−1, 1], λ ~ U[0.01, 0.1] (redrawn
     until Δ = τ² − 4ρλ ≥ 0 when ``sampling="delta_nonneg"``), a (trials, n), B (trials, n, n) with entries N(0, s²)
-    (``init="gaussian"``) or U[−√3 s, √3 s] (``"uniform"``, the same variance)."""
+    (``init="gaussian"``) or U[−√3 s, √3 s] (``"uniform"``, the same variance).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> trials = draw_trials(np.random.default_rng(0), 5, n=2)
+    >>> bool(np.all(trials["tau"] ** 2 - 4 * trials["rho"] * trials["lam"] >= 0)), trials["B0"].shape
+    (True, (5, 2, 2))
+    """
     if sampling not in SAMPLINGS:
         raise ValueError(f"sampling: expected one of {SAMPLINGS}, got {sampling!r}")
     if init not in INITS:
@@ -192,6 +200,15 @@ def run(trials: int = 10000, steps: int = 40000, n: int = 2, eta: float = 0.05, 
     all_trials : trials of the all-draws table (default: ``trials``; 0 for none)
     per_trial : also return (not write) ``trials`` {"delta_nonneg"|"all": per-trial arrays rho, tau, lam, delta,
         labels_M, why_M (the cause of *elsewhere*), norm_a_M}
+
+    Examples
+    --------
+    >>> res = run(trials=20, steps=2000, methods=("sg",), out=None, progress=False)
+    >>> sg = res["methods"]["sg"]["delta_nonneg"]                # shares of the trials redrawn until Δ ≥ 0
+    >>> round(sg["outer"] + sg["inner"] + sg["origin"] + sg["elsewhere"], 12), sg["trials"]
+    (1.0, 20)
+    >>> sum(sg["elsewhere_by_cause"].values()) == round(sg["elsewhere"] * sg["trials"])   # every "elsewhere" explained
+    True
     """
     for name, v, lo in (("trials", trials, 1), ("steps", steps, 1), ("n", n, 1)):
         if int(v) != v or v < lo:
@@ -257,7 +274,14 @@ def sensitivity(trials: int = 2000, horizon: float = 2000.0, seed: int = 0, knob
     """Shares (Δ ≥ 0 redraw) when one unstated knob moves from the defaults (n = 2, η = 0.05, α = 0.99, Gaussian
     s = 1): ``knobs`` {name: [values]} (default :data:`KNOBS`); the number of steps is horizon/η (the same time
     span for every η).  The same seed draws the parameters of every row (initialisations differ only where the
-    knob changes them)."""
+    knob changes them).
+
+    Examples
+    --------
+    >>> res = sensitivity(trials=20, horizon=50.0, knobs={"eta": [0.1]}, out=None)
+    >>> [(row["knob"], row["config"]["eta"]) for row in res["rows"]]
+    [('defaults', 0.05), ('eta', 0.1)]
+    """
     if not (np.isfinite(horizon) and horizon > 0):
         raise ValueError(f"horizon: expected a positive finite time span, got {horizon!r}")
     knobs = KNOBS if knobs is None else knobs
