@@ -26,7 +26,14 @@ class Option:
     flag : str — e.g. ``"--trials"``; type : ``"positive_int"``, ``"float"`` (finite) or ``"str"``;
     default, help, choices : as in ``argparse``; param : the keyword of the experiment's ``run`` it is passed as
     (default: the flag's name, dashes as underscores); label : its name in the printed configuration and the README
-    settings (default: ``param``; ``""``: not shown)."""
+    settings (default: ``param``; ``""``: not shown).
+
+    Examples
+    --------
+    >>> opt = Option("--t-max", "integration horizon", "float", 1500.0, label="")
+    >>> opt.dest, opt.keyword                                # the parsed attribute and run's keyword
+    ('t_max', 't_max')
+    """
 
     flag: str
     help: str
@@ -65,7 +72,28 @@ class Experiment:
     readme_key : the README section its table goes to (None: no ``--readme``); remark : printed after the table;
     settings : the option labels named in the README line (default: all); summary : ``summary(result) -> str`` for
     the last printed line; entry : a custom ``entry(args) -> exit status`` replacing the standard
-    :func:`run_experiment` (e.g. figures)."""
+    :func:`run_experiment` (e.g. figures).
+
+    Examples
+    --------
+    >>> import argparse
+    >>> def coin_run(flips, seed, out, progress):              # a toy experiment: the share of heads
+    ...     import numpy as np
+    ...     return write_json({"heads": float(np.random.default_rng(seed).integers(0, 2, flips).mean())}, out)
+    >>> toy = Experiment("coins", "fair coins", (Option("--flips", "coin flips", "positive_int", 100),), coin_run,
+    ...                  table=lambda res: f"| heads |\\n|---|\\n| {res['heads']:.2f} |", output=None, readme_key=None)
+    >>> args = argparse.Namespace(flips=1000, seed=0, out=None, no_progress=True, readme=None)
+    >>> toy.reproduce(args)                                  # doctest: +ELLIPSIS
+    coins: flips=1000 seed=0
+    <BLANKLINE>
+    | heads |
+    |---|
+    | 0.5... |
+    <BLANKLINE>
+    <BLANKLINE>
+    total ... s; written to (not written)
+    0
+    """
 
     name: str
     help: str
@@ -88,7 +116,17 @@ class Experiment:
 def write_json(result: dict, out: str | Path | None, exclude: tuple = (), table=None) -> dict:
     """Write ``result`` (minus the keys in ``exclude``) as JSON to ``out`` (parents created), with a provenance block
     (:func:`symdyn.provenance.provenance`: versions, command line, seed, time); record the path.  Returns the result
-    as an :class:`symdyn.display.ExperimentResult` (a dict that Jupyter shows as ``table(result)``)."""
+    as an :class:`symdyn.display.ExperimentResult` (a dict that Jupyter shows as ``table(result)``).
+
+    Examples
+    --------
+    >>> import json, pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "sub" / "result.json"
+    >>> res = write_json({"trials": 10, "seed": 3}, path)
+    >>> saved = json.loads(path.read_text())
+    >>> saved["trials"], saved["provenance"]["seed"], res["written_to"] == str(path)
+    (10, 3, True)
+    """
     from ..display import ExperimentResult
 
     if out:
@@ -105,7 +143,19 @@ def write_json(result: dict, out: str | Path | None, exclude: tuple = (), table=
 
 def report(args, key: str, settings: str, table: str, remark: str) -> None:
     """Print an experiment's table and remark, and splice ``settings:`` + the table into the README section ``key``
-    when ``--readme`` was given."""
+    when ``--readme`` was given.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> report(argparse.Namespace(readme=None), "reproduce:demo", "settings", "| a |\\n|---|\\n| 1 |", "A remark.")
+    <BLANKLINE>
+    | a |
+    |---|
+    | 1 |
+    <BLANKLINE>
+    A remark.
+    """
     print()
     print(table)
     splice_readme(getattr(args, "readme", None), key, f"{settings}:\n\n{table}")
@@ -117,7 +167,22 @@ def run_experiment(args, exp: Experiment) -> int:
     """The standard ``symdyn reproduce``: print the configuration (every labelled option and the seed), call
     ``exp.run`` with the options as keywords (plus ``seed``, ``out``, ``progress``), print the table and the remark and
     splice the settings + table into the README section (:func:`report`), then a last line (``exp.summary``, the
-    time, where the result was written)."""
+    time, where the result was written).
+
+    Examples
+    --------
+    >>> import argparse
+    >>> def coin_run(flips, seed, out, progress):              # a toy experiment: the share of heads
+    ...     import numpy as np
+    ...     return write_json({"heads": float(np.random.default_rng(seed).integers(0, 2, flips).mean())}, out)
+    >>> toy = Experiment("coins", "fair coins", (Option("--flips", "coin flips", "positive_int", 100),), coin_run,
+    ...                  table=lambda res: f"| heads |\\n|---|\\n| {res['heads']:.2f} |", output=None, readme_key=None)
+    >>> args = argparse.Namespace(flips=10, seed=1, out=None, no_progress=True, readme=None)
+    >>> run_experiment(args, toy)                            # doctest: +ELLIPSIS
+    coins: flips=10 seed=1
+    ...
+    0
+    """
     shown = {(o.keyword if o.label is None else o.label): getattr(args, o.dest) for o in exp.options if o.label != ""}
     shown["seed"] = args.seed
     print(f"{exp.name}: " + " ".join(f"{k}={v}" for k, v in shown.items()), flush=True)
