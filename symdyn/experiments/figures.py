@@ -18,6 +18,7 @@ The bifurcation diagrams are drawn by ``symdyn continue ... --figure`` (PDF besi
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +28,7 @@ from ..models.ssl_linear import LinearSSL
 from .registry import Experiment
 from .ssl_m1 import label_ends
 
-__all__ = ["make_figures", "save_figure", "save_with_caption"]
+__all__ = ["make_figures", "save_figure", "save_with_caption", "FIGURES"]
 
 ENDS = ("outer", "inner", "origin", "elsewhere")  # the labels of reproduce ssl-m1 (ssl_m1.label_ends)
 END_COLOURS = ("tab:green", "tab:orange", "tab:gray", "tab:red")
@@ -36,13 +37,41 @@ M1 = {"rho": 1.0, "tau": 0.8, "lam": 0.12}  # the m = 1 instance: Δ = τ² − 
 
 def save_with_caption(fig, path: str | Path, title: str, caption: str) -> None:
     """``fig.savefig(path)`` (150 dpi, tight) with the title and caption in the file's metadata (a PDF's Subject,
-    a PNG's or SVG's Description)."""
+    a PNG's or SVG's Description).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> from PIL import Image
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([0, 1], [0, 1])
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "line.png"
+    >>> save_with_caption(fig, path, "A line", "y = x on [0, 1].")
+    >>> Image.open(path).info["Description"]
+    'y = x on [0, 1].'
+    """
     key = "Subject" if Path(path).suffix.lower() == ".pdf" else "Description"
     fig.savefig(path, dpi=150, bbox_inches="tight", metadata={"Title": title, key: caption})
 
 
 def save_figure(fig, outdir: Path, name: str, caption: str, index: list) -> list[str]:
-    """Save ``fig`` as ``name``.pdf and ``name``.png with the caption in their metadata; append to ``index``."""
+    """Save ``fig`` as ``name``.pdf and ``name``.png with the caption in their metadata; append to ``index``.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> index = []
+    >>> paths = save_figure(fig, pathlib.Path(tempfile.mkdtemp()), "line", "y = x.", index)
+    >>> [pathlib.Path(p).suffix for p in paths], index[0]["name"], index[0]["caption"]
+    (['.pdf', '.png'], 'line', 'y = x.')
+    """
     paths = [str(outdir / f"{name}.{ext}") for ext in ("pdf", "png")]
     for path in paths:
         save_with_caption(fig, path, name, caption)
@@ -255,9 +284,34 @@ def _attention_classes(plt, outdir, results_dir, index):
     return save_figure(fig, outdir, "attention_classes", caption, index)
 
 
-def make_figures(outdir: str | Path = "results/figures", seed: int = 0, results_dir: str | Path = "results") -> list[str]:
-    """Write the figures (PDF and PNG each) and ``figures.json`` (name, files, caption); returns the paths (empty
-    when matplotlib is not installed)."""
+#: the figures :func:`make_figures` writes, in order (``attention_classes`` needs the attention experiment's results)
+FIGURES = ("ssl_m1_spheres", "ssl_m1_basins", "ssl_m2_branches", "attention_tokens", "attention_classes")
+
+
+def make_figures(outdir: str | Path = "results/figures", seed: int = 0, results_dir: str | Path = "results",
+                 names: Sequence[str] | None = None) -> list[str]:
+    """Write the figures ``names`` (default: all of :data:`FIGURES`) as PDF and PNG each, and ``figures.json``
+    (name, files, caption); returns the paths (empty when matplotlib is not installed).
+
+    ``attention_classes`` is drawn from ``results_dir/attention_multistability.json`` and left out when that file
+    does not exist.
+
+    Examples
+    --------
+    >>> import json, pathlib, tempfile
+    >>> out = pathlib.Path(tempfile.mkdtemp())
+    >>> [pathlib.Path(p).name for p in make_figures(out, names=["ssl_m1_spheres"])]
+    ['ssl_m1_spheres.pdf', 'ssl_m1_spheres.png']
+    >>> caption = json.loads((out / "figures.json").read_text())["figures"][0]["caption"]
+    >>> "r1 = 0.2000 (saddle)" in caption, "r2 = 0.6000 (attracting)" in caption   # (τ ∓ √(τ² − 4ρλ))/(2ρ)
+    (True, True)
+    """
+    if isinstance(names, str):
+        raise TypeError(f"names: expected a list of figure names, got the string {names!r}")
+    names = list(FIGURES if names is None else names)
+    unknown = [n for n in names if n not in FIGURES]
+    if unknown:
+        raise ValueError(f"names: unknown figure(s) {unknown}; expected some of {', '.join(FIGURES)}")
     try:
         import matplotlib
 
@@ -269,12 +323,14 @@ def make_figures(outdir: str | Path = "results/figures", seed: int = 0, results_
     outdir.mkdir(parents=True, exist_ok=True)
     index: list = []
     written = []
+    makers = {"ssl_m1_spheres": _ssl_m1_spheres, "ssl_m1_basins": _ssl_m1_basins, "ssl_m2_branches": _ssl_m2_branches,
+              "attention_tokens": _attention_tokens,
+              "attention_classes": lambda plt, outdir, seed, index: _attention_classes(plt, outdir, results_dir, index)}
     with plt.rc_context({"font.size": 10, "axes.labelsize": 11}):
-        for make in (_ssl_m1_spheres, _ssl_m1_basins, _ssl_m2_branches, _attention_tokens):
-            written += make(plt, outdir, seed, index)
-            plt.close("all")
-        written += _attention_classes(plt, outdir, results_dir, index)
-        plt.close("all")
+        for name in FIGURES:
+            if name in names:
+                written += makers[name](plt, outdir, seed, index)
+                plt.close("all")
     from ..provenance import provenance
 
     (outdir / "figures.json").write_text(json.dumps({"figures": index, "provenance": provenance(seed=seed)}, indent=2))
