@@ -1,6 +1,8 @@
 """The derivation document of self-attention on the sphere (``attention.md`` §1–§5)."""
 from __future__ import annotations
 
+import functools
+
 import sympy as sp
 
 from ..models.attention import bipartite_spectrum_symbolic, consensus_spectrum_symbolic
@@ -9,8 +11,17 @@ from .document import align, document, equation, latex, num_latex
 
 __all__ = ["attention_document"]
 
+@functools.lru_cache(maxsize=None)  # a document is a pure function of its arguments: built once
 def attention_document(d: int = 3) -> str:
-    """Self-attention on the sphere: the field, its Oja reductions, Theorems A and B (attention.md §1–§5)."""
+    r"""Self-attention on the sphere: the field, its Oja reductions, Theorems A and B (attention.md §1–§5).
+
+    Examples
+    --------
+    >>> import re
+    >>> tex = attention_document()
+    >>> re.findall(r"\\label\{(eq:[^}]*)\}", tex)[:3]
+    ['eq:attn-softmax', 'eq:attn-field', 'eq:attn-oja']
+    """
     xi, xj, xk = (sp.MatrixSymbol(f"x_{s}", d, 1) for s in "ijk")
     M, V = sp.MatrixSymbol("M", d, d), sp.MatrixSymbol("V", d, d)
     beta = sp.Symbol("beta", nonnegative=True)

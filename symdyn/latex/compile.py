@@ -22,8 +22,16 @@ _UNDEFINED = re.compile(r"^LaTeX Warning: (?:Reference|Citation) `([^']*)' on pa
 
 @dataclass
 class CompileReport:
-    """The outcome of compiling one document: ``ok`` (pdflatex succeeded and no problem), ``pdf`` (its path),
-    ``problems`` (one line each: overfull boxes with their size, undefined references, a failed run)."""
+    r"""The outcome of compiling one document: ``ok`` (pdflatex succeeded and no problem), ``pdf`` (its path),
+    ``problems`` (one line each: overfull boxes with their size, undefined references, a failed run).
+
+    Examples
+    --------
+    >>> import pathlib
+    >>> report = CompileReport(pathlib.Path("a.tex"), None, ["Overfull \\hbox (3.2pt too wide) in paragraph at lines 7--9"])
+    >>> report.ok
+    False
+    """
 
     source: Path
     pdf: Path | None
@@ -50,9 +58,23 @@ def log_problems(log: str) -> list[str]:
 
 
 def compile_tex(source: str | Path, out_dir: str | Path, *, runs: int = 2, timeout: float = 120.0) -> CompileReport:
-    """Compile ``source`` with pdflatex into ``out_dir`` (``runs`` passes, so that references resolve) and report
+    r"""Compile ``source`` with pdflatex into ``out_dir`` (``runs`` passes, so that references resolve) and report
     the problems of the last pass's log.  Raises ``FileNotFoundError`` when pdflatex is missing (``make tex``
-    installs it) or the source does not exist."""
+    installs it) or the source does not exist.
+
+    Examples
+    --------
+    >>> import pathlib, shutil, tempfile
+    >>> out = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (out / "ok.tex").write_text(r"\documentclass{article}\begin{document}\begin{equation}\label{e}x\end{equation}"
+    ...                                 r"See (\ref{e}).\end{document}")
+    >>> _ = (out / "bad.tex").write_text(r"\documentclass{article}\begin{document}See \ref{nope}.\end{document}")
+    >>> if shutil.which("pdflatex"):                          # make tex installs it
+    ...     print(compile_tex(out / "ok.tex", out).ok, compile_tex(out / "bad.tex", out).problems)
+    ... else:
+    ...     print(True, ['undefined reference nope'])
+    True ['undefined reference nope']
+    """
     source = Path(source).resolve()
     if not source.is_file():
         raise FileNotFoundError(f"source: no such file {source}")

@@ -15,7 +15,17 @@ KIND_TEXT = {"fold": "a fold (limit point)", "branch point": "a branch point", "
 def match_conditions(events, conditions, rtol: float = 1e-6, scale: float = 0.0) -> list:
     """For each event, (the closed-form condition of a compatible kind whose parameter value is nearest, the
     difference relative to max(|μ*|, ``scale``)) when within ``rtol``, else None (``scale``: the size of the
-    parameter interval, for a condition at μ* = 0)."""
+    parameter interval, for a condition at μ* = 0).
+
+    Examples
+    --------
+    >>> from symdyn import LinearSSL
+    >>> from symdyn.models.ssl_continuation import continue_ssl
+    >>> res = continue_ssl(LinearSSL(1, 2, [[1.2]], [[0.7]], lam=0.02), "sg", "lam", mu_range=(1e-3, 0.3))
+    >>> fold = {"kind": "fold", "kinds": ("fold",), "mu": 0.7**2 / (4 * 1.2), "tex": "", "where": "", "source": ""}
+    >>> [(c["kind"], diff < 1e-12) for c, diff in match_conditions(res.events, [fold])]
+    [('fold', True)]
+    """
     out = []
     for e in events:
         best = None
@@ -31,8 +41,17 @@ def match_conditions(events, conditions, rtol: float = 1e-6, scale: float = 0.0)
 
 
 def continuation_paragraph(result, conditions=()) -> str:
-    """LaTeX prose: what was continued, then one sentence per event (type, parameter value, the verdicts on either
-    side, and the closed-form value it agrees with and their relative difference, when a condition matches)."""
+    r"""LaTeX prose: what was continued, then one sentence per event (type, parameter value, the verdicts on either
+    side, and the closed-form value it agrees with and their relative difference, when a condition matches).
+
+    Examples
+    --------
+    >>> from symdyn import LinearSSL
+    >>> from symdyn.models.ssl_continuation import continue_ssl
+    >>> res = continue_ssl(LinearSSL(1, 2, [[1.2]], [[0.7]], lam=0.02), "sg", "lam", mu_range=(1e-3, 0.3))
+    >>> print(continuation_paragraph(res).splitlines()[1])           # the fold at λ = τ²/(4ρ) = 0.1021
+    A fold (limit point) at $\lambda = 0.1021$ on a rank-1 branch; the branch is saddle before it and asymptotically stable after it.
+    """
     p = PARAM_TEX.get(result.param, result.param)
     n_ev = len(result.events)
     text = [f"Pseudo-arclength continuation in ${p}$ of {result.problem_name} traced {len(result.branches)} "
@@ -60,5 +79,15 @@ def continuation_paragraph(result, conditions=()) -> str:
 
 
 def continuation_document(result, conditions=(), title: str | None = None) -> str:
-    """A compilable LaTeX article around :func:`continuation_paragraph`."""
+    r"""A compilable LaTeX article around :func:`continuation_paragraph`.
+
+    Examples
+    --------
+    >>> from symdyn import LinearSSL
+    >>> from symdyn.models.ssl_continuation import continue_ssl
+    >>> res = continue_ssl(LinearSSL(1, 2, [[1.2]], [[0.7]], lam=0.02), "sg", "lam", mu_range=(1e-3, 0.3))
+    >>> tex = continuation_document(res)
+    >>> tex.startswith("\\documentclass"), "A fold (limit point)" in tex
+    (True, True)
+    """
     return document(title or f"Continuation of {result.problem_name}", [continuation_paragraph(result, conditions)])

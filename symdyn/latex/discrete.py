@@ -4,6 +4,8 @@ default SSL instance (computed), and the attraction-region dimensions of GD and 
 saddle (computed)."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import sympy as sp
 
@@ -26,7 +28,13 @@ def euler_condition():
 def lsgd_dimensions(n: int = 7, eta: float = 0.05, sigmas=(1.0, 10.0), seed: int = 0) -> list:
     """[(scheme, stable dimension, unstable)] for f = ½xᵀBx, spec B = (−1, 1, …, n − 1) in a random basis
     (``neighbours.md`` §6.3), GD, constant-σ LSGD and the periodic schedule of the σs (:func:`.discrete.lsgd_schedule`,
-    :func:`.discrete.attraction_dimension`)."""
+    :func:`.discrete.attraction_dimension`).
+
+    Examples
+    --------
+    >>> lsgd_dimensions()[0]                                  # GD at η = 0.05: B's one negative eigenvalue is unstable
+    ('GD', 6, 1)
+    """
     rng = np.random.default_rng(seed)
     Q = np.linalg.qr(rng.standard_normal((n, n)))[0]
     B = Q @ np.diag(np.r_[-1.0, np.arange(1, n)]) @ Q.T
@@ -37,8 +45,17 @@ def lsgd_dimensions(n: int = 7, eta: float = 0.05, sigmas=(1.0, 10.0), seed: int
     return [(name, d["stable"], d["unstable"]) for name, d in ((nm, attraction_dimension(m)) for nm, m in rows)]
 
 
+@functools.lru_cache(maxsize=None)  # a document is a pure function of its arguments: built once
 def discrete_document() -> str:
-    """The document (module docstring)."""
+    r"""The document (module docstring).
+
+    Examples
+    --------
+    >>> import re
+    >>> tex = discrete_document()
+    >>> re.findall(r"\\label\{(eq:[^}]*)\}", tex)[:1]
+    ['eq:euler-step-limit']
+    """
     from ..models.ssl_linear import LinearSSL, random_moments
 
     expr, bound = euler_condition()

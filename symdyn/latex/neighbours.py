@@ -2,6 +2,8 @@
 and Oja's subspace flow (§7.2)."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import sympy as sp
 
@@ -14,9 +16,18 @@ from .document import align, document, equation, latex, num_latex
 
 __all__ = ["directpred_document", "deep_linear_document", "oja_subspace_document"]
 
+@functools.lru_cache(maxsize=None)  # a document is a pure function of its arguments: built once
 def directpred_document() -> str:
-    """Tian et al. (DirectPred): the derived full field, the reduced isotropic field (Eq. 7) with Theorem 3's
-    identity, the per-mode field, its invariant, fixed points, threshold and the §1.5 stability tables."""
+    r"""Tian et al. (DirectPred): the derived full field, the reduced isotropic field (Eq. 7) with Theorem 3's
+    identity, the per-mode field, its invariant, fixed points, threshold and the §1.5 stability tables.
+
+    Examples
+    --------
+    >>> import re
+    >>> tex = directpred_document()
+    >>> re.findall(r"\\label\{(eq:[^}]*)\}", tex)[:3]
+    ['eq:dp-full-W', 'eq:dp-full-W_p', 'eq:dp-full-W_a']
+    """
     names = {sp.Symbol("tau_ema", real=True): r"\tau", sp.Symbol("alpha_p", positive=True): r"\alpha_p",
              sp.Symbol("sigma2", positive=True): r"\sigma^2", sp.Symbol("alpha_p"): r"\alpha_p",
              sp.Symbol("sigma2"): r"\sigma^2", sp.Symbol("tau_ema"): r"\tau"}
@@ -71,9 +82,18 @@ def directpred_document() -> str:
     return document("DirectPred (Tian, Chen \\& Ganguli 2021): derivation", body)
 
 
+@functools.lru_cache(maxsize=None)  # a document is a pure function of its arguments: built once
 def oja_subspace_document(d: int = 4, h: int = 2) -> str:
-    """Oja's subspace flow (neighbours.md §7.2): the derived Stiefel field, the closed-form projector with its
-    symbolic proof, and the Grassmannian spectra at the eigen-subspaces of diag(d, ..., 1)."""
+    r"""Oja's subspace flow (neighbours.md §7.2): the derived Stiefel field, the closed-form projector with its
+    symbolic proof, and the Grassmannian spectra at the eigen-subspaces of diag(d, ..., 1).
+
+    Examples
+    --------
+    >>> import re
+    >>> tex = oja_subspace_document()
+    >>> re.findall(r"\\label\{(eq:[^}]*)\}", tex)[:3]
+    ['eq:oja-naive', 'eq:oja-stiefel', 'eq:oja-projector']
+    """
     flow = OjaSubspaceFlow(np.diag(np.arange(d, 0, -1.0)), h)
     naive, stiefel = flow.field(False).matrix_form, flow.field(True).matrix_form
     proof = projector_ode_residual(3, 2).is_zero_matrix
@@ -105,8 +125,17 @@ def oja_subspace_document(d: int = 4, h: int = 2) -> str:
     return document("Oja's subspace flow: derivation", body)
 
 
+@functools.lru_cache(maxsize=None)  # a document is a pure function of its arguments: built once
 def deep_linear_document() -> str:
-    """Saxe et al.: the mode field, its conserved quantity, equilibria and the closed-form trajectory."""
+    r"""Saxe et al.: the mode field, its conserved quantity, equilibria and the closed-form trajectory.
+
+    Examples
+    --------
+    >>> import re
+    >>> tex = deep_linear_document()
+    >>> re.findall(r"\\label\{(eq:[^}]*)\}", tex)[:3]
+    ['eq:saxe-mode-a_1', 'eq:saxe-mode-a_2', 'eq:saxe-closed-form']
+    """
     vf = saxe_mode_field(2, s=None, tau=None)
     (I, dI), = conserved_quantities(vf)
     u, residual, _ = symmetric_closed_form()
