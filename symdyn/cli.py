@@ -243,6 +243,15 @@ def _bench(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``symdyn`` command line: the verbs verify, derive, reproduce, classify, continue and bench, each with its
+    options (a parser whose errors are one line on stderr and exit status 2).
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["verify", "--instances", "5", "--only", "ssl.gf-collapse"])
+    >>> args.command, args.instances, args.only
+    ('verify', 5, ['ssl.gf-collapse'])
+    """
     from . import __version__
 
     p = _Parser(prog="symdyn", description="Symbolic-numeric analysis of learning dynamics.")
@@ -323,7 +332,22 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point.  Exit status: 0 success; 1 a failure (a refuted or erroring theorem, a file that cannot be
     written, an error inside an --import'ed module); 2 a usage error (bad option or value).  Errors are one
-    line on stderr, never a traceback for a user mistake."""
+    line on stderr, never a traceback for a user mistake.
+
+    Examples
+    --------
+    >>> main(["verify", "--only", "ssl.gf-collapse", "--instances", "3", "--no-progress", "--out", "", "--workers", "1"])
+    ... # doctest: +ELLIPSIS
+    verify: instances=3 seed=0 theorems=1 workers=1
+    <BLANKLINE>
+    | id | kind | instances | passed | n/a | status | max residual / min margin | time s |
+    |---|---|---|---|---|---|---|---|
+    | ssl.gf-collapse | numeric | 3 | 3 | 0 | verified | ... |
+    0
+    >>> main(["verify", "--only", "no.such-claim", "--workers", "1"])   # one line on stderr, exit status 2
+    verify: instances=30 seed=0 theorems=1 workers=1
+    2
+    """
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # argparse: --help/--version (0) or a usage error (2, already printed)

@@ -39,7 +39,17 @@ def _common(p, default_out: str, default_range):
 
 
 def add_parser(sub) -> None:
-    """The ``continue`` verb and its three sub-commands."""
+    """The ``continue`` verb and its three sub-commands.
+
+    Examples
+    --------
+    >>> import argparse, tempfile
+    >>> parser = argparse.ArgumentParser(prog="symdyn")
+    >>> add_parser(parser.add_subparsers(dest="verb"))
+    >>> args = parser.parse_args(["continue", "ssl", "--param", "lam", "--m", "1", "--range", "0.001", "0.3"])
+    >>> args.target, args.param, args.range
+    ('ssl', 'lam', [0.001, 0.3])
+    """
     c = sub.add_parser("continue", help="continue equilibrium sets in a parameter: folds, branch points, Hopf "
                                         "points, stability changes")
     kinds = c.add_subparsers(dest="target", required=True, metavar="{ssl,attention,field}")
@@ -135,7 +145,20 @@ def _field(args):
 
 
 def run(args) -> int:
-    """Run ``symdyn continue TARGET``; prints one line per event; exit 0."""
+    """Run ``symdyn continue TARGET``; prints one line per event; exit 0.
+
+    Examples
+    --------
+    >>> import argparse, tempfile
+    >>> parser = argparse.ArgumentParser(prog="symdyn")
+    >>> add_parser(parser.add_subparsers(dest="verb"))
+    >>> args = parser.parse_args(["continue", "ssl", "--param", "lam", "--m", "1", "--n", "2", "--lam", "0.02",
+    ...                           "--range", "0.001", "0.3", "--out-dir", tempfile.mkdtemp()])
+    >>> run(args)                                            # doctest: +ELLIPSIS
+    ContinuationResult(linear SSL (SG, m = 1, n = 2): 1 branch(es), fold at lam = 0.21279...)
+      fold at lam = 0.21279... (branch 0 rank 1: saddle -> asymptotically stable); closed form 0.21279..., relative difference ...
+    0
+    """
     from .latex.continuation import continuation_document, match_conditions
 
     lo, hi = args.range
