@@ -17,5 +17,12 @@ class _CallableModule(types.ModuleType):
 
 
 def callable_module(name: str) -> None:
-    """Make the module ``name`` (already in ``sys.modules``) callable as its namesake function."""
+    """Make the module ``name`` (already in ``sys.modules``) callable as its namesake function.
+
+    Examples
+    --------
+    >>> import symdyn.stability, types
+    >>> isinstance(symdyn.stability, types.ModuleType), callable(symdyn.stability)   # a module, callable as stability()
+    (True, True)
+    """
     sys.modules[name].__class__ = _CallableModule

@@ -41,25 +41,65 @@ def _int_at_least(value: Any, name: str, low: int, what: str) -> int:
 
 
 def positive_int(value: Any, name: str) -> int:
-    """An int ≥ 1 (bool and floats refused, even 3.0)."""
+    """An int ≥ 1 (bool and floats refused, even 3.0).
+
+    Examples
+    --------
+    >>> positive_int(3, "steps")
+    3
+    >>> positive_int(3.0, "steps")
+    Traceback (most recent call last):
+        ...
+    TypeError: steps: expected a positive integer, got float 3.0
+    """
     return _int_at_least(value, name, 1, "a positive integer")
 
 
 def nonnegative_int(value: Any, name: str) -> int:
-    """An int ≥ 0 (bool and floats refused)."""
+    """An int ≥ 0 (bool and floats refused).
+
+    Examples
+    --------
+    >>> nonnegative_int(0, "k")
+    0
+    >>> nonnegative_int(True, "seed")
+    Traceback (most recent call last):
+        ...
+    TypeError: seed: expected a non-negative integer, got bool True
+    """
     return _int_at_least(value, name, 0, "a non-negative integer")
 
 
 def seed_value(value: Any, name: str = "seed"):
     """A seed for ``numpy.random.default_rng``: a non-negative int, a ``numpy.random.Generator`` or a
-    ``SeedSequence`` (negative seeds are refused everywhere, as NumPy does)."""
+    ``SeedSequence`` (negative seeds are refused everywhere, as NumPy does).
+
+    Examples
+    --------
+    >>> seed_value(3)
+    3
+    >>> seed_value(-1)
+    Traceback (most recent call last):
+        ...
+    ValueError: seed: expected a non-negative integer, got -1
+    """
     if isinstance(value, (np.random.Generator, np.random.SeedSequence)):
         return value
     return nonnegative_int(value, name)
 
 
 def real_scalar(value: Any, name: str) -> float:
-    """A finite real number (int or float; bool, str, complex refused)."""
+    """A finite real number (int or float; bool, str, complex refused).
+
+    Examples
+    --------
+    >>> real_scalar(2, "lam")
+    2.0
+    >>> real_scalar(1j, "lam")
+    Traceback (most recent call last):
+        ...
+    TypeError: lam: expected a real number, got the complex 1j
+    """
     if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
         raise TypeError(f"{name}: expected a real number, got {type(value).__name__} {value!r}")
     if isinstance(value, (complex, np.complexfloating)):
@@ -81,7 +121,17 @@ def real_scalar(value: Any, name: str) -> float:
 
 def finite_real(value: Any, name: str, *, low: float | None = None, high: float | None = None,
                 low_open: bool = False, high_open: bool = False) -> float:
-    """A finite real number in [low, high] (open ends with ``low_open``/``high_open``)."""
+    """A finite real number in [low, high] (open ends with ``low_open``/``high_open``).
+
+    Examples
+    --------
+    >>> finite_real(0.5, "alpha", low=0.0, high=1.0, high_open=True)
+    0.5
+    >>> finite_real(float("nan"), "eta")
+    Traceback (most recent call last):
+        ...
+    ValueError: eta: expected a finite real number, got nan
+    """
     v = real_scalar(value, name)
     if low is not None and (v < low or (low_open and v == low)):
         raise ValueError(f"{name}: expected a value {'>' if low_open else '>='} {low}, got {v!r}")
@@ -91,12 +141,32 @@ def finite_real(value: Any, name: str, *, low: float | None = None, high: float 
 
 
 def tolerance(value: Any, name: str, *, high: float = 1.0) -> float:
-    """A relative tolerance in (0, high)."""
+    """A relative tolerance in (0, high).
+
+    Examples
+    --------
+    >>> tolerance(1e-6, "rtol")
+    1e-06
+    >>> tolerance(0.0, "rtol")
+    Traceback (most recent call last):
+        ...
+    ValueError: rtol: expected a value > 0.0, got 0.0
+    """
     return finite_real(value, name, low=0.0, high=high, low_open=True, high_open=True)
 
 
 def choice(value: Any, name: str, options) -> str:
-    """One of ``options`` (strings); the error lists them."""
+    """One of ``options`` (strings); the error lists them.
+
+    Examples
+    --------
+    >>> choice("rk4", "method", ("rk4", "adaptive"))
+    'rk4'
+    >>> choice("rk5", "method", ("rk4", "adaptive"))
+    Traceback (most recent call last):
+        ...
+    ValueError: method: unknown 'rk5'; expected one of 'rk4', 'adaptive'
+    """
     options = tuple(options)
     if not isinstance(value, str) or value not in options:
         raise ValueError(f"{name}: unknown {value!r}; expected one of {', '.join(map(repr, options))}")
@@ -137,6 +207,15 @@ def as_float_array(value: Any, name: str) -> np.ndarray:
     """Cast ``value`` to a float64 array; TypeError for strings/complex/objects, ValueError for NaN or inf.
 
     Complex input is refused (not silently truncated to its real part), also when its imaginary part is 0.
+
+    Examples
+    --------
+    >>> as_float_array([1, 2], "x").tolist()
+    [1.0, 2.0]
+    >>> as_float_array([1.0, float("inf")], "x")
+    Traceback (most recent call last):
+        ...
+    ValueError: x: contains NaN or inf
     """
     if type(value) is np.ndarray and value.dtype == np.float64:  # the hot path: already float64
         if not all_finite(value):
@@ -173,7 +252,17 @@ def as_float_array(value: Any, name: str) -> np.ndarray:
 
 def as_square_matrix(value: Any, name: str, size: int | None = None, symmetric: bool = False) -> np.ndarray:
     """``as_float_array`` for an (n, n) matrix (n = ``size`` when given); with ``symmetric``, |M − Mᵀ| must be
-    within 1e-12·max|M| (relative to the matrix's own scale).  Errors name ``name``."""
+    within 1e-12·max|M| (relative to the matrix's own scale).  Errors name ``name``.
+
+    Examples
+    --------
+    >>> as_square_matrix([[1, 2], [2, 1]], "sigma_x", symmetric=True).shape
+    (2, 2)
+    >>> as_square_matrix([[1, 2], [3, 4]], "sigma_x", symmetric=True)
+    Traceback (most recent call last):
+        ...
+    ValueError: sigma_x: must be symmetric (max |M - M^T| = 1)
+    """
     arr = as_float_array(value, name)
     if size is not None and arr.shape != (size, size):
         raise ValueError(f"{name}: expected shape ({size}, {size}), got {arr.shape}")
@@ -202,17 +291,47 @@ def _arg_int(text: str, low: int, what: str) -> int:
 
 
 def arg_positive_int(text: str) -> int:
-    """A positive integer from the command line."""
+    """A positive integer from the command line.
+
+    Examples
+    --------
+    >>> arg_positive_int("4")
+    4
+    >>> arg_positive_int("0")
+    Traceback (most recent call last):
+        ...
+    argparse.ArgumentTypeError: expected a positive integer, got 0
+    """
     return _arg_int(text, 1, "a positive integer")
 
 
 def arg_seed(text: str) -> int:
-    """A non-negative integer seed from the command line."""
+    """A non-negative integer seed from the command line.
+
+    Examples
+    --------
+    >>> arg_seed("7")
+    7
+    >>> arg_seed("-2")
+    Traceback (most recent call last):
+        ...
+    argparse.ArgumentTypeError: expected a non-negative integer seed, got -2
+    """
     return _arg_int(text, 0, "a non-negative integer seed")
 
 
 def arg_finite_float(text: str) -> float:
-    """A finite real number from the command line."""
+    """A finite real number from the command line.
+
+    Examples
+    --------
+    >>> arg_finite_float("0.5")
+    0.5
+    >>> arg_finite_float("nan")
+    Traceback (most recent call last):
+        ...
+    argparse.ArgumentTypeError: expected a finite number, got nan
+    """
     try:
         v = float(text)
     except ValueError:
