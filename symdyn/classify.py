@@ -25,6 +25,15 @@ Clusters are the connected components of the proximity graph (edge iff chordal d
 Labels depend only on distances between tokens and on V, M through orthogonally invariant
 quantities, so they are invariant to token permutations, to X → XRᵀ with (V, M) → (RVRᵀ, RMRᵀ),
 and to X → −X.
+
+Examples
+--------
+>>> import numpy as np
+>>> from symdyn import classify                         # the module, callable as its classify()
+>>> X = np.array([[1.0, 0, 0], [1.0, 0, 0], [-1.0, 0, 0]])
+>>> res = classify(X, V=np.diag([1.0, 0.5, -0.5]), beta=1.0)
+>>> res.label, res.stability.verdict
+('bipartite', 'asymptotically stable')
 """
 from __future__ import annotations
 
