@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -70,7 +71,7 @@ def nonnegative_int(value: Any, name: str) -> int:
     return _int_at_least(value, name, 0, "a non-negative integer")
 
 
-def seed_value(value: Any, name: str = "seed"):
+def seed_value(value: Any, name: str = "seed") -> int | np.random.Generator | np.random.SeedSequence:
     """A seed for ``numpy.random.default_rng``: a non-negative int, a ``numpy.random.Generator`` or a
     ``SeedSequence`` (negative seeds are refused everywhere, as NumPy does).
 
@@ -155,7 +156,7 @@ def tolerance(value: Any, name: str, *, high: float = 1.0) -> float:
     return finite_real(value, name, low=0.0, high=high, low_open=True, high_open=True)
 
 
-def choice(value: Any, name: str, options) -> str:
+def choice(value: Any, name: str, options: Sequence[str]) -> str:
     """One of ``options`` (strings); the error lists them.
 
     Examples

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 import scipy.linalg
+from numpy.typing import ArrayLike
 
 from ._validate import as_float_array, choice, finite_real, tolerance
 from .local_dimension import local_dimension
@@ -314,7 +315,7 @@ class RelativeEquilibrium:
     reason: str
 
 
-def relative_equilibrium(model: SelfAttention, X, rtol: float = 1e-6) -> RelativeEquilibrium:
+def relative_equilibrium(model: SelfAttention, X: ArrayLike, rtol: float = 1e-6) -> RelativeEquilibrium:
     """Whether X (n, d) is a rotating relative equilibrium of ``model`` (:class:`RelativeEquilibrium`).
 
     Ω is the least-squares fit of f_i = Ω x_i over the antisymmetric matrices (d(d−1)/2 unknowns, n·d equations).
@@ -441,8 +442,9 @@ def tangent_stability(model: SelfAttention, X: np.ndarray, rtol: float = 1e-7, s
     return measured_stability(model.tangent_jacobian(X), loc, neutral_rtol=rtol, generic_axis_rtol=rtol)
 
 
-def classify(X, V=None, M=None, beta=None, tol: Tolerances | dict | None = None, *,
-             normalization: str = "softmax", normalize: bool = False) -> ClassificationResult:
+def classify(X: ArrayLike, V: ArrayLike | None = None, M: ArrayLike | None = None, beta: float | None = None,
+             tol: Tolerances | dict | None = None, *, normalization: str = "softmax",
+             normalize: bool = False) -> ClassificationResult:
     """Classify the configuration X (n, d) (module docstring).
 
     Parameters

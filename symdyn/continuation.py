@@ -800,7 +800,7 @@ def _procrustes(M) -> np.ndarray:
     return U @ Vt
 
 
-def polynomial_conditions(vf, param: str, params: dict | None = None) -> list:
+def polynomial_conditions(vf: VectorField, param: str, params: dict | None = None) -> list:
     """Closed-form fold/branch-point conditions of a one-dimensional polynomial field ẋ = f(x, μ): two equilibria
     meet where the discriminant of f in x vanishes; returns [{"kind", "kinds", "mu", "tex", "where", "source"}]
     for its real roots μ (SymPy; other parameters substituted from ``params``).  Fields of higher dimension:

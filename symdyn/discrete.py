@@ -34,10 +34,12 @@ Examples
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Callable
 
 import numpy as np
 import scipy.linalg
+from numpy.typing import ArrayLike
 
 from ._validate import as_float_array, finite_real, positive_int, tolerance
 from .stability import StabilityReport, classify_spectrum
@@ -210,8 +212,9 @@ def _quotient(M, T) -> np.ndarray:
     return Q @ M @ Q.T
 
 
-def map_stability(M, manifold_dim: int | None = None, *, tangent=None, neutral_rtol: float = 1e-7,
-                  residual: float = 0.0, x_norm: float = 0.0, fixed_rtol: float = 1e-8) -> StabilityReport:
+def map_stability(M: ArrayLike, manifold_dim: int | None = None, *, tangent: ArrayLike | None = None,
+                  neutral_rtol: float = 1e-7, residual: float = 0.0, x_norm: float = 0.0,
+                  fixed_rtol: float = 1e-8) -> StabilityReport:
     """Verdict from the multipliers of the map's Jacobian M (D, D) at a fixed point (module docstring):
     ``residual`` = ‖Φ(x) − x‖ is checked against ``fixed_rtol``·(1 + ‖x‖)·max(‖M − I‖, 1e-300) first.
 
@@ -258,7 +261,7 @@ def map_stability(M, manifold_dim: int | None = None, *, tangent=None, neutral_r
     return rep
 
 
-def attraction_dimension(M_or_sequence, rtol: float = 1e-9) -> dict:
+def attraction_dimension(M_or_sequence: np.ndarray | Sequence[np.ndarray], rtol: float = 1e-9) -> dict:
     """The dimension of the attraction region (the stable subspace) of the fixed point 0 of a linear map, or of a
     periodic schedule x ← M_p ⋯ M_1 x (pass the sequence [M_1, …, M_p]: the monodromy matrix M_p ⋯ M_1 decides).
 
@@ -289,7 +292,7 @@ def attraction_dimension(M_or_sequence, rtol: float = 1e-9) -> dict:
             "monodromy": mono}
 
 
-def euler_step_limit(J, tangent=None, neutral_rtol: float = 1e-9) -> float:
+def euler_step_limit(J: ArrayLike, tangent: ArrayLike | None = None, neutral_rtol: float = 1e-9) -> float:
     """η_max = min over the non-neutral eigenvalues ν of J of −2 Re ν / |ν|² (the Euler map x + ηf loses stability
     at η_max: a multiplier 1 + ην leaves the unit circle); inf when every ν is neutral.  Requires Re ν < 0 for every
     non-neutral ν (a stable equilibrium of the flow), else ValueError.  ``tangent``: neutral directions, projected
@@ -352,7 +355,7 @@ def lsgd_preconditioner(n: int, sigma: float) -> np.ndarray:
     return np.linalg.inv(np.eye(n) - sigma * periodic_laplacian(n))
 
 
-def lsgd_schedule(B, eta: float, sigmas) -> list:
+def lsgd_schedule(B: ArrayLike, eta: float, sigmas: Sequence[float]) -> list:
     """The LSGD maps x ← (I − ηA_σ⁻¹B)x of f = ½xᵀBx, one per σ of the schedule (σ = 0 is gradient descent): pass
     the list to :func:`attraction_dimension` (one σ: a constant scheme; several: a periodic one).
 

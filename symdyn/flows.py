@@ -148,7 +148,8 @@ def euler_map(step: Step, x0: ArrayLike, steps: int, *, blowup: float = 1e8, cal
     return x, diverged
 
 
-def first_return(step, x0, steps: int, *, leave: float = 10.0):
+def first_return(step: Step, x0: ArrayLike, steps: int, *,
+                 leave: float = 10.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """First return of each trajectory of x ← step(x) to its start: periodic orbits of a discrete map.
 
     A row *returns* when, after having moved away by more than ``leave`` times its first step's length
@@ -213,7 +214,7 @@ def first_return(step, x0, steps: int, *, leave: float = 10.0):
     return returns, closest, ratio
 
 
-def periodic_returns(step, x0, steps: int, *, ratio_tol: float = 1e-2) -> np.ndarray:
+def periodic_returns(step: Step, x0: ArrayLike, steps: int, *, ratio_tol: float = 1e-2) -> np.ndarray:
     """Return steps of the rows of x0 that lie on a periodic orbit of x ← step(x), −1 for the others.
 
     A row is on a periodic orbit when it comes back to its start (:func:`first_return`) with the same step
@@ -392,7 +393,8 @@ def sphere_dopri(rhs, X0, t_max: float, residual_tol: float, rtol: float = 1e-6,
     return X, t, res, evals
 
 
-def sphere_rk4(rhs, X0, t_max: float, dt: float, residual_tol: float, callback=None, return_evaluations: bool = False):
+def sphere_rk4(rhs: Callable[[np.ndarray], np.ndarray], X0: np.ndarray, t_max: float, dt: float, residual_tol: float,
+               callback: Callable[[float, int], None] | None = None, return_evaluations: bool = False) -> tuple:
     """Projected RK4 on (S^{d−1})^n, batched: X0 (B, n, d) unit rows; ``rhs(X)`` (K, n, d) -> (K, n, d) tangent.
 
     Each stage and step is renormalised onto the sphere; a trajectory stops when max_i ‖f_i‖ < ``residual_tol``

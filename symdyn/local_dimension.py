@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._validate import nonnegative_int, positive_int, seed_value, tolerance
 
@@ -85,7 +86,7 @@ def _euclidean_log(x, y):
     return y - x
 
 
-def local_dimension(F: Callable, J: Callable, x, *, kernel_rtol: float = 1e-7, rtol: float = 1e-10,
+def local_dimension(F: Callable, J: Callable, x: ArrayLike, *, kernel_rtol: float = 1e-7, rtol: float = 1e-10,
                     step: float = 1e-4, length: float | None = None, extra: int = 2, max_iter: int = 60,
                     seed: int = 0, retract: Callable | None = None, log: Callable | None = None) -> LocalDimension:
     """Local dimension of {F = 0} at x (module docstring).

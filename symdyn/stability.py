@@ -42,6 +42,7 @@ StabilityReport(verdict='asymptotically stable (normally hyperbolic)', neutral=1
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import mpmath
 import numpy as np
@@ -50,6 +51,10 @@ from numpy.typing import ArrayLike
 
 from ._validate import as_float_array, nonnegative_int, tolerance
 from .local_dimension import LocalDimension, local_dimension
+
+if TYPE_CHECKING:
+    from .field import VectorField
+    from .kernels import Kernel
 
 __all__ = ["StabilityReport", "stability", "linear_stability", "measured_stability", "classify_spectrum",
            "relative_residual", "escape_time_scale", "VERDICTS"]
@@ -137,7 +142,7 @@ class StabilityReport:
                 f"D={len(self.eigenvalues)})")
 
 
-def relative_residual(kernel, x, J=None) -> float:
+def relative_residual(kernel: Kernel, x: np.ndarray, J: np.ndarray | None = None) -> float:
     """‖f(x)‖₂ / max(‖J(x)‖₂ ‖x‖₂, tiny) for one point x of shape (D,) (0 when f(x) = 0).
 
     Scale-free for polynomial fields: f and J·x have the same size away from equilibria.
@@ -160,7 +165,7 @@ def relative_residual(kernel, x, J=None) -> float:
     return nf / max(denom, np.finfo(float).tiny)
 
 
-def classify_spectrum(eigenvalues, manifold_dim: int, scale: float, neutral_rtol: float = 1e-7,
+def classify_spectrum(eigenvalues: np.ndarray, manifold_dim: int, scale: float, neutral_rtol: float = 1e-7,
                       axis_rtol: float = 1e-7) -> StabilityReport:
     """Verdict from a spectrum (generic path of the module docstring).  ``eigenvalues``: (D,) complex.
 
@@ -278,9 +283,10 @@ def linear_stability(J: ArrayLike, manifold_dim: int | None = None, *, tangent: 
                            manifold_dim_source="tangent", quotient_eigenvalues=mu)
 
 
-def stability(kernel, x, manifold_dim: int | None = None, *, tangent=None, neutral_rtol: float = 1e-7,
-              axis_rtol: float | None = None, equilibrium_rtol: float = 1e-8, precision: int | None = None,
-              seed: int = 0, **params) -> StabilityReport:
+def stability(kernel: Kernel | VectorField, x: ArrayLike, manifold_dim: int | None = None, *,
+              tangent: ArrayLike | None = None, neutral_rtol: float = 1e-7, axis_rtol: float | None = None,
+              equilibrium_rtol: float = 1e-8, precision: int | None = None, seed: int = 0,
+              **params: ArrayLike) -> StabilityReport:
     """Linear stability of the equilibrium ``x`` (shape (D,)) of ``kernel`` (a Kernel or VectorField).
 
     Parameters
@@ -363,8 +369,8 @@ def stability(kernel, x, manifold_dim: int | None = None, *, tangent=None, neutr
     return rep
 
 
-def measured_stability(J, loc: LocalDimension, *, neutral_rtol: float = 1e-7, axis_rtol: float | None = None,
-                       generic_axis_rtol: float | None = None) -> StabilityReport:
+def measured_stability(J: np.ndarray, loc: LocalDimension, *, neutral_rtol: float = 1e-7,
+                       axis_rtol: float | None = None, generic_axis_rtol: float | None = None) -> StabilityReport:
     """Verdict from J with the *measured* local dimension ``loc`` of the equilibrium set (the one rule used by
     :func:`stability` and :func:`symdyn.classify`): when the measured dimension equals the corank of J, ker J is
     the tangent space and is projected out (``axis_rtol``: None for the rounding-error bound); otherwise the

@@ -41,16 +41,21 @@ Examples
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._validate import nonnegative_int, positive_int, tolerance
 from .stability import StabilityReport, _orthonormal_rows, _verdict
 
+if TYPE_CHECKING:
+    from scipy.sparse.linalg import LinearOperator
+
 __all__ = ["matrix_free_stability", "estimate_norm"]
 
 
-def estimate_norm(operator, seed: int = 0, probes: int = 8) -> float:
+def estimate_norm(operator: LinearOperator, seed: int = 0, probes: int = 8) -> float:
     """A lower bound of ‖J‖₂ from products only: max ‖J z‖/‖z‖ over ``probes`` seeded Gaussian z.
 
     Examples
@@ -67,8 +72,8 @@ def estimate_norm(operator, seed: int = 0, probes: int = 8) -> float:
     return float((np.linalg.norm(W, axis=0) / np.linalg.norm(Z, axis=0)).max())
 
 
-def matrix_free_stability(operator, tangent=None, *, k_eigs: int = 6, neutral_rtol: float = 1e-7,
-                          axis_rtol: float = 1e-7, tol: float = 1e-10, seed: int = 0,
+def matrix_free_stability(operator: LinearOperator, tangent: ArrayLike | None = None, *, k_eigs: int = 6,
+                          neutral_rtol: float = 1e-7, axis_rtol: float = 1e-7, tol: float = 1e-10, seed: int = 0,
                           maxiter: int | None = None, scale: float | None = None) -> StabilityReport:
     """Stability verdict from the rightmost eigenvalues of J, given only products J·v (module docstring).
 

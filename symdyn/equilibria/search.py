@@ -20,11 +20,17 @@ True
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validate import finite_real, nonnegative_int, seed_value, tolerance
+
+if TYPE_CHECKING:
+    from ..kernels import Kernel
 
 __all__ = ["SearchResult", "gauss_newton", "search_equilibria"]
 
@@ -64,7 +70,9 @@ def _relative_residual(F, J, X):
         return np.where(nf == 0, 0.0, nf / np.maximum(scale, 1e-300))
 
 
-def gauss_newton(f, jac, X0, *, max_iter: int = 60, tol: float = 1e-10, rcond: float = 1e-13):
+def gauss_newton(f: Callable[[np.ndarray], np.ndarray], jac: Callable[[np.ndarray], np.ndarray], X0: np.ndarray, *,
+                 max_iter: int = 60, tol: float = 1e-10,
+                 rcond: float = 1e-13) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Minimum-norm Gauss–Newton x ← x − J(x)⁺f(x) on a batch of starts.
 
     Parameters
@@ -113,8 +121,9 @@ def gauss_newton(f, jac, X0, *, max_iter: int = 60, tol: float = 1e-10, rcond: f
     return X, ok, np.where(np.isfinite(res), res, np.inf)
 
 
-def search_equilibria(kernel, starts: int = 64, seed: int = 0, *, scales: tuple = (1e-2, 1e1), x0=None,
-                      integrations: int = 0, t_max: float = 400.0, tol: float = 1e-10, **params) -> SearchResult:
+def search_equilibria(kernel: Kernel, starts: int = 64, seed: int = 0, *, scales: tuple = (1e-2, 1e1),
+                      x0: ArrayLike | None = None, integrations: int = 0, t_max: float = 400.0, tol: float = 1e-10,
+                      **params: ArrayLike) -> SearchResult:
     """Equilibria of ẋ = f(x) reached by many-start Gauss–Newton and by integration from random points.
 
     Parameters
