@@ -11,6 +11,7 @@ Examples (shell)::
 """
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
@@ -38,7 +39,7 @@ def _common(p, default_out: str, default_range):
     add_out_dir(p, name)
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: argparse._SubParsersAction) -> None:
     """The ``continue`` verb and its three sub-commands.
 
     Examples
@@ -144,7 +145,7 @@ def _field(args):
     return res, polynomial_conditions(vf, args.param, params), "|x|"
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     """Run ``symdyn continue TARGET``; prints one line per event; exit 0.
 
     Examples

@@ -15,9 +15,16 @@ LinearSSL(m=..., n=..., numeric moments, lam=..., kappa=...)
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ._validate import finite_real, positive_int, seed_value
+
+if TYPE_CHECKING:
+    from .models.attention import SelfAttention
+    from .models.ssl_linear import LinearSSL
 
 __all__ = ["random_moments", "SHAPES", "ssl_instance", "ssl_model", "m1_instance", "attention_instance",
            "attention_model", "polygon_instance", "tian_instance", "alignment_instance", "basin_instance",
@@ -64,7 +71,8 @@ def random_moments(m: int, seed: int | np.random.Generator = 0, coupling: float 
     return (Sx + Sx.T) / 2, Q @ P.T, (Sy + Sy.T) / 2
 
 
-def ssl_instance(rng, shapes=SHAPES, lam=(0.005, 0.05)):
+def ssl_instance(rng: np.random.Generator, shapes: Sequence[tuple[int, int]] = SHAPES,
+                 lam: tuple[float, float] = (0.005, 0.05)) -> dict:
     """Linear SSL data: (m, n) from ``shapes``, moments from :func:`random_moments`, λ ~ U(lam), κ ~ U[0.1, 2].
 
     Examples
@@ -87,7 +95,7 @@ _SSL_MODELS: dict = {}
 SSL_MODELS_KEPT = 4
 
 
-def ssl_model(inst):
+def ssl_model(inst: dict) -> LinearSSL:
     """The LinearSSL of an :func:`ssl_instance`; the same model object for the same data among the last
     ``SSL_MODELS_KEPT`` instances, so theorems checked one after the other on one instance (``Theorem.stream``)
     share its cached equilibrium set.
@@ -112,7 +120,7 @@ def ssl_model(inst):
     return _SSL_MODELS[key]
 
 
-def m1_instance(rng):
+def m1_instance(rng: np.random.Generator) -> dict:
     """m = 1 data: n ∈ {1..4}, ρ ~ U[0.05, 3], τ ~ U[−1, 1], λ ~ U[0.01, 0.1] (ssl_linear.md §6.4).
 
     Examples
@@ -127,7 +135,8 @@ def m1_instance(rng):
             "lam": float(rng.uniform(0.01, 0.1)), "x_seed": int(rng.integers(2 ** 31))}
 
 
-def attention_instance(rng, n_range=(2, 8), d_range=(2, 6)):
+def attention_instance(rng: np.random.Generator, n_range: tuple[int, int] = (2, 8),
+                       d_range: tuple[int, int] = (2, 6)) -> dict:
     """Self-attention: symmetric V, Gaussian M, β ~ U[0, 5], an eigenvector index j and a bipartite split.
 
     Examples
@@ -145,7 +154,7 @@ def attention_instance(rng, n_range=(2, 8), d_range=(2, 6)):
             "x_seed": int(rng.integers(2 ** 31))}
 
 
-def attention_model(inst, normalization: str = "softmax"):
+def attention_model(inst: dict, normalization: str = "softmax") -> SelfAttention:
     """The SelfAttention of an :func:`attention_instance` (softmax, or ``normalization="uniform"``: 1/n).
 
     Examples
@@ -162,7 +171,7 @@ def attention_model(inst, normalization: str = "softmax"):
     return SelfAttention(inst["n"], inst["d"], V=inst["V"], M=inst["M"], beta=inst["beta"], normalization=normalization)
 
 
-def polygon_instance(rng):
+def polygon_instance(rng: np.random.Generator) -> dict:
     """The regular triangle of attention.md Proposition D(ii): β ~ U[1, 4] and a rotation phase.
 
     Examples
@@ -175,7 +184,7 @@ def polygon_instance(rng):
     return {"beta": float(rng.uniform(1.0, 4.0)), "phase": float(rng.uniform(0, 2 * np.pi))}
 
 
-def tian_instance(rng):
+def tian_instance(rng: np.random.Generator) -> dict:
     """DirectPred (neighbours.md §1.1): non-isotropic X ≻ 0, X' ⪰ 0, rates α_p, β, η.
 
     Examples
@@ -192,7 +201,7 @@ def tian_instance(rng):
             "x_seed": int(rng.integers(2 ** 31))}
 
 
-def alignment_instance(rng):
+def alignment_instance(rng: np.random.Generator) -> dict:
     """Tian et al. Theorem 3 (isotropic, A1–A3): symmetric W_p, F ⪰ 0, α_p, σ², η, τ.
 
     Examples
@@ -209,7 +218,7 @@ def alignment_instance(rng):
             "sigma2": float(rng.uniform(0, 1)), "eta": float(rng.uniform(0.02, 0.3)), "tau": float(rng.uniform(0.3, 1))}
 
 
-def basin_instance(rng):
+def basin_instance(rng: np.random.Generator) -> dict:
     """SimSiam per-mode field below the threshold η < η_c = 1/(4(1+σ²)), and a relative offset δ from p*₋.
 
     Examples
@@ -225,7 +234,7 @@ def basin_instance(rng):
             "eta": float(rng.uniform(0.1, 0.9)) / (4 * (1 + sigma2)), "delta": float(rng.uniform(0.02, 0.2))}
 
 
-def saxe_instance(rng):
+def saxe_instance(rng: np.random.Generator) -> dict:
     """Saxe et al. mode fields: depth 2–5, strength s, time constant τ, a start a₀ and u₀.
 
     Examples
@@ -239,7 +248,7 @@ def saxe_instance(rng):
             "a0": rng.uniform(0.05, 1.0, 5) * rng.choice([-1, 1], 5), "u0": float(rng.uniform(1e-3, 0.5))}
 
 
-def top_modes_instance(rng):
+def top_modes_instance(rng: np.random.Generator) -> dict:
     """Saxe et al. §2.2: a two-layer network with N₂ < r hidden units and a random SVD of Σ³¹.
 
     Examples
@@ -257,7 +266,7 @@ def top_modes_instance(rng):
             "G_seed": int(rng.integers(2 ** 31))}
 
 
-def oja_instance(rng):
+def oja_instance(rng: np.random.Generator) -> dict:
     """Oja's subspace flow: a random symmetric M (d ∈ 3..6), a subspace dimension h and a start W₀.
 
     Examples
@@ -275,7 +284,7 @@ def oja_instance(rng):
             "W0": np.linalg.qr(rng.standard_normal((d, d)))[0]}
 
 
-def rank_instance(rng):
+def rank_instance(rng: np.random.Generator) -> dict:
     """A spectrum with a top gap g = λ₁ − λ₂ ∈ [0.3, 1.5] and λ₂ − λ₃ ≥ 0.6g (so the rate is measurable).
 
     Examples

@@ -24,10 +24,13 @@ B.T*A - B.T*B*A
 """
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 import numpy as np
 import sympy as sp
+
+if TYPE_CHECKING:
+    from sympy.polys.rings import PolyElement, PolyRing
 
 __all__ = ["matrix_gradient", "matrix_flow", "ring_matmul", "ring_frobenius", "evaluate_in_ring", "ring_flow",
            "exact_matrix", "symbol_matrix"]
@@ -104,7 +107,7 @@ def ring_matmul(X: list, Y: list) -> list:
             for i in range(len(X))]
 
 
-def ring_frobenius(X: list, Y: list):
+def ring_frobenius(X: list, Y: list) -> PolyElement:
     """⟨X, Y⟩_F = Σ_ij X_ij Y_ij = tr(X Yᵀ) for lists of lists of ring elements.
 
     Examples
@@ -122,7 +125,7 @@ def _transpose(X: list) -> list:
     return [list(col) for col in zip(*X)]
 
 
-def evaluate_in_ring(expr, env: Mapping, ring):
+def evaluate_in_ring(expr: sp.Expr, env: Mapping, ring: PolyRing) -> PolyElement:
     """Evaluate a matrix-trace expression entry-wise: ``env`` maps each MatrixSymbol to a list of lists of ring
     elements and each scalar Symbol to a ring element; numbers become ring constants.  Supported: traces, sums,
     products, transposes, scalar multiples and integer powers.  tr(X₁⋯X_k) is evaluated as ⟨X₁⋯X_j, (X_{j+1}⋯X_k)ᵀ⟩
@@ -192,7 +195,8 @@ def _pairs(spec) -> list:
     return list(spec.items()) if isinstance(spec, Mapping) else list(spec)
 
 
-def ring_flow(objective, states: Sequence, *, stop_gradient=None, ema=None) -> list:
+def ring_flow(objective: PolyElement, states: Sequence, *, stop_gradient: Sequence[tuple] | None = None,
+              ema: Sequence[tuple] | None = None) -> list:
     """[ẋ for x in states] + [ṫ for t in ema] for the flow ẋ = −∂F/∂x of a ring element F (generators as states).
 
     stop_gradient — pairs (target, source): differentiate with the targets held fixed, then compose target ← source

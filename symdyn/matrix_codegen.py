@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import collections
 import re
+from collections.abc import Callable
 
 import numpy as np
 
@@ -260,7 +261,7 @@ class _Writer:
         return self.ns[self.lines[0][4:self.lines[0].index("(")]], source
 
 
-def generate_f(plan: dict, D: int, point: bool = False):
+def generate_f(plan: dict, D: int, point: bool = False) -> tuple[Callable, str]:
     """(function f(x (..., D), scalars {name: float or (..., 1, 1) array}) -> (..., D), its source); with ``point``
     the variant for one point x (D,) and float parameters (plain 2-D products: fewer NumPy calls).
 
@@ -289,7 +290,7 @@ def generate_f(plan: dict, D: int, point: bool = False):
     return w.compile()
 
 
-def generate_jacobian(plan: dict, D: int, point: bool = False):
+def generate_jacobian(plan: dict, D: int, point: bool = False) -> tuple[Callable, str]:
     """(function J(x (..., D), scalars) -> (..., D, D), its source): for each output block S and input block T the
     Kronecker groups Σ L ⊗ Rᵀ of :mod:`symdyn.matrix_kernels`, added into the block's (p, q, a, b) view by
     ``_add_kron``; R sums its terms c·(product or identity) first.  ``point`` as in :func:`generate_f`.

@@ -41,11 +41,16 @@ import contextlib
 import functools
 import math
 import threading
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 import sympy as sp
 
 from .kernels import Kernel
+
+if TYPE_CHECKING:
+    from .field import VectorField
 
 __all__ = ["MatrixKernel", "matrix_terms", "supports_matrix_form", "shape_templates", "COMPILED_MAX_D", "NUMPY_CALL_NS",
            "COMPILED_OP_NS", "BLAS_OPS_PER_STATEMENT"]
@@ -68,7 +73,7 @@ _TEMPLATE_MODE = threading.local()
 
 
 @contextlib.contextmanager
-def shape_templates():
+def shape_templates() -> Iterator[None]:
     """Within this context, matrix-form kernels built for the first time compile their entry-wise route once per
     matrix form and value shapes, with the data as parameters (:meth:`MatrixKernel._template`): no compilation per
     model, for code that builds many models of a few shapes (``verify``: 0.1–1.3 s of LLVM per instance before).
@@ -153,7 +158,7 @@ def matrix_terms(expr) -> tuple[tuple[sp.Expr, tuple], ...]:
     return tuple(out)
 
 
-def supports_matrix_form(field) -> bool:
+def supports_matrix_form(field: VectorField) -> bool:
     """True when ``field`` carries a matrix form whose non-state matrix symbols all have values.
 
     Examples

@@ -10,6 +10,7 @@ import datetime
 import platform
 import sys
 from importlib import metadata
+from typing import Any
 
 __all__ = ["provenance", "without_provenance"]
 
@@ -23,7 +24,7 @@ def _version(name: str) -> str | None:
         return None
 
 
-def provenance(seed: int | None = None, command: list[str] | None = None, **settings) -> dict:
+def provenance(seed: int | None = None, command: list[str] | None = None, **settings: Any) -> dict:
     """The provenance block: {"symdyn", "numpy", "scipy", "sympy", "mpmath", "symengine" (versions), "python",
     "platform", "command" (the command line, ``sys.argv`` by default), "seed", "created" (UTC, ISO 8601), plus any
     ``settings`` given (e.g. workers)}.

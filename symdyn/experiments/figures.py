@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -28,6 +29,9 @@ from ..models.ssl_linear import LinearSSL
 from .registry import Experiment
 from .ssl_m1 import label_ends
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 __all__ = ["make_figures", "save_figure", "save_with_caption", "FIGURES"]
 
 ENDS = ("outer", "inner", "origin", "elsewhere")  # the labels of reproduce ssl-m1 (ssl_m1.label_ends)
@@ -35,7 +39,7 @@ END_COLOURS = ("tab:green", "tab:orange", "tab:gray", "tab:red")
 M1 = {"rho": 1.0, "tau": 0.8, "lam": 0.12}  # the m = 1 instance: Δ = τ² − 4ρλ = 0.16, spheres r₁ = 0.2, r₂ = 0.6
 
 
-def save_with_caption(fig, path: str | Path, title: str, caption: str) -> None:
+def save_with_caption(fig: Figure, path: str | Path, title: str, caption: str) -> None:
     """``fig.savefig(path)`` (150 dpi, tight) with the title and caption in the file's metadata (a PDF's Subject,
     a PNG's or SVG's Description).
 
@@ -57,7 +61,7 @@ def save_with_caption(fig, path: str | Path, title: str, caption: str) -> None:
     fig.savefig(path, dpi=150, bbox_inches="tight", metadata={"Title": title, key: caption})
 
 
-def save_figure(fig, outdir: Path, name: str, caption: str, index: list) -> list[str]:
+def save_figure(fig: Figure, outdir: Path, name: str, caption: str, index: list) -> list[str]:
     """Save ``fig`` as ``name``.pdf and ``name``.png with the caption in their metadata; append to ``index``.
 
     Examples

@@ -8,6 +8,7 @@ An :class:`Experiment` has a ``reproduce(args)`` entry point (runs, prints its t
 """
 from __future__ import annotations
 
+import argparse
 import json
 import time
 from dataclasses import dataclass
@@ -113,7 +114,8 @@ class Experiment:
         return self.entry(args) if self.entry is not None else run_experiment(args, self)
 
 
-def write_json(result: dict, out: str | Path | None, exclude: tuple = (), table=None) -> dict:
+def write_json(result: dict, out: str | Path | None, exclude: tuple = (),
+               table: Callable[[dict], str] | None = None) -> dict:
     """Write ``result`` (minus the keys in ``exclude``) as JSON to ``out`` (parents created), with a provenance block
     (:func:`symdyn.provenance.provenance`: versions, command line, seed, time); record the path.  Returns the result
     as an :class:`symdyn.display.ExperimentResult` (a dict that Jupyter shows as ``table(result)``).
@@ -141,7 +143,7 @@ def write_json(result: dict, out: str | Path | None, exclude: tuple = (), table=
     return ExperimentResult(result, table)
 
 
-def report(args, key: str, settings: str, table: str, remark: str) -> None:
+def report(args: argparse.Namespace, key: str, settings: str, table: str, remark: str) -> None:
     """Print an experiment's table and remark, and splice ``settings:`` + the table into the README section ``key``
     when ``--readme`` was given.
 
@@ -163,7 +165,7 @@ def report(args, key: str, settings: str, table: str, remark: str) -> None:
     print(remark)
 
 
-def run_experiment(args, exp: Experiment) -> int:
+def run_experiment(args: argparse.Namespace, exp: Experiment) -> int:
     """The standard ``symdyn reproduce``: print the configuration (every labelled option and the seed), call
     ``exp.run`` with the options as keywords (plus ``seed``, ``out``, ``progress``), print the table and the remark and
     splice the settings + table into the README section (:func:`report`), then a last line (``exp.summary``, the

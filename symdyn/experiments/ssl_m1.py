@@ -30,13 +30,14 @@ from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from .registry import ALPHA, ETA, WORKERS, Experiment, Option, write_json
 from ..flows import euler_map, periodic_returns
 from ..models.ssl_linear import LinearSSL, m1_radii
+from .registry import ALPHA, ETA, WORKERS, Experiment, Option, write_json
 
 __all__ = ["run", "sensitivity", "draw_trials", "PAPER", "LABELS", "ELSEWHERE"]
 
@@ -50,7 +51,7 @@ SAMPLINGS = ("delta_nonneg", "all")
 INITS = ("gaussian", "uniform")
 
 
-def draw_trials(rng, trials: int, n: int, sampling: str = "delta_nonneg", init: str = "gaussian",
+def draw_trials(rng: np.random.Generator, trials: int, n: int, sampling: str = "delta_nonneg", init: str = "gaussian",
                 init_scale: float = 1.0) -> dict:
     """Parameters and initialisations of ``trials`` trials: ρ ~ U[0, 3], τ ~ U[−1, 1], λ ~ U[0.01, 0.1] (redrawn
     until Δ = τ² − 4ρλ ≥ 0 when ``sampling="delta_nonneg"``), a (trials, n), B (trials, n, n) with entries N(0, s²)
@@ -178,8 +179,8 @@ def _run_chunk(task) -> dict:
     return out
 
 
-def run(trials: int = 10000, steps: int = 40000, n: int = 2, eta: float = 0.05, alpha: float = 0.99,
-        seed: int = 0, rtol: float = 1e-3, origin_tol: float = 1e-4, methods=("sg", "ema"), init: str = "gaussian",
+def run(trials: int = 10000, steps: int = 40000, n: int = 2, eta: float = 0.05, alpha: float = 0.99, seed: int = 0,
+        rtol: float = 1e-3, origin_tol: float = 1e-4, methods: Sequence[str] = ("sg", "ema"), init: str = "gaussian",
         init_scale: float = 1.0, all_trials: int | None = None, out: str | Path | None = "results/ssl_m1.json",
         progress: bool = True, per_trial: bool = False, workers: int | None = 1) -> dict:
     """Run the experiment; returns (and writes to ``out``) a dict with fractions per method.

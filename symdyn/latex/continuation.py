@@ -3,7 +3,13 @@ the :class:`~symdyn.continuation.ContinuationResult` and, where the model has on
 computed from the model (each condition's formula is ``sympy.latex`` of a derived expression)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from .document import document, num_latex
+
+if TYPE_CHECKING:
+    from ..continuation import ContinuationResult, Event
 
 __all__ = ["continuation_paragraph", "continuation_document", "match_conditions"]
 
@@ -12,7 +18,8 @@ KIND_TEXT = {"fold": "a fold (limit point)", "branch point": "a branch point", "
              "real crossing": "a real eigenvalue crossing zero"}
 
 
-def match_conditions(events, conditions, rtol: float = 1e-6, scale: float = 0.0) -> list:
+def match_conditions(events: Sequence[Event], conditions: Sequence[dict], rtol: float = 1e-6,
+                     scale: float = 0.0) -> list:
     """For each event, (the closed-form condition of a compatible kind whose parameter value is nearest, the
     difference relative to max(|μ*|, ``scale``)) when within ``rtol``, else None (``scale``: the size of the
     parameter interval, for a condition at μ* = 0).
@@ -40,7 +47,7 @@ def match_conditions(events, conditions, rtol: float = 1e-6, scale: float = 0.0)
     return out
 
 
-def continuation_paragraph(result, conditions=()) -> str:
+def continuation_paragraph(result: ContinuationResult, conditions: Sequence[dict] = ()) -> str:
     r"""LaTeX prose: what was continued, then one sentence per event (type, parameter value, the verdicts on either
     side, and the closed-form value it agrees with and their relative difference, when a condition matches).
 
@@ -78,7 +85,7 @@ def continuation_paragraph(result, conditions=()) -> str:
     return "\n".join(text)
 
 
-def continuation_document(result, conditions=(), title: str | None = None) -> str:
+def continuation_document(result: ContinuationResult, conditions: Sequence[dict] = (), title: str | None = None) -> str:
     r"""A compilable LaTeX article around :func:`continuation_paragraph`.
 
     Examples

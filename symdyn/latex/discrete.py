@@ -5,6 +5,7 @@ saddle (computed)."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 
 import numpy as np
 import sympy as sp
@@ -25,7 +26,7 @@ def euler_condition():
     return expr, bound
 
 
-def lsgd_dimensions(n: int = 7, eta: float = 0.05, sigmas=(1.0, 10.0), seed: int = 0) -> list:
+def lsgd_dimensions(n: int = 7, eta: float = 0.05, sigmas: Sequence[float] = (1.0, 10.0), seed: int = 0) -> list:
     """[(scheme, stable dimension, unstable)] for f = ½xᵀBx, spec B = (−1, 1, …, n − 1) in a random basis
     (``neighbours.md`` §6.3), GD, constant-σ LSGD and the periodic schedule of the σs (:func:`.discrete.lsgd_schedule`,
     :func:`.discrete.attraction_dimension`).

@@ -5,6 +5,13 @@ files."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:
+    import sympy as sp
 
 __all__ = ["document", "PREAMBLE", "KIND_TITLES", "equation", "align", "latex", "num_latex", "num_list",
            "matrix_latex", "split_body"]
@@ -87,7 +94,7 @@ def align(rows: list[tuple[str, str, str | None]]) -> str:
     return "\\begin{align}\n" + " \\\\\n".join(lines) + "\n\\end{align}"
 
 
-def latex(expr, names: dict | None = None) -> str:
+def latex(expr: sp.Basic, names: dict | None = None) -> str:
     """``sympy.latex`` in the documents' notation: one transpose (``^\\top``), the identity as I, polynomial terms
     with a positive sign first (τ² − 4λρ, not −4λρ + τ²), and a sum of matrix terms collected by matrix product with
     factored scalar coefficients (−α(1 + σ²)/2·FW, not (−ασ²/2 − α/2)·FW) and a plain minus sign.  ``names`` maps
@@ -157,7 +164,7 @@ def _printer_class():
     return Printer
 
 
-def num_list(values) -> str:
+def num_list(values: Iterable[float]) -> str:
     r"""Numbers as a LaTeX list "a, b, c" (4 significant digits each), not a Python list.
 
     Examples
@@ -168,7 +175,7 @@ def num_list(values) -> str:
     return ", ".join(num_latex(float(v)) for v in values)
 
 
-def matrix_latex(A) -> str:
+def matrix_latex(A: ArrayLike) -> str:
     r"""A numeric matrix as a LaTeX ``pmatrix`` (4 significant digits).
 
     Examples

@@ -338,7 +338,7 @@ def _report(th: Theorem, outcomes: list, instances: int, seed: int, counterexamp
     return rep
 
 
-def format_report(reports) -> str:
+def format_report(reports: Sequence[TheoremReport]) -> str:
     """Markdown table: id · kind · instances · passed · n/a · status · value · time.
 
     The value is the largest residual over passed instances, or for verdict theorems (measure "margin") the
