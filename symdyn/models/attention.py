@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
+from numpy.typing import ArrayLike
 
 from ..field import VectorField
 from ..flows import sphere_rk4
@@ -410,7 +411,7 @@ class SelfAttention:
 
 
 # ---- closed forms: Theorems A and B (attention.md §4) --------------------------------------------
-def consensus_spectrum(lam: float, other_eigenvalues, n: int, gamma: float = 0.0,
+def consensus_spectrum(lam: float, other_eigenvalues: ArrayLike, n: int, gamma: float = 0.0,
                        normalization: str = "softmax") -> np.ndarray:
     """Theorem A: spectrum of J_T at consensus on the eigenvector v (V v = λ v).
 
@@ -455,7 +456,7 @@ def bipartite_quantities(gamma: float, n_plus: int, n_minus: int, normalization:
             "d_plus": p_plus - q_plus, "d_minus": p_minus - q_minus}
 
 
-def bipartite_spectrum(lam: float, other_eigenvalues, gamma: float, n_plus: int, n_minus: int,
+def bipartite_spectrum(lam: float, other_eigenvalues: ArrayLike, gamma: float, n_plus: int, n_minus: int,
                        normalization: str = "softmax") -> dict:
     """Theorem B: spectrum of J_T at x_i = s_i v (n_+ tokens at v, n_− at −v), softmax (SA) or 1/n (USA)
     attention (:func:`bipartite_quantities`).
@@ -498,7 +499,7 @@ def bipartite_spectrum(lam: float, other_eigenvalues, gamma: float, n_plus: int,
             "stable": all(cond.values()), "conditions": cond, "trace": tr, "det": det, **q}
 
 
-def consensus_spectrum_symbolic():
+def consensus_spectrum_symbolic() -> dict:
     """SymPy form of Theorem A: (eigenvalue expressions, multiplicities) in symbols λ, λ_k, n, d.
 
     Examples
@@ -510,7 +511,7 @@ def consensus_spectrum_symbolic():
     return {"synchronous": (lk - lam, 1), "disagreement": (-lam, (n - 1) * (d - 1))}
 
 
-def bipartite_spectrum_symbolic(normalization: str = "softmax"):
+def bipartite_spectrum_symbolic(normalization: str = "softmax") -> dict:
     """SymPy form of Theorem B: p_±, q_±, d_±, B_k, tr B_k, det B_k in symbols γ, n_±, λ, λ_k (softmax, or the 1/n
     normalisation with ``normalization="uniform"``).
 
@@ -536,7 +537,7 @@ def bipartite_spectrum_symbolic(normalization: str = "softmax"):
             "trace": sp.simplify(Bk.trace()), "det": sp.simplify(Bk.det()), "within": (-lam * dp, -lam * dm)}
 
 
-def qk_modes(Wq, Wk) -> dict:
+def qk_modes(Wq: ArrayLike, Wk: ArrayLike) -> dict:
     """Query–key modes (Pan et al. 2024; ``neighbours.md`` §4): SVD W_qᵀW_k = U Σ Vᵀ.
 
     Returns {"sigma", "U", "V", "cos" (u_n·v_n per mode), "cos_avg" (σ-weighted mean), "symmetric_fraction"

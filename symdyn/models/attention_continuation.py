@@ -17,6 +17,7 @@ Examples
 """
 from __future__ import annotations
 
+from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -28,7 +29,7 @@ from .attention import SelfAttention, tangent_coordinates
 __all__ = ["bipartite_configuration", "bipartite_problem", "continue_attention"]
 
 
-def bipartite_configuration(v, n_plus: int, n_minus: int) -> np.ndarray:
+def bipartite_configuration(v: ArrayLike, n_plus: int, n_minus: int) -> np.ndarray:
     """X (n_+ + n_−, d): n_+ rows v/‖v‖, then n_− rows −v/‖v‖.
 
     Examples
@@ -42,7 +43,8 @@ def bipartite_configuration(v, n_plus: int, n_minus: int) -> np.ndarray:
     return np.vstack([np.tile(v, (n_plus, 1)), np.tile(-v, (n_minus, 1))])
 
 
-def bipartite_problem(V, M, n_plus: int, n_minus: int, v=None) -> ReducedProblem:
+def bipartite_problem(V: ArrayLike, M: ArrayLike, n_plus: int, n_minus: int,
+                      v: ArrayLike | None = None) -> ReducedProblem:
     """The β-branch of the split (n_+, n_−) on the eigenvector v of V (default: of the largest real eigenvalue).
     Measure: (n_+ − n_−)/n (one horizontal level per split in the diagram).
 
@@ -85,7 +87,7 @@ def bipartite_problem(V, M, n_plus: int, n_minus: int, v=None) -> ReducedProblem
 
 def continue_attention(V: ArrayLike, M: ArrayLike, n: int, *, beta_range: tuple[float, float] = (0.0, 5.0),
                        v: ArrayLike | None = None, ds: float = 0.05,
-                       **kwargs) -> ContinuationResult:
+                       **kwargs: Any) -> ContinuationResult:
     """Every split n_+ ≥ n_− (n_+ + n_− = n; n_− = 0 is consensus, Theorem A) on v, continued in β over
     ``beta_range`` (each from its lower end).  ``splits`` lists {"n_plus", "n_minus"} per branch; ``kwargs`` go to
     :func:`~symdyn.continuation.continue_equilibria`.

@@ -11,8 +11,10 @@
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 import numpy as np
 import sympy as sp
+from numpy.typing import ArrayLike
 
 from ..field import VectorField
 from .._validate import as_float_array, as_square_matrix
@@ -23,7 +25,7 @@ __all__ = ["DeepLinear", "mode_field", "conserved_quantities", "symmetric_closed
            "full_field"]
 
 
-def mode_field(depth: int = 2, s=None, tau=1) -> VectorField:
+def mode_field(depth: int = 2, s: float | None = None, tau: float | None = 1) -> VectorField:
     """Per-mode field of a depth-``depth`` network (depth ≥ 2 weight matrices → depth scalars).
 
     ``s`` (mode strength) and ``tau`` are numbers or None for symbols.
@@ -60,7 +62,7 @@ def conserved_quantities(field: VectorField) -> list:
     return out
 
 
-def symmetric_closed_form():
+def symmetric_closed_form() -> tuple[sp.Expr, sp.Expr, tuple]:
     """(u(t), ODE residual τu̇ − 2u(s − u) simplified) in symbols t, s, τ, u₀.
 
     Examples
@@ -94,7 +96,7 @@ def hyperbola_spectrum(field: VectorField | None = None) -> dict:
             "origin": sorted(J.subs({a: 0, b: 0}).eigenvals(), key=str)}
 
 
-def balanced_mode_equation(depth: int):
+def balanced_mode_equation(depth: int) -> tuple[sp.Expr, list]:
     """u̇ on the equal-weights submanifold a_1 = … = a_k = a, u = a^k (k = ``depth`` weight matrices), derived
     from the mode field: every component restricted to a_i = a must agree (the submanifold is invariant),
     then u̇ = k a^{k−1} ȧ with a = u^{1/k}.  Returns (u̇, the invariance check's residual list) in symbols
@@ -115,7 +117,7 @@ def balanced_mode_equation(depth: int):
     return sp.simplify(udot), residuals
 
 
-def full_field(sigma11, sigma31, hidden, tau: float = 1.0) -> VectorField:
+def full_field(sigma11: ArrayLike, sigma31: ArrayLike, hidden: int | Sequence[int], tau: float = 1.0) -> VectorField:
     """The matrix field with numeric Σ¹¹ (N1×N1) and Σ³¹ (N3×N1), derived from
     E = ½ tr(P Σ¹¹ Pᵀ) − tr(P Σ³¹ᵀ), P = W_L ⋯ W_1, as τẆ_i = −∂E/∂W_i (Saxe et al. Eqs. 2 and 13).
 

@@ -141,7 +141,8 @@ def _contract(expr, W, F, symmetric):
     return result
 
 
-def isotropic_field(n: int, alpha_p=None, sigma2=None, eta=None, tau=None, symmetrize: bool = True) -> VectorField:
+def isotropic_field(n: int, alpha_p: float | None = None, sigma2: float | None = None, eta: float | None = None,
+                    tau: float | None = None, symmetrize: bool = True) -> VectorField:
     """The reduced (W_p, F) field of Eq. 7 on n×n matrices (2n² states W_p_i_j, F_i_j), derived from the
     byol form (module docstring).  Parameters given as numbers are bound; None leaves a symbol
     (alpha_p, sigma2, eta, tau_ema).  ``symmetrize=False`` keeps Appendix B's Ẇ_p = −α_p(1+σ²)W_pF + α_pτF − ηW_p.
@@ -217,7 +218,8 @@ def alignment_identity(n: int = 2) -> sp.Matrix:
     return (dC + C * K + K * C).applyfunc(sp.expand)
 
 
-def mode_field(simsiam: bool = False, alpha_p=None, sigma2=None, eta=None, beta=None) -> VectorField:
+def mode_field(simsiam: bool = False, alpha_p: float | None = None, sigma2: float | None = None,
+               eta: float | None = None, beta: float | None = None) -> VectorField:
     """Per-mode (p, s[, τ]) field, regularised polynomial form (§1.3); None parameters stay symbols.
 
     Examples
@@ -246,7 +248,7 @@ def mode_field(simsiam: bool = False, alpha_p=None, sigma2=None, eta=None, beta=
                        name=f"DirectPred per-mode field ({'SimSiam' if simsiam else 'BYOL'})")
 
 
-def mode_fixed_points():
+def mode_fixed_points() -> dict:
     """Symbolic facts of §1.3, derived from the per-mode field:
 
     * on the invariant parabola s = p²/α_p:  ṗ = p²(τ − ρp) − ηp  (``on_parabola``); its roots 0, p*₋ ≤ p*₊

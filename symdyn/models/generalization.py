@@ -34,6 +34,7 @@ import numpy as np
 import scipy.integrate
 import scipy.optimize
 import sympy as sp
+from numpy.typing import ArrayLike
 
 from .._validate import finite_real, positive_int
 
@@ -76,7 +77,7 @@ def _numeric():
             "mp": sp.lambdify((sh, A), c["mp_density"], "numpy")}
 
 
-def outlier(s_bar, A):
+def outlier(s_bar: ArrayLike, A: float) -> np.ndarray:
     """ŝ(s̄; 𝒜): the top singular value of Σ³¹ for a teacher mode of strength s̄ (the noise edge 1 + √𝒜 below
     the transition s̄ ≤ 𝒜^{1/4}).
 
@@ -91,7 +92,7 @@ def outlier(s_bar, A):
         return np.where(above, _numeric()["outlier"](s_bar, A), 1 + np.sqrt(A))
 
 
-def overlap(s_bar, A):
+def overlap(s_bar: ArrayLike, A: float) -> np.ndarray:
     """𝒪(s̄; 𝒜) = |û·ū||v̂·v̄| (0 below the transition).
 
     Examples
@@ -105,7 +106,7 @@ def overlap(s_bar, A):
         return np.where(above, np.nan_to_num(_numeric()["overlap"](np.where(above, s_bar, 1.0), A)), 0.0)
 
 
-def mp_density(s_hat, A):
+def mp_density(s_hat: ArrayLike, A: float) -> np.ndarray:
     """The Marchenko–Pastur density of the noise singular values (0 outside [1 − √𝒜, 1 + √𝒜]).
 
     Examples
@@ -120,7 +121,7 @@ def mp_density(s_hat, A):
         return np.where(inside, np.nan_to_num(_numeric()["mp"](np.where(inside, s_hat, 1.0), A)), 0.0)
 
 
-def mode_trajectory(t, s_hat, eps: float = 1e-5, tau: float = 1.0):
+def mode_trajectory(t: ArrayLike, s_hat: ArrayLike, eps: float = 1e-5, tau: float = 1.0) -> np.ndarray:
     """Saxe's s(t) = ŝ e^{2ŝt/τ}/(e^{2ŝt/τ} − 1 + ŝ/ε) (overflow-free).
 
     Examples
@@ -134,7 +135,8 @@ def mode_trajectory(t, s_hat, eps: float = 1e-5, tau: float = 1.0):
     return s_hat / (1 + (s_hat / eps - 1) * x)
 
 
-def generalization_error(t, teacher, A: float, N2: int | None = None, eps: float = 1e-5, tau: float = 1.0):
+def generalization_error(t: ArrayLike, teacher: ArrayLike, A: float, N2: int | None = None, eps: float = 1e-5,
+                         tau: float = 1.0) -> np.ndarray:
     """ε_test(t) of the TA student (module docstring) for teacher singular values ``teacher`` (N̄₂,) and N₂ ≥ N̄₂
     student modes (default N̄₂: no noise modes; the noise modes' ⟨s(ŝ, t)²⟩ is integrated over the MP density).
 
@@ -160,8 +162,8 @@ def generalization_error(t, teacher, A: float, N2: int | None = None, eps: float
     return num / np.sum(sb ** 2)
 
 
-def training_error(t, teacher, A: float, N3: int, N2: int | None = None, eps: float = 1e-5, tau: float = 1.0,
-                   s_hat=None):
+def training_error(t: ArrayLike, teacher: ArrayLike, A: float, N3: int, N2: int | None = None, eps: float = 1e-5,
+                   tau: float = 1.0, s_hat: ArrayLike | None = None) -> np.ndarray:
     """ε_train(t) = ‖Σ³¹ − W(t)‖²_F/‖Σ³¹‖²_F of the TA student: its modes are those of Σ³¹, so with singular values
     ŝ_β of Σ³¹ (N̄₃ of them) and the student's s_β(t) on its N₂ top modes,
 
@@ -197,7 +199,7 @@ def training_error(t, teacher, A: float, N3: int, N2: int | None = None, eps: fl
     return out / (np.sum(sh ** 2) + (N3 - len(sb)) * second)
 
 
-def optimal_stopping(teacher, A: float, N2: int | None = None, eps: float = 1e-5, tau: float = 1.0) -> tuple:
+def optimal_stopping(teacher: ArrayLike, A: float, N2: int | None = None, eps: float = 1e-5, tau: float = 1.0) -> tuple:
     """(t_opt, ε_test(t_opt)): the minimum of :func:`generalization_error` over t > 0 (bounded scalar minimisation on log t
     over the times at which the modes learn).
 
@@ -216,7 +218,7 @@ def optimal_stopping(teacher, A: float, N2: int | None = None, eps: float = 1e-5
     return float(np.exp(res.x)), float(res.fun)
 
 
-def optimal_error(teacher, A: float) -> float:
+def optimal_error(teacher: ArrayLike, A: float) -> float:
     """ε_opt = Σ s̄²(1 − 𝒪(s̄)²)/Σ s̄²: the student s_α = s̄_α𝒪(s̄_α) on the TA singular vectors (the shrinkage
     optimum; 1 − 𝒪² for a rank-1 teacher).
 
@@ -230,7 +232,7 @@ def optimal_error(teacher, A: float) -> float:
     return float(np.sum(sb ** 2 * (1 - O ** 2)) / np.sum(sb ** 2))
 
 
-def sample_teacher_data(teacher, N1: int, A: float, seed: int = 0) -> dict:
+def sample_teacher_data(teacher: ArrayLike, N1: int, A: float, seed: int = 0) -> dict:
     """A random teacher W̄ = Σ s̄_α ū_α v̄_αᵀ (orthonormal random singular vectors) and Σ³¹ = W̄ + Z, Z ~ N(0, 1/N̄₁)
     entry-wise (N̄₃ = round(𝒜N̄₁) × N̄₁).  Returns {"W_bar", "Sigma31", "N3"}.
 
@@ -251,8 +253,8 @@ def sample_teacher_data(teacher, N1: int, A: float, seed: int = 0) -> dict:
     return {"W_bar": W, "Sigma31": W + rng.standard_normal((N3, N1)) / np.sqrt(N1), "N3": N3}
 
 
-def simulate_ta_student(Sigma31, W_bar, times, rank: int, eps: float = 1e-5, tau: float = 1.0,
-                        dt: float = 1e-2, train: bool = False) -> np.ndarray:
+def simulate_ta_student(Sigma31: np.ndarray, W_bar: np.ndarray, times: ArrayLike, rank: int, eps: float = 1e-5,
+                        tau: float = 1.0, dt: float = 1e-2, train: bool = False) -> np.ndarray:
     """Gradient flow (classical RK4, step dt; gradient descent with a small learning rate) of the two-layer linear student W = W₂W₁ with ``rank`` hidden units
     on L = ½‖Σ³¹ − W₂W₁‖² (Σ¹¹ = I): τẆ₁ = W₂ᵀ(Σ³¹ − W₂W₁), τẆ₂ = (Σ³¹ − W₂W₁)W₁ᵀ, from the training-aligned start
     W₂ = √ε Û_r, W₁ = √ε V̂_rᵀ (the top ``rank`` singular vectors of Σ³¹).  Returns the test error

@@ -28,9 +28,10 @@ True
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validate import choice
 from ..continuation import ContinuationResult, ReducedProblem, continue_equilibria
@@ -47,8 +48,8 @@ PARAMS = ("lam", "kappa")
 CONE = "leaves the positive-definite cone"
 
 
-def ssl_problem(model, kind: str = "sg", param: str = "lam", *, judge: bool = True, rank: int | None = None,
-                S0=None) -> ReducedProblem:
+def ssl_problem(model: LinearSSL, kind: str = "sg", param: str = "lam", *, judge: bool = True, rank: int | None = None,
+                S0: ArrayLike | None = None) -> ReducedProblem:
     """The reduced problem of ``model`` (a numeric :class:`~symdyn.models.ssl_linear.LinearSSL`, n ≥ m) in
     ``param`` ∈ {"lam", "kappa"} (the other keeps the model's value; κ only for ``kind="ema"``).  Measure:
     trace S (= ‖A‖_F² on the variety).
@@ -163,7 +164,7 @@ def ssl_problem(model, kind: str = "sg", param: str = "lam", *, judge: bool = Tr
 def continue_ssl(model: LinearSSL, kind: str = "sg", param: str = "lam", *,
                  mu_range: tuple[float, float] = (1e-3, 1.0), ds: float = 0.01, max_steps: int = 2000,
                  judge: bool = True, strata: bool = True, seeds: Sequence[float] | None = None,
-                 **kwargs) -> ContinuationResult:
+                 **kwargs: Any) -> ContinuationResult:
     """Every branch of equilibria through the model's data, continued in ``param`` over ``mu_range``: the real
     roots of (E1) at the model's λ (:meth:`~symdyn.models.ssl_linear.LinearSSL.e1_roots`, certified; positive
     definite or not — a root may enter the cone along the branch) and, with ``strata``, the rank-deficient

@@ -12,11 +12,14 @@ from __future__ import annotations
 import functools
 import operator
 import warnings
+from collections.abc import Callable
+from typing import Any
 
 import mpmath
 import numpy as np
 import scipy.linalg
 import sympy as sp
+from numpy.typing import ArrayLike
 
 from .._validate import choice
 from ..matrix_calculus import exact_matrix as _exact, symbol_matrix
@@ -28,7 +31,7 @@ __all__ = ["e1_sides", "e1_system", "e1_scaling", "e1_residual", "e2_predictor",
 LAM_MIN_RELATIVE = 1e-40  # normalised λ' below which (E1) is refused (inner roots below double precision)
 
 
-def e1_sides(Sx, Syx, S, lam, I, mul=operator.mul) -> tuple:
+def e1_sides(Sx: Any, Syx: Any, S: Any, lam: Any, I: Any, mul: Callable = operator.mul) -> tuple:
     """(E1) as its two sides (left, right) = ((ΣxS + λI)(SΣx + λI), ΣyxᵀSΣyx), for any matrix type: SymPy
     MatrixSymbols or explicit matrices (``mul`` the default ``*``) and NumPy arrays (``mul=np.matmul``).
 
@@ -42,7 +45,7 @@ def e1_sides(Sx, Syx, S, lam, I, mul=operator.mul) -> tuple:
     return mul(mul(Sx, S) + lam * I, mul(S, Sx) + lam * I), mul(mul(Syx.T, S), Syx)
 
 
-def e1_system(Sx: sp.Matrix, Syx: sp.Matrix, lam, m: int):
+def e1_system(Sx: sp.Matrix, Syx: sp.Matrix, lam: sp.Expr | float, m: int) -> tuple[list, list, sp.Matrix]:
     """(E1) (ΣxS + λI)(SΣx + λI) − ΣyxᵀSΣyx = 0 as m(m+1)/2 equations in the entries s_ij (i ≤ j) of S.
 
     Examples
@@ -79,7 +82,7 @@ def e1_scaling(sigma_x: np.ndarray, sigma_yx: np.ndarray, lam: float) -> dict:
     return {"a": a, "b": b, "lam": lam * a / b ** 2, "S": b ** 2 / a ** 2}
 
 
-def e2_predictor(A, sigma_x, sigma_yx, lam) -> np.ndarray:
+def e2_predictor(A: ArrayLike, sigma_x: ArrayLike, sigma_yx: ArrayLike, lam: float) -> np.ndarray:
     """(E2): B = A Σyx Aᵀ W⁻¹ with W = A Σx Aᵀ + λ I.  A: (..., n, m) -> (..., n, n) (any n: the reduced
     predictor B̃ of a rank-r stratum is (E2) for A = Vᵀ, n = r).
 
@@ -115,7 +118,7 @@ def _triu(m: int) -> tuple:
     return np.triu_indices(m)
 
 
-def split_data(p, m):
+def split_data(p: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The inverse of :func:`pack_data`, batched: p (P, m(m+1)/2 + m² + 1) -> Σx (P, m, m) symmetric, Σyx (P, m, m),
     λ (P,).
 
@@ -135,7 +138,7 @@ def split_data(p, m):
     return Sx, p[:, k: k + m * m].reshape(P, m, m), p[:, -1]
 
 
-def pack_data(sigma_x, sigma_yx, lam) -> np.ndarray:
+def pack_data(sigma_x: ArrayLike, sigma_yx: ArrayLike, lam: float) -> np.ndarray:
     """The parameter vector p = (vech Σx, vec Σyx, λ) of (E1) and of the rank strata (R_r).
 
     Examples
@@ -202,7 +205,7 @@ def homotopy_gamma(rng, p0, p1, m: int, clearance: float = 0.05, tries: int = 64
     return best
 
 
-def psd_root_bound(sigma_x, sigma_yx, lam) -> float:
+def psd_root_bound(sigma_x: ArrayLike, sigma_yx: ArrayLike, lam: float) -> float:
     """An upper bound of ‖S‖_F over the real PSD solutions S of S·E(S) = 0 (every rank; (E1) for full rank).
 
     Let U (m × r) be an orthonormal basis of the range of S = UPUᵀ (P ≻ 0).  S·E(S) = 0 ⇔ E(S)U = 0, so with
@@ -226,7 +229,7 @@ def psd_root_bound(sigma_x, sigma_yx, lam) -> float:
     return float((2 * s * a + c + np.sqrt(c * c + 4 * s * a * c)) / (2 * s * s))
 
 
-def e1_residual(sigma_x, sigma_yx, lam, S) -> float:
+def e1_residual(sigma_x: ArrayLike, sigma_yx: ArrayLike, lam: float, S: ArrayLike) -> float:
     """‖(ΣxS+λI)(SΣx+λI) − ΣyxᵀSΣyx‖_F / (‖(ΣxS+λI)‖² + ‖Σyx‖²‖S‖), relative.
 
     Examples

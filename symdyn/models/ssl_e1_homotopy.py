@@ -320,7 +320,7 @@ def _unmatched(P, Q, tol: float) -> list:
             or np.min(np.linalg.norm(Q - x, axis=1)) > max(tol, 1e-8 * max(1.0, np.linalg.norm(x)))]
 
 
-def parameter_roots(sigma_x, sigma_yx, lam, seed: int, digits: int) -> dict:
+def parameter_roots(sigma_x: np.ndarray, sigma_yx: np.ndarray, lam: float, seed: int, digits: int) -> dict:
     """All real roots of (E1) for real data (normalised: exactly representable), by parameter homotopies.
 
     Completeness (the rule of the rank strata, :func:`.ssl_strata.rank_stratum`): the distinct end points (closed

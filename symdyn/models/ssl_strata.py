@@ -374,7 +374,7 @@ def _monodromy(m: int, r: int, M, rng, seed: int) -> tuple:
     return p0, sols, info
 
 
-def stratum_residuals(sigma_x, sigma_yx, lam, V, B) -> float:
+def stratum_residuals(sigma_x: np.ndarray, sigma_yx: np.ndarray, lam: float, V: np.ndarray, B: np.ndarray) -> float:
     """max |(R_r)| at a real (V, B̃) (V m×r, B̃ r×r), relative to the size of the terms.
 
     Examples
@@ -395,7 +395,8 @@ def stratum_residuals(sigma_x, sigma_yx, lam, V, B) -> float:
     return float(np.abs(rows).max() / max(scale, 1e-300))
 
 
-def rank_stratum(sigma_x, sigma_yx, lam, r: int, seed: int = 0, rel_tol: float = 1e-8) -> dict:
+def rank_stratum(sigma_x: np.ndarray, sigma_yx: np.ndarray, lam: float, r: int, seed: int = 0,
+                 rel_tol: float = 1e-8) -> dict:
     """The real PSD rank-r solutions S of (E1') for the data (Σx, Σyx, λ), 1 ≤ r < m.
 
     The K generic solutions of (C_r) (:func:`stratum_start`) are carried to the data by the parameter homotopy
