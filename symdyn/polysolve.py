@@ -24,11 +24,14 @@ from __future__ import annotations
 
 import itertools
 import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import mpmath
 import numpy as np
 import sympy as sp
+from numpy.typing import ArrayLike
 
 from ._validate import finite_real, positive_int, seed_value, tolerance
 
@@ -115,7 +118,8 @@ def _residual_fn(eqs, unknowns):
     return lambda s: float(np.max(np.abs(np.asarray(f(*s), dtype=complex)))) if len(eqs) else 0.0
 
 
-def solve_groebner(eqs, unknowns, *, seed: int = 0, digits: int = 30, tries: int = 4) -> PolySolution:
+def solve_groebner(eqs: Sequence[sp.Expr], unknowns: Sequence[sp.Symbol], *, seed: int = 0, digits: int = 30,
+                   tries: int = 4) -> PolySolution:
     """Exact solution of a zero-dimensional system with rational coefficients.
 
     Parameters
@@ -185,7 +189,8 @@ def solve_groebner(eqs, unknowns, *, seed: int = 0, digits: int = 30, tries: int
                      "use solve_homotopy")
 
 
-def solution_count_mod_p(eqs, unknowns, prime: int = 32003, max_count: int = 100_000) -> int:
+def solution_count_mod_p(eqs: Sequence[sp.Expr], unknowns: Sequence[sp.Symbol], prime: int = 32003,
+                         max_count: int = 100_000) -> int:
     """The number of solutions, with multiplicity, of a zero-dimensional polynomial system over the algebraic
     closure of GF(p): the number of standard monomials of a grevlex Gröbner basis (the dimension of the quotient
     ring, its Hilbert count).  Integer (or dyadic rational) coefficients; for a prime not dividing the
@@ -459,8 +464,8 @@ def _track(H, Hx, Ht, X, max_steps: int, h0: float = 0.01, hmax: float = 0.1, to
     return X, t, stalled | active  # max_steps exhausted counts as stalled
 
 
-def solve_homotopy(eqs, unknowns, *, seed: int = 0, max_steps: int = 20000, diverge_norm: float = 1e8,
-                   dedupe_tol: float = 1e-6, real_tol: float = 1e-7, max_paths: int = 4096,
+def solve_homotopy(eqs: Sequence[sp.Expr], unknowns: Sequence[sp.Symbol], *, seed: int = 0, max_steps: int = 20000,
+                   diverge_norm: float = 1e8, dedupe_tol: float = 1e-6, real_tol: float = 1e-7, max_paths: int = 4096,
                    projective: bool = True) -> PolySolution:
     """Total-degree homotopy continuation (numeric). See the module docstring.
 
@@ -602,9 +607,10 @@ def solve_homotopy(eqs, unknowns, *, seed: int = 0, max_steps: int = 20000, dive
 
 
 # ---- parameter homotopies and monodromy ----------------------------------------------------------------
-def track_parameters(F, Fx, Ft, X: np.ndarray, max_steps: int = 20000, hmax: float = 0.1, tol: float = 1e-8,
-                     predictor_tol: float | None = None, return_t: bool = False, diverge_norm: float = np.inf,
-                     leave=None, rechart=None, indexed: bool = False, max_recharts: int = 50, stop=None):
+def track_parameters(F: Callable, Fx: Callable, Ft: Callable, X: np.ndarray, max_steps: int = 20000, hmax: float = 0.1,
+                     tol: float = 1e-8, predictor_tol: float | None = None, return_t: bool = False,
+                     diverge_norm: float = np.inf, leave: Callable | None = None, rechart: Callable | None = None,
+                     indexed: bool = False, max_recharts: int = 50, stop: Callable | None = None) -> tuple:
     """Track solutions X (P, N) of F(x, t) = 0 from t = 0 to t = 1 (a parameter homotopy).
 
     F(X, t) (P, E), Fx(X, t) (P, E, N), Ft(X, t) (P, E): the system along the path, its x-Jacobian and its
@@ -634,7 +640,8 @@ def track_parameters(F, Fx, Ft, X: np.ndarray, max_steps: int = 20000, hmax: flo
     return (X, ok, t) if return_t else (X, ok)
 
 
-def track_segment(F, Fx, Fp, X: np.ndarray, pa: np.ndarray, pb: np.ndarray, *, linear: bool = True, **kwargs):
+def track_segment(F: Callable, Fx: Callable, Fp: Callable, X: np.ndarray, pa: np.ndarray, pb: np.ndarray, *,
+                  linear: bool = True, **kwargs: Any) -> tuple:
     """Track solutions X of F(x, pa) = 0 along the straight parameter path p(t) = pa + t(pb − pa) to t = 1
     (:func:`track_parameters`).  F(X, P), Fx(X, P) as in :func:`monodromy_solve`; ∂F/∂t = Fp(X, pb − pa) for a
     system linear in p (``linear=True``), else Fp(X, P, dP), the derivative at P in the direction dP.  With
@@ -751,7 +758,7 @@ class ProjectivePatch:
         return np.concatenate([self.sysm.Fp(Y[:, 1:], p, dp, Y[:, 0], *rows), np.zeros((len(Y), 1))], axis=1)
 
 
-def distinct_rows(X: np.ndarray, radii=None, rtol: float = 1e-8) -> tuple:
+def distinct_rows(X: np.ndarray, radii: ArrayLike | None = None, rtol: float = 1e-8) -> tuple:
     """(indices of distinct rows of X, indices of the others), first occurrence kept.  Rows i and j are one point
     when |x_i − x_j| ≤ max(2(r_i + r_j), rtol·max(1, |x_i|)), with r the optional per-row radii (e.g. the α-test's
     β: each root lies within 2β of its row).
@@ -771,7 +778,8 @@ def distinct_rows(X: np.ndarray, radii=None, rtol: float = 1e-8) -> tuple:
     return keep, dup
 
 
-def same_point(X: np.ndarray, radii, x: np.ndarray, radius: float = 0.0, rtol: float = 1e-8) -> np.ndarray:
+def same_point(X: np.ndarray, radii: ArrayLike | None, x: np.ndarray, radius: float = 0.0,
+               rtol: float = 1e-8) -> np.ndarray:
     """Which rows of X (n, ...) are the point x (radius r) by the rule of :func:`distinct_rows`:
     |x_i − x| ≤ max(2(r_i + r), rtol·max(1, |x|)).  (n,) bool.
 
@@ -786,8 +794,9 @@ def same_point(X: np.ndarray, radii, x: np.ndarray, radius: float = 0.0, rtol: f
     return np.linalg.norm(X - np.ravel(x), axis=1) <= np.maximum(2 * (np.asarray(radii, dtype=float) + radius), floor)
 
 
-def monodromy_solve(F, Fx, Fp, x0: np.ndarray, p0: np.ndarray, *, seed: int = 0, stable_loops: int = 5,
-                    max_loops: int = 200, dedupe_tol: float = 1e-6, linear: bool = True, track=None):
+def monodromy_solve(F: Callable, Fx: Callable, Fp: Callable, x0: np.ndarray, p0: np.ndarray, *, seed: int = 0,
+                    stable_loops: int = 5, max_loops: int = 200, dedupe_tol: float = 1e-6, linear: bool = True,
+                    track: Callable | None = None) -> tuple[np.ndarray, dict]:
     """All isolated solutions of F(x, p0) = 0 by monodromy from one solution x0 (on x0's irreducible component).
 
     Loops p0 → p1 → p2 → p0 through random complex parameter points permute the solutions over the parameter
@@ -940,8 +949,8 @@ class MPSystem:
         return beta, gamma, beta * gamma
 
 
-def certify_roots(eqs, unknowns, approximations, *, dps: int = 50, newton_steps: int = 12,
-                  system: MPSystem | None = None) -> list:
+def certify_roots(eqs: Sequence[sp.Expr], unknowns: Sequence[sp.Symbol], approximations: Sequence[ArrayLike], *,
+                  dps: int = 50, newton_steps: int = 12, system: MPSystem | None = None) -> list:
     """Polish each approximate root with Newton's method at ``dps`` digits and certify it (α-test).
 
     ``system`` (an :class:`MPSystem`) replaces the SymPy equations ``eqs, unknowns`` (then ignored) when the model
@@ -998,7 +1007,8 @@ def distinct_roots(roots: list) -> list:
     return kept
 
 
-def deflated_newton(eqs, unknowns, known: list, starts, *, dps: int = 50, max_iter: int = 60) -> list:
+def deflated_newton(eqs: Sequence[sp.Expr], unknowns: Sequence[sp.Symbol], known: list, starts: Sequence[ArrayLike], *,
+                    dps: int = 50, max_iter: int = 60) -> list:
     """Real roots not in ``known`` (CertifiedRoot list), by Newton's method in real arithmetic on the deflated
     system M(x)F(x), M(x) = Π_r (‖r‖²/‖x − r‖² + 1) over the known roots (scaled to each root's size) (Farrell, Birkisson & Funke 2015),
     from each real start; each result is polished and certified on the original system.
@@ -1046,7 +1056,8 @@ def deflated_newton(eqs, unknowns, known: list, starts, *, dps: int = 50, max_it
 
 
 # ---- interval certificates (Krawczyk) -------------------------------------------------------------------------
-def krawczyk(F, J, x, radius, *, dps: int = 40, Y=None) -> dict:
+def krawczyk(F: Callable, J: Callable, x: Sequence[float], radius: float | Sequence[float], *, dps: int = 40,
+             Y: ArrayLike | None = None) -> dict:
     """Certify a unique root of a square system in the box X = x ± radius by the Krawczyk test.
 
     K(X) = x − Y F(x) + (I − Y J(X))(X − x) with Y ≈ J(x)⁻¹; if K(X) ⊂ interior(X), then X holds exactly one
