@@ -49,6 +49,7 @@ from __future__ import annotations
 import json
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 import numpy as np
@@ -57,6 +58,7 @@ from numpy.typing import ArrayLike
 from ._validate import as_float_array, finite_real, positive_int
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from .field import VectorField
 
 __all__ = ["ReducedProblem", "Branch", "Event", "ContinuationResult", "continue_equilibria", "field_problem",
@@ -109,10 +111,10 @@ class ReducedProblem:
         self.param, self.unknowns, self.name = str(param), unknowns, name
 
     # the augmented system in z = (u, μ)
-    def G(self, z) -> np.ndarray:
+    def G(self, z: np.ndarray) -> np.ndarray:
         return np.asarray(self.F(z[:-1], z[-1]), dtype=float)
 
-    def Gz(self, z) -> np.ndarray:
+    def Gz(self, z: np.ndarray) -> np.ndarray:
         u, mu = z[:-1], z[-1]
         return np.hstack([np.atleast_2d(self.Fu(u, mu)), np.asarray(self.Fmu(u, mu), dtype=float)[:, None]])
 
@@ -217,7 +219,7 @@ class ContinuationResult:
         return {"param": self.param, "problem": self.problem_name, "branches": [b.as_dict() for b in self.branches],
                 "events": [e.as_dict() for e in self.events], "notes": list(self.notes)}
 
-    def to_json(self, path=None) -> str:
+    def to_json(self, path: str | Path | None = None) -> str:
         """The result as JSON (written to ``path`` when given)."""
         text = json.dumps(self.as_dict(), indent=1)
         if path is not None:
@@ -225,7 +227,7 @@ class ContinuationResult:
                 fh.write(text + "\n")
         return text
 
-    def plot(self, ax=None, ylabel: str = "measure"):
+    def plot(self, ax: Axes | None = None, ylabel: str = "measure") -> Axes:
         """Bifurcation diagram: parameter vs measure, stable stretches solid, others dashed, events marked
         (matplotlib, the ``[plot]`` extra).  Returns the axes."""
         import matplotlib.pyplot as plt

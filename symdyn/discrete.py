@@ -35,7 +35,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 import scipy.linalg
@@ -43,6 +43,10 @@ from numpy.typing import ArrayLike
 
 from ._validate import as_float_array, finite_real, positive_int, tolerance
 from .stability import StabilityReport, classify_spectrum
+
+if TYPE_CHECKING:
+    from .field import VectorField
+    from .kernels import Kernel
 
 __all__ = ["DiscreteMap", "attraction_dimension", "euler_step_limit", "periodic_laplacian", "lsgd_preconditioner",
            "lsgd_schedule", "map_stability"]
@@ -83,7 +87,7 @@ class DiscreteMap:
     def __call__(self, x) -> np.ndarray:
         return self.step(as_float_array(x, "x"))
 
-    def jacobian(self, x) -> np.ndarray:
+    def jacobian(self, x: ArrayLike) -> np.ndarray:
         """DΦ(x), (D, D)."""
         x = self._point(x)
         return np.asarray(self._jacobian(x), dtype=float)
@@ -96,7 +100,7 @@ class DiscreteMap:
 
     # ---- constructions from a field ----------------------------------------------------------------------
     @classmethod
-    def euler(cls, field, eta: float, **params) -> "DiscreteMap":
+    def euler(cls, field: VectorField | Kernel, eta: float, **params: ArrayLike) -> "DiscreteMap":
         """Φ(x) = x + η f(x) (gradient descent on a gradient field; SG when f is the stop-gradient field)."""
         kernel = _kernel(field, params)
         eta = finite_real(eta, "eta", low=0.0, low_open=True)
@@ -105,7 +109,8 @@ class DiscreteMap:
                    f"x + {eta:g} f(x)")
 
     @classmethod
-    def preconditioned(cls, field, eta: float, P, **params) -> "DiscreteMap":
+    def preconditioned(cls, field: VectorField | Kernel, eta: float, P: ArrayLike,
+                       **params: ArrayLike) -> "DiscreteMap":
         """Φ(x) = x + η P f(x) with a fixed matrix P (D, D) (e.g. :func:`lsgd_preconditioner`)."""
         kernel = _kernel(field, params)
         eta = finite_real(eta, "eta", low=0.0, low_open=True)
@@ -117,8 +122,8 @@ class DiscreteMap:
                    f"x + {eta:g} P f(x)")
 
     @classmethod
-    def ema(cls, field, eta: float, alpha: float, online: int, source: slice, target: slice,
-            **params) -> "DiscreteMap":
+    def ema(cls, field: VectorField | Kernel, eta: float, alpha: float, online: int, source: slice, target: slice,
+            **params: ArrayLike) -> "DiscreteMap":
         """The EMA map (:func:`symdyn.flows.ema_step`): x[:online] ← x[:online] + η f(x)[:online],
         x[target] ← α x[target] + (1 − α) x_new[source]."""
         from .flows import ema_step
@@ -144,15 +149,15 @@ class DiscreteMap:
         return cls(batched, jac, D, f"EMA map (eta={eta:g}, alpha={alpha:g})")
 
     # ---- analysis ------------------------------------------------------------------------------------------
-    def iterate(self, x0, steps: int, *, blowup: float = 1e8, settle: float | None = None) -> tuple:
+    def iterate(self, x0: ArrayLike, steps: int, *, blowup: float = 1e8, settle: float | None = None) -> tuple:
         """(x, diverged) after ``steps`` iterations of a batch x0 (N, D) (:func:`symdyn.flows.euler_map`: rows
         beyond ``blowup`` are frozen and flagged)."""
         from .flows import euler_map
 
         return euler_map(lambda x, idx: self.step(x), x0, steps, blowup=blowup, settle=settle)
 
-    def stability(self, x, manifold_dim: int | None = None, *, tangent=None, neutral_rtol: float = 1e-7,
-                  fixed_rtol: float = 1e-8) -> StabilityReport:
+    def stability(self, x: ArrayLike, manifold_dim: int | None = None, *, tangent: ArrayLike | None = None,
+                  neutral_rtol: float = 1e-7, fixed_rtol: float = 1e-8) -> StabilityReport:
         """The verdict at the fixed point x (module docstring); ``tangent`` (k, D): known neutral directions
         (multiplier 1), projected out; else ``manifold_dim`` k multipliers nearest 1 are neutral."""
         x = self._point(x)
@@ -161,15 +166,15 @@ class DiscreteMap:
                              residual=float(np.linalg.norm(self.step(x) - x)), x_norm=float(np.linalg.norm(x)),
                              fixed_rtol=fixed_rtol)
 
-    def attraction_dimension(self, x, tangent=None, rtol: float = 1e-9) -> dict:
+    def attraction_dimension(self, x: ArrayLike, tangent: ArrayLike | None = None, rtol: float = 1e-9) -> dict:
         """:func:`attraction_dimension` of DΦ at x (with the neutral directions ``tangent`` projected out)."""
         M = self.jacobian(x)
         if tangent is not None:
             M = _quotient(M, as_float_array(tangent, "tangent"))
         return attraction_dimension(M, rtol=rtol)
 
-    def step_limit(self, build: Callable, x, *, eta_max: float = 10.0, tangent=None, rtol: float = 1e-10,
-                   neutral_rtol: float = 1e-9) -> float:
+    def step_limit(self, build: Callable, x: ArrayLike, *, eta_max: float = 10.0, tangent: ArrayLike | None = None,
+                   rtol: float = 1e-10, neutral_rtol: float = 1e-9) -> float:
         """The largest η for which the map ``build(eta)`` (a DiscreteMap) keeps the fixed point x asymptotically
         stable, by bisection between a stable η (this map's) and ``eta_max`` (the spectral radius off the
         neutral directions crosses 1 there; assumes one crossing).  Returns inf if stable up to ``eta_max``."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 
 __all__ = ["markdown_table_html", "VerifyReport", "ExperimentResult"]
 
@@ -90,7 +91,7 @@ class ExperimentResult(dict):
     True
     """
 
-    def __init__(self, data: dict, table=None):
+    def __init__(self, data: dict, table: Callable[[dict], str] | None = None):
         super().__init__(data)
         self._table = table
 

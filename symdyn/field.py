@@ -10,13 +10,18 @@ which is what :meth:`VectorField.latex` shows; the entry-wise ``rhs`` is what is
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 import sympy as sp
+from numpy.typing import ArrayLike
 
 from ._validate import finite_real, positive_int, seed_value
+
+if TYPE_CHECKING:
+    from .kernels import Kernel
 
 __all__ = ["VectorField", "GradientCheck"]
 
@@ -107,7 +112,8 @@ class VectorField:
     False
     """
 
-    def __init__(self, states: Sequence[sp.Symbol], rhs, params: Sequence[sp.Symbol] = (),
+    def __init__(self, states: Sequence[sp.Symbol],
+                 rhs: Sequence[sp.Expr] | sp.Matrix | Callable[[], Sequence[sp.Expr]], params: Sequence[sp.Symbol] = (),
                  name: str = "f", matrix_form: Mapping | None = None, latex_names: Mapping | None = None,
                  matrix_values: Mapping | None = None, entrywise_refusal: str | None = None):
         if not isinstance(name, str):
@@ -193,8 +199,9 @@ class VectorField:
         return self._rhs
 
     @classmethod
-    def from_objective(cls, objective, states, params=(), stop_gradient=None, name: str | None = None, *,
-                       ema=None, rates=None, symmetric=(), **kwargs) -> "VectorField":
+    def from_objective(cls, objective: sp.Expr, states: Sequence, params: Sequence[sp.Symbol] = (),
+                       stop_gradient: Mapping | None = None, name: str | None = None, *, ema: Mapping | None = None,
+                       rates: Mapping | None = None, symmetric: Sequence = (), **kwargs: Any) -> "VectorField":
         """The training flow ẋ = −rate·∂objective/∂x, with optional stop-gradient and EMA targets.
 
         ``stop_gradient`` maps target symbols (frozen copies, not states) to the states they copy: the objective is
@@ -258,7 +265,7 @@ class VectorField:
     def __repr__(self) -> str:
         return f"VectorField({self.name!r}, D={self.dimension}, params={[str(p) for p in self.params]})"
 
-    def polynomial_rhs(self):
+    def polynomial_rhs(self) -> tuple | None:
         """(ring, [f_1, ..., f_D]) as elements of SymPy's sparse polynomial ring over states and params,
         or None when some f_i is not polynomial in them.  Differentiation there is ~100× faster than
         on expression trees, which is what makes entry-wise Jacobians of D ≈ 50–100 affordable."""
@@ -421,7 +428,7 @@ class VectorField:
         """Jupyter: the field as displayed mathematics (:meth:`latex`)."""
         return "$$" + self.latex() + "$$"
 
-    def lambdify(self, form: str = "auto", **param_values) -> "Kernel":
+    def lambdify(self, form: str = "auto", **param_values: ArrayLike) -> "Kernel":
         """Compile f and J into a batched NumPy :class:`~symdyn.kernels.Kernel`.
 
         form : "entrywise" (sympy.lambdify of the D components and the non-zero Jacobian entries, CSE

@@ -14,13 +14,18 @@ to copy per call).
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 import mpmath
 import numpy as np
 import sympy as sp
+from numpy.typing import ArrayLike
 
 from ._validate import all_finite, as_float_array, as_square_matrix  # noqa: F401  (as_square_matrix: older imports)
 from .compiled import CompiledExpressions, sparse_jacobian, substitute
+
+if TYPE_CHECKING:
+    from .field import VectorField
 
 __all__ = ["Kernel"]
 
@@ -62,7 +67,8 @@ class Kernel:
            [ 3.,  1.]]), 'llvm')
     """
 
-    def __init__(self, field, _shared: dict | None = None, _bound: dict | None = None, *, backend: str = "auto"):
+    def __init__(self, field: VectorField, _shared: dict | None = None, _bound: dict | None = None, *,
+                 backend: str = "auto"):
         if backend not in ("auto", "llvm", "lambda", "numpy"):
             raise ValueError(f"backend: expected 'auto', 'llvm', 'lambda' or 'numpy', got {backend!r}")
         self.field = field
@@ -137,7 +143,7 @@ class Kernel:
         return self._shared["J"]
 
     # ---- parameters ---------------------------------------------------------------------------
-    def bind(self, **params) -> "Kernel":
+    def bind(self, **params: ArrayLike) -> "Kernel":
         """A kernel with some parameter values fixed (no recompilation)."""
         for k in params:
             if k not in self._all_params:
@@ -258,11 +264,11 @@ class Kernel:
         inp = self._inputs(x, params)
         return fn(inp), inp.shape[:-1]
 
-    def f(self, x, **params) -> np.ndarray:
+    def f(self, x: ArrayLike, **params: ArrayLike) -> np.ndarray:
         """f(x): (..., D) -> (..., D)."""
         return self._run(self._compiled_f(), x, params)[0]
 
-    def jacobian(self, x, **params) -> np.ndarray:
+    def jacobian(self, x: ArrayLike, **params: ArrayLike) -> np.ndarray:
         """J(x) = ∂f/∂x: (..., D) -> (..., D, D)."""
         index, flat, fn = self._compiled_jacobian()
         D = self.dimension
@@ -274,7 +280,7 @@ class Kernel:
             out[..., flat] = vals
         return out.reshape(batch + (D, D))
 
-    def jacobian_mp(self, x, dps: int = 50, **params) -> mpmath.matrix:
+    def jacobian_mp(self, x: ArrayLike, dps: int = 50, **params: ArrayLike) -> mpmath.matrix:
         """J(x) evaluated in mpmath at ``dps`` digits, for a single point x of shape (D,)."""
         x = self._state(x)
         if x.ndim != 1:

@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import sympy as sp
+from numpy.typing import ArrayLike
 
 from .kernels import Kernel
 
@@ -286,8 +287,8 @@ class MatrixKernel(Kernel):
     ('MatrixKernel', True)
     """
 
-    def __init__(self, field, _shared: dict | None = None, _bound: dict | None = None, *, backend: str = "auto",
-                 dispatch: str = "auto"):
+    def __init__(self, field: VectorField, _shared: dict | None = None, _bound: dict | None = None, *,
+                 backend: str = "auto", dispatch: str = "auto"):
         if dispatch not in ("auto", "matrix", "compiled"):
             raise ValueError(f"dispatch: expected 'auto', 'matrix' or 'compiled', got {dispatch!r}")
         super().__init__(field, _shared, _bound, backend=backend)
@@ -461,11 +462,11 @@ class MatrixKernel(Kernel):
         return {"offsets": offsets, "mats": mat_vals, "blocks": blocks, "jac": jac, "states": [S.name for S in states],
                 "symbolic_values": symbolic_values}
 
-    def f(self, x, **params) -> np.ndarray:
+    def f(self, x: ArrayLike, **params: ArrayLike) -> np.ndarray:
         """f(x): (..., D) -> (..., D): compiled entry-wise or by batched matrix products (module docstring)."""
         return self._evaluate("f", x, params)
 
-    def jacobian(self, x, **params) -> np.ndarray:
+    def jacobian(self, x: ArrayLike, **params: ArrayLike) -> np.ndarray:
         """J(x): (..., D) -> (..., D, D): compiled entry-wise for small D, else from Kronecker blocks L ⊗ Rᵀ
         (module docstring)."""
         return self._evaluate("J", x, params)

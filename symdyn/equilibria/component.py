@@ -23,12 +23,16 @@ Examples
 from __future__ import annotations
 
 import warnings
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 import sympy as sp
+from numpy.typing import ArrayLike
 
 from ..stability import StabilityReport, relative_residual, stability
+
+if TYPE_CHECKING:
+    from ..kernels import Kernel
 
 __all__ = ["EquilibriumComponent", "EquilibriumSet", "EquilibriumVariety"]
 
@@ -66,9 +70,10 @@ class EquilibriumComponent:
     """
 
     def __init__(self, dimension: int, equations: Sequence | Callable = (), charts: Sequence = (),
-                 points=None, complex_dimension: int | None = None, method: str = "", certified: bool = False, *,
-                 name: str = "", kernel=None, sampler: Callable | None = None, tangent: Callable | None = None,
-                 parametrization: str = "", info: dict | None = None):
+                 points: ArrayLike | None = None, complex_dimension: int | None = None, method: str = "",
+                 certified: bool = False, *, name: str = "", kernel: Kernel | None = None,
+                 sampler: Callable | None = None, tangent: Callable | None = None, parametrization: str = "",
+                 info: dict | None = None):
         self.dimension = int(dimension)
         self._equations = equations if callable(equations) else list(equations)
         self.charts = list(charts)
@@ -149,18 +154,18 @@ class EquilibriumComponent:
             raise ValueError(f"{self.name or 'component'}: no kernel attached (give kernel= when constructing)")
         return self.kernel
 
-    def residual(self, x) -> float:
+    def residual(self, x: ArrayLike) -> float:
         """Relative field residual at x (module docstring)."""
         return relative_residual(self._require_kernel(), x)
 
-    def equation_residual(self, x) -> float:
+    def equation_residual(self, x: ArrayLike) -> float:
         """max |g(x)| over the defining equations g = 0 (absolute)."""
         if self._equation_fn is None:  # compiled once per component
             self._equation_fn = sp.lambdify(self._require_kernel().field.states, self.equations, modules="numpy")
         return float(np.max(np.abs(np.asarray(self._equation_fn(*np.asarray(x, dtype=float)), dtype=float))))
 
     # ---- geometry and stability ------------------------------------------------------------------
-    def tangent_basis(self, x) -> np.ndarray:
+    def tangent_basis(self, x: ArrayLike) -> np.ndarray:
         """Orthonormal basis (k, D) of the tangent space at x (from the model's tangent generators)."""
         if self._tangent is None:
             raise NotImplementedError(f"{self.name or 'component'}: no tangent generators known")
@@ -169,7 +174,7 @@ class EquilibriumComponent:
         rank = int(np.sum(s > 1e-10 * max(s.max(initial=0.0), 1e-300)))
         return vt[:rank]
 
-    def stability(self, seed: int = 0, **kwargs) -> StabilityReport:
+    def stability(self, seed: int = 0, **kwargs: Any) -> StabilityReport:
         """Stability verdict at a point of the component (sampled with ``seed`` when a parametrisation is known).
 
         When the tangent space is known and spans ``dimension`` directions it is projected out and the rest of
@@ -204,8 +209,8 @@ class EquilibriumSet(list):
     [0.0, 0.04, 0.36]
     """
 
-    def __init__(self, comps, certified: bool, complex_count: int | None, notes=(), *, complete: str | None = None,
-                 strata: dict | None = None):
+    def __init__(self, comps: Sequence[EquilibriumComponent], certified: bool, complex_count: int | None,
+                 notes: Sequence[str] = (), *, complete: str | None = None, strata: dict | None = None):
         super().__init__(comps)
         self.certified = certified
         self.complex_count = complex_count

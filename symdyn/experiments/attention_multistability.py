@@ -102,8 +102,9 @@ def _run_system(task) -> tuple:
 
 
 def run(d: int = 3, n: int = 8, beta: float = 4.0, v_type: str = "sym", m_type: str = "QK", systems: int = 10,
-        inits: int = 100, seed: int = 0, t_max: float = 1500.0, out: str | Path | None = "results/attention_multistability.json",
-        progress: bool = True, workers: int | None = 1) -> dict:
+        inits: int = 100, seed: int = 0, t_max: float = 1500.0,
+        out: str | Path | None = "results/attention_multistability.json", progress: bool = True,
+        workers: int | None = 1) -> dict:
     """Run the experiment (module docstring); returns and writes a JSON-able dict.  System s is drawn from child s
     of ``SeedSequence(seed)``; the systems run on ``workers`` local processes (default 1; None: every core, the
     CLI's default; results do not depend on it, :mod:`symdyn.executor`).

@@ -109,7 +109,7 @@ class Experiment:
     summary: Callable | None = None
     entry: Callable | None = None
 
-    def reproduce(self, args) -> int:
+    def reproduce(self, args: argparse.Namespace) -> int:
         """``symdyn reproduce NAME``: run with the parsed command-line options (exit status)."""
         return self.entry(args) if self.entry is not None else run_experiment(args, self)
 

@@ -16,7 +16,9 @@ Ambient derivative (§5; c_ij = V x_j − m_i for softmax, c_ij = V x_j for unif
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sympy as sp
@@ -25,6 +27,9 @@ from numpy.typing import ArrayLike
 from ..field import VectorField
 from ..flows import sphere_rk4
 from .._validate import as_float_array, choice, positive_int, real_scalar, seed_value, tolerance
+
+if TYPE_CHECKING:
+    from scipy.sparse.linalg import LinearOperator
 
 __all__ = ["qk_modes", "SelfAttention", "SimulationResult", "RefineResult", "tangent_bases", "NORMALIZATIONS",
            "consensus_spectrum", "bipartite_spectrum", "bipartite_quantities",
@@ -134,8 +139,9 @@ class SelfAttention:
     0.0
     """
 
-    def __init__(self, n: int, d: int, Q=None, K=None, V=None, beta: float = 1.0,
-                 normalization: str = "softmax", M=None, allow_negative_beta: bool = False):
+    def __init__(self, n: int, d: int, Q: ArrayLike | None = None, K: ArrayLike | None = None,
+                 V: ArrayLike | None = None, beta: float = 1.0, normalization: str = "softmax",
+                 M: ArrayLike | None = None, allow_negative_beta: bool = False):
         n, d = positive_int(n, "n"), positive_int(d, "d")
         if d < 2:
             raise ValueError(f"d: tokens live on S^(d-1); need d >= 2, got {d}")
@@ -160,8 +166,9 @@ class SelfAttention:
             self.M = np.eye(d)
 
     @classmethod
-    def from_row_convention(cls, n: int, d: int, W_q=None, W_k=None, W_v=None, beta: float = 1.0,
-                            normalization: str = "softmax", **kwargs) -> "SelfAttention":
+    def from_row_convention(cls, n: int, d: int, W_q: ArrayLike | None = None, W_k: ArrayLike | None = None,
+                            W_v: ArrayLike | None = None, beta: float = 1.0, normalization: str = "softmax",
+                            **kwargs: Any) -> "SelfAttention":
         """The model of a code that stores tokens as *rows* and multiplies weights on the right: logits
         ℓ_ij = β (x_i W_q)(x_j W_k)ᵀ and update Σ_j a_ij x_j W_v (projected on the sphere).  Since
         (x_i W_q)(x_j W_k)ᵀ = x_iᵀ (W_q W_kᵀ) x_j and x_j W_v = (W_vᵀ x_j)ᵀ, it is this model with
@@ -206,7 +213,7 @@ class SelfAttention:
         return X
 
     # ---- field ----------------------------------------------------------------------------------
-    def attention(self, X) -> np.ndarray:
+    def attention(self, X: ArrayLike) -> np.ndarray:
         """A(X) = [a_ij]: (..., n, n); row-stochastic for softmax, exp(ℓ_ij)/n for uniform."""
         L = (X @ (self.beta * self.M)) @ np.swapaxes(X, -1, -2)   # ℓ_ij = β x_iᵀ M x_j
         if self.normalization == "softmax":  # in place: L is a fresh array
@@ -224,22 +231,22 @@ class SelfAttention:
         m = A @ VX                               # rows m_i
         return A, VX, m
 
-    def ambient_f(self, X) -> np.ndarray:
+    def ambient_f(self, X: ArrayLike) -> np.ndarray:
         """The formula of (SA), f_i = m_i − (x_iᵀm_i) x_i, on all of R^{n×d} (..., n, d) without the unit-norm check:
         the integrator's inner loop, and the field whose derivative :meth:`jacobian` is (e.g. for finite
         differences off the sphere)."""
         _, _, m = self._parts(X)
         return m - np.sum(X * m, axis=-1, keepdims=True) * X
 
-    def f(self, X, normalize: bool = False) -> np.ndarray:
+    def f(self, X: ArrayLike, normalize: bool = False) -> np.ndarray:
         """The field f(X): (..., n, d) -> (..., n, d) (tangent to the sphere at unit X)."""
         return self.ambient_f(self._config(X, normalize))
 
-    def residual(self, X, normalize: bool = False) -> np.ndarray:
+    def residual(self, X: ArrayLike, normalize: bool = False) -> np.ndarray:
         """max_i ‖f_i(X)‖: (..., n, d) -> (...)."""
         return np.linalg.norm(self.f(X, normalize), axis=-1).max(axis=-1)
 
-    def jacobian(self, X, normalize: bool = False) -> np.ndarray:
+    def jacobian(self, X: ArrayLike, normalize: bool = False) -> np.ndarray:
         """Ambient derivative DF(X) on R^{nd}: X (n, d) -> (n·d, n·d) (module docstring)."""
         X = self._config(X, normalize)
         if X.ndim != 2:
@@ -257,7 +264,7 @@ class SelfAttention:
         DF[np.arange(n), :, np.arange(n), :] -= xm[:, None, None] * np.eye(d) + X[:, :, None] * m[:, None, :]
         return DF.reshape(n * d, n * d)
 
-    def tangent_jacobian(self, X, normalize: bool = False) -> np.ndarray:
+    def tangent_jacobian(self, X: ArrayLike, normalize: bool = False) -> np.ndarray:
         """J_T = Bᵀ DF(X) B on ⊕ x_i^⊥: (n(d−1), n(d−1)), B block-diagonal orthonormal bases (§5).  Contracted one
         basis at a time (O(n²d³), no n²d⁴ three-operand einsum); O(n²d²) memory — above a few thousand tangent
         dimensions use :meth:`tangent_operator`."""
@@ -269,7 +276,7 @@ class SelfAttention:
         k = self.n * (self.d - 1)
         return JT.reshape(k, k)
 
-    def ambient_jvp(self, X, U) -> np.ndarray:
+    def ambient_jvp(self, X: ArrayLike, U: ArrayLike) -> np.ndarray:
         """DF(X)[U], the derivative of :meth:`ambient_f` at X in the direction U, without forming DF:
         X (n, d), U (..., n, d) -> (..., n, d) in O(n²d) per direction (the module docstring's derivative applied
         to U).  With dℓ_ij = β(u_iᵀMx_j + x_iᵀMu_j), da_ij = a_ij(dℓ_ij − Σ_k a_ik dℓ_ik) (softmax; a_ij dℓ_ij
@@ -284,7 +291,7 @@ class SelfAttention:
         xm = np.sum(X * m, axis=-1)[..., None]
         return dm - (np.sum(U * m, axis=-1) + np.sum(X * dm, axis=-1))[..., None] * X - xm * U
 
-    def tangent_operator(self, X, normalize: bool = False):
+    def tangent_operator(self, X: ArrayLike, normalize: bool = False) -> LinearOperator:
         """J_T as a ``scipy.sparse.linalg.LinearOperator`` on tangent coordinates (n(d−1),): δ ↦ Bᵀ DF(X)[B δ]
         by :meth:`ambient_jvp` (O(n²d) per product, O(n² + nd²) memory: no (n, d, n, d) array), for matrix-free
         eigenvalue solvers.  Agrees with :meth:`tangent_jacobian` to rounding."""
@@ -333,9 +340,9 @@ class SelfAttention:
         X = rng.standard_normal((positive_int(count, "count"), self.n, self.d))
         return X / np.linalg.norm(X, axis=-1, keepdims=True)
 
-    def simulate(self, X0, t_max: float = 1500.0, dt: float = 0.05, tol: float = 1e-9,
-                 normalize: bool = False, callback=None, method: str = "adaptive",
-                 rtol: float = 1e-6) -> SimulationResult:
+    def simulate(self, X0: ArrayLike, t_max: float = 1500.0, dt: float = 0.05, tol: float = 1e-9,
+                 normalize: bool = False, callback: Callable[[float, int], None] | None = None,
+                 method: str = "adaptive", rtol: float = 1e-6) -> SimulationResult:
         """Integrate (SA)/(USA) on (S^{d−1})^n, batched over initial conditions X0 (B, n, d) or (n, d).
 
         ``method="adaptive"`` (default): projected Dormand–Prince 5(4) with error control per trajectory
@@ -374,7 +381,7 @@ class SelfAttention:
             out = SimulationResult(X[0], out.converged[:1], t[:1], res[:1], evals[:1])
         return out
 
-    def refine(self, X, tol: float = 1e-12, max_iter: int = 30, normalize: bool = False) -> RefineResult:
+    def refine(self, X: ArrayLike, tol: float = 1e-12, max_iter: int = 30, normalize: bool = False) -> RefineResult:
         """Gauss–Newton on the sphere: solve J_T δ = −Bᵀ f in least squares (zero modes of continuous
         symmetries make J_T singular), retract x_i ← (x_i + B_i δ_i)/‖·‖; stop at max_i ‖f_i‖ ≤ tol·‖V‖₂
         (``tol`` is relative to the field's scale ‖V‖₂, the same convention as :func:`symdyn.classify`).

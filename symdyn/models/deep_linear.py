@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 import numpy as np
 import sympy as sp
 from numpy.typing import ArrayLike
@@ -19,6 +20,10 @@ from numpy.typing import ArrayLike
 from ..field import VectorField
 from .._validate import as_float_array, as_square_matrix
 from ..matrix_calculus import matrix_flow
+
+if TYPE_CHECKING:
+    from ..flows import Step
+    from ..kernels import Kernel
 
 __all__ = ["DeepLinear", "mode_field", "conserved_quantities", "symmetric_closed_form", "hyperbola_spectrum",
            "balanced_mode_equation",
@@ -176,7 +181,7 @@ class DeepLinear:
     [(2, 3), (2, 2)]
     """
 
-    def __init__(self, sigma11, sigma31, hidden, tau: float = 1.0):
+    def __init__(self, sigma11: ArrayLike, sigma31: ArrayLike, hidden: int | Sequence[int], tau: float = 1.0):
         self._field = full_field(sigma11, sigma31, hidden, tau)
         self.shapes = [(int(W.rows), int(W.cols)) for W in self._field.matrix_form]
         self.tau = float(tau)
@@ -188,11 +193,11 @@ class DeepLinear:
         """The derived matrix-form field (compiled to a MatrixKernel)."""
         return self._field
 
-    def kernel(self):
+    def kernel(self) -> Kernel:
         """The compiled kernel of :meth:`field` (built once)."""
         return self._field.lambdify()
 
-    def pack(self, *weights) -> np.ndarray:
+    def pack(self, *weights: ArrayLike) -> np.ndarray:
         """Flat state(s) (..., D) from W_1 (..., h_1, N1), …, W_L (..., N3, h_{L−1})."""
         if len(weights) != len(self.shapes):
             raise ValueError(f"weights: expected {len(self.shapes)} matrices, got {len(weights)}")
@@ -205,7 +210,7 @@ class DeepLinear:
         batch = np.broadcast_shapes(*[p.shape[:-1] for p in parts])
         return np.concatenate([np.broadcast_to(p, batch + p.shape[-1:]) for p in parts], axis=-1)
 
-    def unpack(self, x) -> list:
+    def unpack(self, x: ArrayLike) -> list:
         """[W_1, …, W_L] from flat state(s) (..., D)."""
         x = as_float_array(x, "x")
         D = sum(r * c for r, c in self.shapes)
@@ -217,7 +222,7 @@ class DeepLinear:
             off += r * c
         return out
 
-    def discrete_step(self, eta: float = 0.05):
+    def discrete_step(self, eta: float = 0.05) -> Step:
         """Gradient descent W ← W + η f(W) as ``step(x, idx)`` for :func:`symdyn.flows.euler_map`."""
         from ..flows import gradient_step
 

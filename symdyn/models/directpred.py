@@ -30,6 +30,7 @@ import functools
 
 import numpy as np
 import sympy as sp
+from numpy.typing import ArrayLike
 
 from ..field import VectorField
 from ..stability import stability
@@ -53,7 +54,8 @@ class DirectPred:
     12
     """
 
-    def __init__(self, n1: int, n2: int, X, Xp, alpha_p: float = 1.0, beta: float = 0.4, eta: float = 0.05):
+    def __init__(self, n1: int, n2: int, X: ArrayLike, Xp: ArrayLike, alpha_p: float = 1.0, beta: float = 0.4,
+                 eta: float = 0.05):
         for name, v in (("n1", n1), ("n2", n2)):
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
                 raise ValueError(f"{name}: expected a positive integer, got {v!r}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import sympy as sp
+from numpy.typing import ArrayLike
 
 from ..field import VectorField
 from .._validate import as_float_array
@@ -41,7 +42,7 @@ class OjaFlow:
            [ 0.384, -0.288]])
     """
 
-    def __init__(self, V=None, d: int | None = None):
+    def __init__(self, V: ArrayLike | None = None, d: int | None = None):
         self.Vsym, self.V = _value_matrix(V, d)
         self.d = self.Vsym.rows
 
@@ -67,7 +68,7 @@ class MultiAgentOja:
     6
     """
 
-    def __init__(self, V, weights):
+    def __init__(self, V: ArrayLike, weights: ArrayLike):
         self.Vsym, self.V = _value_matrix(V, None)
         W = as_float_array(weights, "weights")
         if W.ndim != 2 or W.shape[0] != W.shape[1]:

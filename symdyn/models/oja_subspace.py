@@ -28,6 +28,7 @@ import math
 
 import numpy as np
 import sympy as sp
+from numpy.typing import ArrayLike
 
 from ..field import VectorField
 from .._validate import as_float_array, as_square_matrix
@@ -58,7 +59,7 @@ class OjaSubspaceFlow:
     [-2.0, -1.0]
     """
 
-    def __init__(self, M, h: int):
+    def __init__(self, M: ArrayLike, h: int):
         M = as_square_matrix(M, "M", symmetric=True)   # the flow is the gradient of ½tr(WᵀMW)
         if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or not 1 <= h <= M.shape[0]:
             raise ValueError(f"h: expected an integer in [1, {M.shape[0]}], got {h!r}")
@@ -89,13 +90,13 @@ class OjaSubspaceFlow:
         return W
 
     # ---- closed forms ----------------------------------------------------------------------------
-    def naive_solution(self, W0, t: float) -> np.ndarray:
+    def naive_solution(self, W0: ArrayLike, t: float) -> np.ndarray:
         """W(t) = e^{Mt}W₀ (d, h), the solution of Ẇ = MW."""
         W0 = self._check_W(W0)
         lam, V = self.eigenvalues, self.eigenvectors
         return V @ (np.exp(lam * float(t))[:, None] * (V.T @ W0))
 
-    def projector(self, W0, t: float) -> np.ndarray:
+    def projector(self, W0: ArrayLike, t: float) -> np.ndarray:
         """P(t) = E(EᵀE)⁻¹Eᵀ with E = e^{Mt}W₀ (d, d); W₀ must have rank h.
 
         P depends only on span(E) = span(E G) for any invertible G.  In eigen-coordinates E = e^{Λt}C
@@ -120,7 +121,7 @@ class OjaSubspaceFlow:
         return Q @ Q.T
 
     @staticmethod
-    def singular_ratio(W) -> float:
+    def singular_ratio(W: ArrayLike) -> float:
         """σ₂/σ₁ of W (d, h) with h ≥ 2: the effective-rank measure of the naive flow."""
         s = np.linalg.svd(as_float_array(W, "W"), compute_uv=False)
         if s.size < 2:
@@ -134,7 +135,7 @@ class OjaSubspaceFlow:
             raise ValueError(f"h: C({self.d}, {self.h}) subspaces is too many to enumerate (limit 5000)")
         return [(S, self.eigenvectors[:, list(S)]) for S in itertools.combinations(range(self.d), self.h)]
 
-    def grassmann_spectrum(self, S) -> np.ndarray:
+    def grassmann_spectrum(self, S: ArrayLike) -> np.ndarray:
         """Closed-form linearisation spectrum at span(U_S): {λ_j − λ_i : j ∉ S, i ∈ S}, (d−h)·h values."""
         S = tuple(int(i) for i in S)
         if len(set(S)) != self.h or not all(0 <= i < self.d for i in S):
@@ -143,7 +144,7 @@ class OjaSubspaceFlow:
         rest = [j for j in range(self.d) if j not in S]
         return np.array([lam[j] - lam[i] for j in rest for i in S])
 
-    def grassmann_jacobian(self, W) -> np.ndarray:
+    def grassmann_jacobian(self, W: ArrayLike) -> np.ndarray:
         """The derived field's Jacobian restricted to the horizontal space {U_⊥K} at W (WᵀW = I).
 
         Basis: vec(U_⊥ e_j e_kᵀ) (orthonormal in the Frobenius product), so the result is the
@@ -157,7 +158,7 @@ class OjaSubspaceFlow:
                       for j in range(self.d - self.h) for k in range(self.h)], axis=1)
         return B.T @ J @ B
 
-    def grassmann_stability(self, W, **tolerances) -> StabilityReport:
+    def grassmann_stability(self, W: ArrayLike, **tolerances: float | None) -> StabilityReport:
         """Stability of span(W) as an (isolated) equilibrium of the Grassmannian flow."""
         return linear_stability(self.grassmann_jacobian(W), 0, **tolerances)
 

@@ -62,7 +62,7 @@ class E1System:
         for k, (i, j) in enumerate(zip(*self.iu)):
             self.basis[k, i, j] = self.basis[k, j, i] = 1.0
 
-    def matrices(self, X) -> np.ndarray:
+    def matrices(self, X: np.ndarray) -> np.ndarray:
         """S (P, m, m) from x = vech S (P, N)."""
         return np.einsum("pk,kab->pab", X, self.basis)
 
@@ -72,7 +72,7 @@ class E1System:
         x0 = np.ones(len(X)) if x0 is None else x0
         return S, Sx, Syx, S @ Sx + (x0 * lam)[:, None, None] * np.eye(self.m), x0[:, None, None]
 
-    def F(self, X, p, x0=None):
+    def F(self, X: np.ndarray, p: np.ndarray, x0: np.ndarray | None = None) -> np.ndarray:
         S, Sx, Syx, L, h = self._parts(X, p, x0)
         E = np.swapaxes(L, 1, 2) @ L - h * (np.swapaxes(Syx, 1, 2) @ S @ Syx)
         return E[:, self.iu[0], self.iu[1]]
@@ -85,20 +85,20 @@ class E1System:
         return w * (np.einsum("pak,pkd->pkad", P[:, :, I], Q[:, J, :])
                     + np.einsum("pak,pkd->pkad", P[:, :, J], Q[:, I, :]))
 
-    def Fx(self, X, p, x0=None):
+    def Fx(self, X: np.ndarray, p: np.ndarray, x0: np.ndarray | None = None) -> np.ndarray:
         S, Sx, Syx, L, h = self._parts(X, p, x0)
         T = self._sandwich(Sx, L)
         D = T + np.swapaxes(T, 2, 3) - h[:, None] * self._sandwich(np.swapaxes(Syx, 1, 2), Syx)
         return np.swapaxes(D[:, :, self.iu[0], self.iu[1]], 1, 2)
 
-    def Fx0(self, X, p, x0):
+    def Fx0(self, X: np.ndarray, p: np.ndarray, x0: np.ndarray) -> np.ndarray:
         """∂/∂x₀ of the homogenised E (below): λ(L + Lᵀ) − ΣyxᵀSΣyx, (P, N)."""
         S, Sx, Syx, L, h = self._parts(X, p, x0)
         lam = split_data(p, self.m)[2][:, None, None]
         D = lam * (L + np.swapaxes(L, 1, 2)) - np.swapaxes(Syx, 1, 2) @ S @ Syx
         return D[:, self.iu[0], self.iu[1]]
 
-    def Fp(self, X, p, dp, x0=None):
+    def Fp(self, X: np.ndarray, p: np.ndarray, dp: np.ndarray, x0: np.ndarray | None = None) -> np.ndarray:
         S, Sx, Syx, L, h = self._parts(X, p, x0)
         dSx, dSyx, dlam = split_data(dp, self.m)
         dL = S @ dSx + (h[:, 0, 0] * dlam)[:, None, None] * np.eye(self.m)
@@ -106,7 +106,7 @@ class E1System:
               - h * (np.swapaxes(dSyx, 1, 2) @ S @ Syx + np.swapaxes(Syx, 1, 2) @ S @ dSyx))
         return dE[:, self.iu[0], self.iu[1]]
 
-    def hessian_norm(self, sigma_x) -> float:
+    def hessian_norm(self, sigma_x: np.ndarray) -> float:
         """An upper bound of the Frobenius norm of the constant tensor D²E (all ordered pairs (k, l)):
         ∂²E/∂s_k∂s_l = Σx (B_k B_l + B_l B_k) Σx (computed in double precision, rounded up by 1e-12)."""
         Bsx = np.einsum("kab,bc->kac", self.basis, sigma_x)
@@ -114,7 +114,7 @@ class E1System:
         T = T + np.swapaxes(T, 0, 1)
         return float(np.linalg.norm(T[:, :, self.iu[0], self.iu[1]])) * (1 + 1e-12)
 
-    def mp_system(self, sigma_x, sigma_yx, lam) -> MPSystem:
+    def mp_system(self, sigma_x: np.ndarray, sigma_yx: np.ndarray, lam: float) -> MPSystem:
         """The same system for mpmath (for :func:`symdyn.polysolve.certify_roots`), at the real data given
         (exactly representable floats: the normalised data of :func:`.ssl_e1.e1_scaling`)."""
         m, iu = self.m, self.iu

@@ -31,9 +31,12 @@ of dimension nm − m(m+1)/2.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import sympy as sp
+from numpy.typing import ArrayLike
 from sympy import QQ
 from sympy.polys.rings import ring
 
@@ -45,6 +48,11 @@ from ..matrix_calculus import (evaluate_in_ring, exact_matrix as _exact, matrix_
 from ..instances import random_moments  # noqa: F401  (re-exported: older imports)
 from .ssl_e1 import (LAM_MIN_RELATIVE, e1_method, e1_residual, e1_scaling, e1_system, e2_predictor,  # noqa: F401
                      m1_radii, solve_e1)
+
+if TYPE_CHECKING:
+    from ..discrete import DiscreteMap
+    from ..flows import Step
+    from ..kernels import Kernel
 
 __all__ = ["LinearSSL", "KINDS", "matrix_gradient"]
 
@@ -78,7 +86,9 @@ class LinearSSL:
     True
     """
 
-    def __init__(self, m: int, n: int, sigma_x=None, sigma_yx=None, sigma_y=None, lam=None, kappa=None):
+    def __init__(self, m: int, n: int, sigma_x: ArrayLike | None = None, sigma_yx: ArrayLike | None = None,
+                 sigma_y: ArrayLike | None = None, lam: float | sp.Expr | None = None,
+                 kappa: float | sp.Expr | None = None):
         for name, v in (("m", m), ("n", n)):
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
                 raise ValueError(f"{name}: expected a positive integer, got {v!r}")
@@ -260,7 +270,7 @@ class LinearSSL:
                           R.from_expr(sp.sympify(kap)), params)
         return self._ring
 
-    def objective_entrywise(self, target: str = "c"):
+    def objective_entrywise(self, target: str = "c") -> sp.Expr:
         """F(a, b, c) as an element of the sparse polynomial ring of :meth:`_entrywise_ring`: the trace-form
         :meth:`objective` evaluated on the entry matrices (``target="a"`` gives E(a, b) = F(a, b, a)).
         ``.as_expr()`` gives the SymPy expression."""
@@ -388,7 +398,7 @@ class LinearSSL:
         return sp.Matrix(parts)
 
     # ---- discrete-time training ---------------------------------------------------------------------
-    def discrete_step(self, kind: str = "sg", eta: float = 0.05, alpha: float = 0.99, **params):
+    def discrete_step(self, kind: str = "sg", eta: float = 0.05, alpha: float = 0.99, **params: ArrayLike) -> Step:
         """One step of discrete training as ``step(x, idx)`` for :func:`symdyn.flows.euler_map` (batches (N, D)):
 
         * "sg" / "gf": (A, B) ← (A, B) + η f(A, B)  (:func:`symdyn.flows.gradient_step`)
@@ -414,7 +424,7 @@ class LinearSSL:
         nm, online = self.n * self.m, self.n * self.m + self.n ** 2
         return online, slice(0, nm), slice(online, online + nm)
 
-    def discrete_map(self, kind: str = "sg", eta: float = 0.05, alpha: float = 0.99):
+    def discrete_map(self, kind: str = "sg", eta: float = 0.05, alpha: float = 0.99) -> DiscreteMap:
         """The training iteration of :meth:`discrete_step` as a :class:`symdyn.discrete.DiscreteMap` (with its
         Jacobian, verdicts from multipliers, attraction dimensions), on the numeric model's compiled kernel."""
         from ..discrete import DiscreteMap
@@ -425,7 +435,7 @@ class LinearSSL:
         kernel = self.kernel(kind) if self.kappa is not None else self.kernel(kind).bind(kappa=1.0)  # C-row unused
         return DiscreteMap.ema(kernel, eta, alpha, *self._ema_blocks())
 
-    def step_limits(self, alphas=(0.0, 0.5, 0.9, 0.99), seed: int = 0) -> dict:
+    def step_limits(self, alphas: Sequence[float] = (0.0, 0.5, 0.9, 0.99), seed: int = 0) -> dict:
         """The largest stable step η at the outer full-rank variety (``ssl_linear.md`` §7): the SG map's from the closed
         form min_ν −2Re ν/|ν|² (:func:`symdyn.discrete.euler_step_limit`), the EMA map's at each α by bisection on its
         multipliers (:meth:`symdyn.discrete.DiscreteMap.step_limit`, up to 4× SG's); the orbit directions are
@@ -454,7 +464,7 @@ class LinearSSL:
         kind = self._kind(kind)
         return self.n * self.m * (2 if kind == "ema" else 1) + self.n ** 2
 
-    def pack(self, A, B, C=None) -> np.ndarray:
+    def pack(self, A: ArrayLike, B: ArrayLike, C: ArrayLike | None = None) -> np.ndarray:
         """Flat state(s) (..., D) from A (..., n, m), B (..., n, n) and optionally C (..., n, m)."""
         n, m = self.n, self.m
         A = as_float_array(A, "A")
@@ -472,7 +482,7 @@ class LinearSSL:
         batch = np.broadcast_shapes(*[p.shape[:-1] for p in parts])
         return np.concatenate([np.broadcast_to(p, batch + p.shape[-1:]) for p in parts], axis=-1)
 
-    def unpack(self, x) -> tuple:
+    def unpack(self, x: ArrayLike) -> tuple:
         """(A, B) or (A, B, C) from flat state(s) (..., D) with D = nm + n² or 2nm + n²."""
         n, m = self.n, self.m
         x = as_float_array(x, "x")
@@ -550,11 +560,11 @@ class LinearSSL:
         out = cache[key]
         return {k: (list(v) if isinstance(v, list) else v) for k, v in out.items()}
 
-    def e1_residual(self, S) -> float:
+    def e1_residual(self, S: ArrayLike) -> float:
         """‖(ΣxS+λI)(SΣx+λI) − ΣyxᵀSΣyx‖_F / (‖(ΣxS+λI)‖² + ‖Σyx‖²‖S‖), relative (:func:`.ssl_e1.e1_residual`)."""
         return e1_residual(self.sigma_x, self.sigma_yx, self.lam, S)
 
-    def e2_predictor(self, A) -> np.ndarray:
+    def e2_predictor(self, A: ArrayLike) -> np.ndarray:
         """(E2): B = A Σyx Aᵀ W⁻¹ with W = A Σx Aᵀ + λ I_n.  A: (..., n, m) -> (..., n, n) (:func:`.ssl_e1.e2_predictor`)."""
         return e2_predictor(np.asarray(A, dtype=float), self.sigma_x, self.sigma_yx, self.lam)
 
@@ -634,7 +644,7 @@ class LinearSSL:
         return EquilibriumSet(list(found), found.certified, found.complex_count, found.notes,
                               complete=found.complete, strata=found.strata)
 
-    def locate(self, x, components, rtol: float = 1e-4) -> int | None:
+    def locate(self, x: ArrayLike, components: Sequence[EquilibriumComponent], rtol: float = 1e-4) -> int | None:
         """Index of the component of ``components`` (an :meth:`equilibrium_set`) that the state x lies on, or None.
 
         x lies on a component when S = AᵀA matches the component's root: its S (isolated roots) or, for a family,
@@ -758,7 +768,7 @@ class LinearSSL:
         sym = self._data_symmetry()
         return sym if sym is not None and any(len(c["modes"]) > 1 for c in sym["classes"]) else None
 
-    def symmetric_data_components(self, kind: str = "sg", _classes=None) -> EquilibriumSet:
+    def symmetric_data_components(self, kind: str = "sg", _classes: dict | None = None) -> EquilibriumSet:
         """The equilibrium set for commuting data with repeated joint eigenvalues (a symmetry: A → AR for every
         orthogonal R commuting with Σx and Σyx maps equilibria to equilibria).
 
@@ -858,8 +868,9 @@ class LinearSSL:
             st["count"] += 1
         return EquilibriumSet(comps, True, None, notes, complete=complete, strata=strata)
 
-    def variety_from_S(self, S, kind: str = "sg", name: str | None = None, extra: dict | None = None,
-                       sqrtS=None, rank: int | None = None, family=None) -> EquilibriumComponent:
+    def variety_from_S(self, S: ArrayLike, kind: str = "sg", name: str | None = None, extra: dict | None = None,
+                       sqrtS: ArrayLike | None = None, rank: int | None = None,
+                       family: dict | None = None) -> EquilibriumComponent:
         """The variety {(U√S, B(U√S)[, U√S]) : UᵀU = I_m} for a PSD root S (rank r ≤ m).
 
         Dimension: nr − r(r+1)/2 (the O(n)-orbit of one point; = nm − m(m+1)/2 at full rank).
@@ -915,7 +926,7 @@ class LinearSSL:
                                     name=name or f"{kind} rank-{rank} component", kernel=kernel, sampler=sampler,
                                     tangent=tangent, parametrization=param, info=info)
 
-    def orbit_tangent(self, x, kind: str = "sg", generators=()) -> np.ndarray:
+    def orbit_tangent(self, x: ArrayLike, kind: str = "sg", generators: Sequence[np.ndarray] | None = ()) -> np.ndarray:
         """Spanning rows (·, D) of the tangent space at the equilibrium x of its O(n)-orbit (A, B[, C]) →
         (ΩA, ΩB − BΩ[, ΩC]) for the skew Ω = E_ij − E_ji, i < j (``ssl_linear.md`` §6: the field is O(n)-equivariant),
         plus (AW, 0[, AW]) for each skew W in ``generators`` (a family of roots S' = RᵀSR of data with a symmetry)."""
@@ -931,7 +942,7 @@ class LinearSSL:
             rows.append(self.pack(A @ W, np.zeros((n, n)), A @ W if kind == "ema" else None))
         return np.array(rows) if rows else np.zeros((0, self.state_dimension(kind)))
 
-    def kernel(self, kind: str = "sg"):
+    def kernel(self, kind: str = "sg") -> Kernel:
         """The compiled entry-wise kernel of ``kind``, with kappa bound when it is numeric (built once per kind)."""
         cache = self.__dict__.setdefault("_kernels", {})
         if kind not in cache:
@@ -1044,7 +1055,7 @@ class LinearSSL:
         return out
 
     @staticmethod
-    def m1_radii_symbolic():
+    def m1_radii_symbolic() -> dict:
         """SymPy expressions (Δ, r_1, r_2) in the symbols ρ, τ, λ (for LaTeX)."""
         rho, lam = sp.symbols("rho lambda", positive=True)
         tau = sp.Symbol("tau", real=True)

@@ -102,7 +102,7 @@ class RankChart:
         U = np.linalg.svd(S)[0]
         return cls(S.shape[-1], r, np.swapaxes(U, -1, -2))
 
-    def at(self, rows=None) -> "RankChart":
+    def at(self, rows: np.ndarray | None = None) -> "RankChart":
         """The chart of the points ``rows`` (a chart with one M per point, :meth:`per_point`, restricted to them;
         the chart itself when it has one M for all points or ``rows`` is None)."""
         if rows is None or self.M.ndim == 2:
@@ -119,14 +119,14 @@ class RankChart:
         out.M = np.array(np.broadcast_to(self.M, (n, self.m, self.m)), dtype=complex)
         return out
 
-    def recentre(self, rows, X) -> np.ndarray:
+    def recentre(self, rows: np.ndarray, X: np.ndarray) -> np.ndarray:
         """Move the points ``rows`` (coordinates X (k, N) in their current charts) to the charts centred at their S
         (in place, for a chart with one M per point); returns their new coordinates (K = 0)."""
         S = self.at(rows).matrices(X)
         self.M[rows] = RankChart.centred(S, self.r).M
         return self.at(rows).coordinates(S)
 
-    def parts(self, X) -> tuple:
+    def parts(self, X: np.ndarray) -> tuple:
         """(P (n, r, r), W (n, r, m)) of the points X (n, N)."""
         n = len(X)
         P = np.einsum("pk,kab->pab", X[:, : self.q], self.Pbasis)
@@ -134,12 +134,12 @@ class RankChart:
         W = np.concatenate([np.broadcast_to(np.eye(self.r), (n, self.r, self.r)), K], axis=2) @ self.M
         return P, W
 
-    def matrices(self, X) -> np.ndarray:
+    def matrices(self, X: np.ndarray) -> np.ndarray:
         """S = WᵀPW (n, m, m) of the points X (n, N)."""
         P, W = self.parts(X)
         return np.swapaxes(W, 1, 2) @ P @ W
 
-    def coordinates(self, S) -> np.ndarray:
+    def coordinates(self, S: np.ndarray) -> np.ndarray:
         """x = (vech P, vec K) (n, N) of rank-r matrices S (n, m, m) (their leading block in M⁻ᵀSM⁻¹ invertible)."""
         Minv = np.linalg.inv(self.M)
         T = np.swapaxes(Minv, -1, -2) @ S @ Minv
@@ -148,7 +148,7 @@ class RankChart:
         K = np.linalg.solve(P, T[:, :r, r:])
         return np.concatenate([P[:, self.iu[0], self.iu[1]], K.reshape(len(S), -1)], axis=1)
 
-    def k_norm(self, X) -> np.ndarray:
+    def k_norm(self, X: np.ndarray) -> np.ndarray:
         """|K|_F of each point (n,): large near the chart's boundary."""
         return np.linalg.norm(X[:, self.q:], axis=1)
 
@@ -166,7 +166,8 @@ class RankChart:
         E = np.swapaxes(L, 1, 2) @ L - h[:, None, None] * (np.swapaxes(Syx, 1, 2) @ S @ Syx)
         return P, W, Wt, S, Sx, Syx, L, E, h[:, None, None]
 
-    def F(self, X, p, x0=None, rows=None):
+    def F(self, X: np.ndarray, p: np.ndarray, x0: np.ndarray | None = None,
+          rows: np.ndarray | None = None) -> np.ndarray:
         """(C_r) at the points X (n, N) and data p (n, q); with ``x0`` (n,) the system homogenised in (x₀, P):
         L = SΣx + x₀λI, E = LᵀL − x₀ΣyxᵀSΣyx (degree 2 in (x₀, P); x₀ = 1 gives (C_r)).  ``rows``: the points'
         indices in a chart with one M per point (:meth:`at`), as for Fx, Fx0 and Fp."""
@@ -176,10 +177,12 @@ class RankChart:
         WE = W @ E
         return self._rows(WE @ Wt, WE @ self.Z)
 
-    def Fx(self, X, p, x0=None, rows=None):
+    def Fx(self, X: np.ndarray, p: np.ndarray, x0: np.ndarray | None = None,
+           rows: np.ndarray | None = None) -> np.ndarray:
         return self.Fx_and_Fx0(X, p, x0, rows)[0]
 
-    def Fx_and_Fx0(self, X, p, x0=None, rows=None) -> tuple:
+    def Fx_and_Fx0(self, X: np.ndarray, p: np.ndarray, x0: np.ndarray | None = None,
+                   rows: np.ndarray | None = None) -> tuple:
         """(∂F/∂x (n, N, N), ∂F/∂x₀ (n, N)) from one evaluation of S, L, E, in small factors (no (n, N, m, m) array).
 
         F is W E C cut to its vech and Z parts, C = [Wᵀ, Z].  With dE = Σx dS L + Lᵀ dS Σx − x₀Σyxᵀ dS Σyx,
@@ -219,11 +222,12 @@ class RankChart:
         WdE = W @ (lam * (L + Lt) - np.swapaxes(Syx, 1, 2) @ S @ Syx)
         return Jx, self._rows(WdE @ Wt, WdE @ self.Z)
 
-    def Fx0(self, X, p, x0, rows=None):
+    def Fx0(self, X: np.ndarray, p: np.ndarray, x0: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """∂/∂x₀ of the homogenised rows: dE = λ(L + Lᵀ) − ΣyxᵀSΣyx, (n, N)."""
         return self.Fx_and_Fx0(X, p, x0, rows)[1]
 
-    def Fp(self, X, p, dp, x0=None, rows=None):
+    def Fp(self, X: np.ndarray, p: np.ndarray, dp: np.ndarray, x0: np.ndarray | None = None,
+           rows: np.ndarray | None = None) -> np.ndarray:
         if rows is not None:
             return self.at(rows).Fp(X, p, dp, x0)
         _, W, Wt, S, Sx, Syx, L, _, h = self._state(X, p, x0)
