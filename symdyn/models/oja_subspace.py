@@ -165,8 +165,9 @@ class OjaSubspaceFlow:
 
 def projector_ode_residual(d: int = 3, h: int = 2) -> sp.Matrix:
     """Ṗ − [(I − P)MP + PM(I − P)] for P = E(EᵀE)⁻¹Eᵀ with generic symbolic E (d×h), symmetric M and
-    Ė = ME (chain rule entry by entry), each entry reduced by ``cancel``: the zero matrix proves that the
-    closed form solves the Grassmannian flow for this (d, h).
+    Ė = ME (chain rule entry by entry), computed as g⁻² times a polynomial matrix (P = N/g with N = E adj(EᵀE)Eᵀ,
+    g = det EᵀE) expanded in a polynomial ring over ℚ: the zero matrix proves that the closed form solves the
+    Grassmannian flow for this (d, h).
 
     Examples
     --------
@@ -182,12 +183,27 @@ def projector_ode_residual(d: int = 3, h: int = 2) -> sp.Matrix:
     for i in range(d):
         for j in range(i, d):
             M[i, j] = M[j, i] = sp.Symbol(f"m_{i}{j}", real=True)
+    # P = N/g with N = E adj(EᵀE) Eᵀ and g = det(EᵀE), polynomials: g²(Ṗ − (I − P)MP − PM(I − P)) =
+    # Ṅg − Nġ − (gI − N)MN − NM(gI − N), a polynomial matrix, expanded in a polynomial ring (no rational cancel)
+    gens = list(E) + [M[i, j] for i in range(d) for j in range(i, d)]
+    R, *_ = sp.ring(gens, sp.QQ)
+    to_ring = lambda A: [[R(A[i, j]) for j in range(A.cols)] for i in range(A.rows)]  # noqa: E731
+    Er, Mr = to_ring(E), to_ring(M)
     G = E.T * E
-    P = E * G.adjugate() * E.T / G.det()
-    dE = M * E
-    dP = sp.zeros(d, d)
-    for i in range(d):
-        for j in range(h):
-            dP += P.diff(E[i, j]) * dE[i, j]
-    eye = sp.eye(d)
-    return (dP - ((eye - P) * M * P + P * M * (eye - P))).applyfunc(lambda e: sp.cancel(sp.together(e)))
+    Nr = to_ring((E * G.adjugate() * E.T).expand())
+    g = R(G.det())
+    dE = [[sum(Mr[i][k] * Er[k][j] for k in range(d)) for j in range(h)] for i in range(d)]
+    gen = {(i, j): R.gens[i * h + j] for i in range(d) for j in range(h)}
+
+    def along(f):  # the derivative of f along Ė = ME
+        return sum(f.diff(gen[i, j]) * dE[i][j] for i in range(d) for j in range(h))
+
+    def mul(A, B):
+        return [[sum(A[i][k] * B[k][j] for k in range(len(B))) for j in range(len(B[0]))] for i in range(len(A))]
+
+    gI_N = [[(g if i == j else R(0)) - Nr[i][j] for j in range(d)] for i in range(d)]
+    left, right = mul(mul(gI_N, Mr), Nr), mul(mul(Nr, Mr), gI_N)
+    dg = along(g)
+    num = [[along(Nr[i][j]) * g - Nr[i][j] * dg - left[i][j] - right[i][j] for j in range(d)] for i in range(d)]
+    g2 = g.as_expr() ** 2
+    return sp.Matrix(d, d, lambda i, j: 0 if num[i][j] == 0 else sp.cancel(num[i][j].as_expr() / g2))
