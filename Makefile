@@ -17,8 +17,10 @@ $(STAMP): setup.cfg pyproject.toml
 
 install: $(STAMP)
 
+# the suite runs on every core (pytest-xdist, one test file per worker at a time); one BLAS thread per worker, so
+# two workers do not oversubscribe two cores
 test: install
-	$(PY) -m pytest symdyn tests
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -n auto --dist loadfile symdyn tests
 
 verify: install
 	$(VENV)/bin/symdyn verify --readme README.md

@@ -68,6 +68,7 @@ def load_or_compute(name: str, residual: Callable, compute: Callable, arrays: tu
     Examples
     --------
     >>> import os, tempfile, numpy as np
+    >>> before = os.environ.get("SYMDYN_CACHE")
     >>> os.environ["SYMDYN_CACHE"] = tempfile.mkdtemp()     # a fresh user cache
     >>> def compute():                                       # x² = p₀ at p₀ = 4: the start system {2, −2}
     ...     return np.array([4.0 + 0j]), np.array([[2.0 + 0j], [-2.0 + 0j]]), {"loops": 1}
@@ -76,7 +77,7 @@ def load_or_compute(name: str, residual: Callable, compute: Callable, arrays: tu
     >>> again = load_or_compute("squares", residual, lambda: None)      # read back from disk, checked
     >>> info["count"], again[2]["source"] == info["source"], again[2]["loops"]
     (2, True, 1)
-    >>> del os.environ["SYMDYN_CACHE"]
+    >>> _ = os.environ.pop("SYMDYN_CACHE") if before is None else os.environ.update(SYMDYN_CACHE=before)
     """
     for path in cache_paths(name):
         if os.path.exists(path):
