@@ -38,6 +38,7 @@ def directpred_document() -> str:
     vf = mode_field()
     facts = mode_fixed_points()
     proof = alignment_identity(2).is_zero_matrix and alignment_identity(3).is_zero_matrix
+    unsymmetrised_fails = any(e != 0 for e in alignment_identity(2, symmetrize=False))  # expanded: non-zero polynomial
     rows = []
     for r in mode_stability_table():
         x = ", ".join(num_latex(v) for v in r["x"])
@@ -61,7 +62,9 @@ def directpred_document() -> str:
                                        r"FAILED the entry-wise expansion.")
             + r" Hence $\|C(t)\|_F \le e^{-2\lambda_0 t}\|C(0)\|_F$ when $K \succeq \lambda_0 I$ along the trajectory "
             r"(checked on random instances by \texttt{symdyn verify --only tian.alignment}). Without the "
-            r"symmetrisation (Appendix B's $\dot W_p$) the identity fails.",
+            r"symmetrisation (Appendix B's $\dot W_p$) the identity "
+            + (r"fails: the expansion for $n = 2$ leaves non-zero polynomials." if unsymmetrised_fails else
+               r"also holds for $n = 2$."),
             r"\section{Per-mode field (regularised polynomial form)}",
             r"With $W_p = U\operatorname{diag}(p)U^\top$, $F = WW^\top = U\operatorname{diag}(s)U^\top$ and $W_a = \tau W$:",
             align([(rf"\dot {{{tex(x)}}}", f"= {tex(sp.factor(f))}", f"dp-mode-{x}") for x, f in zip(vf.states, vf.rhs)]),
@@ -97,11 +100,13 @@ def oja_subspace_document(d: int = 4, h: int = 2) -> str:
     flow = OjaSubspaceFlow(np.diag(np.arange(d, 0, -1.0)), h)
     naive, stiefel = flow.field(False).matrix_form, flow.field(True).matrix_form
     proof = projector_ode_residual(3, 2).is_zero_matrix
-    rows = []
+    rows, verdicts = [], {}
     for S, U in flow.invariant_subspaces():
         spec = ", ".join(num_latex(v) for v in np.sort(flow.grassmann_spectrum(S)))
         spanned = ", ".join(num_latex(flow.eigenvalues[i]) for i in S)
-        rows.append(rf"$\{{{spanned}\}}$ & $\{{{spec}\}}$ & {flow.grassmann_stability(U).verdict} \\")
+        verdict = flow.grassmann_stability(U).verdict
+        verdicts[tuple(sorted(float(flow.eigenvalues[i]) for i in S))] = verdict
+        rows.append(rf"$\{{{spanned}\}}$ & $\{{{spec}\}}$ & {verdict} \\")
     body = [r"\section{Fields}",
             r"Objective $L(W) = \tfrac12\operatorname{tr}(W^\top M W)$, $W \in \mathbb R^{d\times h}$, $M = M^\top$. "
             r"The Euclidean gradient flow (naive) and the Riemannian gradient flow on the Stiefel manifold "
@@ -121,8 +126,25 @@ def oja_subspace_document(d: int = 4, h: int = 2) -> str:
             r"$\{U_\perp K\}$ (closed form $\{\lambda_j - \lambda_i\}_{j\notin S,\, i\in S}$) and the verdict:",
             "\\begin{center}\n\\begin{tabular}{lll}\neigenvalues spanned & spectrum & verdict \\\\ \\hline\n"
             + "\n".join(rows) + "\n\\end{tabular}\n\\end{center}",
-            r"Only the top-$h$ span attracts; the bottom-$h$ span repels in every direction (unstable, not a saddle)."]
+            _oja_summary(verdicts, h)]
     return document("Oja's subspace flow: derivation", body)
+
+
+def _oja_summary(verdicts: dict, h: int) -> str:
+    """The sentence after the Grassmannian table, from the computed verdicts {eigenvalues spanned: verdict}."""
+    def name(span):
+        ranked = sorted({v for s in verdicts for v in s}, reverse=True)
+        top, bottom = tuple(sorted(ranked[:h])), tuple(sorted(ranked[-h:]))
+        label = "top" if span == top else "bottom" if span == bottom else None
+        values = r"$\{" + ", ".join(num_latex(v) for v in span) + r"\}$"
+        return (f"the {label}-$h$ span " if label else "the span of ") + values
+
+    stable = [s for s, v in verdicts.items() if v.startswith("asymptotically stable")]
+    repelling = [s for s, v in verdicts.items() if v == "unstable"]
+    out = ("Attracting: " + ", ".join(name(s) for s in stable) if stable else "No eigen-subspace attracts")
+    if repelling:
+        out += "; repelling in every direction (unstable, not a saddle): " + ", ".join(name(s) for s in repelling)
+    return out + "; every other eigen-subspace is a saddle." if len(stable) + len(repelling) < len(verdicts) else out + "."
 
 
 @functools.lru_cache(maxsize=None)  # a document is a pure function of its arguments: built once

@@ -191,9 +191,10 @@ def alignment_K(Wp, F, alpha_p, sigma2, eta, tau):
     return (1 + sigma2) * (alpha_p * F / 2 + Wp * Wp) - tau * Wp + sp.Rational(3, 2) * eta * sp.eye(Wp.shape[0])
 
 
-def alignment_identity(n: int = 2) -> sp.Matrix:
-    """Ċ + CK + KC for C = [F, W_p] along the symmetrised isotropic field, with symmetric symbolic W_p, F
-    and symbolic α_p, σ², η, τ, expanded entry-wise: the zero matrix proves Theorem 3 for this n.
+def alignment_identity(n: int = 2, symmetrize: bool = True) -> sp.Matrix:
+    """Ċ + CK + KC for C = [F, W_p] along the symmetrised isotropic field (``symmetrize=False``: Appendix B's
+    unsymmetrised Ẇ_p), with symmetric symbolic W_p, F and symbolic α_p, σ², η, τ, expanded entry-wise: the zero
+    matrix proves Theorem 3 for this n.
 
     Examples
     --------
@@ -201,8 +202,10 @@ def alignment_identity(n: int = 2) -> sp.Matrix:
     Matrix([
     [0, 0],
     [0, 0]])
+    >>> any(e != 0 for e in alignment_identity(2, symmetrize=False))  # without it: non-zero polynomials
+    True
     """
-    vf = isotropic_field(n)
+    vf = isotropic_field(n, symmetrize=symmetrize)
     syms = {}
     for name in ("W_p", "F"):
         M = sp.zeros(n, n)
