@@ -132,19 +132,20 @@ def oja_subspace_document(d: int = 4, h: int = 2) -> str:
 
 def _oja_summary(verdicts: dict, h: int) -> str:
     """The sentence after the Grassmannian table, from the computed verdicts {eigenvalues spanned: verdict}."""
+    ranked = sorted({v for span in verdicts for v in span}, reverse=True)
+    labels = {tuple(sorted(ranked[:h])): "the top-$h$ span ", tuple(sorted(ranked[-h:])): "the bottom-$h$ span "}
+
     def name(span):
-        ranked = sorted({v for s in verdicts for v in s}, reverse=True)
-        top, bottom = tuple(sorted(ranked[:h])), tuple(sorted(ranked[-h:]))
-        label = "top" if span == top else "bottom" if span == bottom else None
-        values = r"$\{" + ", ".join(num_latex(v) for v in span) + r"\}$"
-        return (f"the {label}-$h$ span " if label else "the span of ") + values
+        return labels.get(span, "the span of ") + r"$\{" + ", ".join(num_latex(v) for v in span) + r"\}$"
 
     stable = [s for s, v in verdicts.items() if v.startswith("asymptotically stable")]
     repelling = [s for s, v in verdicts.items() if v == "unstable"]
-    out = ("Attracting: " + ", ".join(name(s) for s in stable) if stable else "No eigen-subspace attracts")
+    out = "Attracting: " + ", ".join(name(s) for s in stable) if stable else "No eigen-subspace attracts"
     if repelling:
         out += "; repelling in every direction (unstable, not a saddle): " + ", ".join(name(s) for s in repelling)
-    return out + "; every other eigen-subspace is a saddle." if len(stable) + len(repelling) < len(verdicts) else out + "."
+    if len(stable) + len(repelling) < len(verdicts):
+        out += "; every other eigen-subspace is a saddle"
+    return out + "."
 
 
 @functools.lru_cache(maxsize=None)  # a document is a pure function of its arguments: built once

@@ -33,7 +33,7 @@ from numpy.typing import ArrayLike
 from ..field import VectorField
 from .._validate import as_float_array, as_square_matrix
 from ..stability import StabilityReport, linear_stability
-from ..matrix_calculus import matrix_gradient
+from ..matrix_calculus import matrix_gradient, ring_matmul
 
 __all__ = ["OjaSubspaceFlow", "projector_ode_residual"]
 
@@ -187,22 +187,21 @@ def projector_ode_residual(d: int = 3, h: int = 2) -> sp.Matrix:
     # Ṅg − Nġ − (gI − N)MN − NM(gI − N), a polynomial matrix, expanded in a polynomial ring (no rational cancel)
     gens = list(E) + [M[i, j] for i in range(d) for j in range(i, d)]
     R, *_ = sp.ring(gens, sp.QQ)
-    to_ring = lambda A: [[R(A[i, j]) for j in range(A.cols)] for i in range(A.rows)]  # noqa: E731
+    def to_ring(A):
+        return [[R(A[i, j]) for j in range(A.cols)] for i in range(A.rows)]
+
     Er, Mr = to_ring(E), to_ring(M)
     G = E.T * E
     Nr = to_ring((E * G.adjugate() * E.T).expand())
     g = R(G.det())
-    dE = [[sum(Mr[i][k] * Er[k][j] for k in range(d)) for j in range(h)] for i in range(d)]
+    dE = ring_matmul(Mr, Er)
     gen = {(i, j): R.gens[i * h + j] for i in range(d) for j in range(h)}
 
     def along(f):  # the derivative of f along Ė = ME
         return sum(f.diff(gen[i, j]) * dE[i][j] for i in range(d) for j in range(h))
 
-    def mul(A, B):
-        return [[sum(A[i][k] * B[k][j] for k in range(len(B))) for j in range(len(B[0]))] for i in range(len(A))]
-
     gI_N = [[(g if i == j else R(0)) - Nr[i][j] for j in range(d)] for i in range(d)]
-    left, right = mul(mul(gI_N, Mr), Nr), mul(mul(Nr, Mr), gI_N)
+    left, right = ring_matmul(ring_matmul(gI_N, Mr), Nr), ring_matmul(ring_matmul(Nr, Mr), gI_N)
     dg = along(g)
     num = [[along(Nr[i][j]) * g - Nr[i][j] * dg - left[i][j] - right[i][j] for j in range(d)] for i in range(d)]
     g2 = g.as_expr() ** 2

@@ -191,7 +191,7 @@ class RankChart:
         Σₛ over outer products of columns of AWᵀ, AM_bᵀ, A(PW)ᵀ with rows of WB, (PW)B, M_bB, three (n, ·, 3) @
         (n, 3, ·) matmuls.  Along K_ij also dW = e_i M_{r+j}: dW E C adds (M_b E C)_j to row i, and W E dWᵀ adds
         (W E M_bᵀ)_j to column i of the vech part.  Every Jacobian entry is a sum of at most four of these numbers,
-        gathered by index maps computed once per shape (:meth:`_jacobian_maps`)."""
+        gathered by index maps computed once per shape (:func:`_jacobian_maps`)."""
         if rows is not None:
             return self.at(rows).Fx_and_Fx0(X, p, x0)
         P, W, Wt, S, Sx, Syx, L, E, h = self._state(X, p, x0)
