@@ -33,7 +33,7 @@ import numpy as np
 import sympy as sp
 from numpy.typing import ArrayLike
 
-from ._validate import finite_real, positive_int, seed_value, tolerance
+from ._validate import choice, finite_real, positive_int, seed_value, tolerance
 
 __all__ = ["PolySolution", "PositiveDimensionalError", "solve_groebner", "solve_homotopy", "CertifiedRoot",
            "certify_roots", "distinct_roots", "deflated_newton", "ALPHA0", "track_parameters",
@@ -330,25 +330,58 @@ LOOSE_CORRECTOR = 1e-5  # with a predictor bound: the corrector's accuracy accep
 # crawling on would cost max_steps iterations of the whole batch and end stalled anyway)
 CRAWL_PROGRESS, CRAWL_ITERATIONS = 1e-4, 200
 NEWTON_STEPS = 3  # corrector iterations at most (a row stops when its correction is below tol)
+TAYLOR_ORDER = 3  # order of the Taylor predictor (:func:`_taylor_predictor`)
+
+
+def _taylor_predictor(H, Ht, x0, t0, h, rows, J0, order: int = TAYLOR_ORDER):
+    """x(t₀ + h) ≈ Σ_{k ≤ order} x_k h^k, the Taylor polynomial at t₀ of the path x(t) with H(x(t), t) = 0, from one
+    Jacobian J = H_x(x₀, t₀) (P, N, N) and values of H only.
+
+    x₁ = −J⁻¹H_t, and x_k = −J⁻¹c_k with c_k the s^k coefficient of g_k(s) = H(x₀ + Σ_{i<k} x_i s^i, t₀ + s)
+    (its coefficients 1 … k − 1 vanish by the choice of x₁ … x_{k−1}).  g_k is a polynomial in s (H is polynomial in
+    x and t), so c_k is read off from n = order + 1 values on the circle |s| = h, s_j = hω^j, ω = e^{2πi/n}:
+    (1/n) Σ_j g_k(s_j) ω^{−kj} = Σ_{l ≡ k (mod n)} c_l h^l = c_k h^k + O(h^{k+n}) for k < n (the constant H(x₀)
+    aliases only onto multiples of n).  Working with c_k h^k directly keeps the rounding error absolute, ε times the
+    size of H's terms, whatever h is.  The t-values s_j are complex: H must accept complex t (it does for every
+    polynomial homotopy).  Cost: one H_t, ``order`` solves with J and ``order`` − 1 evaluations of H at n·P points,
+    instead of RK4's three more Jacobians and four solves.  Rows are vectorised over the P paths; returns (P, N).
+    """
+    n = order + 1
+    P = len(x0)
+    omega = np.exp(2j * np.pi * np.arange(n) / n)
+    coeffs = [x0, -safe_solve(J0, Ht(x0, t0, rows)) * h[:, None]]  # x_k h^k
+    rows_n = np.tile(rows, n)
+    t_n = (t0[None, :] + h[None, :] * omega[:, None]).ravel()
+    for k in range(2, order + 1):
+        xs = sum(omega[:, None, None] ** i * coeffs[i][None] for i in range(k))  # (n, P, N): x at s_j
+        g = H(xs.reshape(n * P, -1), t_n, rows_n).reshape(n, P, -1)
+        ck = np.einsum("j,jpe->pe", omega ** (-k) / n, g)  # c_k h^k
+        coeffs.append(-safe_solve(J0, ck))
+    return sum(coeffs)
 
 
 def _track(H, Hx, Ht, X, max_steps: int, h0: float = 0.01, hmax: float = 0.1, tol: float = 1e-8,
            predictor_tol: float | None = None, diverge_norm: float = np.inf, leave=None, rechart=None,
-           indexed: bool = False, max_recharts: int = 50, stop=None):
-    """Predictor (RK4 on dx/dt = −H_x⁻¹H_t) – corrector (Newton, at most ``NEWTON_STEPS`` steps) tracking of all
-    paths at once from t = 0 to t = 1, with per-path step control.  A step is accepted when the last correction is
-    below ``tol`` (relative to 1 + |x|) and, with ``predictor_tol``, the first correction (the predictor's error)
+           indexed: bool = False, max_recharts: int = 50, stop=None, predictor: str = "taylor"):
+    """Predictor – corrector (Newton, at most ``NEWTON_STEPS`` steps) tracking of all paths at once from t = 0 to
+    t = 1, with per-path step control.  ``predictor="taylor"``: the path's Taylor polynomial of order
+    ``TAYLOR_ORDER`` from the Jacobian at the current point and values of H (:func:`_taylor_predictor`);
+    ``"rk4"``: RK4 on dx/dt = −H_x⁻¹H_t (three more Jacobians per step).  A step is accepted when the error left by the
+    corrector is below ``tol`` (relative to 1 + |x|) and, with ``predictor_tol``, the first correction (the predictor's error)
     is below ``predictor_tol``·|x|: a predictor that lands far off its path may converge onto another path (path
     jumping), so its step is cut instead; a step that passes this bound is accepted with a last correction up to
     ``LOOSE_CORRECTOR``·(1 + |x|) (near an ill-conditioned point Newton's accuracy is cond·ε, and demanding ``tol``
     there stalls the path although it is followed).  With ``predictor_tol`` the next step is chosen from the
-    predictor's error e (RK4: e ∝ h⁵), h ← h·clip(0.8(bound/e)^{1/5}, 0.2, 2) (at least 1 after an accepted
+    predictor's error e (e ∝ h^{q+1} for a predictor of order q: 4 for RK4), h ← h·clip(0.8(bound/e)^{1/(q+1)}, 0.2,
+    2) (at least 1 after an accepted
     step, at most 1/2 after a rejected one), and a path stalls when it advances less than ``CRAWL_PROGRESS`` in t
     over ``CRAWL_ITERATIONS`` iterations (a path crawling at steps of 1e-8 for thousands of iterations cost most of
     a run's time; one that gets through such a stretch at all does it faster than that); without it a step grows by
     1.5 after a success and halves after a failure.
-    Newton stops per row once its correction is below ``tol``; the Jacobian of its last step (at most one loose
-    correction away from the accepted point) is the next step's k₁ Jacobian.  A path with |x| > ``diverge_norm``,
+    Newton stops per row once the error left after its correction is below ``tol``: |dx| for the first correction,
+    θ|dx| for later ones when they contract (θ = |dx|/|dx_prev| < 1/2), which saves the Jacobian of a confirming
+    step; the Jacobian of its last step (at most one loose
+    correction away from the accepted point) is the next predictor's Jacobian.  A path with |x| > ``diverge_norm``,
     or for which ``leave(x, t)`` (a boolean per row, e.g. "the coordinates left their chart") is true, stops
     (stalled).  With ``rechart(rows, x, t)`` -> x a path for which ``leave`` is true continues instead, from the
     coordinates ``rechart`` gives its point (e.g. in a chart centred at it; at most ``max_recharts`` times per path,
@@ -375,6 +408,18 @@ def _track(H, Hx, Ht, X, max_steps: int, h0: float = 0.01, hmax: float = 0.1, to
     def velocity(x, tt, rows, Jx=None):
         return -safe_solve(Hx(x, tt, rows) if Jx is None else Jx, Ht(x, tt, rows))
 
+    def rk4(x0, t0, hh, rows, J0):
+        k1 = velocity(x0, t0, rows, J0)
+        k2 = velocity(x0 + 0.5 * hh[:, None] * k1, t0 + 0.5 * hh, rows)
+        k3 = velocity(x0 + 0.5 * hh[:, None] * k2, t0 + 0.5 * hh, rows)
+        k4 = velocity(x0 + hh[:, None] * k3, t0 + hh, rows)
+        return x0 + hh[:, None] / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+
+    def taylor(x0, t0, hh, rows, J0):
+        return _taylor_predictor(H, Ht, x0, t0, hh, rows, J0, TAYLOR_ORDER)
+
+    predict, order = (taylor, TAYLOR_ORDER) if predictor == "taylor" else (rk4, 4)
+
     for _ in range(max_steps):
         idx = np.flatnonzero(active)
         if idx.size == 0:
@@ -387,11 +432,7 @@ def _track(H, Hx, Ht, X, max_steps: int, h0: float = 0.01, hmax: float = 0.1, to
                 if J is None:
                     J = np.full((P,) + Jn.shape[1:], np.nan, dtype=complex)
                 J[need], have[need] = Jn, True
-            k1 = velocity(x0, t0, idx, J[idx])
-            k2 = velocity(x0 + 0.5 * hh[:, None] * k1, t0 + 0.5 * hh, idx)
-            k3 = velocity(x0 + 0.5 * hh[:, None] * k2, t0 + 0.5 * hh, idx)
-            k4 = velocity(x0 + hh[:, None] * k3, t0 + hh, idx)
-            x1 = x0 + hh[:, None] / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+            x1 = predict(x0, t0, hh, idx, J[idx])
             t1 = t0 + hh
             finite = np.isfinite(x1).all(axis=1)
             close = finite.copy()
@@ -412,6 +453,10 @@ def _track(H, Hx, Ht, X, max_steps: int, h0: float = 0.01, hmax: float = 0.1, to
                         close[sub] = size <= predictor_tol * np.linalg.norm(x1[sub], axis=1) + tol
                 x1[sub] -= dx
                 Jlast[sub] = Jn
+                if it:  # the error left after this correction: θ·|dx| with the contraction θ = |dx|/|dx_prev| < 1/2
+                    with np.errstate(all="ignore"):
+                        theta = size / last[sub]
+                    size = np.where(theta < 0.5, theta * size, size)
                 last[sub] = size
                 fin = np.isfinite(x1[sub]).all(axis=1)
                 finite[sub] &= fin
@@ -429,7 +474,7 @@ def _track(H, Hx, Ht, X, max_steps: int, h0: float = 0.01, hmax: float = 0.1, to
         else:
             bound = predictor_tol * np.linalg.norm(x1, axis=1) + tol
             with np.errstate(all="ignore"):
-                factor = np.clip(0.8 * (bound / np.maximum(err, 1e-300)) ** 0.2, 0.2, 2.0)
+                factor = np.clip(0.8 * (bound / np.maximum(err, 1e-300)) ** (1 / (order + 1)), 0.2, 2.0)
             factor = np.where(np.isfinite(factor), factor, 0.5)
             factor[~ok & close] = 0.5  # the predictor was fine, Newton was not: halve
             factor[ok] = np.maximum(factor[ok], 1.0)  # an accepted step never shrinks the next one...
@@ -610,7 +655,8 @@ def solve_homotopy(eqs: Sequence[sp.Expr], unknowns: Sequence[sp.Symbol], *, see
 def track_parameters(F: Callable, Fx: Callable, Ft: Callable, X: np.ndarray, max_steps: int = 20000, hmax: float = 0.1,
                      tol: float = 1e-8, predictor_tol: float | None = None, return_t: bool = False,
                      diverge_norm: float = np.inf, leave: Callable | None = None, rechart: Callable | None = None,
-                     indexed: bool = False, max_recharts: int = 50, stop: Callable | None = None) -> tuple:
+                     indexed: bool = False, max_recharts: int = 50, stop: Callable | None = None,
+                     predictor: str = "taylor") -> tuple:
     """Track solutions X (P, N) of F(x, t) = 0 from t = 0 to t = 1 (a parameter homotopy).
 
     F(X, t) (P, E), Fx(X, t) (P, E, N), Ft(X, t) (P, E): the system along the path, its x-Jacobian and its
@@ -619,7 +665,9 @@ def track_parameters(F: Callable, Fx: Callable, Ft: Callable, X: np.ndarray, max
     path jumping; None: no bound); a path with |x| > ``diverge_norm``, or with ``leave(x, t)`` true (a boolean per
     row: the point left the region where the coordinates are trusted), stops, unless ``rechart(rows, x, t)`` gives
     it new coordinates to continue in (then, with ``indexed``, F, Fx and Ft take the rows' indices as a third
-    argument: :func:`_track`); ``stop(rows, X)`` ends the run early when true (:func:`_track`).  Returns (X, ok): the
+    argument: :func:`_track`); ``stop(rows, X)`` ends the run early when true (:func:`_track`).  ``predictor``:
+    "taylor" (default: one Jacobian per predictor step, :func:`_taylor_predictor`; H must accept complex t, as every
+    polynomial homotopy does) or "rk4" (four).  Returns (X, ok): the
     end points and which paths reached t = 1; with ``return_t``
     (X, ok, t), t where each path stopped.
 
@@ -635,7 +683,8 @@ def track_parameters(F: Callable, Fx: Callable, Ft: Callable, X: np.ndarray, max
     """
     X, t, stalled = _track(F, Fx, Ft, np.array(X, dtype=complex), max_steps, hmax=hmax, tol=tol,
                            predictor_tol=predictor_tol, diverge_norm=diverge_norm, leave=leave, rechart=rechart,
-                           indexed=indexed, max_recharts=max_recharts, stop=stop)
+                           indexed=indexed, max_recharts=max_recharts, stop=stop,
+                           predictor=choice(predictor, "predictor", ("rk4", "taylor")))
     ok = (t >= 1.0) & ~stalled & np.isfinite(X).all(axis=1)
     return (X, ok, t) if return_t else (X, ok)
 

@@ -201,3 +201,49 @@ def test_stop_ends_a_run_once_the_caller_has_what_it_needs():
     assert len(seen) == 1 and list(seen[0]) == [0, 1] and list(ok) == [True, True, False]
     X, ok = track_segment(F, Fx, Fp, X0, pa, p1, predictor_tol=PREDICTOR_TOL, indexed=True)
     assert ok.all() and np.abs(X ** 2 - p1).max() <= 1e-9  # without stop the slow path gets there too
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_taylor_predictor_is_the_paths_taylor_polynomial(seed):
+    """x² = a + bt: x(t₀ + h) = √(a' + bh), a' = a + bt₀, has Taylor coefficients √a', b/(2√a'), −b²/(8a'^{3/2}),
+    b³/(16a'^{5/2}).  For this H the circle values determine c₂ and c₃ exactly (g_k has degree 2(k − 1) < k + n),
+    so the predictor is that cubic to rounding, for any step h, real or complex data; and it is of order 3: the
+    distance to the exact √(a' + bh) shrinks like h⁴."""
+    from symdyn.polysolve import _taylor_predictor
+
+    rng = np.random.default_rng(seed)
+    a, b = rng.standard_normal(2) + 1j * rng.standard_normal(2)
+    t0 = np.array([rng.uniform(0, 0.5)])
+    ap = a + b * t0
+    x0 = np.sqrt(ap)
+    if abs(b) > 0.5 * abs(ap[0]):  # keep the branch point −a'/b well outside the steps used below
+        b = b * 0.5 * abs(ap[0]) / abs(b)
+    H = lambda X, t, rows: X ** 2 - (a + b * t)[:, None]  # noqa: E731
+    Ht = lambda X, t, rows: np.full(X.shape, -b)  # noqa: E731
+    J0 = (2 * x0)[:, None, None]
+    coeffs = [x0, b / (2 * x0), -b ** 2 / (8 * ap ** 1.5), b ** 3 / (16 * ap ** 2.5)]
+    errors = []
+    for h in (0.1, 0.05, 0.025):
+        hh = np.array([h])
+        got = _taylor_predictor(H, Ht, x0[:, None], t0, hh, np.arange(1), J0, order=3)[0, 0]
+        cubic = sum(c[0] * h ** k for k, c in enumerate(coeffs))
+        assert abs(got - cubic) <= 1e-13 * (1 + abs(cubic))
+        errors.append(abs(got - np.sqrt(ap[0] + b * h)))
+    assert errors[1] / errors[0] < 1 / 12 and errors[2] / errors[1] < 1 / 12  # ≈ 1/16: order 3
+
+
+@pytest.mark.parametrize("predictor", ["taylor", "rk4"])
+def test_both_predictors_reach_every_root(predictor):
+    """The square-roots system from random complex data to other data: each predictor reaches the 2^n roots once."""
+    rng = np.random.default_rng(11)
+    n = 3
+    p0, p1 = (rng.standard_normal((2, n)) + 1j * rng.standard_normal((2, n)))
+    signs = np.array(np.meshgrid(*[[1, -1]] * n)).reshape(n, -1).T
+    X, ok = track_segment(*_square_roots_system(), signs * np.sqrt(p0), p0, p1, predictor_tol=PREDICTOR_TOL,
+                          predictor=predictor)
+    assert ok.all()
+    dist = np.abs(X[:, None, :] - (signs * np.sqrt(p1))[None]).max(axis=2)
+    assert np.all(dist.min(axis=1) <= 1e-10) and sorted(dist.argmin(axis=1)) == list(range(len(signs)))
+    with pytest.raises(ValueError, match="predictor"):
+        track_segment(*_square_roots_system(), signs * np.sqrt(p0), p0, p1, predictor="euler")

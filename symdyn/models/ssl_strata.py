@@ -688,10 +688,9 @@ def _newton_centred(S, p, r: int, steps: int = 4) -> tuple:
     (S, relative residuals, accuracy radii ‖ΔS‖ of the last step)."""
     if not len(S):
         return S, np.empty(0), np.empty(0)
-    polished = [_newton(RankChart.centred(T, r), T[None], p[None], steps) for T in S]
-    S = np.array([a[0][0] for a in polished])
+    S, radii = _newton(RankChart.centred(S, r), S, p[None], steps)  # one chart per point, all in one batch
     Sx, Syx, lam = _data(p[None], S.shape[1])
-    return S, _relative_residuals(Sx, Syx, lam, S), np.array([a[1][0] for a in polished])
+    return S, _relative_residuals(Sx, Syx, lam, S), radii
 
 
 def _distinct_matrices(S, radii, rtol: float = 1e-8) -> tuple:
