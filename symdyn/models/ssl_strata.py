@@ -45,6 +45,7 @@ import warnings
 import numpy as np
 import scipy.linalg
 
+from ..balls import Ball, krawczyk_balls
 from ..polysolve import (PREDICTOR_TOL, ProjectivePatch, distinct_rows, monodromy_solve, safe_solve, same_point,
                          track_segment)
 from .ssl_e1 import e2_predictor, homotopy_gamma, pack_data, split_data as _data, unvech
@@ -761,18 +762,81 @@ def _chart(ctx, m: int, r: int, sigma_x, sigma_yx, lam, u, du=None):
     return ctx.matrix([[v] for v in out])
 
 
+def _concat(balls: list, axis: int) -> Ball:
+    return Ball(np.concatenate([b.mid for b in balls], axis=axis), np.concatenate([b.rad for b in balls], axis=axis))
+
+
+def _chart_blocks(U: Ball, m: int, r: int, eye: bool) -> tuple:
+    """(P, W, Z) of :func:`_chart` as balls, from coordinates U (..., N) = (vech P, vec K) (K (m − r) × r):
+    W = [I_r, Kᵀ], Z = [−Kᵀ; I] (without the identities for a direction, ``eye=False``).  Exact: only copies."""
+    q = r * (r + 1) // 2
+    lead = U.shape[:-1]
+    iu = np.triu_indices(r)
+    parts = []
+    for a in (U.mid, U.rad):
+        P = np.zeros(lead + (r, r))
+        P[..., iu[0], iu[1]] = a[..., :q]
+        P[..., iu[1], iu[0]] = a[..., :q]
+        Kt = np.swapaxes(a[..., q:].reshape(lead + (m - r, r)), -1, -2)  # Kᵀ (r, m − r)
+        one = float(eye) if a is U.mid else 0.0
+        W = np.concatenate([np.broadcast_to(one * np.eye(r), lead + (r, r)), Kt], axis=-1)
+        Z = np.concatenate([-Kt if a is U.mid else Kt, np.broadcast_to(one * np.eye(m - r), lead + (m - r, m - r))],
+                           axis=-2)
+        parts.append((P, W, Z))
+    (Pm, Wm, Zm), (Pr, Wr, Zr) = parts
+    return Ball(Pm, Pr), Ball(Wm, Wr), Ball(Zm, Zr)
+
+
+def _chart_balls(m: int, r: int, sigma_x, sigma_yx, lam: float, U: Ball, directions: bool = False) -> Ball:
+    """The square system of :func:`_chart` in ball arithmetic (:mod:`symdyn.balls`) for points U (n, N): its value
+    (n, N) holding F at every point of the balls, or with ``directions`` its Jacobian (n, N, N) over the box, from
+    the product rule along the N coordinate directions (batched as one axis)."""
+    N = U.shape[-1]
+    Sx, Syx = Ball(sigma_x), Ball(sigma_yx)
+    P, W, Z = _chart_blocks(U, m, r, True)
+    S = W.T @ P @ W
+    L = S @ Sx + lam * np.eye(m)
+    E = L.T @ L - Syx.T @ S @ Syx
+    iu = np.triu_indices(r)
+    if not directions:
+        top, bottom = W @ E @ W.T, W @ E @ Z
+    else:
+        dP, dW, dZ = _chart_blocks(Ball(np.eye(N)), m, r, False)  # direction j: e_j, exact (N, ...)
+        P, W, Z, S, L, E = (Ball(b.mid[:, None], b.rad[:, None]) for b in (P, W, Z, S, L, E))  # (n, 1, ...)
+        dS = dW.T @ P @ W + W.T @ dP @ W + W.T @ P @ dW
+        dL = dS @ Sx
+        dE = dL.T @ L + L.T @ dL - Syx.T @ dS @ Syx
+        top = dW @ E @ W.T + W @ dE @ W.T + W @ E @ dW.T
+        bottom = dW @ E @ Z + W @ dE @ Z + W @ E @ dZ
+    lead = top.shape[:-2]
+    out = _concat([top[..., iu[0], iu[1]], Ball(bottom.mid.reshape(lead + (-1,)), bottom.rad.reshape(lead + (-1,)))],
+                  axis=-1)
+    return out.T if directions else out  # Jacobian: (n, direction, row) -> (n, row, direction)
+
+
 def certify_rank_root(sigma_x, sigma_yx, lam, S, r: int, dps: int = 40) -> dict:
     """Certify a rank-r root S of (E1') by the Krawczyk test on the square chart system (:func:`_chart`).
 
     The rows are permuted (an exact similarity Σ → ΠᵀΣΠ, S → ΠᵀSΠ) so that the leading r×r block of S is the best
-    conditioned (pivoted QR of its range), the chart point is Newton-polished at ``dps`` digits, and the box
-    around it is certified to hold exactly one real root, whose P is positive definite (so rank S = r exactly and
-    S is PSD), and the given S must agree with the certified root to 1e-8 (relative).  Returns
-    {"certified": bool, "radius": relative half-width of the box, "reason": str (why not)}."""
-    import mpmath
+    conditioned (pivoted QR of its range).  The box around the chart point is certified to hold exactly one real
+    root, whose P is positive definite (so rank S = r exactly and S is PSD), and the given S must agree with the
+    certified root to 1e-8 (relative).  First in double precision with ball arithmetic (:mod:`symdyn.balls`: the
+    point Newton-polished in floats, boxes of relative half-width 1e-12, 1e-9, 1e-6); a root too ill-conditioned
+    for that is Newton-polished at ``dps`` digits and tested in mpmath's interval arithmetic
+    (:func:`symdyn.polysolve.krawczyk`).  Returns {"certified": bool, "radius": relative half-width of the box,
+    "reason": str (why not), "arithmetic": "double (balls)" or "mpmath intervals at <dps> digits"}.
 
-    from ..polysolve import krawczyk
-
+    Examples
+    --------
+    >>> from symdyn.instances import random_moments
+    >>> Sx, Syx, _ = random_moments(3, seed=2)
+    >>> S = rank_stratum(Sx, Syx, 0.05, r=2)["S"][0]
+    >>> cert = certify_rank_root(Sx, Syx, 0.05, S, 2)
+    >>> cert["certified"], cert["arithmetic"]
+    (True, 'double (balls)')
+    >>> certify_rank_root(Sx, Syx, 0.05, S + 1e-3 * np.eye(3), 2)["certified"]     # not a rank-2 root
+    False
+    """
     m = S.shape[0]
     ev, Q = np.linalg.eigh(S)
     _, _, piv = scipy.linalg.qr(Q[:, m - r:].T, pivoting=True)
@@ -781,9 +845,70 @@ def certify_rank_root(sigma_x, sigma_yx, lam, S, r: int, dps: int = 40) -> dict:
     Sxp, Syxp = sigma_x[np.ix_(order, order)], sigma_yx[np.ix_(order, order)]
     P0 = Sp[:r, :r]
     K0 = np.linalg.solve(P0, Sp[:r, r:]).T
+    u = [P0[i, j] for i in range(r) for j in range(i, r)] + list(K0.ravel())
+    out = _certify_chart_balls(Sxp, Syxp, lam, np.array(u, dtype=float), m, r, S, order)
+    return out if out is not None else _certify_chart_mp(Sxp, Syxp, lam, u, m, r, S, order, dps)
+
+
+def _certified_root_checks(P: np.ndarray, K: np.ndarray, radius: float, m: int, r: int, S, order, width: float,
+                           slack: float = 0.0) -> dict:
+    """The checks after a successful Krawczyk test: P positive definite on the whole box (Weyl: the box moves
+    P's eigenvalues by at most ‖ΔP‖_F ≤ r·radius·√2; ``slack`` bounds the error of P's computed eigenvalues) and
+    the certified root within 1e-8 (relative) of the given S."""
+    if np.linalg.eigvalsh(P)[0] <= 2 * radius * r + slack:
+        return {"certified": False, "radius": width, "reason": "P not certified positive definite"}
+    W = np.hstack([np.eye(r), K.T])
+    Sc = np.empty((m, m))
+    Sc[np.ix_(order, order)] = W.T @ P @ W
+    gap = float(np.linalg.norm(Sc - S) / max(np.linalg.norm(S), 1e-300))
+    if gap > 1e-8:
+        return {"certified": False, "radius": width,
+                "reason": f"the certified root is {gap:.2g} (relative) away from the given S"}
+    return {"certified": True, "radius": width, "reason": ""}
+
+
+def _certify_chart_balls(Sxp, Syxp, lam, x, m: int, r: int, S, order) -> dict | None:
+    """The double-precision Krawczyk test of :func:`certify_rank_root` (ball arithmetic): its answer once a box
+    passed the test, None when none did (too ill-conditioned for double precision, or no root there)."""
+    q = r * (r + 1) // 2
+
+    def F(U):
+        return _chart_balls(m, r, Sxp, Syxp, lam, U)
+
+    def J(U):
+        return _chart_balls(m, r, Sxp, Syxp, lam, U, directions=True)
+    failed = None
+    with np.errstate(all="ignore"):
+        for _ in range(8):  # Newton in floats
+            Jm = J(Ball(x[None])).mid[0]
+            if not np.isfinite(Jm).all() or np.linalg.cond(Jm) > 1e12:
+                return failed
+            dx = np.linalg.solve(Jm, F(Ball(x[None])).mid[0])
+            x = x - dx
+            if np.linalg.norm(dx) <= 1e-15 * np.linalg.norm(x):
+                break
+        Y = np.linalg.inv(Jm)
+    size = max(float(np.linalg.norm(x)), 1.0)
+    for rel in (1e-12, 1e-9, 1e-6):
+        if krawczyk_balls(F, J, x[None], np.array([rel * size]), Y[None])[0]:
+            P = np.zeros((r, r))
+            P[np.triu_indices(r)] = x[:q]
+            P = P + np.triu(P, 1).T
+            K = x[q:].reshape(m - r, r)
+            out = _certified_root_checks(P, K, rel * size, m, r, S, order, rel * size / size,
+                                         slack=1e-13 * np.abs(P).max())
+            return {**out, "arithmetic": "double (balls)"}
+    return failed
+
+
+def _certify_chart_mp(Sxp, Syxp, lam, u, m: int, r: int, S, order, dps: int) -> dict:
+    """The mpmath fallback of :func:`certify_rank_root`: Newton at ``dps`` digits, interval Krawczyk test."""
+    import mpmath
+
+    from ..polysolve import krawczyk
+
     q = r * (r + 1) // 2
     N = q + r * (m - r)
-    u = [P0[i, j] for i in range(r) for j in range(i, r)] + list(K0.ravel())
     mp, iv = mpmath.mp, mpmath.iv
 
     def F(ctx, v):
@@ -805,7 +930,8 @@ def certify_rank_root(sigma_x, sigma_yx, lam, S, r: int, dps: int = 40) -> dict:
         x = [mp.mpf(float(v)) for v in u]
         J0 = np.array(J(mp, x).tolist(), dtype=float)
         if not np.isfinite(J0).all() or np.linalg.cond(J0) > 1e12:
-            return {"certified": False, "radius": float("inf"), "reason": "singular chart Jacobian"}
+            return {"certified": False, "radius": float("inf"), "reason": "singular chart Jacobian",
+                    "arithmetic": f"mpmath intervals at {dps} digits"}
         Y = np.linalg.inv(J0)  # chord Newton: each step gains ≈ −log10(cond·ε) digits, with one Jacobian only
         Ym = mp.matrix(Y.tolist())
         for _ in range(12):
@@ -821,18 +947,16 @@ def certify_rank_root(sigma_x, sigma_yx, lam, S, r: int, dps: int = 40) -> dict:
             res = krawczyk(lambda X: F(iv, X), lambda X: J(iv, X), x, radius, dps=dps, Y=Y)
             if res["certified"]:
                 break
+        arithmetic = f"mpmath intervals at {dps} digits"
         if not res["certified"]:
-            return {"certified": False, "radius": res["width"], "reason": "Krawczyk test failed"}
+            return {"certified": False, "radius": res["width"], "reason": "Krawczyk test failed",
+                    "arithmetic": arithmetic}
         P = unvech(x, r, mp.matrix)
         lmin = min(mp.eigsy(P)[0][i] for i in range(r))
         if lmin <= 2 * radius * r:  # Weyl: the box moves eigenvalues of P by at most ‖ΔP‖_F ≤ r·radius·√2
-            return {"certified": False, "radius": res["width"], "reason": "P not certified positive definite"}
+            return {"certified": False, "radius": res["width"], "reason": "P not certified positive definite",
+                    "arithmetic": arithmetic}
         Kc = np.array([[float(x[q + i * r + j]) for j in range(r)] for i in range(m - r)])
-        W = np.hstack([np.eye(r), Kc.T])
-        Sc = np.empty((m, m))
-        Sc[np.ix_(order, order)] = W.T @ np.array(P.tolist(), dtype=float) @ W
-        gap = float(np.linalg.norm(Sc - S) / max(np.linalg.norm(S), 1e-300))
-        if gap > 1e-8:
-            return {"certified": False, "radius": res["width"],
-                    "reason": f"the certified root is {gap:.2g} (relative) away from the given S"}
-    return {"certified": True, "radius": res["width"], "reason": ""}
+        out = _certified_root_checks(np.array(P.tolist(), dtype=float), Kc, 0.0, m, r, S, order, res["width"],
+                                     slack=-np.inf)
+    return {**out, "arithmetic": arithmetic}
