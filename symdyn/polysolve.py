@@ -375,14 +375,14 @@ def _track(H, Hx, Ht, X, max_steps: int, h0: float = 0.01, hmax: float = 0.1, to
     """Predictor – corrector (Newton, at most ``NEWTON_STEPS`` steps) tracking of all paths at once from t = 0 to
     t = 1, with per-path step control.  ``predictor="taylor"``: the path's Taylor polynomial of order
     ``TAYLOR_ORDER`` from the Jacobian at the current point and values of H (:func:`_taylor_predictor`);
-    ``"rk4"``: RK4 on dx/dt = −H_x⁻¹H_t (three more Jacobians per step).  A step is accepted when the error left by the
-    corrector is below ``tol`` (relative to 1 + |x|) and, with ``predictor_tol``, the first correction (the predictor's error)
-    is below ``predictor_tol``·|x|: a predictor that lands far off its path may converge onto another path (path
-    jumping), so its step is cut instead; a step that passes this bound is accepted with a last correction up to
-    ``LOOSE_CORRECTOR``·(1 + |x|) (near an ill-conditioned point Newton's accuracy is cond·ε, and demanding ``tol``
-    there stalls the path although it is followed).  With ``predictor_tol`` the next step is chosen from the
-    predictor's error e (e ∝ h^{q+1} for a predictor of order q: 4 for RK4), h ← h·clip(0.8(bound/e)^{1/(q+1)}, 0.2,
-    2) (at least 1 after an accepted
+    ``"rk4"``: RK4 on dx/dt = −H_x⁻¹H_t (three more Jacobians per step).  A step is accepted when the error left
+    by the corrector is below ``tol`` (relative to 1 + |x|) and, with ``predictor_tol``, the first correction (the
+    predictor's error) is below ``predictor_tol``·|x|: a predictor that lands far off its path may converge onto
+    another path (path jumping), so its step is cut instead; a step that passes this bound is accepted with a last
+    correction up to ``LOOSE_CORRECTOR``·(1 + |x|) (near an ill-conditioned point Newton's accuracy is cond·ε, and
+    demanding ``tol`` there stalls the path although it is followed).  With ``predictor_tol`` the next step is
+    chosen from the predictor's error e (e ∝ h^{q+1} for a predictor of order q: 4 for RK4),
+    h ← h·clip(0.8(bound/e)^{1/(q+1)}, 0.2, 2) (at least 1 after an accepted
     step, at most 1/2 after a rejected one), and a path stalls when it advances less than ``CRAWL_PROGRESS`` in t
     over ``CRAWL_ITERATIONS`` iterations (a path crawling at steps of 1e-8 for thousands of iterations cost most of
     a run's time; one that gets through such a stretch at all does it faster than that); without it a step grows by
