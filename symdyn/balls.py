@@ -151,7 +151,9 @@ def krawczyk_balls(F: Callable[[Ball], Ball], J: Callable[[Ball], Ball], x: np.n
     if Y is None:
         with np.errstate(all="ignore"):
             Jm = J(Ball(x)).mid
-            good = np.isfinite(Jm).all(axis=(1, 2)) & (np.linalg.cond(Jm) < 1e14)
+            finite = np.isfinite(Jm).all(axis=(1, 2))
+            Jm = np.where(finite[:, None, None], Jm, np.eye(N))  # a non-finite row is refused, not inverted
+            good = finite & (np.linalg.cond(Jm) < 1e14)
             Y = np.where(good[:, None, None], np.linalg.inv(np.where(good[:, None, None], Jm, np.eye(N))), 0.0)
     Yb = Ball(np.asarray(Y, dtype=float))
     M = Ball(np.broadcast_to(np.eye(N), (n, N, N))) - Yb @ J(Ball(x, r))

@@ -69,3 +69,14 @@ def test_krawczyk_balls_certifies_roots_of_a_coupled_system(n):
         return Ball(np.eye(n)) * X.scale(2.0)[..., None] + Ball(np.full((n, n), 0.1))
     x = np.stack([root * (1 + 1e-13), root + 0.01])
     assert krawczyk_balls(F, J, x, np.array([1e-10, 1e-10])).tolist() == [True, False]
+
+
+def test_krawczyk_balls_refuses_non_finite_centres_and_singular_jacobians():
+    """A NaN centre, and a centre where J is singular (x = 0 for x² = 2), are refused row by row, not raised."""
+    def F(X):
+        return X * X - 2.0
+
+    def J(X):
+        return X.scale(2.0)[..., None]
+    x = np.array([[np.nan], [0.0], [1.41421356]])
+    assert krawczyk_balls(F, J, x, np.full(3, 1e-6)).tolist() == [False, False, True]

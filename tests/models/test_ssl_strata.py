@@ -263,3 +263,15 @@ def test_end_points_merge_within_their_accuracy_radii():
     both = np.array([S, T])
     assert len(_distinct_matrices(both, np.full(2, 1e-7 * 2.8e5))[0]) == 1
     assert len(_distinct_matrices(both, np.full(2, 1e-12 * 2.8e5))[0]) == 2
+
+
+def test_a_root_the_double_precision_test_cannot_certify_goes_to_mpmath(monkeypatch):
+    """When the ball-arithmetic Krawczyk test fails (as for a root too ill-conditioned for doubles), the root is
+    tested again in mpmath's interval arithmetic at 40 digits, which certifies it."""
+    import symdyn.models.ssl_strata as strata
+
+    Sx, Syx, _ = random_moments(3, 2)
+    S = strata.rank_stratum(Sx, Syx, 0.05, r=2)["S"][0]
+    monkeypatch.setattr(strata, "krawczyk_balls", lambda *a, **k: np.array([False]))
+    cert = strata.certify_rank_root(Sx, Syx, 0.05, S, 2)
+    assert cert["certified"] and cert["arithmetic"] == "mpmath intervals at 40 digits" and cert["radius"] < 1e-20
