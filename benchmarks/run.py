@@ -307,7 +307,7 @@ def bench_scale(quick):
     the two results are identical (they must be: every unit has its own seed).
 
     The one-time work of a shape (symbolic derivations and proofs, compiled templates) is done once in this process
-    first, by a smaller run with another seed: forked workers inherit it, so both timings measure the work that
+    first, by a run with another seed: forked workers inherit it, so both timings measure the work that
     grows with the number of units, the part that decides a run of thousands (a run of ``--instances 10000`` pays
     the one-time work once per worker, in parallel, and then only this).  Without it the 2-worker run did the
     one-time work twice and the 1-worker run once, and the ratio measured that instead."""
@@ -318,26 +318,26 @@ def bench_scale(quick):
     from symdyn.theorems import THEOREMS, verify
 
     per = 2 if quick else 10
+    # (name, unit, units, fn(workers, seed[, size]), the size of the warm-up run: verify meets its shapes at random,
+    # so it warms up on as many instances as it times; an experiment needs its first unit only)
     cases = [("verify (every theorem)", "instances", len(THEOREMS) * per,
               lambda w, seed, k=per: verify(list(THEOREMS), instances=k, seed=seed, progress=False,
-                                            counterexample_dir=None, workers=w)),
+                                            counterexample_dir=None, workers=w), per),
              ("reproduce ssl-m1 (4000 steps)", "trials", 3000,
               lambda w, seed, k=2000: ssl_m1.run(trials=k, steps=4000, all_trials=max(k // 2, 1), seed=seed, out=None,
-                                                 progress=False, workers=w)),
+                                                 progress=False, workers=w), 1),
              ("reproduce ssl-branches (m=2, n=3)", "data sets", 8,
               lambda w, seed, k=8: ssl_branches.run(m=2, n=3, instances=k, inits=40, steps=3000, seed=seed, out=None,
-                                                    progress=False, workers=w)),
+                                                    progress=False, workers=w), 1),
              ("reproduce attention-multistability (n=6)", "runs", 480,
               lambda w, seed, k=24: attention_multistability.run(systems=k, inits=20, n=6, t_max=300.0, seed=seed,
-                                                                 out=None, progress=False, workers=w))]
+                                                                 out=None, progress=False, workers=w), 1)]
     rows = []
-    for name, unit, units, fn in cases:
+    for name, unit, units, fn, warm in cases:
         t, out = {}, {}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # short horizons: some runs do not converge
-            # the one-time work, in this process, with another seed: verify meets its shapes at random (10
-            # instances of each theorem), an experiment at its first unit
-            fn(1, 12345) if name.startswith("verify") else fn(1, 12345, 1)
+            fn(1, 12345, warm)  # the one-time work, in this process, with another seed
             for w in (2, 1):
                 t0 = time.perf_counter()
                 out[w] = fn(w, 0)

@@ -46,7 +46,8 @@ def _up(t: np.ndarray, k: int) -> np.ndarray:
 @dataclass(frozen=True)
 class Ball:
     """A real array ball ⟨mid, rad⟩ = {x : |x − mid| ≤ rad entry-wise}.  ``rad`` defaults to 0 (a point).
-    Non-finite values propagate (a test on them fails: NaN compares False).
+    Non-finite values propagate (a test on them fails: NaN compares False); a negative radius, or one whose shape
+    does not broadcast to the midpoint's, raises ValueError naming ``rad``.
 
     Examples
     --------
@@ -63,7 +64,13 @@ class Ball:
 
     def __post_init__(self):
         mid = np.asarray(self.mid, dtype=float)
-        rad = np.zeros_like(mid) if self.rad is None else np.broadcast_to(np.asarray(self.rad, dtype=float), mid.shape)
+        rad = np.zeros_like(mid) if self.rad is None else np.asarray(self.rad, dtype=float)
+        try:
+            rad = np.broadcast_to(rad, mid.shape)
+        except ValueError:
+            raise ValueError(f"rad: shape {rad.shape} does not broadcast to the midpoint's shape {mid.shape}") from None
+        if np.any(rad < 0):
+            raise ValueError("rad: expected non-negative radii")
         object.__setattr__(self, "mid", mid)
         object.__setattr__(self, "rad", np.array(rad))
 
@@ -109,9 +116,8 @@ class Ball:
         return Ball(mid, _up(A * other.rad + self.rad * (B + other.rad) + 2 * U * np.abs(mid), 1))
 
     def scale(self, c: float) -> "Ball":
-        """c·self for a float c (exact as given)."""
-        mid = c * self.mid
-        return Ball(mid, _up(abs(c) * self.rad + 2 * U * np.abs(mid), 0))
+        """c·self for a float c (exact as given): the entry-wise product with the point c."""
+        return self * float(c)
 
     def contains(self, x: np.ndarray) -> np.ndarray:
         """Whether the points x lie in the ball (entry-wise)."""

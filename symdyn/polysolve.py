@@ -113,12 +113,12 @@ def _as_polys(eqs, unknowns, method: str):
     return polys
 
 
-def _residual_fn(eqs, unknowns):
-    """max_i |eqs_i(s)| at a numeric point s, from the equations' terms (exponent and coefficient arrays: no code
-    generation, which cost 0.1 s per system)."""
+def _residual_fn(polys):
+    """max_i |p_i(s)| at a numeric point s for the Polys of :func:`_as_polys`, from their terms (exponent and
+    coefficient arrays: no code generation, which cost 0.1 s per system)."""
     terms = []
-    for p in _as_polys(eqs, list(unknowns), "the residual"):
-        monoms, coeffs = zip(*p.terms()) if not p.is_zero else (((0,) * len(unknowns),), (0,))
+    for p in polys:
+        monoms, coeffs = zip(*p.terms()) if not p.is_zero else (((0,) * len(p.gens),), (0,))
         terms.append((np.array(monoms, dtype=int), np.array([complex(c) for c in coeffs])))
 
     def resid(s):
@@ -168,7 +168,7 @@ def solve_groebner(eqs: Sequence[sp.Expr], unknowns: Sequence[sp.Symbol], *, see
             raise ValueError(f"eqs: Gröbner solving needs rational coefficients, got domain {p.domain}")
     rng = np.random.default_rng(seed)
     t = sp.Dummy("t")
-    resid = _residual_fn(eqs, unknowns)
+    resid = _residual_fn(polys)
     for _ in range(tries):
         c = [int(v) for v in rng.integers(1, 7, size=len(unknowns))]
         link = t - sum(ci * si for ci, si in zip(c, unknowns))
@@ -646,7 +646,7 @@ def solve_homotopy(eqs: Sequence[sp.Expr], unknowns: Sequence[sp.Symbol], *, see
     for e in ends:
         if not any(np.linalg.norm(e - d) <= dedupe_tol * (1 + np.linalg.norm(d)) for d in distinct):
             distinct.append(e)
-    resid = _residual_fn(eqs, unknowns)
+    resid = _residual_fn(polys)
     real, res = [], []
     for d in distinct:
         if np.max(np.abs(d.imag)) <= real_tol * (1 + np.max(np.abs(d.real))):

@@ -80,3 +80,10 @@ def test_krawczyk_balls_refuses_non_finite_centres_and_singular_jacobians():
         return X.scale(2.0)[..., None]
     x = np.array([[np.nan], [0.0], [1.41421356]])
     assert krawczyk_balls(F, J, x, np.full(3, 1e-6)).tolist() == [False, False, True]
+
+
+def test_a_ball_refuses_negative_or_misshapen_radii_by_name():
+    with pytest.raises(ValueError, match="rad"):
+        Ball(np.ones(2), -1e-3)
+    with pytest.raises(ValueError, match="rad"):
+        Ball(np.ones(2), np.ones(3))

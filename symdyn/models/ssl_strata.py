@@ -850,21 +850,15 @@ def certify_rank_root(sigma_x, sigma_yx, lam, S, r: int, dps: int = 40) -> dict:
     return out if out is not None else _certify_chart_mp(Sxp, Syxp, lam, u, m, r, S, order, dps)
 
 
-def _certified_root_checks(P: np.ndarray, K: np.ndarray, radius: float, m: int, r: int, S, order, width: float,
-                           slack: float = 0.0) -> dict:
-    """The checks after a successful Krawczyk test: P positive definite on the whole box (Weyl: the box moves
-    P's eigenvalues by at most ‖ΔP‖_F ≤ r·radius·√2; ``slack`` bounds the error of P's computed eigenvalues) and
-    the certified root within 1e-8 (relative) of the given S."""
-    if np.linalg.eigvalsh(P)[0] <= 2 * radius * r + slack:
-        return {"certified": False, "radius": width, "reason": "P not certified positive definite"}
+def _certified_root(P: np.ndarray, K: np.ndarray, m: int, r: int, S, order, width: float, arithmetic: str) -> dict:
+    """The answer of :func:`certify_rank_root` for the root (P, K) of a box that passed the Krawczyk test and whose P
+    is certified positive definite: certified when it is within 1e-8 (relative) of the given S."""
     W = np.hstack([np.eye(r), K.T])
     Sc = np.empty((m, m))
     Sc[np.ix_(order, order)] = W.T @ P @ W
     gap = float(np.linalg.norm(Sc - S) / max(np.linalg.norm(S), 1e-300))
-    if gap > 1e-8:
-        return {"certified": False, "radius": width,
-                "reason": f"the certified root is {gap:.2g} (relative) away from the given S"}
-    return {"certified": True, "radius": width, "reason": ""}
+    reason = f"the certified root is {gap:.2g} (relative) away from the given S" if gap > 1e-8 else ""
+    return {"certified": not reason, "radius": width, "reason": reason, "arithmetic": arithmetic}
 
 
 def _certify_chart_balls(Sxp, Syxp, lam, x, m: int, r: int, S, order) -> dict | None:
@@ -877,12 +871,11 @@ def _certify_chart_balls(Sxp, Syxp, lam, x, m: int, r: int, S, order) -> dict | 
 
     def J(U):
         return _chart_balls(m, r, Sxp, Syxp, lam, U, directions=True)
-    failed = None
     with np.errstate(all="ignore"):
         for _ in range(8):  # Newton in floats
             Jm = J(Ball(x[None])).mid[0]
             if not np.isfinite(Jm).all() or np.linalg.cond(Jm) > 1e12:
-                return failed
+                return None
             dx = np.linalg.solve(Jm, F(Ball(x[None])).mid[0])
             x = x - dx
             if np.linalg.norm(dx) <= 1e-15 * np.linalg.norm(x):
@@ -894,11 +887,13 @@ def _certify_chart_balls(Sxp, Syxp, lam, x, m: int, r: int, S, order) -> dict | 
             P = np.zeros((r, r))
             P[np.triu_indices(r)] = x[:q]
             P = P + np.triu(P, 1).T
-            K = x[q:].reshape(m - r, r)
-            out = _certified_root_checks(P, K, rel * size, m, r, S, order, rel * size / size,
-                                         slack=1e-13 * np.abs(P).max())
-            return {**out, "arithmetic": "double (balls)"}
-    return failed
+            # Weyl: the box moves P's eigenvalues by at most ‖ΔP‖_F ≤ r·radius·√2; 1e-13·max|P| bounds the error
+            # of the computed eigenvalues
+            if np.linalg.eigvalsh(P)[0] <= 2 * rel * size * r + 1e-13 * np.abs(P).max():
+                return {"certified": False, "radius": rel, "reason": "P not certified positive definite",
+                        "arithmetic": "double (balls)"}
+            return _certified_root(P, x[q:].reshape(m - r, r), m, r, S, order, rel, "double (balls)")
+    return None
 
 
 def _certify_chart_mp(Sxp, Syxp, lam, u, m: int, r: int, S, order, dps: int) -> dict:
@@ -957,6 +952,4 @@ def _certify_chart_mp(Sxp, Syxp, lam, u, m: int, r: int, S, order, dps: int) -> 
             return {"certified": False, "radius": res["width"], "reason": "P not certified positive definite",
                     "arithmetic": arithmetic}
         Kc = np.array([[float(x[q + i * r + j]) for j in range(r)] for i in range(m - r)])
-        out = _certified_root_checks(np.array(P.tolist(), dtype=float), Kc, 0.0, m, r, S, order, res["width"],
-                                     slack=-np.inf)
-    return {**out, "arithmetic": arithmetic}
+        return _certified_root(np.array(P.tolist(), dtype=float), Kc, m, r, S, order, res["width"], arithmetic)

@@ -201,7 +201,6 @@ def test_rank_deficient_roots_are_krawczyk_certified_and_a_wrong_S_is_not():
     from symdyn.models.ssl_strata import _certify_chart_mp
     for c in deficient:
         S, r = c.info["S"], c.info["rank"]
-        ev, Q = np.linalg.eigh(S)
         order = np.arange(3)
         P0 = S[:r, :r]
         K0 = np.linalg.solve(P0, S[:r, r:]).T
