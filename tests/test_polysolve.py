@@ -215,10 +215,10 @@ def test_taylor_predictor_is_the_paths_taylor_polynomial(seed):
     rng = np.random.default_rng(seed)
     a, b = rng.standard_normal(2) + 1j * rng.standard_normal(2)
     t0 = np.array([rng.uniform(0, 0.5)])
+    if abs(b) > 0.25 * abs(a):  # keep the branch point −a'/b well outside the steps used below:
+        b = b * 0.25 * abs(a) / abs(b)  # |a'| ≥ |a|(1 − t₀/4) ≥ 7|a|/8, so |b| ≤ 2|a'|/7
     ap = a + b * t0
-    x0 = np.sqrt(ap)
-    if abs(b) > 0.5 * abs(ap[0]):  # keep the branch point −a'/b well outside the steps used below
-        b = b * 0.5 * abs(ap[0]) / abs(b)
+    x0 = np.sqrt(ap)  # on the path, H(x₀, t₀) = 0 (it was not when b was rescaled after computing x₀)
     H = lambda X, t, rows: X ** 2 - (a + b * t)[:, None]  # noqa: E731
     Ht = lambda X, t, rows: np.full(X.shape, -b)  # noqa: E731
     J0 = (2 * x0)[:, None, None]
