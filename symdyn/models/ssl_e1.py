@@ -339,7 +339,7 @@ def solve_e1(sigma_x: np.ndarray, sigma_yx: np.ndarray, lam: float, method: str,
                          "below double precision, and exact Gröbner work on such coefficients takes minutes. "
                          "Refused; analyse the λ → 0 limit instead")
     Sxn, Syxn = _exact(sigma_x / sc["a"]), _exact(sigma_yx / sc["b"])
-    eqs, unknowns, _ = e1_system(Sxn, Syxn, sp.Rational(sc["lam"]), m)
+    n_unknowns = m * (m + 1) // 2  # the entries s_ij, i ≤ j; the exact system is built only for the routes using it
     digits = max(30, int(np.ceil(-2 * np.log10(min(sc["lam"], 1.0)))) + 30)
     notes = []
     if method == "parameter":
@@ -348,10 +348,10 @@ def solve_e1(sigma_x: np.ndarray, sigma_yx: np.ndarray, lam: float, method: str,
         found = parameter_roots(sigma_x / sc["a"], sigma_yx / sc["b"], sc["lam"], seed, digits)
         notes += found["notes"]
         if found["defects"]:
-            fallback = 2 ** len(unknowns) <= max_paths
+            fallback = 2 ** n_unknowns <= max_paths
             notes.append(f"parameter homotopy: {found['defects']}; " + (
                 "solved again by the total-degree homotopy" if fallback else
-                f"the total-degree homotopy ({2 ** len(unknowns)} paths) exceeds max_paths={max_paths}"))
+                f"the total-degree homotopy ({2 ** n_unknowns} paths) exceeds max_paths={max_paths}"))
             warnings.warn(f"(E1): {notes[-1]}", RuntimeWarning, stacklevel=3)
             if fallback:
                 method = "homotopy"
@@ -363,19 +363,21 @@ def solve_e1(sigma_x: np.ndarray, sigma_yx: np.ndarray, lam: float, method: str,
             complete = "unchecked" if found["defects"] else "checked"
             certified = complete == "checked"
     if method == "groebner":
+        eqs, unknowns, _ = e1_system(Sxn, Syxn, sp.Rational(sc["lam"]), m)
         sol = solve_groebner(eqs, unknowns, seed=seed, digits=digits)
         hp = sol.real_hp
         errs = [mpmath.mpf(10) ** (5 - digits) * max(max(abs(v) for v in r), mpmath.mpf(1e-300)) for r in hp]
         complete, certified = "proven", True
     elif method == "homotopy":
-        paths = 2 ** len(unknowns)
+        paths = 2 ** n_unknowns
         if paths > max_paths:
-            raise ValueError(f"m: (E1) at m = {m} is {len(unknowns)} quadrics in the entries of S: 2^{len(unknowns)} = "
+            raise ValueError(f"m: (E1) at m = {m} is {n_unknowns} quadrics in the entries of S: 2^{n_unknowns} = "
                              f"{paths} total-degree homotopy paths (> max_paths={max_paths}; about "
-                             f"{paths * len(unknowns) * 16 * 60 / 2 ** 30:.2g} GiB and hours of tracking). Refused "
+                             f"{paths * n_unknowns * 16 * 60 / 2 ** 30:.2g} GiB and hours of tracking). Refused "
                              "before allocating; pass a larger max_paths to e1_roots to try, or compute the "
                              f"generic solutions of (E1) once with symdyn.models.ssl_e1_homotopy.e1_start({m}) "
                              "(monodromy; cached, then method='parameter' is the default)")
+        eqs, unknowns, _ = e1_system(Sxn, Syxn, sp.Rational(sc["lam"]), m)
         roots, defects, sol = _homotopy_roots(eqs, unknowns, seed, max_paths, digits, notes)
         if defects:
             # a second homotopy with another random γ: the answer stands when it finds no new root

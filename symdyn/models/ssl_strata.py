@@ -167,13 +167,29 @@ class RankChart:
         E = np.swapaxes(L, 1, 2) @ L - h[:, None, None] * (np.swapaxes(Syx, 1, 2) @ S @ Syx)
         return P, W, Wt, S, Sx, Syx, L, E, h[:, None, None]
 
+    def _kernels(self):
+        """The compiled kernels of this shape (:func:`chart_kernels`), or None (NumPy route)."""
+        return chart_kernels(self.m, self.r) if COMPILED else None
+
+    def _compiled_args(self, X, x0):
+        return X, (np.ones(len(X)) if x0 is None else x0)
+
     def F(self, X: np.ndarray, p: np.ndarray, x0: np.ndarray | None = None,
           rows: np.ndarray | None = None) -> np.ndarray:
         """(C_r) at the points X (n, N) and data p (n, q); with ``x0`` (n,) the system homogenised in (x₀, P):
         L = SΣx + x₀λI, E = LᵀL − x₀ΣyxᵀSΣyx (degree 2 in (x₀, P); x₀ = 1 gives (C_r)).  ``rows``: the points'
-        indices in a chart with one M per point (:meth:`at`), as for Fx, Fx0 and Fp."""
+        indices in a chart with one M per point (:meth:`at`), as for Fx, Fx0 and Fp.  Evaluated by the compiled
+        kernel of the shape when there is one (:func:`chart_kernels`), else by :meth:`F_numpy`."""
         if rows is not None:
             return self.at(rows).F(X, p, x0)
+        k = self._kernels()
+        if k is not None and len(X):
+            X, x0 = self._compiled_args(X, x0)
+            return k["F"](X, x0, p, self.M)
+        return self.F_numpy(X, p, x0)
+
+    def F_numpy(self, X: np.ndarray, p: np.ndarray, x0: np.ndarray | None = None) -> np.ndarray:
+        """:meth:`F` in batched NumPy: the definition (the compiled kernel is its trace)."""
         _, W, Wt, _, _, _, _, E, _ = self._state(X, p, x0)
         WE = W @ E
         return self._rows(WE @ Wt, WE @ self.Z)
@@ -195,6 +211,14 @@ class RankChart:
         gathered by index maps computed once per shape (:func:`_jacobian_maps`)."""
         if rows is not None:
             return self.at(rows).Fx_and_Fx0(X, p, x0)
+        k = self._kernels()
+        if k is not None and len(X):
+            X, x0 = self._compiled_args(X, x0)
+            return k["J"](X, x0, p, self.M)
+        return self.Fx_and_Fx0_numpy(X, p, x0)
+
+    def Fx_and_Fx0_numpy(self, X: np.ndarray, p: np.ndarray, x0: np.ndarray | None = None) -> tuple:
+        """:meth:`Fx_and_Fx0` in batched NumPy (the definition)."""
         P, W, Wt, S, Sx, Syx, L, E, h = self._state(X, p, x0)
         n, m, r, k = len(X), self.m, self.r, self.m - self.r
         Mb = np.broadcast_to(self.M[..., r:, :], (n, k, m))
@@ -231,6 +255,14 @@ class RankChart:
            rows: np.ndarray | None = None) -> np.ndarray:
         if rows is not None:
             return self.at(rows).Fp(X, p, dp, x0)
+        k = self._kernels()
+        if k is not None and len(X):
+            X, x0 = self._compiled_args(X, x0)
+            return k["Fp"](X, x0, p, self.M, dp)
+        return self.Fp_numpy(X, p, dp, x0)
+
+    def Fp_numpy(self, X: np.ndarray, p: np.ndarray, dp: np.ndarray, x0: np.ndarray | None = None) -> np.ndarray:
+        """:meth:`Fp` in batched NumPy (the definition)."""
         _, W, Wt, S, Sx, Syx, L, _, h = self._state(X, p, x0)
         dSx, dSyx, dlam = _data(dp, self.m)
         dL = S @ dSx + (h[:, 0, 0] * dlam)[:, None, None] * np.eye(self.m)
@@ -268,6 +300,72 @@ def _jacobian_maps(m: int, r: int) -> tuple:
                 if v == i:
                     maps[3, f, d] = base[4] + j * r + u
     return (*maps, np.flatnonzero(iu[0] == iu[1]))
+
+
+#: rank charts evaluate F, its Jacobians and Fp through compiled kernels (:func:`chart_kernels`) where SymEngine's
+#: LLVM backend is available; False: batched NumPy throughout (the definition the kernels are traced from)
+COMPILED = True
+KERNEL_CHECK_TOL = 1e-10  # a compiled kernel must agree with NumPy to this relative accuracy at a random point
+
+
+def _symbolic_chart(m: int, r: int, M) -> "RankChart":
+    chart = RankChart(m, r, np.eye(m))
+    chart.M = M
+    return chart
+
+
+@functools.lru_cache(maxsize=None)
+def chart_kernels(m: int, r: int) -> dict | None:
+    """{"F", "J", "Fp"}: :meth:`RankChart.F`, :meth:`RankChart.Fx_and_Fx0` and :meth:`RankChart.Fp` of the shape
+    (m, r) compiled to native code (:class:`.complex_codegen.CompiledComplex`, the trace of the NumPy methods with
+    x₀, the data p and the chart's M as arguments: F(X, x₀, p, M), J(X, x₀, p, M) -> (∂F/∂x, ∂F/∂x₀),
+    Fp(X, x₀, p, M, dp)); built once per machine and shape (a few seconds at m = 4) and kept in the user cache,
+    each checked against NumPy at a random complex point when built or read.  None without an LLVM backend.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> k = chart_kernels(2, 1)
+    >>> rng = np.random.default_rng(0)
+    >>> X, p, M = (rng.standard_normal(s) + 1j * rng.standard_normal(s) for s in [(3, 2), (3, 8), (2, 2)])
+    >>> chart = RankChart(2, 1, M)
+    >>> k is None or bool(np.allclose(k["F"](X, np.ones(3), p, M), chart.F_numpy(X, p)))
+    True
+    """
+    from ..complex_codegen import CompiledComplex, cached_kernel
+
+    N = r * (r + 1) // 2 + r * (m - r)
+    q = m * (m + 1) // 2 + m * m + 1
+    shapes = [(N,), (), (q,), (m, m)]
+    rng = np.random.default_rng(7)
+
+    def crandn(*shape):
+        return rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+
+    X, x0, p, M, dp = crandn(2, N), crandn(2), crandn(2, q), crandn(2, m, m), crandn(2, q)
+    chart = RankChart(m, r, M)
+
+    def agree(got, ref) -> bool:
+        got, ref = (got, ref) if isinstance(ref, tuple) else ((got,), (ref,))
+        return all(np.shape(g) == np.shape(f) and np.abs(g - f).max() <= KERNEL_CHECK_TOL * max(np.abs(f).max(), 1.0)
+                   for g, f in zip(got, ref))
+
+    builds = {
+        "F": (lambda: CompiledComplex(lambda X, x0, p, M: _symbolic_chart(m, r, M).F_numpy(X, p, x0), shapes),
+              lambda k: agree(k(X, x0, p, M), chart.F_numpy(X, p, x0))),
+        "J": (lambda: CompiledComplex(lambda X, x0, p, M: _symbolic_chart(m, r, M).Fx_and_Fx0_numpy(X, p, x0),
+                                      shapes),
+              lambda k: agree(k(X, x0, p, M), chart.Fx_and_Fx0_numpy(X, p, x0))),
+        "Fp": (lambda: CompiledComplex(lambda X, x0, p, M, dp: _symbolic_chart(m, r, M).Fp_numpy(X, p, dp, x0),
+                                       shapes + [(q,)]),
+               lambda k: agree(k(X, x0, p, M, dp), chart.Fp_numpy(X, p, dp, x0))),
+    }
+    out = {}
+    for name, (build, check) in builds.items():
+        out[name] = cached_kernel(f"rank_chart_m{m}_r{r}_{name}", build, check)
+        if out[name] is None:
+            return None
+    return out
 
 
 def _name(m: int, r: int, seed: int) -> str:

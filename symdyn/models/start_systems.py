@@ -22,6 +22,8 @@ from typing import Callable
 
 import numpy as np
 
+from ..user_cache import user_cache_dir
+
 __all__ = ["SHIPPED", "cache_paths", "known_count", "load_or_compute"]
 
 SHIPPED = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "strata")
@@ -37,9 +39,7 @@ def cache_paths(name: str) -> list:
     >>> os.path.relpath(shipped, SHIPPED), os.path.basename(os.path.dirname(user))
     ('m3_rank2_s0.npz', 'strata')
     """
-    user = os.path.join(os.environ.get("SYMDYN_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "symdyn")),
-                        "strata")
-    return [os.path.join(SHIPPED, name + ".npz"), os.path.join(user, name + ".npz")]
+    return [os.path.join(SHIPPED, name + ".npz"), os.path.join(user_cache_dir("strata"), name + ".npz")]
 
 
 def known_count(name: str) -> int | None:

@@ -129,13 +129,19 @@ def test_rank2_stratum_m3_residuals_and_ranks():
         assert c.residual(c.sample(0)) < 1e-10
 
 
-@pytest.mark.parametrize("m,r,per_point", [(2, 1, False), (3, 2, False), (4, 3, False), (4, 2, True), (5, 2, True)])
-def test_chart_system_derivatives_match_finite_differences(m, r, per_point):
+@pytest.mark.parametrize("m,r,per_point,compiled", [(2, 1, False, True), (2, 1, False, False), (3, 2, False, True),
+                                                     (3, 2, False, False), (4, 3, False, True), (4, 3, False, False),
+                                                     (4, 2, True, True), (5, 2, True, False)])
+def test_chart_system_derivatives_match_finite_differences(m, r, per_point, compiled, monkeypatch):
     """The closed-form Jacobians of (C_r) (in x and in the homogenising x₀) and its data derivative against central
     differences, at random complex points in a random complex chart (one per point with ``per_point``, as in the
-    tracker); and its homogeneity (degree 2 in (x₀, P))."""
+    tracker); and its homogeneity (degree 2 in (x₀, P)).  Both routes: the compiled kernels and batched NumPy."""
+    from symdyn.models import ssl_strata
     from symdyn.models.ssl_strata import RankChart
     from symdyn.polysolve import ProjectivePatch
+
+    monkeypatch.setattr(ssl_strata, "COMPILED", compiled)
+    assert (RankChart(m, r, np.eye(m))._kernels() is not None) == compiled
 
     rng = np.random.default_rng(m + r)
     chart = RankChart(m, r, rng.standard_normal((m, m)) + 1j * rng.standard_normal((m, m)))
@@ -274,3 +280,47 @@ def test_a_root_the_double_precision_test_cannot_certify_goes_to_mpmath(monkeypa
     monkeypatch.setattr(strata, "krawczyk_balls", lambda *a, **k: np.array([False]))
     cert = strata.certify_rank_root(Sx, Syx, 0.05, S, 2)
     assert cert["certified"] and cert["arithmetic"] == "mpmath intervals at 40 digits" and cert["radius"] < 1e-20
+
+
+@pytest.mark.parametrize("m,r", [(2, 1), (3, 1), (3, 2), (4, 3)])
+def test_compiled_chart_kernels_equal_the_numpy_definition(m, r):
+    """The compiled F, (∂F/∂x, ∂F/∂x₀) and Fp of (C_r) against the batched NumPy methods they are traced from, at
+    random complex points, data and per-point charts (other points than the check made when a kernel is built)."""
+    from symdyn.models.ssl_strata import RankChart, chart_kernels
+
+    k = chart_kernels(m, r)
+    assert k is not None  # SymEngine's LLVM backend is a dependency
+    rng = np.random.default_rng(100 + 10 * m + r)
+    n, q = 50, m * (m + 1) // 2 + m * m + 1
+    chart = RankChart(m, r, rng.standard_normal((n, m, m)) + 1j * rng.standard_normal((n, m, m)))
+    X = rng.standard_normal((n, chart.N)) + 1j * rng.standard_normal((n, chart.N))
+    x0 = rng.standard_normal(n) + 1j * rng.standard_normal(n)
+    p, dp = (rng.standard_normal((n, q)) + 1j * rng.standard_normal((n, q)) for _ in range(2))
+
+    def close(a, b):
+        return np.abs(a - b).max() <= 1e-12 * np.abs(b).max()
+
+    assert close(chart.F(X, p, x0), chart.F_numpy(X, p, x0))
+    assert close(chart.F(X, p), chart.F_numpy(X, p))  # x₀ = 1: the affine system
+    for got, ref in zip(chart.Fx_and_Fx0(X, p, x0), chart.Fx_and_Fx0_numpy(X, p, x0)):
+        assert close(got, ref)
+    assert close(chart.Fp(X, p, dp, x0), chart.Fp_numpy(X, p, dp, x0))
+    real = RankChart(m, r, chart.M.real.copy())  # real points, data and chart: what the real Newton polish evaluates
+    assert close(real.F(X.real, p.real), real.F_numpy(X.real, p.real))
+
+
+def test_rank_stratum_is_the_same_on_both_routes(monkeypatch):
+    """The compiled kernels change the cost, not the answer: the rank-2 stratum at m = 3 has the same real roots
+    (to polishing accuracy) and counts with the kernels and in NumPy."""
+    from symdyn.models import ssl_strata
+
+    Sx, Syx, _ = random_moments(3, 2)
+    runs = {}
+    for compiled in (True, False):
+        monkeypatch.setattr(ssl_strata, "COMPILED", compiled)
+        runs[compiled] = ssl_strata.rank_stratum(Sx, Syx, 0.05, 2)
+    a, b = runs[True], runs[False]
+    assert (a["distinct"], a["agree"], len(a["S"])) == (b["distinct"], b["agree"], len(b["S"])) and a["agree"]
+    assert len(a["S"]) > 0
+    for S in a["S"]:
+        assert min(np.linalg.norm(S - T) for T in b["S"]) <= 1e-9 * np.linalg.norm(S)
