@@ -42,10 +42,12 @@ from .user_cache import user_cache_dir
 if HAVE_SYMENGINE:
     import symengine as se
 
-__all__ = ["ComplexPair", "complex_symbols", "CompiledComplex", "cached_kernel", "KERNEL_FORMAT"]
+__all__ = ["ComplexPair", "complex_symbols", "CompiledComplex", "cached_kernel", "compiled_functions", "KERNEL_FORMAT",
+           "KERNEL_CHECK_TOL"]
 
 #: bump when the way kernels are traced changes (part of the cache key; stale files are also caught by the check)
 KERNEL_FORMAT = 2
+KERNEL_CHECK_TOL = 1e-10  # a compiled kernel must agree with its NumPy function to this relative accuracy
 
 
 def _const(v: float):
@@ -240,3 +242,35 @@ def cached_kernel(name: str, build: Callable[[], CompiledComplex], check: Callab
     except OSError:
         pass
     return kernel
+
+
+def compiled_functions(name: str, functions: dict) -> dict | None:
+    """{key: CompiledComplex} for batched NumPy functions {key: (fn, arg_shapes)}, each built or read from the user
+    cache as ``<name>_<key>`` (:func:`cached_kernel`) and checked against ``fn`` itself at two random complex points
+    (relative error ≤ ``KERNEL_CHECK_TOL``).  None when any of them cannot be compiled or fails its check: the caller
+    then evaluates the NumPy functions.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> k = compiled_functions("doc_square", {"sq": (lambda z: z * z, [(2,)])})
+    >>> z = np.array([[1 + 1j, 2.0]])
+    >>> k is None or bool(np.allclose(k["sq"](z), z * z))
+    True
+    """
+    out = {}
+    for key, (fn, shapes) in functions.items():
+        rng = np.random.default_rng(7)
+        args = [rng.standard_normal((2,) + tuple(s)) + 1j * rng.standard_normal((2,) + tuple(s)) for s in shapes]
+        want = fn(*args)
+
+        def check(kernel, args=args, want=want) -> bool:
+            got = kernel(*args)
+            pairs = zip(got, want) if isinstance(want, tuple) else [(got, want)]
+            return all(np.shape(g) == np.shape(w) and
+                       np.abs(g - w).max() <= KERNEL_CHECK_TOL * max(float(np.abs(w).max()), 1.0) for g, w in pairs)
+
+        out[key] = cached_kernel(f"{name}_{key}", lambda fn=fn, shapes=shapes: CompiledComplex(fn, shapes), check)
+        if out[key] is None:
+            return None
+    return out

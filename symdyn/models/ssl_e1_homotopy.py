@@ -72,7 +72,46 @@ class E1System:
         x0 = np.ones(len(X)) if x0 is None else x0
         return S, Sx, Syx, S @ Sx + (x0 * lam)[:, None, None] * np.eye(self.m), x0[:, None, None]
 
+    def _kernels(self):
+        return e1_kernels(self.m) if COMPILED else None
+
     def F(self, X: np.ndarray, p: np.ndarray, x0: np.ndarray | None = None) -> np.ndarray:
+        """(E1) (or, with ``x0``, its homogenisation) at the points X (P, N) and data p (P, q): compiled
+        (:func:`e1_kernels`) or :meth:`F_numpy`."""
+        k = self._kernels()
+        if k is not None and len(X):
+            return k["F"](X, np.ones(len(X)) if x0 is None else x0, p)
+        return self.F_numpy(X, p, x0)
+
+    def Fx(self, X: np.ndarray, p: np.ndarray, x0: np.ndarray | None = None) -> np.ndarray:
+        """∂F/∂x (P, N, N)."""
+        return self.Fx_and_Fx0(X, p, x0)[0]
+
+    def Fx0(self, X: np.ndarray, p: np.ndarray, x0: np.ndarray) -> np.ndarray:
+        """∂F/∂x₀ of the homogenised system (P, N)."""
+        return self.Fx_and_Fx0(X, p, x0)[1]
+
+    def Fx_and_Fx0(self, X: np.ndarray, p: np.ndarray, x0: np.ndarray | None = None) -> tuple:
+        """(∂F/∂x, ∂F/∂x₀) in one evaluation: compiled or :meth:`Fx_and_Fx0_numpy`."""
+        k = self._kernels()
+        if k is not None and len(X):
+            return k["J"](X, np.ones(len(X)) if x0 is None else x0, p)
+        return self.Fx_and_Fx0_numpy(X, p, x0)
+
+    def Fp(self, X: np.ndarray, p: np.ndarray, dp: np.ndarray, x0: np.ndarray | None = None) -> np.ndarray:
+        """The derivative in the data direction dp (P, N): compiled or :meth:`Fp_numpy`."""
+        k = self._kernels()
+        if k is not None and len(X):
+            return k["Fp"](X, np.ones(len(X)) if x0 is None else x0, p, dp)
+        return self.Fp_numpy(X, p, dp, x0)
+
+    def Fx_and_Fx0_numpy(self, X: np.ndarray, p: np.ndarray, x0: np.ndarray | None = None) -> tuple:
+        """(:meth:`Fx_numpy`, :meth:`Fx0_numpy`), x₀ = 1 when None."""
+        x0 = np.ones(len(X)) if x0 is None else x0
+        return self.Fx_numpy(X, p, x0), self.Fx0_numpy(X, p, x0)
+
+    def F_numpy(self, X: np.ndarray, p: np.ndarray, x0: np.ndarray | None = None) -> np.ndarray:
+        """:meth:`F` in batched NumPy: the definition (the compiled kernel is its trace)."""
         S, Sx, Syx, L, h = self._parts(X, p, x0)
         E = np.swapaxes(L, 1, 2) @ L - h * (np.swapaxes(Syx, 1, 2) @ S @ Syx)
         return E[:, self.iu[0], self.iu[1]]
@@ -85,20 +124,20 @@ class E1System:
         return w * (np.einsum("pak,pkd->pkad", P[:, :, I], Q[:, J, :])
                     + np.einsum("pak,pkd->pkad", P[:, :, J], Q[:, I, :]))
 
-    def Fx(self, X: np.ndarray, p: np.ndarray, x0: np.ndarray | None = None) -> np.ndarray:
+    def Fx_numpy(self, X: np.ndarray, p: np.ndarray, x0: np.ndarray | None = None) -> np.ndarray:
         S, Sx, Syx, L, h = self._parts(X, p, x0)
         T = self._sandwich(Sx, L)
         D = T + np.swapaxes(T, 2, 3) - h[:, None] * self._sandwich(np.swapaxes(Syx, 1, 2), Syx)
         return np.swapaxes(D[:, :, self.iu[0], self.iu[1]], 1, 2)
 
-    def Fx0(self, X: np.ndarray, p: np.ndarray, x0: np.ndarray) -> np.ndarray:
+    def Fx0_numpy(self, X: np.ndarray, p: np.ndarray, x0: np.ndarray) -> np.ndarray:
         """∂/∂x₀ of the homogenised E (below): λ(L + Lᵀ) − ΣyxᵀSΣyx, (P, N)."""
         S, Sx, Syx, L, h = self._parts(X, p, x0)
         lam = split_data(p, self.m)[2][:, None, None]
         D = lam * (L + np.swapaxes(L, 1, 2)) - np.swapaxes(Syx, 1, 2) @ S @ Syx
         return D[:, self.iu[0], self.iu[1]]
 
-    def Fp(self, X: np.ndarray, p: np.ndarray, dp: np.ndarray, x0: np.ndarray | None = None) -> np.ndarray:
+    def Fp_numpy(self, X: np.ndarray, p: np.ndarray, dp: np.ndarray, x0: np.ndarray | None = None) -> np.ndarray:
         S, Sx, Syx, L, h = self._parts(X, p, x0)
         dSx, dSyx, dlam = split_data(dp, self.m)
         dL = S @ dSx + (h[:, 0, 0] * dlam)[:, None, None] * np.eye(self.m)
@@ -157,6 +196,35 @@ class ProjectiveChart(ProjectivePatch):
         rng = np.random.default_rng(40_000 + sysm.m + seed)
         c = (rng.standard_normal(sysm.N + 1) + 1j * rng.standard_normal(sysm.N + 1)) / np.sqrt(2 * (sysm.N + 1))
         super().__init__(sysm, c=c)
+
+
+#: E1System evaluates through compiled kernels (:func:`e1_kernels`) where SymEngine's LLVM backend is available
+COMPILED = True
+
+
+@functools.lru_cache(maxsize=None)
+def e1_kernels(m: int) -> dict | None:
+    """{"F", "J", "Fp"}: :meth:`E1System.F_numpy`, :meth:`E1System.Fx_and_Fx0_numpy` and :meth:`E1System.Fp_numpy`
+    compiled to native code (:func:`.complex_codegen.compiled_functions`: F(X, x₀, p), J(X, x₀, p),
+    Fp(X, x₀, p, dp)), built once per machine and m, checked against NumPy; None without an LLVM backend.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> k = e1_kernels(2)
+    >>> X, p = np.array([[1.0, 0.5, 2.0]]), pack_data(np.eye(2), np.eye(2), 0.1)[None]
+    >>> k is None or bool(np.allclose(k["F"](X, np.ones(1), p), E1System(2).F_numpy(X, p)))
+    True
+    """
+    from ..complex_codegen import compiled_functions
+
+    sysm = E1System(m)
+    N, q = sysm.N, m * (m + 1) // 2 + m * m + 1
+    shapes = [(N,), (), (q,)]
+    return compiled_functions(f"e1_m{m}", {
+        "F": (lambda X, x0, p: sysm.F_numpy(X, p, x0), shapes),
+        "J": (lambda X, x0, p: sysm.Fx_and_Fx0_numpy(X, p, x0), shapes),
+        "Fp": (lambda X, x0, p, dp: sysm.Fp_numpy(X, p, dp, x0), shapes + [(q,)])})
 
 
 @functools.lru_cache(maxsize=None)

@@ -19,9 +19,16 @@ def crandn(rng, *shape):
 
 
 @pytest.mark.parametrize("m", [2, 3, 4])
-def test_e1_system_against_e1_sides_finite_differences_and_homogeneity(m):
+@pytest.mark.parametrize("compiled", [True, False])
+def test_e1_system_against_e1_sides_finite_differences_and_homogeneity(m, compiled, monkeypatch):
+    """F against the matrix formula, homogeneity, and the Jacobians and data derivative against central
+    differences; on both routes (compiled kernels, batched NumPy)."""
+    from symdyn.models import ssl_e1_homotopy
+
+    monkeypatch.setattr(ssl_e1_homotopy, "COMPILED", compiled)
     rng = np.random.default_rng(m)
     sysm = E1System(m)
+    assert (sysm._kernels() is not None) == compiled
     P = 3
     X = crandn(rng, P, sysm.N)
     Sx = crandn(rng, P, m, m)
