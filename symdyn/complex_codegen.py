@@ -25,6 +25,7 @@ Examples
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import numbers
 import os
@@ -198,6 +199,7 @@ class CompiledComplex:
         return res[0] if self.single else tuple(res)
 
 
+@functools.lru_cache(maxsize=None)
 def _machine_tag() -> str:
     """The host's identity for compiled code: architecture and CPU features (machine code built for one CPU may
     use instructions another lacks), SymEngine's version and the trace format."""

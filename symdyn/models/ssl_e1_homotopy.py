@@ -73,15 +73,21 @@ class E1System:
         return S, Sx, Syx, S @ Sx + (x0 * lam)[:, None, None] * np.eye(self.m), x0[:, None, None]
 
     def _kernels(self):
+        """The compiled kernels of this size (:func:`e1_kernels`), or None (NumPy route)."""
         return e1_kernels(self.m) if COMPILED else None
+
+    def _compiled(self, name: str, X, p, x0, *extra):
+        """The compiled kernel ``name`` at (X, x₀ (1 when None), p, *extra), or None when there is none."""
+        k = self._kernels()
+        if k is None or not len(X):
+            return None
+        return k[name](X, np.ones(len(X)) if x0 is None else x0, p, *extra)
 
     def F(self, X: np.ndarray, p: np.ndarray, x0: np.ndarray | None = None) -> np.ndarray:
         """(E1) (or, with ``x0``, its homogenisation) at the points X (P, N) and data p (P, q): compiled
         (:func:`e1_kernels`) or :meth:`F_numpy`."""
-        k = self._kernels()
-        if k is not None and len(X):
-            return k["F"](X, np.ones(len(X)) if x0 is None else x0, p)
-        return self.F_numpy(X, p, x0)
+        out = self._compiled("F", X, p, x0)
+        return self.F_numpy(X, p, x0) if out is None else out
 
     def Fx(self, X: np.ndarray, p: np.ndarray, x0: np.ndarray | None = None) -> np.ndarray:
         """∂F/∂x (P, N, N)."""
@@ -93,17 +99,13 @@ class E1System:
 
     def Fx_and_Fx0(self, X: np.ndarray, p: np.ndarray, x0: np.ndarray | None = None) -> tuple:
         """(∂F/∂x, ∂F/∂x₀) in one evaluation: compiled or :meth:`Fx_and_Fx0_numpy`."""
-        k = self._kernels()
-        if k is not None and len(X):
-            return k["J"](X, np.ones(len(X)) if x0 is None else x0, p)
-        return self.Fx_and_Fx0_numpy(X, p, x0)
+        out = self._compiled("J", X, p, x0)
+        return self.Fx_and_Fx0_numpy(X, p, x0) if out is None else out
 
     def Fp(self, X: np.ndarray, p: np.ndarray, dp: np.ndarray, x0: np.ndarray | None = None) -> np.ndarray:
         """The derivative in the data direction dp (P, N): compiled or :meth:`Fp_numpy`."""
-        k = self._kernels()
-        if k is not None and len(X):
-            return k["Fp"](X, np.ones(len(X)) if x0 is None else x0, p, dp)
-        return self.Fp_numpy(X, p, dp, x0)
+        out = self._compiled("Fp", X, p, x0, dp)
+        return self.Fp_numpy(X, p, dp, x0) if out is None else out
 
     def Fx_and_Fx0_numpy(self, X: np.ndarray, p: np.ndarray, x0: np.ndarray | None = None) -> tuple:
         """(:meth:`Fx_numpy`, :meth:`Fx0_numpy`), x₀ = 1 when None."""

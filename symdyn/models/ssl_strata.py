@@ -171,8 +171,12 @@ class RankChart:
         """The compiled kernels of this shape (:func:`chart_kernels`), or None (NumPy route)."""
         return chart_kernels(self.m, self.r) if COMPILED else None
 
-    def _compiled_args(self, X, x0):
-        return X, (np.ones(len(X)) if x0 is None else x0)
+    def _compiled(self, name: str, X, p, x0, *extra):
+        """The compiled kernel ``name`` at (X, x₀ (1 when None), p, M, *extra), or None when there is none."""
+        k = self._kernels()
+        if k is None or not len(X):
+            return None
+        return k[name](X, np.ones(len(X)) if x0 is None else x0, p, self.M, *extra)
 
     def F(self, X: np.ndarray, p: np.ndarray, x0: np.ndarray | None = None,
           rows: np.ndarray | None = None) -> np.ndarray:
@@ -182,11 +186,8 @@ class RankChart:
         kernel of the shape when there is one (:func:`chart_kernels`), else by :meth:`F_numpy`."""
         if rows is not None:
             return self.at(rows).F(X, p, x0)
-        k = self._kernels()
-        if k is not None and len(X):
-            X, x0 = self._compiled_args(X, x0)
-            return k["F"](X, x0, p, self.M)
-        return self.F_numpy(X, p, x0)
+        out = self._compiled("F", X, p, x0)
+        return self.F_numpy(X, p, x0) if out is None else out
 
     def F_numpy(self, X: np.ndarray, p: np.ndarray, x0: np.ndarray | None = None) -> np.ndarray:
         """:meth:`F` in batched NumPy: the definition (the compiled kernel is its trace)."""
@@ -211,11 +212,8 @@ class RankChart:
         gathered by index maps computed once per shape (:func:`_jacobian_maps`)."""
         if rows is not None:
             return self.at(rows).Fx_and_Fx0(X, p, x0)
-        k = self._kernels()
-        if k is not None and len(X):
-            X, x0 = self._compiled_args(X, x0)
-            return k["J"](X, x0, p, self.M)
-        return self.Fx_and_Fx0_numpy(X, p, x0)
+        out = self._compiled("J", X, p, x0)
+        return self.Fx_and_Fx0_numpy(X, p, x0) if out is None else out
 
     def Fx_and_Fx0_numpy(self, X: np.ndarray, p: np.ndarray, x0: np.ndarray | None = None) -> tuple:
         """:meth:`Fx_and_Fx0` in batched NumPy (the definition)."""
@@ -255,11 +253,8 @@ class RankChart:
            rows: np.ndarray | None = None) -> np.ndarray:
         if rows is not None:
             return self.at(rows).Fp(X, p, dp, x0)
-        k = self._kernels()
-        if k is not None and len(X):
-            X, x0 = self._compiled_args(X, x0)
-            return k["Fp"](X, x0, p, self.M, dp)
-        return self.Fp_numpy(X, p, dp, x0)
+        out = self._compiled("Fp", X, p, x0, dp)
+        return self.Fp_numpy(X, p, dp, x0) if out is None else out
 
     def Fp_numpy(self, X: np.ndarray, p: np.ndarray, dp: np.ndarray, x0: np.ndarray | None = None) -> np.ndarray:
         """:meth:`Fp` in batched NumPy (the definition)."""
