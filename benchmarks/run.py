@@ -411,6 +411,47 @@ def bench_simulate_verdict(quick):
     return rows
 
 
+SSL_SET_SCRIPT = """
+import json, sys, time, warnings
+from symdyn import LinearSSL
+from symdyn.instances import random_moments
+m, seed = int(sys.argv[1]), int(sys.argv[2])
+model = LinearSSL(m, m + 1, *random_moments(m, seed), lam=0.1)
+t0 = time.perf_counter()
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", RuntimeWarning)
+    try:
+        es = model.equilibrium_set("sg")
+        out = {"complete": es.complete, "components": len(es), "note": ""}
+    except ValueError as exc:
+        out = {"complete": "refused", "components": 0, "note": str(exc).split(";")[0][:90]}
+out["seconds"] = time.perf_counter() - t0
+print(json.dumps(out))
+"""
+
+
+def bench_ssl_equilibrium_set(quick):
+    """The whole SSL equilibrium set (SG, every rank stratum, certified, with stability verdicts) of
+    ``LinearSSL(m, m + 1, *random_moments(m, seed), lam=0.1)``, each in a fresh process (start systems and compiled
+    kernels read from their caches, which the first, untimed run of each size fills)."""
+    import subprocess
+
+    def once(m, seed):
+        res = subprocess.run([sys.executable, "-c", SSL_SET_SCRIPT, str(m), str(seed)], capture_output=True, text=True,
+                             check=True)
+        return json.loads(res.stdout.strip().splitlines()[-1])
+
+    rows = []
+    for m, seeds in (((3, (0,)),) if quick else ((3, (0, 1, 2)), (4, (0, 1, 2)), (5, (0,)))):
+        once(m, seeds[0])  # fills the caches (kernels are compiled once per machine and shape)
+        for seed in seeds:
+            r = once(m, seed)
+            rows.append(dict(r, m=m, seed=seed))
+            print(f"SSL equilibrium set m={m} seed={seed}: {r['seconds']:.1f}s, {r['complete']}, "
+                  f"{r['components']} components {r['note']}", flush=True)
+    return rows
+
+
 def bench_verify_entries(quick):
     """Every registry entry, one process: its one-time work per shape (symbolic proofs, compiled templates: the
     first run, 20 instances, less their share of the per-instance time) and its per-instance rate on one core
@@ -517,6 +558,13 @@ def markdown(res) -> str:
                ["id", "instances", "s", "per second (one core)", "one-time s", "10000 on 2 cores, min", "status"],
                [[r["id"], r["instances"], f"{r['seconds']:.1f}", f"{r['per_s']:.1f}", f"{r.get('one_time_s', 0):.1f}",
                  f"{r['est_10000_2cores_s'] / 60:.1f}", r["status"]] for r in res["verify_entries"]])
+    if res.get("ssl_set"):
+        _table(lines, "The whole SSL equilibrium set, `LinearSSL(m, m + 1, *random_moments(m, seed), lam=0.1)"
+               ".equilibrium_set(\"sg\")` (every rank stratum, counted, certified, with verdicts), each in a fresh "
+               "process with the caches of start systems and compiled kernels filled:",
+               ["m", "seed", "s", "complete", "components", "note"],
+               [[r["m"], r["seed"], f"{r['seconds']:.1f}", r["complete"], r["components"], r["note"]]
+                for r in res["ssl_set"]])
     if res.get("simulate_verdict"):
         _table(lines, "Attention simulate → verdict (random tokens, symmetric V with spectrum 2 … 0.5, adaptive projected "
                "Dormand–Prince to the stopping rule, then `classify` of the end point):",
@@ -563,6 +611,7 @@ def main(argv=None) -> int:
     res["scale"] = bench_scale(a.quick)
     res["attention_stability"] = bench_attention_stability(a.quick)
     res["simulate_verdict"] = bench_simulate_verdict(a.quick)
+    res["ssl_set"] = bench_ssl_equilibrium_set(a.quick)
     res["verify_entries"] = bench_verify_entries(a.quick)
     res["seconds"] = time.perf_counter() - t0
     from symdyn.provenance import provenance
