@@ -937,7 +937,9 @@ ALPHA0 = (13 - 3 * np.sqrt(17)) / 4  # ≈ 0.1577: α(F, x) < ALPHA0 ⇒ Newton 
 
 @dataclass
 class CertifiedRoot:
-    """A root of a square polynomial system certified by Smale's α-test.
+    """A root of a square polynomial system certified by Smale's α-test (``method="alpha"``), or by the Krawczyk
+    test in double-precision ball arithmetic (``method="krawczyk"``: the box x ± ρ holds exactly one root, which is
+    real; β = √N·ρ/2, so that the root lies within 2β of x as for the α-test, and γ, α are NaN).
 
     Attributes
     ----------
@@ -953,7 +955,9 @@ class CertifiedRoot:
         α < ALPHA0
     real : bool
         certified real (the α-test passed at Re x in real arithmetic, so Newton's iterates and their limit are
-        real)
+        real; or the Krawczyk test passed on a real box)
+    method : str
+        "alpha" or "krawczyk"
 
     Examples
     --------
@@ -971,6 +975,7 @@ class CertifiedRoot:
     alpha: float
     certified: bool
     real: bool
+    method: str = "alpha"
 
     def as_array(self) -> np.ndarray:
         return np.array([complex(v) for v in self.x])

@@ -356,7 +356,8 @@ def solve_e1(sigma_x: np.ndarray, sigma_yx: np.ndarray, lam: float, method: str,
             if fallback:
                 method = "homotopy"
         if method == "parameter":
-            sol = PolySolution(None, found["complex_count"], found["method"] + ", α-certified at %d digits" % digits,
+            sol = PolySolution(None, found["complex_count"], found["method"] + ", real roots certified (Krawczyk "
+                               "in double-precision balls, else the α-test at %d digits)" % digits,
                                [], found["diverged"], [], 0)
             hp = [[mpmath.re(v) for v in r.x] for r in found["real"]]
             errs = [mpmath.mpf(2 * r.beta) + mpmath.mpf(10) ** (5 - digits) for r in found["real"]]

@@ -13,9 +13,13 @@ tracks again with an independent γ (at most ``MAX_RUNS`` homotopies) and, if ne
 be incomplete (two runs finding the same roots is no evidence: both can fail on the paths to one root).
 
 Certification: every distinct end point is Newton-polished and α-tested in double precision (‖D²E‖ is constant,
-E being quadratic); one that is not clearly non-real (‖Im x‖ > 10·2β with α < α₀/10) is polished and α-certified
-at high precision in mpmath from the closed form below (no SymPy), and certified real when the α-test passes at
-Re x in real arithmetic (:func:`symdyn.polysolve.certify_roots`).
+E being quadratic); one that is not clearly non-real (‖Im x‖ > 10·2β with α < α₀/10) gets its root certified
+by the Krawczyk test in double-precision ball arithmetic (:meth:`E1System.ball_system`, :mod:`symdyn.balls`): a
+real box around Re x with exactly one root (real), or a complex box clear of the real subspace (a non-real root),
+the end point lying on it (:func:`_certify_balls`).  One that fails both (too ill-conditioned for doubles, or a
+non-real root too close to the reals to tell in doubles) is polished and α-certified at high precision in mpmath
+from the closed form below (no SymPy), and certified real when the α-test passes at Re x in real arithmetic
+(:func:`symdyn.polysolve.certify_roots`).
 """
 from __future__ import annotations
 
@@ -24,8 +28,9 @@ import functools
 import mpmath
 import numpy as np
 
-from ..polysolve import (ALPHA0, PREDICTOR_TOL, MPSystem, ProjectivePatch, certify_roots, distinct_rows, monodromy_solve,
-                         solve_homotopy, track_segment)
+from ..balls import Ball, krawczyk_balls
+from ..polysolve import (ALPHA0, PREDICTOR_TOL, CertifiedRoot, MPSystem, ProjectivePatch, certify_roots, distinct_rows,
+                         monodromy_solve, safe_solve, solve_homotopy, track_segment)
 from .ssl_e1 import homotopy_gamma, pack_data, psd_root_bound, split_data, unvech
 from .start_systems import known_count, load_or_compute
 
@@ -154,6 +159,68 @@ class E1System:
         T = np.einsum("ab,kbc,lcd->klad", sigma_x, self.basis, Bsx)
         T = T + np.swapaxes(T, 0, 1)
         return float(np.linalg.norm(T[:, :, self.iu[0], self.iu[1]])) * (1 + 1e-12)
+
+    def ball_system(self, sigma_x: np.ndarray, sigma_yx: np.ndarray, lam: float, complex_: bool = False) -> tuple:
+        """(F, J): (E1) and its Jacobian in ball arithmetic (:mod:`symdyn.balls`) at the real data given (exactly
+        representable floats), for :func:`symdyn.balls.krawczyk_balls`: F(X) Ball (n, N) -> Ball (n, N) and
+        J(X) -> Ball (n, N, N), ∂E/∂s_k = Σx B_k L + (Σx B_k L)ᵀ − Σyxᵀ B_k Σyx, each enclosing the exact values
+        over the box X.  With ``complex_``: the same for complex x as the real system (Re E, Im E) in
+        (Re x, Im x), X (n, 2N), whose Jacobian is [[Re J, −Im J], [Im J, Re J]].
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from symdyn.balls import Ball
+        >>> F, J = E1System(1).ball_system(np.eye(1), np.array([[0.8]]), 0.12)   # (s + 0.12)² − 0.64 s
+        >>> bool(F(Ball(np.array([[0.04]]))).contains(np.zeros((1, 1))).all())    # s = 0.04 is a root
+        True
+        """
+        m, (I, Jc), N = self.m, self.iu, self.N
+        full = np.empty((m, m), dtype=int)
+        full[I, Jc] = full[Jc, I] = np.arange(N)
+        Sx, Syx, eye = Ball(np.asarray(sigma_x, dtype=float)), Ball(np.asarray(sigma_yx, dtype=float)), np.eye(m)
+        lamI = Ball(np.full((m, m), float(lam))) * eye  # λI, enclosing λ as given (a float: exact)
+        SxB = Sx @ Ball(self.basis)  # (N, m, m): Σx B_k
+        SyBSy = Syx.T @ Ball(self.basis) @ Syx  # (N, m, m): Σyxᵀ B_k Σyx
+
+        def parts(X):
+            S = Ball(X.mid[:, full], X.rad[:, full])  # (n, m, m)
+            return S, S @ Sx + lamI
+
+        def F(X):
+            S, L = parts(X)
+            E = L.T @ L - Syx.T @ S @ Syx
+            return Ball(E.mid[:, I, Jc], E.rad[:, I, Jc])
+
+        def J(X):
+            _, L = parts(X)
+            T = Ball(SxB.mid[None], SxB.rad[None]) @ Ball(L.mid[:, None], L.rad[:, None])  # (n, N, m, m)
+            D = T + T.T - Ball(SyBSy.mid[None], SyBSy.rad[None])
+            return Ball(np.swapaxes(D.mid[:, :, I, Jc], 1, 2), np.swapaxes(D.rad[:, :, I, Jc], 1, 2))
+
+        def vech(B):
+            return Ball(B.mid[:, I, Jc], B.rad[:, I, Jc])
+
+        def cat(*balls, axis=-1):
+            return Ball(np.concatenate([b.mid for b in balls], axis), np.concatenate([b.rad for b in balls], axis))
+
+        def Fc(X):  # complex (E1) as the real system (Re E, Im E) in (Re x, Im x): X (n, 2N)
+            Sr, Lr = parts(X[:, :N])
+            Si = Ball(X.mid[:, N:][:, full], X.rad[:, N:][:, full])
+            Li = Si @ Sx
+            Er = Lr.T @ Lr - Li.T @ Li - Syx.T @ Sr @ Syx
+            Ei = Lr.T @ Li + Li.T @ Lr - Syx.T @ Si @ Syx
+            return cat(vech(Er), vech(Ei))
+
+        def Jc_(X):  # its Jacobian [[Re J, −Im J], [Im J, Re J]] (Cauchy–Riemann: E is polynomial in x)
+            Jr = J(X[:, :N])
+            Si = Ball(X.mid[:, N:][:, full], X.rad[:, N:][:, full])
+            Li = Si @ Sx
+            T = Ball(SxB.mid[None], SxB.rad[None]) @ Ball(Li.mid[:, None], Li.rad[:, None])
+            D = T + T.T
+            Ji = Ball(np.swapaxes(D.mid[:, :, I, Jc], 1, 2), np.swapaxes(D.rad[:, :, I, Jc], 1, 2))
+            return cat(cat(Jr, -Ji), cat(Ji, Jr), axis=1)
+        return (F, J) if not complex_ else (Fc, Jc_)
 
     def mp_system(self, sigma_x: np.ndarray, sigma_yx: np.ndarray, lam: float) -> MPSystem:
         """The same system for mpmath (for :func:`symdyn.polysolve.certify_roots`), at the real data given
@@ -380,6 +447,66 @@ def _conjugate_closure(X, beta, alpha) -> tuple:
             np.concatenate([alpha, alpha[add]]))
 
 
+BALL_WIDTHS = (1e-12, 1e-9, 1e-6)  # relative half-widths of the boxes tried by :func:`_certify_balls`
+
+
+def _krawczyk_boxes(F, J, centres: np.ndarray, size: np.ndarray, accept) -> list:
+    """[(row, ρ)] of the boxes centre ± ρ (ρ = w·size, w in ``BALL_WIDTHS``, smallest first) that pass the Krawczyk
+    test and ``accept(row, ρ)``; each row at most once."""
+    out, todo = [], np.flatnonzero(np.isfinite(centres).all(axis=1))
+    for w in BALL_WIDTHS:
+        if not todo.size:
+            break
+        with np.errstate(all="ignore"):
+            ok = krawczyk_balls(F, J, centres[todo], w * size[todo])
+        passed = [i for i in todo[ok] if accept(i, w * size[i])]
+        out += [(i, w * size[i]) for i in passed]
+        todo = np.setdiff1d(todo, passed)
+    return out
+
+
+def _certify_balls(sysm: E1System, sigma_x, sigma_yx, lam: float, X: np.ndarray, beta: np.ndarray) -> list:
+    """Krawczyk certificates in double-precision ball arithmetic (:meth:`E1System.ball_system`) of the roots that the
+    end points X (n, N) (complex, polished; β: their last Newton steps) approximate.  Real first: Re x is
+    Newton-polished in real arithmetic and a real box around it of relative half-width ``BALL_WIDTHS`` is tested; one
+    that passes holds exactly one root, which is real.  Then the others as complex roots, on boxes in (Re x, Im x)
+    that do not meet the real subspace (some |Im x_j| > ρ: the root in it is not real; a box meeting it could hold a
+    real root, which must not be called complex).  Either way the root must be the end point's: x within
+    2(β + √(2N)·ρ) of it (a complex end point's real part can lead Newton to another root).  Returns per point a
+    :class:`~symdyn.polysolve.CertifiedRoot` (``method="krawczyk"``) or None (too ill-conditioned for doubles, or
+    ambiguous: the caller tries mpmath's α-test)."""
+    out: list = [None] * len(X)
+    if not len(X):
+        return out
+    N = sysm.N
+    p1 = pack_data(sigma_x, sigma_yx, lam)
+    p = np.broadcast_to(p1, (len(X), p1.size))
+    x = X.real.copy()
+    with np.errstate(all="ignore"):
+        for _ in range(3):  # real Newton (the end points were polished in complex arithmetic)
+            x = x - safe_solve(sysm.Fx_and_Fx0_numpy(x, p)[0].real, sysm.F_numpy(x, p).real)  # NaN where singular
+    size = np.maximum(np.abs(X).max(axis=1), 1.0)
+
+    def mine(i, c, rho):  # the certified root (in the box around c) is end point i's
+        return np.linalg.norm(X[i] - c) <= 2 * (beta[i] + np.sqrt(2 * N) * rho)
+
+    for i, rho in _krawczyk_boxes(*sysm.ball_system(sigma_x, sigma_yx, lam), x, size, lambda i, rho: mine(i, x[i], rho)):
+        out[i] = CertifiedRoot([mpmath.mpf(float(v)) for v in x[i]], float(np.sqrt(N) * rho / 2), float("nan"),
+                               float("nan"), True, True, "krawczyk")
+    rest = np.array([i for i in range(len(X)) if out[i] is None], dtype=int)
+    if rest.size:
+        Z = np.concatenate([X[rest].real, X[rest].imag], axis=1)
+
+        def accept(k, rho):  # off the real subspace, and end point rest[k]'s
+            return np.abs(X[rest[k]].imag).max() > rho and mine(rest[k], X[rest[k]], rho)
+
+        for k, rho in _krawczyk_boxes(*sysm.ball_system(sigma_x, sigma_yx, lam, complex_=True), Z, size[rest], accept):
+            z = X[rest[k]]
+            out[rest[k]] = CertifiedRoot([mpmath.mpc(complex(v)) for v in z], float(np.sqrt(2 * N) * rho / 2),
+                                         float("nan"), float("nan"), True, False, "krawczyk")
+    return out
+
+
 def _max(v) -> float:
     return float(np.max(v)) if len(v) else 0.0
 
@@ -433,8 +560,13 @@ def parameter_roots(sigma_x: np.ndarray, sigma_yx: np.ndarray, lam: float, seed:
             break
     settled = len(X) >= K or any(not r["failed"] for r in runs)
     nonreal = (alpha < ALPHA0 / 10) & (np.linalg.norm(X.imag, axis=1) > 20 * beta)
-    mp = sysm.mp_system(sigma_x, sigma_yx, lam)
-    checked = certify_roots(None, None, [X[i] for i in np.flatnonzero(~nonreal)], dps=digits, system=mp)
+    candidates = X[~nonreal]
+    checked = _certify_balls(sysm, sigma_x, sigma_yx, lam, candidates, beta[~nonreal])
+    rest = [x for x, c in zip(candidates, checked) if c is None]  # not certified in doubles: mpmath's α-test
+    if rest:
+        mp = sysm.mp_system(sigma_x, sigma_yx, lam)
+        more = iter(certify_roots(None, None, rest, dps=digits, system=mp))
+        checked = [next(more) if c is None else c for c in checked]
     real = [r for r in checked if r.certified and r.real]
     uncertified = sum(not r.certified for r in checked)
     defects, notes = [], []

@@ -527,7 +527,8 @@ class LinearSSL:
         isolation; default for m = 2),
         "parameter" (default for m = 3 … 5: a parameter homotopy from the shipped generic solutions of (E1), K = 24
         and 124 paths at m = 3 and 4 instead of 2^{m(m+1)/2}; complete when all K are reached or a homotopy has no
-        failed path, up to three homotopies with independent γ; real roots α-certified at high precision:
+        failed path, up to three homotopies with independent γ; every root certified, by the Krawczyk test in
+        double-precision ball arithmetic, or where that cannot decide by the α-test at high precision:
         :mod:`.ssl_e1_homotopy`; on any defect it falls back to "homotopy") or
         "homotopy" (total-degree homotopy, then every end point polished at high precision and certified by
         Smale's α-test, duplicates of simple roots searched again by deflation).

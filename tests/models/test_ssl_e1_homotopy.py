@@ -199,3 +199,154 @@ def test_homotopies_failing_on_the_same_root_do_not_make_the_roots_complete(monk
     monkeypatch.setattr(H, "_run", lambda *a: losing_one(*a, failed=0))
     out = H.parameter_roots(*args)
     assert len(calls) == 1 and not out["defects"] and "every path accounted for" in out["method"]
+
+
+@settings(max_examples=15)
+@given(st.integers(0, 2 ** 32 - 1), st.sampled_from([2, 3]), st.booleans())
+def test_e1_ball_system_encloses_the_exact_values(seed, m, complex_):
+    """F and J of (E1) in ball arithmetic (real, and complex as the real system (Re E, Im E) in (Re x, Im x)) hold the
+    exact values, computed by mpmath at 60 digits, at the centre and at random points and corners of the box."""
+    import mpmath
+
+    from symdyn.balls import Ball
+
+    rng = np.random.default_rng(seed)
+    Sx = rng.standard_normal((m, m))
+    Sx = Sx @ Sx.T + np.eye(m)
+    Syx, lam = rng.standard_normal((m, m)), float(rng.uniform(0.01, 0.5))
+    sysm = E1System(m)
+    N = sysm.N
+    F, J = sysm.ball_system(Sx, Syx, lam, complex_=complex_)
+    dim = 2 * N if complex_ else N
+    c = rng.standard_normal((1, dim))
+    rad = np.full((1, dim), 1e-3)
+    box = Ball(c, rad)
+    FB, JB = F(box), J(box)
+    iu = np.triu_indices(m)
+    with mpmath.workdps(60):
+        for k in range(6):
+            pt = c[0] + rad[0] * (rng.uniform(-1, 1, dim) if k < 4 else rng.choice([-1.0, 1.0], dim))
+            if k == 0:
+                pt = c[0]
+            z = [mpmath.mpf(v) for v in pt[:N]]
+            if complex_:
+                z = [a + 1j * mpmath.mpf(b) for a, b in zip(z, pt[N:])]
+            S = mpmath.matrix(m, m)
+            for q, (i, j) in enumerate(zip(*iu)):
+                S[i, j] = S[j, i] = z[q]
+            X, Y = mpmath.matrix(Sx.tolist()), mpmath.matrix(Syx.tolist())
+            L = S * X + lam * mpmath.eye(m)
+            E = L.T * L - Y.T * S * Y
+            vals = [E[i, j] for i, j in zip(*iu)]
+            exact = [mpmath.re(v) for v in vals] + ([mpmath.im(v) for v in vals] if complex_ else [])
+            assert all(abs(e - FB.mid[0, q]) <= FB.rad[0, q] for q, e in enumerate(exact))
+            cols = []
+            for q in range(N):  # ∂E/∂s_q = Σx B_q L + (Σx B_q L)ᵀ − Σyxᵀ B_q Σyx
+                B = mpmath.matrix(sysm.basis[q].tolist())
+                D = X * B * L
+                D = D + D.T - Y.T * B * Y
+                cols.append([D[i, j] for i, j in zip(*iu)])
+            Jm = [[cols[q][i] for q in range(N)] for i in range(N)]
+            if complex_:
+                full = [[mpmath.re(Jm[i][q]) for q in range(N)] + [-mpmath.im(Jm[i][q]) for q in range(N)] for i in range(N)]
+                full += [[mpmath.im(Jm[i][q]) for q in range(N)] + [mpmath.re(Jm[i][q]) for q in range(N)] for i in range(N)]
+            else:
+                full = [[mpmath.re(v) for v in row] for row in Jm]
+            assert all(abs(full[i][j] - JB.mid[0, i, j]) <= JB.rad[0, i, j] for i in range(dim) for j in range(dim))
+
+
+@pytest.mark.parametrize("m,seed,lam", [(3, 1, 0.1), (3, 2, 0.01)])
+def test_double_precision_certificates_match_the_high_precision_alpha_test(m, seed, lam, monkeypatch):
+    """(E1)'s real roots certified in balls (method "krawczyk") are the roots the 40-digit α-test certifies when the
+    ball route is switched off; complex roots certified in balls have imaginary parts beyond their box; a point off
+    every root is certified neither way."""
+    from symdyn.models import ssl_e1_homotopy as eh
+    from symdyn.models.ssl_e1 import e1_scaling
+
+    Sx, Syx, _ = random_moments(m, seed)
+    sc = e1_scaling(Sx, Syx, lam)
+    args = (Sx / sc["a"], Syx / sc["b"], sc["lam"], 0, 40)
+    balls = eh.parameter_roots(*args)
+    monkeypatch.setattr(eh, "BALL_WIDTHS", ())
+    alpha = eh.parameter_roots(*args)
+    assert balls["defects"] == alpha["defects"] == "" and len(balls["real"]) > 0
+    assert all(r.method == "krawczyk" for r in balls["real"]) and all(r.method == "alpha" for r in alpha["real"])
+    a = sorted(tuple(r.as_array().real) for r in balls["real"])
+    b = sorted(tuple(r.as_array().real) for r in alpha["real"])
+    assert len(a) == len(b) and np.abs(np.array(a) - np.array(b)).max() <= 1e-9 * max(1.0, np.abs(np.array(b)).max())
+    monkeypatch.undo()
+    sysm = E1System(m)
+    X = np.array([r.as_array() for r in balls["real"]])
+    off = X + 1e-3 * (1 + np.abs(X))  # not roots
+    got = eh._certify_balls(sysm, *args[:3], np.concatenate([X + 0j, off + 0j]), np.full(2 * len(X), 1e-14))
+    assert all(c is not None and c.real for c in got[: len(X)]) and all(c is None for c in got[len(X):])
+
+
+def test_complex_roots_are_certified_in_boxes_clear_of_the_reals():
+    """Complex roots of (E1) (Newton from random complex starts, kept when converged to a non-real point) are
+    certified in complex boxes (method "krawczyk", real False) clear of the real subspace; the same points with their
+    imaginary parts shrunk to 1e-13 (a box meeting the reals) are not called complex."""
+    from symdyn.models import ssl_e1_homotopy as eh
+
+    m = 3
+    Sx, Syx, _ = random_moments(m, 4)
+    lam = 0.125
+    sysm = E1System(m)
+    p = pack_data(Sx, Syx, lam)[None]
+    rng = np.random.default_rng(0)
+    X = crandn(rng, 40, sysm.N)
+    P = np.broadcast_to(p, (len(X), p.shape[1]))
+    for _ in range(60):
+        X = X - np.linalg.solve(sysm.Fx(X, P), sysm.F(X, P)[..., None])[..., 0]
+    res = np.abs(sysm.F(X, P)).max(axis=1)
+    keep = (res <= 1e-10) & (np.abs(X.imag).max(axis=1) > 1e-3)
+    Z = X[keep]
+    assert len(Z) >= 2
+    got = eh._certify_balls(sysm, Sx, Syx, lam, Z, np.full(len(Z), 1e-14))
+    assert all(c is not None and not c.real and c.method == "krawczyk" for c in got)
+    assert all(np.abs(c.as_array() - z).max() <= 1e-12 * (1 + np.abs(z).max()) for c, z in zip(got, Z))
+    near = Z.real + 1e-13j * np.sign(Z.imag)
+    got = eh._certify_balls(sysm, Sx, Syx, lam, near, np.full(len(Z), 1e-14))
+    assert all(c is None or c.real for c in got)
+
+
+def test_a_real_root_is_never_certified_as_complex(monkeypatch):
+    """A real root given as an end point with a tiny imaginary part, with the real test made to fail: the complex
+    box around it passes the Krawczyk test but meets the real subspace, so it must not be called non-real."""
+    from symdyn.balls import Ball
+    from symdyn.models import ssl_e1_homotopy as eh
+    from symdyn.models.ssl_e1 import e1_scaling
+
+    Sx, Syx, _ = random_moments(3, 1)
+    sc = e1_scaling(Sx, Syx, 0.1)
+    args = (Sx / sc["a"], Syx / sc["b"], sc["lam"])
+    roots = [r.as_array().real for r in eh.parameter_roots(*args, 0, 40)["real"]]
+    assert roots
+    sysm = E1System(3)
+    real_system = E1System.ball_system
+
+    def no_real_test(self, sx, syx, lam, complex_=False):
+        F, J = real_system(self, sx, syx, lam, complex_)
+        if complex_:
+            return F, J
+        return F, (lambda X: Ball(J(X).mid, np.full(J(X).mid.shape, 1e9)))  # a hopeless Jacobian enclosure
+    monkeypatch.setattr(E1System, "ball_system", no_real_test)
+    X = np.array(roots) + 1e-13j
+    got = eh._certify_balls(sysm, *args, X, np.full(len(X), 1e-14))
+    assert all(c is None for c in got)
+
+
+def test_an_end_point_is_certified_only_as_its_own_root():
+    """An end point far off the reals whose real part lies on a real root: Newton from Re x reaches that root and its
+    box passes, but the root is not the end point's, so nothing is certified for it (it goes to mpmath)."""
+    from symdyn.models import ssl_e1_homotopy as eh
+    from symdyn.models.ssl_e1 import e1_scaling
+
+    Sx, Syx, _ = random_moments(3, 1)
+    sc = e1_scaling(Sx, Syx, 0.1)
+    args = (Sx / sc["a"], Syx / sc["b"], sc["lam"])
+    roots = np.array([r.as_array().real for r in eh.parameter_roots(*args, 0, 40)["real"]])
+    got = eh._certify_balls(E1System(3), *args, roots + 0.05j, np.full(len(roots), 1e-14))
+    assert all(c is None for c in got)
+    got = eh._certify_balls(E1System(3), *args, roots + 0j, np.full(len(roots), 1e-14))
+    assert all(c is not None and c.real for c in got)
