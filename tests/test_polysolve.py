@@ -247,3 +247,26 @@ def test_both_predictors_reach_every_root(predictor):
     assert np.all(dist.min(axis=1) <= 1e-10) and sorted(dist.argmin(axis=1)) == list(range(len(signs)))
     with pytest.raises(ValueError, match="predictor"):
         track_segment(*_square_roots_system(), signs * np.sqrt(p0), p0, p1, predictor="euler")
+
+
+@settings(max_examples=25)
+@given(st.lists(st.integers(-40, 40), min_size=2, max_size=7), st.integers(1, 6))
+def test_certified_real_roots_equal_sympys_exact_refinement(coeffs, rational_root):
+    """The real roots of a square-free rational polynomial by exact isolation, mpmath refinement and an exact sign
+    change (_real_roots_certified) equal SymPy's exact bisection (CRootOf.evalf) to 30 digits, the count included;
+    a factor (t − k/6) puts exact rational roots at the ends of isolating intervals."""
+    import mpmath
+    import sympy as sp
+
+    from symdyn.polysolve import _real_roots_certified
+
+    t = sp.Symbol("t")
+    p = sp.Poly(coeffs, t) * sp.Poly(6 * t - rational_root, t) * sp.Poly(2 * t - 1, t)
+    if p.degree() < 1:
+        return
+    p = p.sqf_part()
+    with mpmath.workdps(40):
+        got = _real_roots_certified(p, 30)
+        want = [mpmath.mpf(str(sp.CRootOf(p, i).evalf(35))) for i in range(p.count_roots())]
+        assert len(got) == len(want)
+        assert all(abs(g - w) <= mpmath.mpf(10) ** -28 * max(1, abs(w)) for g, w in zip(got, want))
