@@ -424,7 +424,8 @@ with warnings.catch_warnings():
         es = model.equilibrium_set("sg")
         out = {"complete": es.complete, "components": len(es), "note": ""}
     except ValueError as exc:
-        out = {"complete": "refused", "components": 0, "note": str(exc).split(";")[0][:90]}
+        msg = str(exc).split(";")[0]
+        out = {"complete": "refused", "components": 0, "note": msg if len(msg) <= 90 else msg[:msg.rfind(" ", 0, 90)] + " …"}
 out["seconds"] = time.perf_counter() - t0
 print(json.dumps(out))
 """
