@@ -150,13 +150,13 @@ class CompiledComplex:
 
     Parameters
     ----------
-    fn : callable — f written for batched NumPy arrays; it is called once with arrays of shape (1, *shape_j) of
+    fn : callable — f written for batched NumPy arrays; it is called once with arrays of shape ``(1, *shape_j)`` of
         :class:`ComplexPair` and returns an array of shape (1, ...) or a tuple of them (complex-analytic
         operations only: +, −, ×, ÷ by a real number, matmul, einsum, indexing, concatenation).
     arg_shapes : sequence of tuples — the shape of each argument without the batch axis.
 
-    Calling it with arrays of shape (n, *shape_j) (or *shape_j*, shared by the batch) returns a tuple of complex
-    arrays (n, *out_shape) (a single array when f returns one).
+    Calling it with arrays of shape ``(n, *shape_j)`` (or ``shape_j``, shared by the batch) returns a tuple of complex
+    arrays ``(n, *out_shape)`` (a single array when f returns one).
 
     Raises TypeError when SymEngine's LLVM backend is missing or cannot compile the trace.
     """
