@@ -218,6 +218,8 @@ def cached_kernel(name: str, build: Callable[[], CompiledComplex], check: Callab
     store it.  ``check(kernel)`` (e.g. agreement with the NumPy function at a random point) must pass for a kernel
     read back (else it is rebuilt) and for a new one (else None is returned and a warning says so: the caller then
     keeps its NumPy route).  None also when the kernel cannot be built (no LLVM)."""
+    if not HAVE_SYMENGINE:
+        return None
     path = os.path.join(user_cache_dir("kernels"), f"{name}-{_machine_tag()}.pkl")
     if os.path.exists(path):
         try:
