@@ -31,7 +31,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Ball", "krawczyk_balls"]
+__all__ = ["Ball", "concatenate", "krawczyk_balls", "krawczyk_widths", "BOX_WIDTHS"]
+
+#: relative half-widths of the boxes :func:`krawczyk_widths` tries, smallest first (a root Newton-polished in
+#: doubles is within ~1e-15 relative; an ill-conditioned one needs a larger box, and a box too large fails)
+BOX_WIDTHS = (1e-12, 1e-9, 1e-6)
 
 U = np.finfo(float).eps / 2  # unit roundoff of round-to-nearest double precision
 TINY = 1e-300  # underflow allowance (the absolute error of all underflowing products of a dot product is below it)
@@ -122,6 +126,45 @@ class Ball:
     def contains(self, x: np.ndarray) -> np.ndarray:
         """Whether the points x lie in the ball (entry-wise)."""
         return np.abs(np.asarray(x, dtype=float) - self.mid) <= self.rad
+
+
+def concatenate(balls: list, axis: int = -1) -> Ball:
+    """The balls joined along ``axis`` (midpoints and radii alike; exact).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> concatenate([Ball(np.zeros(2), np.ones(2)), Ball(np.ones(1))]).rad.tolist()
+    [1.0, 1.0, 0.0]
+    """
+    return Ball(np.concatenate([b.mid for b in balls], axis=axis), np.concatenate([b.rad for b in balls], axis=axis))
+
+
+def krawczyk_widths(F: Callable[[Ball], Ball], J: Callable[[Ball], Ball], x: np.ndarray, size: np.ndarray,
+                    widths=BOX_WIDTHS, accept: Callable | None = None, Y: np.ndarray | None = None) -> list:
+    """[(row, w)]: for each centre x[row] (n, N) the first box x ± w·size[row] for w in ``widths`` (smallest first)
+    that passes :func:`krawczyk_balls` and ``accept(row, w·size[row])`` (default: any); rows with no such box, or a
+    non-finite centre, are left out.  ``Y``: as for :func:`krawczyk_balls` (n, N, N).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> F = lambda X: X * X - 2.0
+    >>> J = lambda X: X.scale(2.0)[..., None]
+    >>> krawczyk_widths(F, J, np.array([[1.41421356], [1.5]]), np.ones(2))  # √2 ± 1e-6 (1e-12, 1e-9 too small)
+    [(0, 1e-06)]
+    """
+    x, size = np.asarray(x, dtype=float), np.asarray(size, dtype=float)
+    out, todo = [], np.flatnonzero(np.isfinite(x).all(axis=1))
+    for w in widths:
+        if not todo.size:
+            break
+        with np.errstate(all="ignore"):
+            ok = krawczyk_balls(F, J, x[todo], w * size[todo], None if Y is None else Y[todo])
+        passed = [int(i) for i in todo[ok] if accept is None or accept(i, w * size[i])]
+        out += [(i, w) for i in passed]
+        todo = np.setdiff1d(todo, passed)
+    return out
 
 
 def krawczyk_balls(F: Callable[[Ball], Ball], J: Callable[[Ball], Ball], x: np.ndarray, radius: np.ndarray,

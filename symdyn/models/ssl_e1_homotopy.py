@@ -28,7 +28,7 @@ import functools
 import mpmath
 import numpy as np
 
-from ..balls import Ball, krawczyk_balls
+from ..balls import BOX_WIDTHS, Ball, concatenate, krawczyk_widths
 from ..polysolve import (ALPHA0, PREDICTOR_TOL, CertifiedRoot, MPSystem, ProjectivePatch, certify_roots, distinct_rows,
                          monodromy_solve, safe_solve, solve_homotopy, track_segment)
 from .ssl_e1 import homotopy_gamma, pack_data, psd_root_bound, split_data, unvech
@@ -184,42 +184,33 @@ class E1System:
         SyBSy = Syx.T @ Ball(self.basis) @ Syx  # (N, m, m): Σyxᵀ B_k Σyx
 
         def parts(X):
-            S = Ball(X.mid[:, full], X.rad[:, full])  # (n, m, m)
+            S = X[:, full]  # (n, m, m)
             return S, S @ Sx + lamI
+
+        def columns(L):  # (n, N, m, m): Σx B_k L + (Σx B_k L)ᵀ for every k
+            T = SxB[None] @ L[:, None]
+            return T + T.T
 
         def F(X):
             S, L = parts(X)
             E = L.T @ L - Syx.T @ S @ Syx
-            return Ball(E.mid[:, I, Jc], E.rad[:, I, Jc])
+            return E[:, I, Jc]
 
-        def J(X):
-            _, L = parts(X)
-            T = Ball(SxB.mid[None], SxB.rad[None]) @ Ball(L.mid[:, None], L.rad[:, None])  # (n, N, m, m)
-            D = T + T.T - Ball(SyBSy.mid[None], SyBSy.rad[None])
-            return Ball(np.swapaxes(D.mid[:, :, I, Jc], 1, 2), np.swapaxes(D.rad[:, :, I, Jc], 1, 2))
-
-        def vech(B):
-            return Ball(B.mid[:, I, Jc], B.rad[:, I, Jc])
-
-        def cat(*balls, axis=-1):
-            return Ball(np.concatenate([b.mid for b in balls], axis), np.concatenate([b.rad for b in balls], axis))
+        def J(X):  # column k of ∂E/∂s is the vech of D_k: (n, k, row) -> (n, row, k)
+            return (columns(parts(X)[1]) - SyBSy[None])[:, :, I, Jc].T
 
         def Fc(X):  # complex (E1) as the real system (Re E, Im E) in (Re x, Im x): X (n, 2N)
             Sr, Lr = parts(X[:, :N])
-            Si = Ball(X.mid[:, N:][:, full], X.rad[:, N:][:, full])
+            Si = X[:, N:][:, full]
             Li = Si @ Sx
             Er = Lr.T @ Lr - Li.T @ Li - Syx.T @ Sr @ Syx
             Ei = Lr.T @ Li + Li.T @ Lr - Syx.T @ Si @ Syx
-            return cat(vech(Er), vech(Ei))
+            return concatenate([Er[:, I, Jc], Ei[:, I, Jc]])
 
         def Jc_(X):  # its Jacobian [[Re J, −Im J], [Im J, Re J]] (Cauchy–Riemann: E is polynomial in x)
             Jr = J(X[:, :N])
-            Si = Ball(X.mid[:, N:][:, full], X.rad[:, N:][:, full])
-            Li = Si @ Sx
-            T = Ball(SxB.mid[None], SxB.rad[None]) @ Ball(Li.mid[:, None], Li.rad[:, None])
-            D = T + T.T
-            Ji = Ball(np.swapaxes(D.mid[:, :, I, Jc], 1, 2), np.swapaxes(D.rad[:, :, I, Jc], 1, 2))
-            return cat(cat(Jr, -Ji), cat(Ji, Jr), axis=1)
+            Ji = columns(X[:, N:][:, full] @ Sx)[:, :, I, Jc].T
+            return concatenate([concatenate([Jr, -Ji]), concatenate([Ji, Jr])], axis=1)
         return (F, J) if not complex_ else (Fc, Jc_)
 
     def mp_system(self, sigma_x: np.ndarray, sigma_yx: np.ndarray, lam: float) -> MPSystem:
@@ -447,22 +438,7 @@ def _conjugate_closure(X, beta, alpha) -> tuple:
             np.concatenate([alpha, alpha[add]]))
 
 
-BALL_WIDTHS = (1e-12, 1e-9, 1e-6)  # relative half-widths of the boxes tried by :func:`_certify_balls`
-
-
-def _krawczyk_boxes(F, J, centres: np.ndarray, size: np.ndarray, accept) -> list:
-    """[(row, ρ)] of the boxes centre ± ρ (ρ = w·size, w in ``BALL_WIDTHS``, smallest first) that pass the Krawczyk
-    test and ``accept(row, ρ)``; each row at most once."""
-    out, todo = [], np.flatnonzero(np.isfinite(centres).all(axis=1))
-    for w in BALL_WIDTHS:
-        if not todo.size:
-            break
-        with np.errstate(all="ignore"):
-            ok = krawczyk_balls(F, J, centres[todo], w * size[todo])
-        passed = [i for i in todo[ok] if accept(i, w * size[i])]
-        out += [(i, w * size[i]) for i in passed]
-        todo = np.setdiff1d(todo, passed)
-    return out
+BALL_WIDTHS = BOX_WIDTHS  # relative half-widths of the boxes tried by :func:`_certify_balls`
 
 
 def _certify_balls(sysm: E1System, sigma_x, sigma_yx, lam: float, X: np.ndarray, beta: np.ndarray) -> list:
@@ -484,13 +460,15 @@ def _certify_balls(sysm: E1System, sigma_x, sigma_yx, lam: float, X: np.ndarray,
     x = X.real.copy()
     with np.errstate(all="ignore"):
         for _ in range(3):  # real Newton (the end points were polished in complex arithmetic)
-            x = x - safe_solve(sysm.Fx_and_Fx0_numpy(x, p)[0].real, sysm.F_numpy(x, p).real)  # NaN where singular
+            x = x - safe_solve(sysm.Fx_numpy(x, p).real, sysm.F_numpy(x, p).real)  # NaN where singular
     size = np.maximum(np.abs(X).max(axis=1), 1.0)
 
     def mine(i, c, rho):  # the certified root (in the box around c) is end point i's
         return np.linalg.norm(X[i] - c) <= 2 * (beta[i] + np.sqrt(2 * N) * rho)
 
-    for i, rho in _krawczyk_boxes(*sysm.ball_system(sigma_x, sigma_yx, lam), x, size, lambda i, rho: mine(i, x[i], rho)):
+    for i, w in krawczyk_widths(*sysm.ball_system(sigma_x, sigma_yx, lam), x, size, BALL_WIDTHS,
+                                lambda i, rho: mine(i, x[i], rho)):
+        rho = w * size[i]
         out[i] = CertifiedRoot([mpmath.mpf(float(v)) for v in x[i]], float(np.sqrt(N) * rho / 2), float("nan"),
                                float("nan"), True, True, "krawczyk")
     rest = np.array([i for i in range(len(X)) if out[i] is None], dtype=int)
@@ -500,8 +478,9 @@ def _certify_balls(sysm: E1System, sigma_x, sigma_yx, lam: float, X: np.ndarray,
         def accept(k, rho):  # off the real subspace, and end point rest[k]'s
             return np.abs(X[rest[k]].imag).max() > rho and mine(rest[k], X[rest[k]], rho)
 
-        for k, rho in _krawczyk_boxes(*sysm.ball_system(sigma_x, sigma_yx, lam, complex_=True), Z, size[rest], accept):
-            z = X[rest[k]]
+        for k, w in krawczyk_widths(*sysm.ball_system(sigma_x, sigma_yx, lam, complex_=True), Z, size[rest],
+                                    BALL_WIDTHS, accept):
+            z, rho = X[rest[k]], w * size[rest[k]]
             out[rest[k]] = CertifiedRoot([mpmath.mpc(complex(v)) for v in z], float(np.sqrt(2 * N) * rho / 2),
                                          float("nan"), float("nan"), True, False, "krawczyk")
     return out

@@ -45,7 +45,7 @@ import warnings
 import numpy as np
 import scipy.linalg
 
-from ..balls import Ball, krawczyk_balls
+from ..balls import Ball, concatenate, krawczyk_widths
 from ..polysolve import (PREDICTOR_TOL, ProjectivePatch, distinct_rows, monodromy_solve, safe_solve, same_point,
                          track_segment)
 from .ssl_e1 import e2_predictor, homotopy_gamma, pack_data, split_data as _data, unvech
@@ -823,10 +823,6 @@ def _chart(ctx, m: int, r: int, sigma_x, sigma_yx, lam, u, du=None):
     return ctx.matrix([[v] for v in out])
 
 
-def _concat(balls: list, axis: int) -> Ball:
-    return Ball(np.concatenate([b.mid for b in balls], axis=axis), np.concatenate([b.rad for b in balls], axis=axis))
-
-
 def _chart_blocks(U: Ball, m: int, r: int, eye: bool) -> tuple:
     """(P, W, Z) of :func:`_chart` as balls, from coordinates U (..., N) = (vech P, vec K) (K (m − r) × r):
     W = [I_r, Kᵀ], Z = [−Kᵀ; I] (without the identities for a direction, ``eye=False``).  Exact: only copies."""
@@ -870,8 +866,8 @@ def _chart_balls(m: int, r: int, sigma_x, sigma_yx, lam: float, U: Ball, directi
         top = dW @ E @ W.T + W @ dE @ W.T + W @ E @ dW.T
         bottom = dW @ E @ Z + W @ dE @ Z + W @ E @ dZ
     lead = top.shape[:-2]
-    out = _concat([top[..., iu[0], iu[1]], Ball(bottom.mid.reshape(lead + (-1,)), bottom.rad.reshape(lead + (-1,)))],
-                  axis=-1)
+    out = concatenate([top[..., iu[0], iu[1]], Ball(bottom.mid.reshape(lead + (-1,)), bottom.rad.reshape(lead + (-1,)))],
+                      axis=-1)
     return out.T if directions else out  # Jacobian: (n, direction, row) -> (n, row, direction)
 
 
@@ -882,7 +878,7 @@ def certify_rank_root(sigma_x, sigma_yx, lam, S, r: int, dps: int = 40) -> dict:
     conditioned (pivoted QR of its range).  The box around the chart point is certified to hold exactly one real
     root, whose P is positive definite (so rank S = r exactly and S is PSD), and the given S must agree with the
     certified root to 1e-8 (relative).  First in double precision with ball arithmetic (:mod:`symdyn.balls`: the
-    point Newton-polished in floats, boxes of relative half-width 1e-12, 1e-9, 1e-6); a root too ill-conditioned
+    point Newton-polished in floats, boxes of relative half-width ``balls.BOX_WIDTHS``); a root too ill-conditioned
     for that is Newton-polished at ``dps`` digits and tested in mpmath's interval arithmetic
     (:func:`symdyn.polysolve.krawczyk`).  Returns {"certified": bool, "radius": relative half-width of the box,
     "reason": str (why not), "arithmetic": "double (balls)" or "mpmath intervals at <dps> digits"}.
@@ -943,17 +939,17 @@ def _certify_chart_balls(Sxp, Syxp, lam, x, m: int, r: int, S, order) -> dict | 
                 break
         Y = np.linalg.inv(Jm)
     size = max(float(np.linalg.norm(x)), 1.0)
-    for rel in (1e-12, 1e-9, 1e-6):
-        if krawczyk_balls(F, J, x[None], np.array([rel * size]), Y[None])[0]:
-            P = np.zeros((r, r))
-            P[np.triu_indices(r)] = x[:q]
-            P = P + np.triu(P, 1).T
-            # Weyl: the box moves P's eigenvalues by at most ‖ΔP‖_F ≤ r·radius·√2; 1e-13·max|P| bounds the error
-            # of the computed eigenvalues
-            if np.linalg.eigvalsh(P)[0] <= 2 * rel * size * r + 1e-13 * np.abs(P).max():
-                return {"certified": False, "radius": rel, "reason": "P not certified positive definite",
-                        "arithmetic": "double (balls)"}
-            return _certified_root(P, x[q:].reshape(m - r, r), m, r, S, order, rel, "double (balls)")
+    for _, rel in krawczyk_widths(F, J, x[None], np.array([size]), Y=Y[None]):
+        rho = rel * size
+        P = np.zeros((r, r))
+        P[np.triu_indices(r)] = x[:q]
+        P = P + np.triu(P, 1).T
+        # Weyl: the box moves P's eigenvalues by at most ‖ΔP‖_F ≤ r·radius·√2; 1e-13·max|P| bounds the error
+        # of the computed eigenvalues
+        if np.linalg.eigvalsh(P)[0] <= 2 * rho * r + 1e-13 * np.abs(P).max():
+            return {"certified": False, "radius": rel, "reason": "P not certified positive definite",
+                    "arithmetic": "double (balls)"}
+        return _certified_root(P, x[q:].reshape(m - r, r), m, r, S, order, rel, "double (balls)")
     return None
 
 
