@@ -425,7 +425,8 @@ with warnings.catch_warnings():
         out = {"complete": es.complete, "components": len(es), "note": ""}
     except ValueError as exc:
         msg = str(exc).split(";")[0]
-        out = {"complete": "refused", "components": 0, "note": msg if len(msg) <= 90 else msg[:msg.rfind(" ", 0, 90)] + " …"}
+        note = msg if len(msg) <= 90 else msg[:msg.rfind(" ", 0, 90)] + " …"
+        out = {"complete": "refused", "components": 0, "note": note}
 out["seconds"] = time.perf_counter() - t0
 print(json.dumps(out))
 """

@@ -4,9 +4,10 @@ A function written for batched complex NumPy arrays (matrix products, sums, scal
 rank strata) runs *once* on arrays of :class:`ComplexPair` objects, pairs (Re, Im) of SymEngine expressions in the
 real and imaginary parts of its arguments.  Its outputs' real and imaginary parts are then compiled into one
 straight-line loop by :class:`.compiled.CompiledExpressions` (LLVM, common-subexpression elimination), which takes
-float64 rows (Re z₁, Im z₁, Re z₂, …) and gives (Re f₁, Im f₁, …): the memory of complex128 rows.  The NumPy function stays the one definition of the mathematics:
-the compiled code is its trace, and :func:`cached_kernel` checks it against the NumPy function at a random point
-whenever it is built or read back from the user cache.
+float64 rows (Re z₁, Im z₁, Re z₂, …) and gives (Re f₁, Im f₁, …): the memory of complex128 rows.  The NumPy
+function stays the one definition of the mathematics: the compiled code is its trace, and
+:func:`compiled_functions` checks it against the NumPy function at random points whenever it is built or read back
+from the user cache.
 
 Why: batched NumPy on 4 × 4 complex matrices spends most of its time in per-operation overhead (a 4 × 4 complex
 matmul in a batch costs ≈ 0.2 µs, the arithmetic ≈ 0.03 µs); the compiled trace evaluates the (4, 3) chart system's

@@ -187,7 +187,7 @@ def solve_groebner(eqs: Sequence[sp.Expr], unknowns: Sequence[sp.Symbol], *, see
         real, real_hp, res = [], [], []
         with mpmath.workdps(digits + 10):
             g_coeffs = [[_mp_rational(c) for c in sp.Poly(gi, t).all_coeffs()] for gi in g]
-            for i, root in enumerate(_real_roots_certified(p_sqf, digits)):  # every real root, exact isolation
+            for root in _real_roots_certified(p_sqf, digits):  # every real root, exact isolation
                 real_hp.append([mpmath.polyval(c, root) for c in g_coeffs])
                 x = np.array([float(v) for v in real_hp[-1]])
                 real.append(x)
@@ -468,7 +468,8 @@ def _track(H, Hx, Ht, X, max_steps: int, h0: float = 0.01, hmax: float = 0.1, to
     coordinates ``rechart`` gives its point (e.g. in a chart centred at it; at most ``max_recharts`` times per path,
     then it stalls); such coordinates belong to the row, so with ``indexed`` H, Hx and Ht are called as
     H(x, t, rows) with the rows' indices in X.  ``stop(rows, X)`` -> bool, called when more paths have reached
-    t = 1 (``rows``: all of them so far; once a sixteenth of the paths not yet reported has ended), ends the run when true (e.g. every solution the caller needs is reached);
+    t = 1 (``rows``: all of them so far; once a sixteenth of the paths not yet reported has ended), ends the run
+    when true (e.g. every solution the caller needs is reached);
     the paths still active then count as stalled.  Returns (X, t, stalled): a path whose step fell below 1e-14
     stalls."""
     P = X.shape[0]
@@ -1066,12 +1067,11 @@ class MPSystem:
             except ZeroDivisionError:
                 break
             x = [xi - dxi for xi, dxi in zip(x, dx)]
-            size = mpmath.norm(dx, 2)
-            if prev is not None and prev > 0 and size < prev / 2:
-                size = size * size / prev
-            if size <= tiny * (1 + mpmath.norm(mpmath.matrix(x), 2)):
+            step = mpmath.norm(dx, 2)
+            left = step * step / prev if prev is not None and 0 < prev and step < prev / 2 else step
+            if left <= tiny * (1 + mpmath.norm(mpmath.matrix(x), 2)):
                 break
-            prev = mpmath.norm(dx, 2)
+            prev = step
         return x
 
     def alpha(self, x):
